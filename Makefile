@@ -1,0 +1,63 @@
+# rightsledger: `make demo` and `make test` install whatever is missing, then run.
+# Everything is pinned: package-lock.json (solc-js, anvil, forge, OpenZeppelin) and
+# requirements/constraints.txt (Python). Nothing downloads a compiler or a binary at run time.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SOLC_VERSION := 0.8.30
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export RIGHTSLEDGER_ANVIL := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
+
+.PHONY: help install demo test test-python test-solidity artifacts lint bench serve clean
+
+help:
+	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
+	@echo "make test   - install what is missing, run every test (pytest and forge)"
+	@echo "make lint   - ruff and mypy;  make artifacts - recompile ABIs/bytecode into the package"
+
+$(PY_STAMP): pyproject.toml requirements/constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape]"
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# ape-solidity and py-solc-x look for `solc-v<version>` in $SOLCX_BINARY_PATH: the wrapper.
+$(SOLC_LINK): scripts/solc
+	@mkdir -p $(dir $@)
+	ln -sf ../scripts/solc $@
+
+install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK)
+
+artifacts: install
+	$(PY) scripts/build_artifacts.py
+
+demo: install
+	$(VENV)/bin/rightsledger demo
+
+test: install test-solidity test-python
+
+test-solidity: install
+	forge test
+
+test-python: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf out cache .pytest_cache

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
+import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+
+import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
+import {
+    Rule,
+    WorkRecord,
+    USE_COUNT,
+    MODE_DENY,
+    MODE_LICENCE,
+    STATUS_DISPUTED,
+    REASON_UNREGISTERED,
+    REASON_ALLOWED_BY_TERMS,
+    REASON_ALLOWED_BY_LICENCE,
+    REASON_DENIED,
+    REASON_LICENCE_REQUIRED,
+    REASON_OUTSIDE_WINDOW,
+    REASON_EXPIRED,
+    REASON_DISPUTED,
+    REASON_OPTED_OUT
+} from "./RightsTypes.sol";
+
+/// @title WorkRegistry
+/// @notice Holds the works: holder (as an ERC-721 token, id = uint256(contentHash)), terms,
+/// opt-outs and verification status, and answers whether a use is allowed.
+/// @dev ERC-721 is implemented here rather than inherited so that a work costs exactly one
+/// storage slot (owner, policy, registration, status and opt-outs packed together): that
+/// slot is the whole marginal storage cost of a work registered in a batch.
+contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessControl {
+    using Strings for uint256;
+
+    /// @notice May mark registrations verified or disputed (a collective management organisation, a heritage institution).
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+
+    /// @dev One slot on purpose: 160 + 32 + 32 + 8 + 8 = 240 bits.
+    struct Work {
+        address holder;
+        uint32 policyId;
+        uint32 registrationId;
+        uint8 status;
+        uint8 optOutMask;
+    }
+
+    /// @dev One slot: 160 + 40 + 32 = 232 bits. The metadata URI lives apart, written only when given.
+    struct Registration {
+        address registrant;
+        uint40 registeredAt;
+        uint32 count;
+    }
+
+    uint8 private constant _ALL_USES_MASK = uint8((1 << USE_COUNT) - 1);
+
+    IPolicyRegistry private immutable _policies;
+    ILicenceOracle private _licences;
+
+    mapping(bytes32 contentHash => Work) private _works;
+    mapping(uint32 registrationId => Registration) private _registrations;
+    mapping(uint32 registrationId => string) private _registrationURIs;
+    uint32 private _registrationCount;
+
+    mapping(address holder => uint256) private _balances;
+    mapping(bytes32 contentHash => address) private _tokenApprovals;
+    mapping(address holder => mapping(address operator => bool)) private _operatorApprovals;
+
+    constructor(IPolicyRegistry policies, address admin) {
+        _policies = policies;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(REGISTRAR_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- registration
+
+    /// @inheritdoc IWorkRegistry
+    function register(bytes32 contentHash, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint32 registrationId)
+    {
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        _mint(contentHash, 0, holder, policyId, registrationId);
+        _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registerBatch(bytes32[] calldata contentHashes, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint32 registrationId)
+    {
+        uint256 n = contentHashes.length;
+        registrationId = _openRegistration(holder, policyId, n, metadataURI);
+        for (uint256 i; i < n; ++i) {
+            _mint(contentHashes[i], i, holder, policyId, registrationId);
+        }
+        _closeRegistration(registrationId, holder, policyId, n, metadataURI);
+    }
+
+    function _openRegistration(address holder, uint32 policyId, uint256 n, string calldata metadataURI)
+        private
+        returns (uint32 registrationId)
+    {
+        if (n == 0) revert WorkEmptyBatch();
+        if (n > type(uint32).max) revert WorkBatchTooLarge(n);
+        if (holder == address(0)) revert ERC721InvalidReceiver(address(0));
+        _requirePolicy(policyId);
+        registrationId = ++_registrationCount;
+        _registrations[registrationId] =
+            Registration({registrant: msg.sender, registeredAt: uint40(block.timestamp), count: uint32(n)});
+        if (bytes(metadataURI).length != 0) _registrationURIs[registrationId] = metadataURI;
+    }
+
+    /// @dev The one storage write a registered work costs, and its ERC-721 Transfer event.
+    function _mint(bytes32 contentHash, uint256 index, address holder, uint32 policyId, uint32 registrationId) private {
+        if (contentHash == bytes32(0)) revert WorkZeroHash(index);
+        address current = _works[contentHash].holder;
+        if (current != address(0)) revert WorkAlreadyRegistered(contentHash, current);
+        _works[contentHash] =
+            Work({holder: holder, policyId: policyId, registrationId: registrationId, status: 0, optOutMask: 0});
+        emit Transfer(address(0), holder, uint256(contentHash));
+    }
+
+    function _closeRegistration(
+        uint32 registrationId,
+        address holder,
+        uint32 policyId,
+        uint256 n,
+        string calldata metadataURI
+    ) private {
+        // Cannot overflow: a balance counts distinct registered hashes, far fewer than 2**256.
+        unchecked {
+            _balances[holder] += n;
+        }
+        emit WorksRegistered(registrationId, msg.sender, holder, policyId, n, metadataURI);
+    }
+
+    // ---------------------------------------------------------------- terms, opt-out, status
+
+    /// @inheritdoc IWorkRegistry
+    function setPolicy(bytes32 contentHash, uint32 policyId) external {
+        _requirePolicy(policyId);
+        _setPolicy(contentHash, policyId);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function setPolicyBatch(bytes32[] calldata contentHashes, uint32 policyId) external {
+        if (contentHashes.length == 0) revert WorkEmptyBatch();
+        _requirePolicy(policyId);
+        for (uint256 i; i < contentHashes.length; ++i) {
+            _setPolicy(contentHashes[i], policyId);
+        }
+    }
+
+    function _setPolicy(bytes32 contentHash, uint32 policyId) private {
+        Work storage work = _authorizedWork(contentHash);
+        work.policyId = policyId;
+        emit PolicyAttached(contentHash, policyId, msg.sender);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function setOptOut(bytes32 contentHash, uint8 optOutMask) external {
+        if (optOutMask & ~_ALL_USES_MASK != 0) revert WorkInvalidOptOutMask(optOutMask);
+        Work storage work = _authorizedWork(contentHash);
+        work.optOutMask = optOutMask;
+        emit OptOutChanged(contentHash, optOutMask, msg.sender);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function markStatus(bytes32 contentHash, uint8 status, string calldata evidenceURI)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        if (status > STATUS_DISPUTED) revert WorkInvalidStatus(status);
+        Work storage work = _existingWork(contentHash);
+        work.status = status;
+        emit StatusMarked(contentHash, status, msg.sender, evidenceURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function setLicenceOracle(ILicenceOracle oracle) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ILicenceOracle previous = _licences;
+        _licences = oracle;
+        emit LicenceOracleChanged(address(previous), address(oracle));
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    /// @inheritdoc IWorkRegistry
+    function check(bytes32 contentHash, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bool allowed, uint8 reason)
+    {
+        if (use >= USE_COUNT) revert UnknownUse(use);
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        Work memory work = _works[contentHash];
+        Rule memory rule;
+        uint40 expiresAt;
+        if (work.holder != address(0) && work.policyId != 0) (rule, expiresAt) = _policies.ruleOf(work.policyId, use);
+        reason = _decide(contentHash, work, rule, expiresAt, use, licensee, timestamp);
+        allowed = reason == REASON_ALLOWED_BY_TERMS || reason == REASON_ALLOWED_BY_LICENCE;
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function checkBatch(bytes32[] calldata contentHashes, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bytes memory reasons)
+    {
+        if (use >= USE_COUNT) revert UnknownUse(use);
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        uint256 n = contentHashes.length;
+        reasons = new bytes(n);
+        // Works of one collection share a policy: fetch a rule only when the policy changes.
+        uint32 cachedPolicyId;
+        Rule memory rule;
+        uint40 expiresAt;
+        for (uint256 i; i < n; ++i) {
+            Work memory work = _works[contentHashes[i]];
+            if (work.policyId != cachedPolicyId) {
+                cachedPolicyId = work.policyId;
+                if (cachedPolicyId == 0) {
+                    rule = Rule(MODE_DENY, 0, 0, 0, 0, 0);
+                    expiresAt = 0;
+                } else {
+                    (rule, expiresAt) = _policies.ruleOf(cachedPolicyId, use);
+                }
+            }
+            reasons[i] = bytes1(_decide(contentHashes[i], work, rule, expiresAt, use, licensee, timestamp));
+        }
+    }
+
+    /// @dev The order of evaluation is the project's semantics (README, "Checks"): the most
+    /// restrictive fact about the work decides first; a licence survives opt-out and expiry
+    /// until its own end, but not a dispute over who holds the work.
+    function _decide(
+        bytes32 contentHash,
+        Work memory work,
+        Rule memory rule,
+        uint40 expiresAt,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) private view returns (uint8) {
+        if (work.holder == address(0)) return REASON_UNREGISTERED;
+        if (work.status == STATUS_DISPUTED) return REASON_DISPUTED;
+        if (
+            licensee != address(0) && address(_licences) != address(0)
+                && _licences.isLicensed(contentHash, use, licensee, timestamp)
+        ) return REASON_ALLOWED_BY_LICENCE;
+        if (work.optOutMask & (1 << use) != 0) return REASON_OPTED_OUT;
+        if (expiresAt != 0 && timestamp >= expiresAt) return REASON_EXPIRED;
+        if (rule.mode == MODE_DENY) return REASON_DENIED;
+        if ((rule.start != 0 && timestamp < rule.start) || (rule.end != 0 && timestamp >= rule.end)) {
+            return REASON_OUTSIDE_WINDOW;
+        }
+        if (rule.mode == MODE_LICENCE) return REASON_LICENCE_REQUIRED;
+        return REASON_ALLOWED_BY_TERMS;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IWorkRegistry
+    function workOf(bytes32 contentHash) external view returns (WorkRecord memory record) {
+        Work memory work = _works[contentHash];
+        if (work.holder == address(0)) revert WorkNotRegistered(contentHash);
+        Registration memory registration = _registrations[work.registrationId];
+        record = WorkRecord({
+            holder: work.holder,
+            registrant: registration.registrant,
+            policyId: work.policyId,
+            registrationId: work.registrationId,
+            registeredAt: registration.registeredAt,
+            status: work.status,
+            optOutMask: work.optOutMask,
+            metadataURI: _registrationURIs[work.registrationId]
+        });
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function isRegistered(bytes32 contentHash) external view returns (bool) {
+        return _works[contentHash].holder != address(0);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function isHolderOrOperator(bytes32 contentHash, address account) public view returns (bool) {
+        address holder = _works[contentHash].holder;
+        if (holder == address(0) || account == address(0)) return false;
+        return account == holder || _operatorApprovals[holder][account] || _tokenApprovals[contentHash] == account;
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function policyRegistry() external view returns (IPolicyRegistry) {
+        return _policies;
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function licenceOracle() external view returns (ILicenceOracle) {
+        return _licences;
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registrationCount() external view returns (uint32) {
+        return _registrationCount;
+    }
+
+    // ---------------------------------------------------------------- ERC-721
+
+    /// @inheritdoc IERC721Metadata
+    function name() external pure returns (string memory) {
+        return "rightsledger works";
+    }
+
+    /// @inheritdoc IERC721Metadata
+    function symbol() external pure returns (string memory) {
+        return "RLW";
+    }
+
+    /// @inheritdoc IERC721Metadata
+    /// @dev The registration's metadata URI; a URI ending in "/" names a folder, and the work's hash is appended.
+    function tokenURI(uint256 tokenId) external view returns (string memory) {
+        Work memory work = _requireOwned(tokenId);
+        string memory uri = _registrationURIs[work.registrationId];
+        bytes memory raw = bytes(uri);
+        if (raw.length != 0 && raw[raw.length - 1] == "/") return string.concat(uri, tokenId.toHexString(32));
+        return uri;
+    }
+
+    /// @inheritdoc IERC721
+    function balanceOf(address holder) external view returns (uint256) {
+        if (holder == address(0)) revert ERC721InvalidOwner(address(0));
+        return _balances[holder];
+    }
+
+    /// @inheritdoc IERC721
+    function ownerOf(uint256 tokenId) external view returns (address) {
+        return _requireOwned(tokenId).holder;
+    }
+
+    /// @inheritdoc IERC721
+    function approve(address to, uint256 tokenId) external {
+        address holder = _requireOwned(tokenId).holder;
+        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert ERC721InvalidApprover(msg.sender);
+        _tokenApprovals[bytes32(tokenId)] = to;
+        emit Approval(holder, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function getApproved(uint256 tokenId) external view returns (address) {
+        _requireOwned(tokenId);
+        return _tokenApprovals[bytes32(tokenId)];
+    }
+
+    /// @inheritdoc IERC721
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == address(0)) revert ERC721InvalidOperator(operator);
+        _operatorApprovals[msg.sender][operator] = approved;
+        emit ApprovalForAll(msg.sender, operator, approved);
+    }
+
+    /// @inheritdoc IERC721
+    function isApprovedForAll(address holder, address operator) external view returns (bool) {
+        return _operatorApprovals[holder][operator];
+    }
+
+    /// @inheritdoc IERC721
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        bytes32 contentHash = bytes32(tokenId);
+        Work storage work = _works[contentHash];
+        address holder = work.holder;
+        if (holder == address(0)) revert ERC721NonexistentToken(tokenId);
+        if (holder != from) revert ERC721IncorrectOwner(from, tokenId, holder);
+        if (!isHolderOrOperator(contentHash, msg.sender)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+
+        if (_tokenApprovals[contentHash] != address(0)) delete _tokenApprovals[contentHash];
+        // Cannot overflow or underflow: `from` holds this token, and balances count distinct tokens.
+        unchecked {
+            _balances[from] -= 1;
+            _balances[to] += 1;
+        }
+        work.holder = to;
+        emit Transfer(from, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        transferFrom(from, to, tokenId);
+        ERC721Utils.checkOnERC721Received(msg.sender, from, to, tokenId, data);
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+        return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
+            || interfaceId == type(IWorkRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _requireOwned(uint256 tokenId) private view returns (Work memory work) {
+        work = _works[bytes32(tokenId)];
+        if (work.holder == address(0)) revert ERC721NonexistentToken(tokenId);
+    }
+
+    function _existingWork(bytes32 contentHash) private view returns (Work storage work) {
+        work = _works[contentHash];
+        if (work.holder == address(0)) revert WorkNotRegistered(contentHash);
+    }
+
+    function _authorizedWork(bytes32 contentHash) private view returns (Work storage work) {
+        work = _existingWork(contentHash);
+        if (!isHolderOrOperator(contentHash, msg.sender)) revert WorkUnauthorized(contentHash, msg.sender);
+    }
+
+    function _requirePolicy(uint32 policyId) private view {
+        if (policyId > _policies.policyCount()) revert IPolicyRegistry.PolicyUnknown(policyId);
+    }
+}

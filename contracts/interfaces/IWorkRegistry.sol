@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {WorkRecord} from "../RightsTypes.sol";
+import {ILicenceOracle} from "./ILicenceOracle.sol";
+import {IPolicyRegistry} from "./IPolicyRegistry.sol";
+
+/// @title The registry of works: who holds each work, which terms apply, and what a use may do.
+/// @notice A work is keyed by its content hash (sha256 of the file's bytes). Holdership is an
+/// ERC-721 token whose id is uint256(contentHash), so it can be transferred, and every
+/// transfer is a provenance event (`Transfer`).
+interface IWorkRegistry {
+    /// @notice The hash is registered already, to `holder`.
+    error WorkAlreadyRegistered(bytes32 contentHash, address holder);
+    /// @notice No work is registered under this hash.
+    error WorkNotRegistered(bytes32 contentHash);
+    /// @notice The caller is neither the holder nor an operator the holder approved.
+    error WorkUnauthorized(bytes32 contentHash, address caller);
+    /// @notice A zero content hash at position `index` of the input: it cannot be a sha256 of real content.
+    error WorkZeroHash(uint256 index);
+    /// @notice An empty list where at least one work is needed.
+    error WorkEmptyBatch();
+    /// @notice A batch longer than a registration record can count.
+    error WorkBatchTooLarge(uint256 length);
+    /// @notice A use outside USE_*.
+    error UnknownUse(uint8 use);
+    /// @notice An opt-out mask with bits for uses that do not exist.
+    error WorkInvalidOptOutMask(uint8 mask);
+    /// @notice A verification status outside STATUS_*.
+    error WorkInvalidStatus(uint8 status);
+
+    /// @notice Works were registered: `count` Transfer events from address(0) in the same
+    /// transaction name their hashes. A single registration is a batch of one.
+    event WorksRegistered(
+        uint32 indexed registrationId,
+        address indexed registrant,
+        address indexed holder,
+        uint32 policyId,
+        uint256 count,
+        string metadataURI
+    );
+    /// @notice The work now follows policy `policyId` (a terms change; history is this event log).
+    event PolicyAttached(bytes32 indexed contentHash, uint32 indexed policyId, address indexed changedBy);
+    /// @notice The holder opted the uses in `optOutMask` out (and every other use back in).
+    event OptOutChanged(bytes32 indexed contentHash, uint8 optOutMask, address indexed changedBy);
+    /// @notice A registrar marked the registration claim verified, disputed, or back to unverified.
+    event StatusMarked(bytes32 indexed contentHash, uint8 status, address indexed registrar, string evidenceURI);
+    /// @notice The licence module the registry consults changed.
+    event LicenceOracleChanged(address indexed previousOracle, address indexed newOracle);
+
+    /// @notice Registers one work to `holder` under policy `policyId` (0: no terms, every use denied).
+    /// @return registrationId the id of this registration record (registrant, time, metadata URI).
+    function register(bytes32 contentHash, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint32 registrationId);
+
+    /// @notice Registers many works, all to `holder` under one policy, in one transaction.
+    /// @dev `metadataURI` names the collection; for a URI ending in "/", tokenURI appends the work's hash.
+    function registerBatch(bytes32[] calldata contentHashes, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint32 registrationId);
+
+    /// @notice Points the work at another policy. Holder or approved operator only.
+    function setPolicy(bytes32 contentHash, uint32 policyId) external;
+
+    /// @notice Points many works at one policy. Holder or approved operator of each, only.
+    function setPolicyBatch(bytes32[] calldata contentHashes, uint32 policyId) external;
+
+    /// @notice Opts the uses whose bits are set in `optOutMask` out, whatever the policy says. Holder or operator only.
+    function setOptOut(bytes32 contentHash, uint8 optOutMask) external;
+
+    /// @notice Marks a registration verified, disputed or unverified, with evidence. REGISTRAR_ROLE only.
+    function markStatus(bytes32 contentHash, uint8 status, string calldata evidenceURI) external;
+
+    /// @notice Sets the licence module consulted for `allowed-by-licence` (address(0): none). Admin only.
+    function setLicenceOracle(ILicenceOracle oracle) external;
+
+    /// @notice May `licensee` make `use` of the work at `timestamp` (0: now)? See the README for the order of evaluation.
+    /// @return allowed whether the use is permitted.
+    /// @return reason a REASON_* code that says why.
+    function check(bytes32 contentHash, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bool allowed, uint8 reason);
+
+    /// @notice `check` for many works at once: one REASON_* byte per hash, in order.
+    function checkBatch(bytes32[] calldata contentHashes, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bytes memory reasons);
+
+    /// @notice The record of a registered work. Reverts with WorkNotRegistered otherwise.
+    function workOf(bytes32 contentHash) external view returns (WorkRecord memory);
+
+    /// @notice Whether a work is registered under `contentHash`.
+    function isRegistered(bytes32 contentHash) external view returns (bool);
+
+    /// @notice Whether `account` may change the work's terms (its holder or an approved operator).
+    function isHolderOrOperator(bytes32 contentHash, address account) external view returns (bool);
+
+    /// @notice The policy registry this registry resolves policy ids in.
+    function policyRegistry() external view returns (IPolicyRegistry);
+
+    /// @notice The licence module consulted by checks, or address(0).
+    function licenceOracle() external view returns (ILicenceOracle);
+
+    /// @notice How many registration records (single or batch) exist.
+    function registrationCount() external view returns (uint32);
+}

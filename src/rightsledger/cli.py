@@ -1,0 +1,404 @@
+"""The `rightsledger` command line.
+
+Exit status: 0 success (for `check`: every answer allowed), 1 an error (one line on
+stderr saying what was wrong), 2 a usage error, 3 `check` answered and at least one use
+is not allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from . import __version__
+from .chain import LOCAL_CHAIN_ID, LocalChain, dev_account
+from .client import RightsLedger, Work, account_from_env, connect_web3, deploy
+from .deployments import find_deployment, home_dir
+from .errors import ConfigError, RightsLedgerError, ValidationError
+from .hashing import resolve_file_or_hash
+from .terms import PRESETS, Rule, Terms, format_wei, parse_fee
+from .vocabulary import Mode, Reason, Status, Use
+
+EXIT_ERROR = 1
+EXIT_NOT_ALLOWED = 3
+DEFAULT_RPC = "http://127.0.0.1:8545"
+
+
+class CliError(RightsLedgerError):
+    """A problem with the command line's own input."""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _parse_time(text: str, *, what: str) -> datetime:
+    value = text.strip()
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), tz=UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{what} {text!r} is not a date: use ISO 8601 (2026-12-31 or 2026-12-31T18:00:00Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _use(text: str) -> Use:
+    return Use.parse(text)  # type: ignore[return-value]
+
+
+def terms_from_args(args: argparse.Namespace) -> Terms | None:
+    """Terms from --terms FILE, or from --preset and the per-use flags; None if none were given."""
+    flags_given = any((args.preset, args.allow, args.licence, args.window, args.expires, args.attribution))
+    if args.terms:
+        if flags_given:
+            raise CliError("give either --terms FILE or preset flags (--preset, --allow, --licence, ...), not both")
+        return Terms.from_file(args.terms)
+    if not flags_given:
+        return None
+    base = PRESETS[args.preset] if args.preset else Terms()
+    rules: dict[Use, Rule] = dict(base.rules)
+    for text in args.allow or []:
+        rules[_use(text)] = Rule(mode=Mode.ALLOW, attribution=args.attribution)
+    for text in args.licence or []:
+        use_text, sep, fee_text = text.partition("=")
+        if not sep:
+            raise CliError(f"--licence {text!r}: write USE=FEE, e.g. ai-training=0.01ether")
+        rules[_use(use_text)] = Rule(mode=Mode.LICENCE, fee=parse_fee(fee_text), attribution=args.attribution)
+    for text in args.window or []:
+        use_text, sep, span = text.partition("=")
+        start_text, slash, end_text = span.partition("/")
+        if not sep or not slash:
+            raise CliError(f"--window {text!r}: write USE=START/END, e.g. promotion=2026-12-01/2027-01-01")
+        use = _use(use_text)
+        if use not in rules or rules[use].mode is Mode.DENY:
+            raise CliError(f"--window {text!r}: allow or licence {use} first (--allow {use} or --licence {use}=FEE)")
+        start = _parse_time(start_text, what="window start") if start_text else None
+        end = _parse_time(end_text, what="window end") if end_text else None
+        rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+    if args.attribution:
+        rules = {u: r if r.mode is Mode.DENY else r.model_copy(update={"attribution": True}) for u, r in rules.items()}
+    expires = _parse_time(args.expires, what="--expires") if args.expires else base.expires
+    return Terms.from_json_dict({"rules": {u.value: r.model_dump() for u, r in rules.items()}, "expires": expires})
+
+
+def _add_terms_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("terms (a JSON file, or a preset adjusted by flags; default: every use denied)")
+    group.add_argument("--terms", metavar="FILE.json", help="terms file (see README, 'Terms files')")
+    group.add_argument("--preset", choices=sorted(PRESETS), help="start from named terms")
+    group.add_argument("--allow", action="append", metavar="USE", help="allow USE openly (repeatable)")
+    group.add_argument("--licence", action="append", metavar="USE=FEE", help="allow USE with a licence for FEE")
+    group.add_argument("--window", action="append", metavar="USE=START/END", help="limit USE to [START, END)")
+    group.add_argument("--attribution", action="store_true", help="require attribution for allowed uses")
+    group.add_argument("--expires", metavar="DATE", help="the whole record's terms expire at DATE")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def work_json(work: Work) -> dict[str, Any]:
+    return {
+        "contentHash": work.content_hash,
+        "holder": work.holder,
+        "registrant": work.registrant,
+        "registeredAt": work.registered_at.isoformat(),
+        "registrationId": work.registration_id,
+        "status": work.status.value,
+        "metadataURI": work.metadata_uri,
+        "policyId": work.policy_id,
+        "optedOut": [u.value for u in work.opted_out],
+        "terms": work.terms.to_json_dict(),
+    }
+
+
+def describe_terms(terms: Terms) -> list[tuple[str, str]]:
+    rows = [(use.value, terms.rule(use).describe()) for use in Use]
+    rows.append(("expires", terms.expires.strftime("%Y-%m-%d %H:%M UTC") if terms.expires else "never"))
+    return rows
+
+
+# ---------------------------------------------------------------------- connection
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.home = home_dir(args.home)
+        self.rpc_url: str = args.rpc_url
+
+    def account(self, chain_id: int) -> LocalAccount | None:
+        if self.args.dev_account is not None:
+            if chain_id != LOCAL_CHAIN_ID:
+                raise ConfigError(f"--dev-account is for the local chain (id {LOCAL_CHAIN_ID}), not chain {chain_id}")
+            return dev_account(self.args.dev_account)
+        from_env = account_from_env()
+        if from_env is not None:
+            return from_env
+        return dev_account(0) if chain_id == LOCAL_CHAIN_ID else None
+
+    def client(self) -> RightsLedger:
+        w3 = connect_web3(self.rpc_url)
+        client = RightsLedger.connect(self.rpc_url, account=self.account(w3.eth.chain_id), home=self.home)
+        return client
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_chain(ctx: Context) -> int:
+    chain = LocalChain(home=ctx.home, port=ctx.args.port)
+    if ctx.args.action == "start":
+        started = chain.start()
+        print(f"local chain {'started' if started else 'already running'} at {chain.url} (state in {chain.folder})")
+    elif ctx.args.action == "stop":
+        print("local chain stopped; its state is saved" if chain.stop() else "the local chain was not running")
+    else:
+        pid = chain.pid()
+        if pid is None:
+            print("local chain: not running (start it with `rightsledger chain start`)")
+            return EXIT_ERROR
+        w3 = connect_web3(chain.url)
+        deployment = find_deployment(w3.eth.chain_id, ctx.home)
+        print(f"local chain: running (pid {pid}) at {chain.url}, chain id {w3.eth.chain_id}, block {w3.eth.block_number}")
+        if deployment:
+            print(f"  WorkRegistry   {deployment.work_registry}\n  PolicyRegistry {deployment.policy_registry}")
+        else:
+            print("  not deployed yet: run `rightsledger deploy`")
+    return 0
+
+
+def cmd_deploy(ctx: Context) -> int:
+    w3 = connect_web3(ctx.rpc_url)
+    account = ctx.account(w3.eth.chain_id)
+    if account is None:
+        raise ConfigError("deploying needs a key: set RIGHTSLEDGER_PRIVATE_KEY")
+    deployment = deploy(w3, account, admin=ctx.args.admin, home=ctx.home)
+    if ctx.args.json:
+        _print_json(deployment.__dict__)
+    else:
+        print(f"deployed on chain {deployment.chain_id} at block {deployment.block}")
+        print(f"  WorkRegistry   {deployment.work_registry}\n  PolicyRegistry {deployment.policy_registry}")
+    return 0
+
+
+def cmd_register(ctx: Context) -> int:
+    args = ctx.args
+    paths = [Path(p) for p in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"{path} is not a file")
+    terms = terms_from_args(args) or Terms()
+    client = ctx.client()
+    if len(paths) == 1:
+        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri)
+        registrations = [reg]
+    else:
+        registrations = list(
+            client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri).registrations
+        )
+    hashes = [h for r in registrations for h in r.content_hashes]
+    if args.json:
+        _print_json(
+            {
+                "works": [{"file": str(p), "contentHash": h} for p, h in zip(paths, hashes, strict=True)],
+                "policyId": registrations[0].policy_id,
+                "registrations": [
+                    {"id": r.registration_id, "transaction": r.transaction, "block": r.block, "gasUsed": r.gas_used}
+                    for r in registrations
+                ],
+            }
+        )
+        return 0
+    for path, digest in zip(paths, hashes, strict=True):
+        print(f"registered {path}  {digest}")
+    gas = sum(r.gas_used for r in registrations)
+    print(f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), {gas:,} gas ({gas // len(paths):,} per work)")
+    return 0
+
+
+def cmd_terms(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    if args.action == "show":
+        work = client.work(resolve_file_or_hash(args.items[0]))
+        if args.json:
+            _print_json(work_json(work))
+            return 0
+        print(f"work        {work.content_hash}")
+        print(f"holder      {work.holder}")
+        print(f"registrant  {work.registrant}  at {work.registered_at:%Y-%m-%d %H:%M:%S UTC}")
+        print(f"status      {work.status.value}")
+        if work.metadata_uri:
+            print(f"metadata    {work.metadata_uri}")
+        print(f"opted out   {', '.join(u.value for u in work.opted_out) or 'nothing'}")
+        print(f"terms       policy {work.policy_id}")
+        for use, text in describe_terms(work.terms):
+            print(f"  {use:<24} {text}")
+        return 0
+    terms = terms_from_args(args)
+    if terms is None:
+        raise CliError("terms set needs new terms: --terms FILE or preset flags (--preset, --allow, --licence, ...)")
+    hashes = [resolve_file_or_hash(i) for i in args.items]
+    policy_id = client.set_terms(hashes[0], terms) if len(hashes) == 1 else client.set_terms_batch(hashes, terms)
+    if args.json:
+        _print_json({"policyId": policy_id, "works": hashes})
+    else:
+        print(f"terms of {len(hashes)} work(s) set to policy {policy_id}")
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    args = ctx.args
+    use = _use(args.use)
+    hashes = [resolve_file_or_hash(i) for i in args.items]
+    at = _parse_time(args.at, what="--at") if args.at else None
+    client = ctx.client()
+    results = client.check_many(hashes, use, licensee=args.licensee, at=at)
+    if args.json:
+        _print_json(
+            [
+                {"item": item, "contentHash": r.content_hash, "use": r.use.value, "allowed": r.allowed, "reason": r.reason.value}
+                for item, r in zip(args.items, results, strict=True)
+            ]
+        )
+    else:
+        rows = [(item, "yes" if r.allowed else "no", r.reason.value) for item, r in zip(args.items, results, strict=True)]
+        print(_table(rows, ("work", f"{use.value}?", "reason")))
+    return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
+
+
+def cmd_optout(ctx: Context) -> int:
+    args = ctx.args
+    uses = [_use(u) for u in args.use] if args.use else [Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING]
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    now = client.opt_out(digest, uses) if not args.undo else client.set_opt_out(
+        digest, set(client.work(digest).opted_out) - set(uses)
+    )
+    print(f"{digest}: opted out of {', '.join(u.value for u in now) or 'nothing'}")
+    return 0
+
+
+def cmd_mark(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    client.mark(digest, Status.parse(args.status), args.evidence)  # type: ignore[arg-type]
+    print(f"{digest}: marked {args.status}")
+    return 0
+
+
+def cmd_transfer(ctx: Context) -> int:
+    client = ctx.client()
+    digest = resolve_file_or_hash(ctx.args.item)
+    client.transfer(digest, ctx.args.to)
+    print(f"{digest}: now held by {ctx.args.to}")
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from .demo import run_demo
+
+    return run_demo(home=ctx.home, port=ctx.args.port)
+
+
+# ---------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rightsledger",
+        description="A usage-rights and provenance registry for cultural and creative works.",
+        epilog="Signing: $RIGHTSLEDGER_PRIVATE_KEY, or --dev-account N on the local chain (default 0 there).",
+    )
+    parser.add_argument("--version", action="version", version=f"rightsledger {__version__}")
+    parser.add_argument("--rpc-url", default=os.environ.get("RIGHTSLEDGER_RPC_URL", DEFAULT_RPC), help="node URL")
+    parser.add_argument("--home", default=None, help="state folder (default $RIGHTSLEDGER_HOME or ./.rightsledger)")
+    parser.add_argument("--dev-account", type=int, default=None, metavar="N", help="sign as local dev account N")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chain = sub.add_parser("chain", help="start, stop or inspect the local chain (anvil)")
+    chain.add_argument("action", choices=("start", "stop", "status"))
+    chain.add_argument("--port", type=int, default=8545)
+    chain.set_defaults(func=cmd_chain)
+
+    dep = sub.add_parser("deploy", help="deploy the contracts and record them for this chain id")
+    dep.add_argument("--admin", help="admin and first registrar (default: the deploying account)")
+    dep.add_argument("--json", action="store_true")
+    dep.set_defaults(func=cmd_deploy)
+
+    reg = sub.add_parser("register", help="register works (several files: one batch)")
+    reg.add_argument("files", nargs="+", metavar="FILE")
+    reg.add_argument("--holder", help="holder of the works (default: the signing account)")
+    reg.add_argument("--metadata-uri", default="", help="metadata URI (for a collection, ending in / appends the hash)")
+    reg.add_argument("--json", action="store_true")
+    _add_terms_flags(reg)
+    reg.set_defaults(func=cmd_register)
+
+    terms = sub.add_parser("terms", help="show or set a work's terms")
+    terms.add_argument("action", choices=("show", "set"))
+    terms.add_argument("items", nargs="+", metavar="FILE|HASH")
+    terms.add_argument("--json", action="store_true")
+    _add_terms_flags(terms)
+    terms.set_defaults(func=cmd_terms)
+
+    check = sub.add_parser("check", help="may USE be made of these works? (exit 3 if any is not allowed)")
+    check.add_argument("items", nargs="+", metavar="FILE|HASH")
+    check.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    check.add_argument("--licensee", help="the address that would use the works (for licences)")
+    check.add_argument("--at", help="answer for this time instead of now (ISO 8601)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_check)
+
+    opt = sub.add_parser("optout", help="opt a work out of uses (default: AI training)")
+    opt.add_argument("item", metavar="FILE|HASH")
+    opt.add_argument("--use", action="append", help="use to opt out (repeatable)")
+    opt.add_argument("--undo", action="store_true", help="opt back in instead")
+    opt.set_defaults(func=cmd_optout)
+
+    mark = sub.add_parser("mark", help="registrars: mark a registration verified, disputed or unverified")
+    mark.add_argument("item", metavar="FILE|HASH")
+    mark.add_argument("--status", required=True, choices=[s.value for s in Status])
+    mark.add_argument("--evidence", default="", help="URI of the evidence")
+    mark.set_defaults(func=cmd_mark)
+
+    transfer = sub.add_parser("transfer", help="transfer holdership of a work")
+    transfer.add_argument("item", metavar="FILE|HASH")
+    transfer.add_argument("--to", required=True)
+    transfer.set_defaults(func=cmd_transfer)
+
+    demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
+    demo.add_argument("--port", type=int, default=8545)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(Context(args)))
+    except RightsLedgerError as exc:
+        print(f"rightsledger: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("rightsledger: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

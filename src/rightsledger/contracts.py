@@ -1,0 +1,112 @@
+"""The contracts' ABIs and bytecode (package data written by scripts/build_artifacts.py),
+and decoding of reverts into named errors with their arguments."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak
+
+from .errors import ContractRevert
+
+_ARTIFACTS = resources.files("rightsledger") / "artifacts"
+
+
+@cache
+def artifact(name: str) -> dict[str, Any]:
+    """The compiled artifact of contract `name`: abi, bytecode, deployedBytecode."""
+    data: dict[str, Any] = json.loads((_ARTIFACTS / f"{name}.json").read_text())
+    return data
+
+
+def abi(name: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = artifact(name)["abi"]
+    return result
+
+
+def _signature_type(param: dict[str, Any]) -> str:
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_signature_type(c) for c in param["components"])
+        return f"({inner}){kind[5:]}"
+    return kind
+
+
+@cache
+def _errors() -> dict[bytes, dict[str, Any]]:
+    table: dict[bytes, dict[str, Any]] = {}
+    for entry in resources.files("rightsledger").joinpath("artifacts").iterdir():
+        if not entry.name.endswith(".json"):
+            continue
+        for item in json.loads(entry.read_text())["abi"]:
+            if item["type"] == "error":
+                types = [_signature_type(p) for p in item["inputs"]]
+                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
+                table[selector] = {"name": item["name"], "types": types, "names": [p["name"] for p in item["inputs"]]}
+    return table
+
+
+_PANICS = {
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+}
+
+# What to do next, per error: the message the user reads.
+_ADVICE: dict[str, str] = {
+    "WorkAlreadyRegistered": "this content is registered already (to {holder}); see it with `rightsledger terms show`",
+    "WorkNotRegistered": "no work is registered under {contentHash}; register it first",
+    "WorkUnauthorized": "{caller} is neither the holder of {contentHash} nor an approved operator; only they may change it",
+    "WorkZeroHash": "item {index} is the zero hash, which is no sha256 of real content",
+    "WorkEmptyBatch": "the list of works is empty",
+    "UnknownUse": "use number {use} does not exist",
+    "WorkInvalidOptOutMask": "opt-out mask {mask} names uses that do not exist",
+    "WorkInvalidStatus": "status {status} does not exist (0 unverified, 1 verified, 2 disputed)",
+    "PolicyUnknown": "policy {policyId} does not exist; create it from terms first",
+    "PolicyInvalidWindow": "the window of use {use} ends ({end}) at or before it starts ({start})",
+    "PolicyInvalidMode": "use {use} has mode {mode}; modes are 0 deny, 1 licence, 2 allow",
+    "PolicyFeeWithoutLicence": "use {use} carries a fee but is not in licence mode",
+    "PolicyDenyWithConditions": "use {use} is denied but carries a window, duties or share",
+    "PolicyInvalidShare": "use {use} asks a revenue share of {revenueShareBps} basis points; the maximum is 10000",
+    "PolicyInvalidDuties": "use {use} names unknown duties {duties}",
+    "AccessControlUnauthorizedAccount": "{account} lacks the role this needs ({neededRole})",
+    "ERC721InsufficientApproval": "{operator} may not transfer this work",
+    "ERC721IncorrectOwner": "{sender} does not hold this work (the holder is {owner})",
+    "ERC721InvalidReceiver": "{receiver} cannot receive a work",
+    "ERC721NonexistentToken": "no work has token id {tokenId}",
+}
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
+def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
+    """Turn revert data into a ContractRevert naming the error and its arguments."""
+    raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else (data or b"")
+    if len(raw) < 4:
+        return ContractRevert("Revert", {}, f"{action} failed: the contract reverted without a reason")
+    selector, body = raw[:4], raw[4:]
+    if selector == keccak(text="Error(string)")[:4]:
+        (text,) = abi_decode(["string"], body)
+        return ContractRevert("Error", {"message": text}, f"{action} failed: {text}")
+    if selector == keccak(text="Panic(uint256)")[:4]:
+        (code,) = abi_decode(["uint256"], body)
+        return ContractRevert("Panic", {"code": code}, f"{action} failed: {_PANICS.get(code, f'panic 0x{code:02x}')}")
+    spec = _errors().get(selector)
+    if spec is None:
+        return ContractRevert("Unknown", {"data": "0x" + raw.hex()}, f"{action} failed with unknown error 0x{raw.hex()}")
+    values = abi_decode(spec["types"], body)
+    args = {n: _display(v) for n, v in zip(spec["names"], values, strict=True)}
+    advice = _ADVICE.get(spec["name"])
+    detail = advice.format(**args) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
+    return ContractRevert(spec["name"], args, f"{action} failed: {spec['name']}: {detail}")

@@ -1,0 +1,195 @@
+"""`rightsledger demo`: the whole foundation in one run on the local chain.
+
+Starts the chain (or uses the running one), deploys if needed, registers the sample works
+the project ships under different terms, checks every use of each plus an unregistered
+file, and prints work x use -> answer (reason), then the gas each registration cost.
+Re-running is safe: works registered by an earlier run are reused, and their gas is read
+back from the receipts of the transactions that registered them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+from .chain import LocalChain, dev_account
+from .client import RightsLedger, connect_web3, deploy
+from .deployments import find_deployment
+from .errors import ConfigError
+from .hashing import hash_file
+from .terms import Rule, Terms, format_wei
+from .vocabulary import ContentHash, Mode, Reason, Status, Use
+
+SHORT_REASON = {
+    Reason.ALLOWED_BY_TERMS: "yes",
+    Reason.ALLOWED_BY_LICENCE: "yes, licensed",
+    Reason.DENIED: "no",
+    Reason.LICENCE_REQUIRED: "with licence",
+    Reason.OUTSIDE_WINDOW: "not now",
+    Reason.EXPIRED: "expired",
+    Reason.DISPUTED: "disputed",
+    Reason.OPTED_OUT: "opted out",
+    Reason.UNREGISTERED: "unknown",
+}
+USE_HEADERS = {
+    Use.COMMERCIAL: "commercial",
+    Use.PROMOTION: "promotion",
+    Use.DERIVATIVE: "derivative",
+    Use.TDM: "tdm",
+    Use.AI_TRAINING: "ai-training",
+    Use.AI_GENERATIVE_TRAINING: "ai-gen-train",
+    Use.AI_INFERENCE: "ai-inference",
+}
+
+
+def samples_dir() -> Path:
+    return Path(str(resources.files("rightsledger") / "samples"))
+
+
+@dataclass(frozen=True)
+class Sample:
+    title: str
+    files: tuple[str, ...]
+    story: str
+    terms: Terms
+
+
+def demo_samples(now: datetime) -> list[Sample]:
+    day = timedelta(days=1)
+    return [
+        Sample(
+            "Harbour at Dawn",
+            ("harbour-at-dawn.svg",),
+            "open for promotion during a 30-day campaign; commercial use only from next month",
+            Terms(
+                rules={
+                    Use.PROMOTION: Rule(mode=Mode.ALLOW, start=now - day, end=now + 30 * day, attribution=True),
+                    Use.COMMERCIAL: Rule(mode=Mode.LICENCE, fee=5 * 10**16, start=now + 30 * day),
+                }
+            ),
+        ),
+        Sample(
+            "Lullaby for the North Sea",
+            ("lullaby-for-the-north-sea.txt",),
+            "opted in to AI training for a fee; text and data mining allowed",
+            Terms(
+                rules={
+                    Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**16),
+                    Use.AI_GENERATIVE_TRAINING: Rule(mode=Mode.LICENCE, fee=2 * 10**16),
+                    Use.TDM: Rule(mode=Mode.ALLOW),
+                    Use.PROMOTION: Rule(mode=Mode.ALLOW, attribution=True),
+                }
+            ),
+        ),
+        Sample(
+            "Grandmother's Kitchen",
+            ("grandmothers-kitchen.txt",),
+            "all rights reserved: every use denied",
+            Terms(),
+        ),
+        Sample(
+            "Festival poster 2025",
+            ("festival-poster-2025.svg",),
+            "was open for commercial use and promotion; the terms expired yesterday",
+            Terms(rules={Use.COMMERCIAL: Rule(mode=Mode.ALLOW), Use.PROMOTION: Rule(mode=Mode.ALLOW)}, expires=now - day),
+        ),
+        Sample(
+            "Herbarium (collection)",
+            tuple(f"herbarium/plate-0{i}.svg" for i in range(1, 6)),
+            "a collection of five plates in one batch under CC BY; plate 5 is disputed by a registrar",
+            Terms(rules={u: Rule(mode=Mode.ALLOW, attribution=True) for u in (Use.COMMERCIAL, Use.PROMOTION, Use.DERIVATIVE, Use.TDM)}),
+        ),
+    ]
+
+
+def _connect(home: Path, port: int) -> RightsLedger:
+    chain = LocalChain(home=home, port=port)
+    started = chain.start()
+    print(f"local chain {'started' if started else 'running'} at {chain.url}")
+    w3 = connect_web3(chain.url)
+    admin = dev_account(0)
+    deployment = find_deployment(w3.eth.chain_id, home)
+    if deployment is None or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry)):
+        deployment = deploy(w3, admin, home=home)
+        print(f"deployed WorkRegistry at {deployment.work_registry} (block {deployment.block})")
+    else:
+        print(f"using WorkRegistry at {deployment.work_registry}")
+    return RightsLedger(w3, deployment, admin)
+
+
+def run_demo(*, home: Path, port: int = 8545) -> int:
+    client = _connect(home, port)
+    artist = client.with_account(dev_account(1))
+    base = samples_dir()
+    now = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], tz=UTC)
+    gas_rows: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, list[ContentHash]]] = []
+
+    print("\nregistering the sample works (holder: dev account 1, the artist)")
+    for sample in demo_samples(now):
+        paths = [base / f for f in sample.files]
+        hashes = [hash_file(p) for p in paths]
+        if all(client.is_registered(h) for h in hashes):
+            note = "registered in an earlier run"
+        elif any(client.is_registered(h) for h in hashes):
+            raise ConfigError(f"{sample.title}: only some files are registered; use a fresh chain (rightsledger chain stop; rm -r {home})")
+        else:
+            if len(paths) == 1:
+                artist.register(paths[0], terms=sample.terms, metadata_uri=f"demo:{sample.files[0]}")
+            else:
+                artist.register_batch(paths, terms=sample.terms, metadata_uri="demo:herbarium/")
+            note = "registered now"
+        work = client.work(hashes[0])
+        receipt = client.registration_receipt(work.registration_id)
+        gas = int(receipt["gasUsed"])
+        kind = "single" if len(paths) == 1 else f"batch of {len(paths)}"
+        gas_rows.append((sample.title, kind, f"{gas:,}", f"{gas // len(paths):,}", note))
+        print(f"  {sample.title}: {sample.story}")
+        rows.append((sample.title, hashes))
+
+    # A registrar (dev account 0 holds REGISTRAR_ROLE) contests plate 5's claim.
+    plate5 = rows[-1][1][-1]
+    if client.work(plate5).status is not Status.DISPUTED:
+        client.mark(plate5, Status.DISPUTED, "demo:claim-contested-by-another-archive")
+
+    unregistered = hash_file(base / "unregistered-sketch.svg")
+    table: list[list[str]] = []
+    for title, hashes in [*rows, ("Unregistered sketch", [unregistered])]:
+        answers = {use: client.check_many(hashes, use) for use in Use}
+        for index in range(len(hashes)):
+            label = title if len(hashes) == 1 else f"{title.split(' (')[0]} plate {index + 1}"
+            table.append([label, *(_cell(answers[use][index].reason) for use in Use)])
+
+    print(f"\nwork x use -> answer (checked at block {client.w3.eth.block_number}, now = {now:%Y-%m-%d %H:%M} UTC)\n")
+    print(_render(table, ["work", *USE_HEADERS.values()]))
+    print(
+        "\nreasons: yes = allowed-by-terms; with licence = licence-required (buyable); no: <reason> names the"
+        " reason code\n(see README, 'Checks'). A use with no rule is denied; an unregistered work is unknown, not denied."
+    )
+    print("\ngas per registration (from the receipts)\n")
+    print(_render([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
+    fee = client.work(rows[1][1][0]).terms.rule(Use.AI_TRAINING).fee
+    print(f"\nAI training licence for the lullaby: {format_wei(fee)}")
+    print(
+        f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
+        f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
+        "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
+    )
+    return 0
+
+
+def _cell(reason: Reason) -> str:
+    """Allowed and buyable answers in a word; refusals as `no: <reason code>`."""
+    if reason.allows or reason is Reason.LICENCE_REQUIRED:
+        return SHORT_REASON[reason]
+    return f"no: {reason.value}"
+
+
+def _render(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return "\n".join(out)

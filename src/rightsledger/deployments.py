@@ -1,0 +1,67 @@
+"""Where the contracts live, per chain id.
+
+Deployments made by `rightsledger deploy` are recorded in `<home>/deployments/<chainId>.json`
+(home: $RIGHTSLEDGER_HOME, else ./.rightsledger). Deployments to public networks that the
+project publishes ship inside the package (rightsledger/deployments/<chainId>.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Deployment:
+    chain_id: int
+    policy_registry: str
+    work_registry: str
+    deployer: str
+    block: int
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str) -> Deployment:
+        try:
+            data = json.loads(text)
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again or fix the file") from None
+
+
+def home_dir(home: str | Path | None = None) -> Path:
+    """The folder holding local state: deployments, the local chain's state and logs."""
+    if home is not None:
+        return Path(home)
+    return Path(os.environ.get("RIGHTSLEDGER_HOME") or Path.cwd() / ".rightsledger")
+
+
+def deployment_path(chain_id: int, home: str | Path | None = None) -> Path:
+    return home_dir(home) / "deployments" / f"{chain_id}.json"
+
+
+def save_deployment(deployment: Deployment, home: str | Path | None = None) -> Path:
+    path = deployment_path(deployment.chain_id, home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(deployment.to_json())
+    tmp.replace(path)
+    return path
+
+
+def find_deployment(chain_id: int, home: str | Path | None = None) -> Deployment | None:
+    """The recorded deployment for `chain_id`: the local record first, then the shipped one."""
+    local = deployment_path(chain_id, home)
+    if local.is_file():
+        return Deployment.from_json(local.read_text(), source=str(local))
+    shipped = resources.files("rightsledger") / "deployments" / f"{chain_id}.json"
+    if shipped.is_file():
+        return Deployment.from_json(shipped.read_text(), source=f"package data {chain_id}.json")
+    return None

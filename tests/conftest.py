@@ -1,0 +1,85 @@
+"""Fixtures: one real anvil for the session, contracts deployed once through the SDK's own
+`deploy`, and a chain snapshot reverted after every test for isolation."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from rightsledger import RightsLedger
+from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.client import connect_web3, deploy
+from rightsledger.deployments import Deployment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_rpc(url, 20, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def w3(anvil_url: str) -> Web3:
+    return connect_web3(anvil_url)
+
+
+@pytest.fixture(scope="session")
+def deployment(w3: Web3, session_home: Path) -> Deployment:
+    return deploy(w3, dev_account(0), home=session_home)
+
+
+@pytest.fixture
+def chain(w3: Web3, deployment: Deployment) -> Iterator[Web3]:
+    """The chain, restored to its state before the test when the test ends."""
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield w3
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def admin(chain: Web3, deployment: Deployment) -> RightsLedger:
+    """Dev account 0: deployer, admin and first registrar."""
+    return RightsLedger(chain, deployment, dev_account(0))
+
+
+@pytest.fixture
+def alice(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(1))
+
+
+@pytest.fixture
+def bob(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(2))
+
+
+@pytest.fixture
+def eve(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(3))
+
+
+def now(w3: Web3) -> int:
+    return int(w3.eth.get_block("latest")["timestamp"])

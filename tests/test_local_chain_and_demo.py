@@ -1,0 +1,82 @@
+"""The local chain keeps its records across restarts; the demo prints its table; the
+package data matches a fresh compile; the SDK stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rightsledger.chain import free_port
+from rightsledger.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_chain_restart_keeps_every_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    port = str(free_port())
+    base = ["--home", str(tmp_path), "--rpc-url", f"http://127.0.0.1:{port}"]
+    work = tmp_path / "archive-scan.tif"
+    work.write_bytes(b"scan of a 1910 postcard")
+    try:
+        assert main([*base, "chain", "start", "--port", port]) == 0
+        assert main([*base, "chain", "start", "--port", port]) == 0
+        assert "already running" in capsys.readouterr().out
+        assert main([*base, "deploy"]) == 0
+        assert main([*base, "register", str(work), "--allow", "tdm"]) == 0
+        assert main([*base, "chain", "stop", "--port", port]) == 0
+        assert "stopped" in capsys.readouterr().out
+        assert main([*base, "chain", "status", "--port", port]) == 1
+        assert "not running" in capsys.readouterr().out
+
+        assert main([*base, "chain", "start", "--port", port]) == 0
+        assert main([*base, "chain", "status", "--port", port]) == 0
+        assert "WorkRegistry" in capsys.readouterr().out
+        assert main([*base, "check", str(work), "--use", "tdm"]) == 0
+        assert "allowed-by-terms" in capsys.readouterr().out
+    finally:
+        main([*base, "chain", "stop", "--port", port])
+
+
+def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    try:
+        assert main(["--home", str(tmp_path), "demo", "--port", str(port)]) == 0
+        first = capsys.readouterr().out
+        assert main(["--home", str(tmp_path), "demo", "--port", str(port)]) == 0
+        second = capsys.readouterr().out
+    finally:
+        main(["--home", str(tmp_path), "chain", "stop", "--port", str(port)])
+    rows: dict[str, str] = {}
+    for line in first.splitlines():  # the answer table comes before the gas table
+        rows.setdefault(line.split("  ")[0], line)
+    assert "yes" in rows["Harbour at Dawn"] and "no: outside-window" in rows["Harbour at Dawn"]
+    assert "with licence" in rows["Lullaby for the North Sea"]
+    assert rows["Grandmother's Kitchen"].count("no: denied") == 7
+    assert rows["Festival poster 2025"].count("no: expired") == 7
+    assert rows["Herbarium plate 5"].count("no: disputed") == 7
+    assert rows["Unregistered sketch"].count("no: unregistered") == 7
+    assert "batch of 5" in first and "registered now" in first
+    assert "registered in an earlier run" in second
+    gas_lines = [line for line in second.splitlines() if "batch of 5" in line]
+    assert gas_lines and gas_lines[0].split()[4] == [line for line in first.splitlines() if "batch of 5" in line][0].split()[4]
+
+
+def test_package_artifacts_match_a_fresh_compile() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_artifacts.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "match a fresh compile" in result.stdout
+
+
+def test_the_sdk_imports_neither_fastapi_nor_ape() -> None:
+    code = (
+        "import sys, rightsledger, rightsledger.cli\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'fastapi', 'ape', 'starlette', 'uvicorn'})\n"
+        "print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
