@@ -47,7 +47,7 @@ artifacts: install
 demo: install
 	$(VENV)/bin/rightsledger demo
 
-test: install test-solidity test-python
+test: install lint test-solidity test-python
 
 test-solidity: install
 	forge test

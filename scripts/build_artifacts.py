@@ -67,7 +67,9 @@ def compile_contracts() -> dict[str, dict[str, Any]]:
 
 def render(artifacts: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The files to write: one JSON per contract, stable formatting."""
-    return {f"{name}.json": json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in sorted(artifacts.items())}
+    return {
+        f"{name}.json": json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in sorted(artifacts.items())
+    }
 
 
 def main() -> int:
@@ -76,10 +78,17 @@ def main() -> int:
     args = parser.parse_args()
     files = render(compile_contracts())
     if args.check:
-        drifted = [n for n, text in files.items() if not (ARTIFACTS_DIR / n).exists() or (ARTIFACTS_DIR / n).read_text() != text]
+        drifted = [
+            n
+            for n, text in files.items()
+            if not (ARTIFACTS_DIR / n).exists() or (ARTIFACTS_DIR / n).read_text() != text
+        ]
         stale = [p.name for p in ARTIFACTS_DIR.glob("*.json") if p.name not in files]
         if drifted or stale:
-            print(f"artifacts drifted from the contracts: {', '.join(drifted + stale)}; run `make artifacts`", file=sys.stderr)
+            print(
+                f"artifacts drifted from the contracts: {', '.join(drifted + stale)}; run `make artifacts`",
+                file=sys.stderr,
+            )
             return 1
         print(f"artifacts match a fresh compile ({len(files)} contracts)")
         return 0

@@ -40,7 +40,9 @@ def files(tmp_path: Path) -> list[Path]:
 
 
 def test_register_and_check_a_file(cli, files: list[Path]) -> None:
-    code, out, _ = cli("--dev-account", "1", "register", str(files[0]), "--licence", "ai-training=0.01ether", "--allow", "tdm")
+    code, out, _ = cli(
+        "--dev-account", "1", "register", str(files[0]), "--licence", "ai-training=0.01ether", "--allow", "tdm"
+    )
     assert code == 0
     assert f"registered {files[0]}  {hash_file(files[0])}" in out
     code, out, _ = cli("check", str(files[0]), "--use", "tdm")
@@ -73,7 +75,9 @@ def test_terms_show_and_set(cli, files: list[Path], tmp_path: Path) -> None:
     code, out, _ = cli("terms", "show", str(files[0]))
     assert code == 0 and "ai-training" in out and "not allowed" in out
     terms = tmp_path / "terms.json"
-    terms.write_text(json.dumps({"rules": {"promotion": {"mode": "allow", "start": "2026-01-01", "end": "2099-01-01"}}}))
+    terms.write_text(
+        json.dumps({"rules": {"promotion": {"mode": "allow", "start": "2026-01-01", "end": "2099-01-01"}}})
+    )
     code, out, _ = cli("--dev-account", "1", "terms", "set", str(files[0]), "--terms", str(terms))
     assert code == 0, out
     code, out, _ = cli("terms", "show", hash_file(files[0]), "--json")
@@ -131,7 +135,17 @@ def test_optout_and_mark_change_the_answer(cli, files: list[Path]) -> None:
 
 def test_no_chain_running_is_one_clear_line(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rightsledger.cli", "--rpc-url", "http://127.0.0.1:9", "check", "0x" + "ab" * 32, "--use", "tdm"],
+        [
+            sys.executable,
+            "-m",
+            "rightsledger.cli",
+            "--rpc-url",
+            "http://127.0.0.1:9",
+            "check",
+            "0x" + "ab" * 32,
+            "--use",
+            "tdm",
+        ],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -146,6 +160,9 @@ def test_no_chain_running_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "rightsledger.cli", "check", "x"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "rightsledger.cli", "check", "x"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2 and "--use" in result.stderr

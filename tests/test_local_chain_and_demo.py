@@ -60,8 +60,11 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert rows["Unregistered sketch"].count("no: unregistered") == 7
     assert "batch of 5" in first and "registered now" in first
     assert "registered in an earlier run" in second
-    gas_lines = [line for line in second.splitlines() if "batch of 5" in line]
-    assert gas_lines and gas_lines[0].split()[4] == [line for line in first.splitlines() if "batch of 5" in line][0].split()[4]
+
+    def batch_gas(output: str) -> str:
+        return next(line for line in output.splitlines() if "batch of 5" in line).split()[4]
+
+    assert batch_gas(second) == batch_gas(first), "gas read back from the first run's receipt"
 
 
 def test_package_artifacts_match_a_fresh_compile() -> None:

@@ -92,7 +92,9 @@ def test_a_failed_batch_stores_nothing(alice: RightsLedger, bob: RightsLedger) -
     assert alice.work(b"taken").holder == alice.address
 
 
-def test_only_the_holder_or_an_operator_changes_terms(alice: RightsLedger, bob: RightsLedger, eve: RightsLedger) -> None:
+def test_only_the_holder_or_an_operator_changes_terms(
+    alice: RightsLedger, bob: RightsLedger, eve: RightsLedger
+) -> None:
     alice.register(b"mine", terms=TRAINING_FOR_A_FEE)
     with pytest.raises(ContractRevert) as info:
         eve.set_terms(b"mine", Terms())
@@ -183,7 +185,9 @@ def mixed_works(alice: RightsLedger, chain: Web3) -> list[bytes]:
     windowed = Terms(
         rules={u: Rule(mode=Mode.ALLOW, end=datetime.fromtimestamp(t + 1000, tz=UTC)) for u in Use},
     )
-    fee_terms = Terms(rules={u: Rule(mode=Mode.LICENCE, fee=7) for u in Use}, expires=datetime.fromtimestamp(t + 2000, tz=UTC))
+    fee_terms = Terms(
+        rules={u: Rule(mode=Mode.LICENCE, fee=7) for u in Use}, expires=datetime.fromtimestamp(t + 2000, tz=UTC)
+    )
     groups = [(open_terms, b"o"), (windowed, b"w"), (fee_terms, b"f"), (Terms(), b"d")]
     items: list[bytes] = []
     for terms, tag in groups:

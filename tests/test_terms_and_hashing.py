@@ -61,7 +61,9 @@ def test_terms_file_round_trips(tmp_path: Path) -> None:
     terms = Terms(
         rules={
             Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee="0.01 ether"),
-            Use.PROMOTION: Rule(mode=Mode.ALLOW, start=datetime(2027, 1, 1, tzinfo=UTC), end=datetime(2027, 2, 1, tzinfo=UTC)),
+            Use.PROMOTION: Rule(
+                mode=Mode.ALLOW, start=datetime(2027, 1, 1, tzinfo=UTC), end=datetime(2027, 2, 1, tzinfo=UTC)
+            ),
         },
         expires=datetime(2030, 1, 1, tzinfo=UTC),
     )

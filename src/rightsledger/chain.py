@@ -61,7 +61,9 @@ def find_anvil() -> str:
     found = shutil.which("anvil")
     if found:
         return found
-    raise ConfigError("anvil is not installed: run `npm ci` in the project (it pins @foundry-rs/anvil) or put anvil on PATH")
+    raise ConfigError(
+        "anvil is not installed: run `npm ci` in the project (it pins @foundry-rs/anvil) or put anvil on PATH"
+    )
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -84,8 +86,8 @@ def wait_for_rpc(url: str, timeout: float = 20.0, process: subprocess.Popen[byte
         if process is not None and process.poll() is not None:
             raise ChainError(f"anvil exited at start with code {process.returncode}")
         try:
-            req = urllib.request.Request(url, body, {"content-type": "application/json"})
-            with urllib.request.urlopen(req, timeout=1) as resp:  # noqa: S310 - loopback URL we built
+            req = urllib.request.Request(url, body, {"content-type": "application/json"})  # noqa: S310
+            with urllib.request.urlopen(req, timeout=1) as resp:  # noqa: S310 - an http URL we built
                 if resp.status == 200:
                     return
         except OSError:
@@ -157,7 +159,7 @@ class LocalChain:
             "--state-interval", "5",
         ]  # fmt: skip
         log = (self.folder / "anvil.log").open("ab")
-        process = subprocess.Popen(  # noqa: S603 - fixed argument list
+        process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
         self._pidfile.write_text(json.dumps({"pid": process.pid, "port": self.port}))

@@ -24,8 +24,9 @@ from .client import RightsLedger, Work, account_from_env, connect_web3, deploy
 from .deployments import find_deployment, home_dir
 from .errors import ConfigError, RightsLedgerError, ValidationError
 from .hashing import resolve_file_or_hash
-from .terms import PRESETS, Rule, Terms, format_wei, parse_fee
-from .vocabulary import Mode, Reason, Status, Use
+from .terms import PRESETS, Rule, Terms, parse_fee
+from .text import render_table
+from .vocabulary import Mode, Status, Use
 
 EXIT_ERROR = 1
 EXIT_NOT_ALLOWED = 3
@@ -46,7 +47,9 @@ def _parse_time(text: str, *, what: str) -> datetime:
             return datetime.fromtimestamp(int(value), tz=UTC)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(f"{what} {text!r} is not a date: use ISO 8601 (2026-12-31 or 2026-12-31T18:00:00Z)") from None
+        raise ValidationError(
+            f"{what} {text!r} is not a date: use ISO 8601 (2026-12-31 or 2026-12-31T18:00:00Z)"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -102,12 +105,6 @@ def _add_terms_flags(parser: argparse.ArgumentParser) -> None:
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
-
-
-def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
-    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def work_json(work: Work) -> dict[str, Any]:
@@ -173,7 +170,9 @@ def cmd_chain(ctx: Context) -> int:
             return EXIT_ERROR
         w3 = connect_web3(chain.url)
         deployment = find_deployment(w3.eth.chain_id, ctx.home)
-        print(f"local chain: running (pid {pid}) at {chain.url}, chain id {w3.eth.chain_id}, block {w3.eth.block_number}")
+        print(
+            f"local chain: running (pid {pid}) at {chain.url}, chain id {w3.eth.chain_id}, block {w3.eth.block_number}"
+        )
         if deployment:
             print(f"  WorkRegistry   {deployment.work_registry}\n  PolicyRegistry {deployment.policy_registry}")
         else:
@@ -226,7 +225,10 @@ def cmd_register(ctx: Context) -> int:
     for path, digest in zip(paths, hashes, strict=True):
         print(f"registered {path}  {digest}")
     gas = sum(r.gas_used for r in registrations)
-    print(f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), {gas:,} gas ({gas // len(paths):,} per work)")
+    print(
+        f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), "
+        f"{gas:,} gas ({gas // len(paths):,} per work)"
+    )
     return 0
 
 
@@ -271,13 +273,21 @@ def cmd_check(ctx: Context) -> int:
     if args.json:
         _print_json(
             [
-                {"item": item, "contentHash": r.content_hash, "use": r.use.value, "allowed": r.allowed, "reason": r.reason.value}
+                {
+                    "item": item,
+                    "contentHash": r.content_hash,
+                    "use": r.use.value,
+                    "allowed": r.allowed,
+                    "reason": r.reason.value,
+                }
                 for item, r in zip(args.items, results, strict=True)
             ]
         )
     else:
-        rows = [(item, "yes" if r.allowed else "no", r.reason.value) for item, r in zip(args.items, results, strict=True)]
-        print(_table(rows, ("work", f"{use.value}?", "reason")))
+        rows = [
+            (item, "yes" if r.allowed else "no", r.reason.value) for item, r in zip(args.items, results, strict=True)
+        ]
+        print(render_table(rows, ("work", f"{use.value}?", "reason")))
     return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
 
 
@@ -286,8 +296,10 @@ def cmd_optout(ctx: Context) -> int:
     uses = [_use(u) for u in args.use] if args.use else [Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING]
     client = ctx.client()
     digest = resolve_file_or_hash(args.item)
-    now = client.opt_out(digest, uses) if not args.undo else client.set_opt_out(
-        digest, set(client.work(digest).opted_out) - set(uses)
+    now = (
+        client.opt_out(digest, uses)
+        if not args.undo
+        else client.set_opt_out(digest, set(client.work(digest).opted_out) - set(uses))
     )
     print(f"{digest}: opted out of {', '.join(u.value for u in now) or 'nothing'}")
     return 0

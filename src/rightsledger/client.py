@@ -11,10 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import function_signature_to_4byte_selector, is_address, keccak, to_checksum_address
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import is_address, to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 from web3.types import TxReceipt
@@ -196,9 +198,13 @@ class RightsLedger:
         chain_id = w3.eth.chain_id
         deployment = deployment or find_deployment(chain_id, home)
         if deployment is None:
-            raise ConfigError(f"no rightsledger deployment is recorded for chain id {chain_id}; run `rightsledger deploy`")
+            raise ConfigError(
+                f"no rightsledger deployment is recorded for chain id {chain_id}; run `rightsledger deploy`"
+            )
         if deployment.chain_id != chain_id:
-            raise ConfigError(f"the deployment is for chain id {deployment.chain_id}, but the node is chain id {chain_id}")
+            raise ConfigError(
+                f"the deployment is for chain id {deployment.chain_id}, but the node is chain id {chain_id}"
+            )
         if not w3.eth.get_code(to_checksum_address(deployment.work_registry)):
             raise ConfigError(
                 f"no contract at {deployment.work_registry} on chain {chain_id} (was the chain reset?); "
@@ -375,7 +381,9 @@ class RightsLedger:
             raise ValidationError("no works given")
         policy_id = self._policy_id(terms)
         for chunk in _chunks(hashes, chunk_size):
-            self._send(self.works.functions.setPolicyBatch(list(chunk), policy_id), f"setting terms of {len(chunk)} works")
+            self._send(
+                self.works.functions.setPolicyBatch(list(chunk), policy_id), f"setting terms of {len(chunk)} works"
+            )
         return policy_id
 
     def set_opt_out(self, item: ContentLike, uses: Iterable[Use]) -> tuple[Use, ...]:
@@ -437,7 +445,9 @@ class RightsLedger:
         use = _as_use(use)
         hashes = [content_hash(i) for i in items]
         who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
-        reasons = self.check_hashes(hashes, use, licensee=who, at=at, block=block, chunk_size=chunk_size, workers=workers)
+        reasons = self.check_hashes(
+            hashes, use, licensee=who, at=at, block=block, chunk_size=chunk_size, workers=workers
+        )
         members = list(Reason)
         return [CheckResult(h, use, members[r], licensee) for h, r in zip(hashes, reasons, strict=True)]
 

@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_abi.abi import decode as abi_decode
+from eth_utils.crypto import keccak
 
 from .errors import ContractRevert
 
@@ -63,7 +63,9 @@ _PANICS = {
 _ADVICE: dict[str, str] = {
     "WorkAlreadyRegistered": "this content is registered already (to {holder}); see it with `rightsledger terms show`",
     "WorkNotRegistered": "no work is registered under {contentHash}; register it first",
-    "WorkUnauthorized": "{caller} is neither the holder of {contentHash} nor an approved operator; only they may change it",
+    "WorkUnauthorized": (
+        "{caller} is neither the holder of {contentHash} nor an approved operator; only they may change it"
+    ),
     "WorkZeroHash": "item {index} is the zero hash, which is no sha256 of real content",
     "WorkEmptyBatch": "the list of works is empty",
     "UnknownUse": "use number {use} does not exist",
@@ -104,7 +106,9 @@ def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
         return ContractRevert("Panic", {"code": code}, f"{action} failed: {_PANICS.get(code, f'panic 0x{code:02x}')}")
     spec = _errors().get(selector)
     if spec is None:
-        return ContractRevert("Unknown", {"data": "0x" + raw.hex()}, f"{action} failed with unknown error 0x{raw.hex()}")
+        return ContractRevert(
+            "Unknown", {"data": "0x" + raw.hex()}, f"{action} failed with unknown error 0x{raw.hex()}"
+        )
     values = abi_decode(spec["types"], body)
     args = {n: _display(v) for n, v in zip(spec["names"], values, strict=True)}
     advice = _ADVICE.get(spec["name"])

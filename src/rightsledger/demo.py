@@ -20,6 +20,7 @@ from .deployments import find_deployment
 from .errors import ConfigError
 from .hashing import hash_file
 from .terms import Rule, Terms, format_wei
+from .text import render_table
 from .vocabulary import ContentHash, Mode, Reason, Status, Use
 
 SHORT_REASON = {
@@ -93,13 +94,20 @@ def demo_samples(now: datetime) -> list[Sample]:
             "Festival poster 2025",
             ("festival-poster-2025.svg",),
             "was open for commercial use and promotion; the terms expired yesterday",
-            Terms(rules={Use.COMMERCIAL: Rule(mode=Mode.ALLOW), Use.PROMOTION: Rule(mode=Mode.ALLOW)}, expires=now - day),
+            Terms(
+                rules={Use.COMMERCIAL: Rule(mode=Mode.ALLOW), Use.PROMOTION: Rule(mode=Mode.ALLOW)}, expires=now - day
+            ),
         ),
         Sample(
             "Herbarium (collection)",
             tuple(f"herbarium/plate-0{i}.svg" for i in range(1, 6)),
             "a collection of five plates in one batch under CC BY; plate 5 is disputed by a registrar",
-            Terms(rules={u: Rule(mode=Mode.ALLOW, attribution=True) for u in (Use.COMMERCIAL, Use.PROMOTION, Use.DERIVATIVE, Use.TDM)}),
+            Terms(
+                rules={
+                    u: Rule(mode=Mode.ALLOW, attribution=True)
+                    for u in (Use.COMMERCIAL, Use.PROMOTION, Use.DERIVATIVE, Use.TDM)
+                }
+            ),
         ),
     ]
 
@@ -134,7 +142,10 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
         if all(client.is_registered(h) for h in hashes):
             note = "registered in an earlier run"
         elif any(client.is_registered(h) for h in hashes):
-            raise ConfigError(f"{sample.title}: only some files are registered; use a fresh chain (rightsledger chain stop; rm -r {home})")
+            raise ConfigError(
+                f"{sample.title}: only some files are registered; "
+                f"use a fresh chain (rightsledger chain stop; rm -r {home})"
+            )
         else:
             if len(paths) == 1:
                 artist.register(paths[0], terms=sample.terms, metadata_uri=f"demo:{sample.files[0]}")
@@ -163,13 +174,14 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
             table.append([label, *(_cell(answers[use][index].reason) for use in Use)])
 
     print(f"\nwork x use -> answer (checked at block {client.w3.eth.block_number}, now = {now:%Y-%m-%d %H:%M} UTC)\n")
-    print(_render(table, ["work", *USE_HEADERS.values()]))
+    print(render_table(table, ["work", *USE_HEADERS.values()]))
     print(
         "\nreasons: yes = allowed-by-terms; with licence = licence-required (buyable); no: <reason> names the"
-        " reason code\n(see README, 'Checks'). A use with no rule is denied; an unregistered work is unknown, not denied."
+        " reason code\n(see README, 'Checks'). A use with no rule is denied;"
+        " an unregistered work is unknown, not denied."
     )
     print("\ngas per registration (from the receipts)\n")
-    print(_render([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
+    print(render_table([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
     fee = client.work(rows[1][1][0]).terms.rule(Use.AI_TRAINING).fee
     print(f"\nAI training licence for the lullaby: {format_wei(fee)}")
     print(
@@ -185,11 +197,3 @@ def _cell(reason: Reason) -> str:
     if reason.allows or reason is Reason.LICENCE_REQUIRED:
         return SHORT_REASON[reason]
     return f"no: {reason.value}"
-
-
-def _render(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    out.append("  ".join("-" * w for w in widths))
-    out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
-    return "\n".join(out)

@@ -33,7 +33,9 @@ class Deployment:
             data = json.loads(text)
             return cls(**{k: data[k] for k in cls.__dataclass_fields__})
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again or fix the file") from None
+            raise ConfigError(
+                f"deployment record {source} is unreadable ({exc}); deploy again or fix the file"
+            ) from None
 
 
 def home_dir(home: str | Path | None = None) -> Path:

@@ -43,7 +43,9 @@ def parse_hash(text: str) -> ContentHash:
     """A content hash from 64 hex digits, with or without 0x, in any case."""
     value = text.strip()
     if not _HEX64.match(value):
-        raise ValidationError(f"{text!r} is not a content hash: expected 64 hex digits (sha256), optionally prefixed 0x")
+        raise ValidationError(
+            f"{text!r} is not a content hash: expected 64 hex digits (sha256), optionally prefixed 0x"
+        )
     value = value.lower()
     hexpart = value[2:] if value.startswith("0x") else value
     if int(hexpart, 16) == 0:

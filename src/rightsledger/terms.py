@@ -103,7 +103,9 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
-        if self.mode is Mode.DENY and (self.start or self.end or self.attribution or self.share_alike or self.revenue_share_bps):
+        if self.mode is Mode.DENY and (
+            self.start or self.end or self.attribution or self.share_alike or self.revenue_share_bps
+        ):
             raise ValueError("a deny rule takes no window, duties or revenue share")
         if self.fee and self.mode is not Mode.LICENCE:
             raise ValueError("a fee needs mode 'licence'")
@@ -116,7 +118,14 @@ class Rule(BaseModel):
         return (DUTY_ATTRIBUTION if self.attribution else 0) | (DUTY_SHARE_ALIKE if self.share_alike else 0)
 
     def as_tuple(self) -> tuple[int, int, int, int, int, int]:
-        return (self.mode.code, to_timestamp(self.start), to_timestamp(self.end), self.fee, self.duties, self.revenue_share_bps)
+        return (
+            self.mode.code,
+            to_timestamp(self.start),
+            to_timestamp(self.end),
+            self.fee,
+            self.duties,
+            self.revenue_share_bps,
+        )
 
     @classmethod
     def from_tuple(cls, raw: tuple[int, int, int, int, int, int] | list[int]) -> Rule:
@@ -228,7 +237,6 @@ def format_wei(amount: int) -> str:
     return f"{amount} wei"
 
 
-
 _OPEN_USES = [Use.COMMERCIAL, Use.PROMOTION, Use.DERIVATIVE, Use.TDM]
 
 PRESETS: dict[str, Terms] = {
@@ -244,7 +252,9 @@ PRESETS: dict[str, Terms] = {
         }
     ),
     "cc-by-nc": Terms(rules={u: Rule(mode=Mode.ALLOW, attribution=True) for u in (Use.DERIVATIVE, Use.TDM)}),
-    "cc-by-nd": Terms(rules={u: Rule(mode=Mode.ALLOW, attribution=True) for u in (Use.COMMERCIAL, Use.PROMOTION, Use.TDM)}),
+    "cc-by-nd": Terms(
+        rules={u: Rule(mode=Mode.ALLOW, attribution=True) for u in (Use.COMMERCIAL, Use.PROMOTION, Use.TDM)}
+    ),
 }
 """Named starting points for the CLI's `--preset`."""
 

@@ -22,14 +22,14 @@ class _Coded(StrEnum):
         return list(type(self)).index(self)
 
     @classmethod
-    def from_code(cls, code: int) -> "_Coded":
+    def from_code(cls, code: int) -> _Coded:
         members = list(cls)
         if not 0 <= code < len(members):
             raise ValidationError(f"unknown {cls.__name__.lower()} code {code}")
         return members[code]
 
     @classmethod
-    def parse(cls, value: str) -> "_Coded":
+    def parse(cls, value: str) -> _Coded:
         try:
             return cls(value.strip().lower())
         except ValueError:
