@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
@@ -36,7 +38,10 @@ import {
 /// @dev ERC-721 is implemented here rather than inherited so that a work costs exactly one
 /// storage slot (owner, policy, registration, status and opt-outs packed together): that
 /// slot is the whole marginal storage cost of a work registered in a batch.
-contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessControl {
+/// Callers are `_msgSender()` (ERC-2771): a relayer (the gateway) may submit a request the
+/// user signed (EIP-712, with nonce and deadline) through the trusted ERC2771Forwarder, so
+/// holders change their works without paying gas, and the forwarder proves who asked.
+contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessControl, ERC2771Context {
     using Strings for uint256;
 
     /// @notice May mark registrations verified or disputed (a collective management organisation, a heritage institution).
@@ -72,7 +77,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     mapping(bytes32 contentHash => address) private _tokenApprovals;
     mapping(address holder => mapping(address operator => bool)) private _operatorApprovals;
 
-    constructor(IPolicyRegistry policies, address admin) {
+    constructor(IPolicyRegistry policies, address admin, address trustedForwarder) ERC2771Context(trustedForwarder) {
         _policies = policies;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGISTRAR_ROLE, admin);
@@ -113,7 +118,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         _requirePolicy(policyId);
         registrationId = ++_registrationCount;
         _registrations[registrationId] =
-            Registration({registrant: msg.sender, registeredAt: uint40(block.timestamp), count: uint32(n)});
+            Registration({registrant: _msgSender(), registeredAt: uint40(block.timestamp), count: uint32(n)});
         if (bytes(metadataURI).length != 0) _registrationURIs[registrationId] = metadataURI;
     }
 
@@ -138,7 +143,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         unchecked {
             _balances[holder] += n;
         }
-        emit WorksRegistered(registrationId, msg.sender, holder, policyId, n, metadataURI);
+        emit WorksRegistered(registrationId, _msgSender(), holder, policyId, n, metadataURI);
     }
 
     // ---------------------------------------------------------------- terms, opt-out, status
@@ -161,7 +166,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     function _setPolicy(bytes32 contentHash, uint32 policyId) private {
         Work storage work = _authorizedWork(contentHash);
         work.policyId = policyId;
-        emit PolicyAttached(contentHash, policyId, msg.sender);
+        emit PolicyAttached(contentHash, policyId, _msgSender());
     }
 
     /// @inheritdoc IWorkRegistry
@@ -169,7 +174,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         if (optOutMask & ~_ALL_USES_MASK != 0) revert WorkInvalidOptOutMask(optOutMask);
         Work storage work = _authorizedWork(contentHash);
         work.optOutMask = optOutMask;
-        emit OptOutChanged(contentHash, optOutMask, msg.sender);
+        emit OptOutChanged(contentHash, optOutMask, _msgSender());
     }
 
     /// @inheritdoc IWorkRegistry
@@ -180,7 +185,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         if (status > STATUS_DISPUTED) revert WorkInvalidStatus(status);
         Work storage work = _existingWork(contentHash);
         work.status = status;
-        emit StatusMarked(contentHash, status, msg.sender, evidenceURI);
+        emit StatusMarked(contentHash, status, _msgSender(), evidenceURI);
     }
 
     /// @inheritdoc IWorkRegistry
@@ -347,7 +352,8 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     /// @inheritdoc IERC721
     function approve(address to, uint256 tokenId) external {
         address holder = _requireOwned(tokenId).holder;
-        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert ERC721InvalidApprover(msg.sender);
+        address sender = _msgSender();
+        if (sender != holder && !_operatorApprovals[holder][sender]) revert ERC721InvalidApprover(sender);
         _tokenApprovals[bytes32(tokenId)] = to;
         emit Approval(holder, to, tokenId);
     }
@@ -361,8 +367,8 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     /// @inheritdoc IERC721
     function setApprovalForAll(address operator, bool approved) external {
         if (operator == address(0)) revert ERC721InvalidOperator(operator);
-        _operatorApprovals[msg.sender][operator] = approved;
-        emit ApprovalForAll(msg.sender, operator, approved);
+        _operatorApprovals[_msgSender()][operator] = approved;
+        emit ApprovalForAll(_msgSender(), operator, approved);
     }
 
     /// @inheritdoc IERC721
@@ -378,7 +384,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         address holder = work.holder;
         if (holder == address(0)) revert ERC721NonexistentToken(tokenId);
         if (holder != from) revert ERC721IncorrectOwner(from, tokenId, holder);
-        if (!isHolderOrOperator(contentHash, msg.sender)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+        if (!isHolderOrOperator(contentHash, _msgSender())) revert ERC721InsufficientApproval(_msgSender(), tokenId);
 
         if (_tokenApprovals[contentHash] != address(0)) delete _tokenApprovals[contentHash];
         // Cannot overflow or underflow: `from` holds this token, and balances count distinct tokens.
@@ -398,7 +404,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     /// @inheritdoc IERC721
     function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
         transferFrom(from, to, tokenId);
-        ERC721Utils.checkOnERC721Received(msg.sender, from, to, tokenId, data);
+        ERC721Utils.checkOnERC721Received(_msgSender(), from, to, tokenId, data);
     }
 
     /// @inheritdoc IERC165
@@ -408,6 +414,18 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
+    }
 
     function _requireOwned(uint256 tokenId) private view returns (Work memory work) {
         work = _works[bytes32(tokenId)];
@@ -421,7 +439,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
 
     function _authorizedWork(bytes32 contentHash) private view returns (Work storage work) {
         work = _existingWork(contentHash);
-        if (!isHolderOrOperator(contentHash, msg.sender)) revert WorkUnauthorized(contentHash, msg.sender);
+        if (!isHolderOrOperator(contentHash, _msgSender())) revert WorkUnauthorized(contentHash, _msgSender());
     }
 
     function _requirePolicy(uint32 policyId) private view {

@@ -23,8 +23,6 @@ CONTRACTS_DIR = ROOT / "contracts"
 NODE_MODULES = ROOT / "node_modules"
 ARTIFACTS_DIR = ROOT / "src" / "rightsledger" / "artifacts"
 
-# Contracts the SDK deploys or talks to; interfaces are exported for error decoding.
-DEPLOYABLE = ("PolicyRegistry", "WorkRegistry")
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 10_000},
     "evmVersion": "prague",

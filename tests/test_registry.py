@@ -242,7 +242,7 @@ def test_connect_explains_what_is_missing(anvil_url: str, deployment: Deployment
         RightsLedger.connect("http://127.0.0.1:9", home=tmp_path)
     with pytest.raises(ConfigError, match="no rightsledger deployment is recorded for chain id 31337"):
         RightsLedger.connect(anvil_url, home=tmp_path)
-    stale = Deployment(31337, deployment.policy_registry, "0x" + "11" * 20, deployment.deployer, 0)
+    stale = Deployment(31337, {**deployment.contracts, "WorkRegistry": "0x" + "11" * 20}, deployment.deployer, 0)
     with pytest.raises(ConfigError, match="no contract at"):
         RightsLedger.connect(anvil_url, deployment=stale)
     client = RightsLedger.connect(anvil_url, deployment=deployment)

@@ -174,7 +174,8 @@ def cmd_chain(ctx: Context) -> int:
             f"local chain: running (pid {pid}) at {chain.url}, chain id {w3.eth.chain_id}, block {w3.eth.block_number}"
         )
         if deployment:
-            print(f"  WorkRegistry   {deployment.work_registry}\n  PolicyRegistry {deployment.policy_registry}")
+            for name, address in deployment.contracts.items():
+                print(f"  {name:<16} {address}")
         else:
             print("  not deployed yet: run `rightsledger deploy`")
     return 0
@@ -190,7 +191,8 @@ def cmd_deploy(ctx: Context) -> int:
         _print_json(deployment.__dict__)
     else:
         print(f"deployed on chain {deployment.chain_id} at block {deployment.block}")
-        print(f"  WorkRegistry   {deployment.work_registry}\n  PolicyRegistry {deployment.policy_registry}")
+        for name, address in deployment.contracts.items():
+            print(f"  {name:<16} {address}")
     return 0
 
 

@@ -140,16 +140,15 @@ def connect_web3(rpc_url: str, *, timeout: float = 30.0) -> Web3:
 
 
 def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: str | Path | None = None) -> Deployment:
-    """Deploy PolicyRegistry and WorkRegistry; record the deployment for this chain id."""
+    """Deploy the contracts in dependency order; record the deployment for this chain id."""
     tx = Transactor(w3, account)
     admin_address = parse_address(admin, what="admin") if admin else account.address
-    policies = _deploy_one(tx, "PolicyRegistry", [])
-    receipt_address, block = policies
-    works, _ = _deploy_one(tx, "WorkRegistry", [receipt_address, admin_address])
+    forwarder, block = _deploy_one(tx, "Forwarder", [])
+    policies, _ = _deploy_one(tx, "PolicyRegistry", [])
+    works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
-        policy_registry=receipt_address,
-        work_registry=works,
+        contracts={"Forwarder": forwarder, "PolicyRegistry": policies, "WorkRegistry": works},
         deployer=account.address,
         block=block,
     )

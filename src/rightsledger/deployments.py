@@ -18,11 +18,32 @@ from .errors import ConfigError
 
 @dataclass(frozen=True)
 class Deployment:
+    """The addresses of one deployment, by contract name, and where it starts on the chain."""
+
     chain_id: int
-    policy_registry: str
-    work_registry: str
+    contracts: dict[str, str]
     deployer: str
     block: int
+
+    def address(self, name: str) -> str:
+        try:
+            return self.contracts[name]
+        except KeyError:
+            raise ConfigError(
+                f"the deployment on chain {self.chain_id} has no {name}; it predates this version: deploy again"
+            ) from None
+
+    @property
+    def work_registry(self) -> str:
+        return self.address("WorkRegistry")
+
+    @property
+    def policy_registry(self) -> str:
+        return self.address("PolicyRegistry")
+
+    @property
+    def forwarder(self) -> str:
+        return self.address("Forwarder")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -31,11 +52,12 @@ class Deployment:
     def from_json(cls, text: str, *, source: str) -> Deployment:
         try:
             data = json.loads(text)
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+            deployment = cls(**{k: data[k] for k in cls.__dataclass_fields__})
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"deployment record {source} is unreadable ({exc}); deploy again or fix the file"
-            ) from None
+            raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again") from None
+        if not isinstance(deployment.contracts, dict):
+            raise ConfigError(f"deployment record {source} has no contracts table; deploy again")
+        return deployment
 
 
 def home_dir(home: str | Path | None = None) -> Path:

@@ -4,11 +4,13 @@ pragma solidity ^0.8.24;
 import {Test} from "./utils/Vm.sol";
 import {PolicyRegistry} from "../../contracts/PolicyRegistry.sol";
 import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
+import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol";
 import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, MODE_DENY} from "../../contracts/RightsTypes.sol";
 
-/// @dev Deploys the two contracts as the SDK's `deploy` does: PolicyRegistry, then
-/// WorkRegistry(policies, admin) with the admin as first registrar.
+/// @dev Deploys the contracts as the SDK's `deploy` does: the ERC-2771 forwarder, the
+/// PolicyRegistry, then WorkRegistry(policies, admin, forwarder) with the admin as first registrar.
 abstract contract BaseTest is Test {
+    ERC2771Forwarder internal forwarder;
     PolicyRegistry internal policies;
     WorkRegistry internal works;
 
@@ -21,8 +23,9 @@ abstract contract BaseTest is Test {
         vm.label(alice, "alice");
         vm.label(bob, "bob");
         vm.label(eve, "eve");
+        forwarder = new ERC2771Forwarder("rightsledger");
         policies = new PolicyRegistry();
-        works = new WorkRegistry(policies, admin);
+        works = new WorkRegistry(policies, admin, address(forwarder));
     }
 
     function _rule(uint8 mode) internal pure returns (Rule memory) {
