@@ -18,11 +18,12 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install demo test test-python test-solidity artifacts lint bench serve clean
+.PHONY: help install demo test test-python test-solidity artifacts lint bench clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
+	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
 	@echo "make lint   - ruff and mypy;  make artifacts - recompile ABIs/bytecode into the package"
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
@@ -55,8 +56,11 @@ test-solidity: install
 test-python: install
 	$(PY) -m pytest -q
 
+bench: install
+	$(PY) bench/gas.py
+
 lint: install
-	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts bench
 	$(VENV)/bin/mypy
 
 clean:

@@ -1,0 +1,53 @@
+"""Shared set-up for benchmarks: a fresh anvil on a free port with the contracts deployed."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rightsledger import RightsLedger
+from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.client import connect_web3, deploy
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@contextmanager
+def fresh_chain(*extra_args: str) -> Iterator[RightsLedger]:
+    """A new anvil with the contracts deployed; yields a client signing as dev account 0."""
+    port = free_port()
+    process = subprocess.Popen(
+        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent", *extra_args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_rpc(url, 20, process)
+        w3 = connect_web3(url)
+        with tempfile.TemporaryDirectory() as home:
+            deployment = deploy(w3, dev_account(0), home=home)
+            yield RightsLedger(w3, deployment, dev_account(0))
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """bench/results/<name>.json, stamped with the time and machine."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        **data,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
