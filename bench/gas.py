@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_chain, write_result  # noqa: E402
+from common import fresh_chain, write_result
 
-from rightsledger import Mode, Rule, Terms, Use  # noqa: E402
-from rightsledger.chain import dev_account  # noqa: E402
+from rightsledger import Mode, Rule, Terms, Use
+from rightsledger.chain import dev_account
 
 BATCH_SIZES = (10, 100, 500)
 
