@@ -28,7 +28,7 @@ help:
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet]"
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json

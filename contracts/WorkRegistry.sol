@@ -10,10 +10,12 @@ import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/I
 import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
+import {ITermsHistory} from "./interfaces/ITermsHistory.sol";
 import {
     Rule,
     WorkRecord,
@@ -41,8 +43,16 @@ import {
 /// Callers are `_msgSender()` (ERC-2771): a relayer (the gateway) may submit a request the
 /// user signed (EIP-712, with nonce and deadline) through the trusted ERC2771Forwarder, so
 /// holders change their works without paying gas, and the forwarder proves who asked.
-contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessControl, ERC2771Context {
+contract WorkRegistry is
+    IWorkRegistry,
+    ITermsHistory,
+    IERC721Metadata,
+    IERC721Errors,
+    AccessControl,
+    ERC2771Context
+{
     using Strings for uint256;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @notice May mark registrations verified or disputed (a collective management organisation, a heritage institution).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -76,6 +86,10 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     mapping(address holder => uint256) private _balances;
     mapping(bytes32 contentHash => address) private _tokenApprovals;
     mapping(address holder => mapping(address operator => bool)) private _operatorApprovals;
+
+    /// @dev Per work, (policyId << 8 | optOutMask) by timestamp, written only when terms change
+    /// (registration costs nothing extra): an empty history means the current terms applied since registration.
+    mapping(bytes32 contentHash => Checkpoints.Trace208) private _termsHistory;
 
     constructor(IPolicyRegistry policies, address admin, address trustedForwarder) ERC2771Context(trustedForwarder) {
         _policies = policies;
@@ -165,6 +179,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
 
     function _setPolicy(bytes32 contentHash, uint32 policyId) private {
         Work storage work = _authorizedWork(contentHash);
+        _checkpointTerms(contentHash, work, policyId, work.optOutMask);
         work.policyId = policyId;
         emit PolicyAttached(contentHash, policyId, _msgSender());
     }
@@ -173,6 +188,7 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     function setOptOut(bytes32 contentHash, uint8 optOutMask) external {
         if (optOutMask & ~_ALL_USES_MASK != 0) revert WorkInvalidOptOutMask(optOutMask);
         Work storage work = _authorizedWork(contentHash);
+        _checkpointTerms(contentHash, work, work.policyId, optOutMask);
         work.optOutMask = optOutMask;
         emit OptOutChanged(contentHash, optOutMask, _msgSender());
     }
@@ -316,6 +332,79 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         return _registrationCount;
     }
 
+    // ---------------------------------------------------------------- terms history
+
+    /// @dev Before the first change, records the terms set at registration, so history starts there.
+    function _checkpointTerms(bytes32 contentHash, Work storage work, uint32 policyId, uint8 optOutMask) private {
+        Checkpoints.Trace208 storage history = _termsHistory[contentHash];
+        if (history.length() == 0) {
+            uint48 registeredAt = _registrations[work.registrationId].registeredAt;
+            history.push(registeredAt, _packTerms(work.policyId, work.optOutMask));
+        }
+        history.push(uint48(block.timestamp), _packTerms(policyId, optOutMask));
+    }
+
+    function _packTerms(uint32 policyId, uint8 optOutMask) private pure returns (uint208) {
+        return (uint208(policyId) << 8) | optOutMask;
+    }
+
+    /// @dev The work as it stood at `timestamp`: holder 0 if not registered yet, else the terms then in force.
+    function _workAt(bytes32 contentHash, uint64 timestamp) private view returns (Work memory work) {
+        work = _works[contentHash];
+        if (work.holder == address(0)) return work;
+        if (timestamp < _registrations[work.registrationId].registeredAt) return Work(address(0), 0, 0, 0, 0);
+        Checkpoints.Trace208 storage history = _termsHistory[contentHash];
+        if (history.length() != 0) {
+            uint208 packed = history.upperLookupRecent(uint48(timestamp));
+            work.policyId = uint32(packed >> 8);
+            work.optOutMask = uint8(packed);
+        }
+    }
+
+    /// @inheritdoc ITermsHistory
+    function termsAt(bytes32 contentHash, uint64 timestamp)
+        external
+        view
+        returns (bool registered, uint32 policyId, uint8 optOutMask)
+    {
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        Work memory work = _workAt(contentHash, timestamp);
+        return (work.holder != address(0), work.policyId, work.optOutMask);
+    }
+
+    /// @inheritdoc ITermsHistory
+    function checkAt(bytes32 contentHash, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bool allowed, uint8 reason)
+    {
+        if (use >= USE_COUNT) revert UnknownUse(use);
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        Work memory work = _workAt(contentHash, timestamp);
+        Rule memory rule;
+        uint40 expiresAt;
+        if (work.holder != address(0) && work.policyId != 0) (rule, expiresAt) = _policies.ruleOf(work.policyId, use);
+        reason = _decide(contentHash, work, rule, expiresAt, use, licensee, timestamp);
+        allowed = reason == REASON_ALLOWED_BY_TERMS || reason == REASON_ALLOWED_BY_LICENCE;
+    }
+
+    /// @inheritdoc ITermsHistory
+    function policyIdsOf(bytes32[] calldata contentHashes) external view returns (bytes memory packedIds) {
+        uint256 n = contentHashes.length;
+        packedIds = new bytes(n * 4);
+        for (uint256 i; i < n; ++i) {
+            uint32 policyId = _works[contentHashes[i]].policyId;
+            // Cannot overflow: i < n, and n * 4 was allocated above.
+            unchecked {
+                uint256 at = i * 4;
+                packedIds[at] = bytes1(uint8(policyId >> 24));
+                packedIds[at + 1] = bytes1(uint8(policyId >> 16));
+                packedIds[at + 2] = bytes1(uint8(policyId >> 8));
+                packedIds[at + 3] = bytes1(uint8(policyId));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- ERC-721
 
     /// @inheritdoc IERC721Metadata
@@ -410,7 +499,8 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == type(IWorkRegistry).interfaceId || super.supportsInterface(interfaceId);
+            || interfaceId == type(IWorkRegistry).interfaceId || interfaceId == type(ITermsHistory).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internals

@@ -24,7 +24,7 @@ from .client import RightsLedger, Work, account_from_env, connect_web3, deploy
 from .deployments import find_deployment, home_dir
 from .errors import ConfigError, RightsLedgerError, ValidationError
 from .hashing import resolve_file_or_hash
-from .terms import PRESETS, Rule, Terms, parse_fee
+from .terms import PRESETS, Rule, Terms, format_wei, parse_fee
 from .text import render_table
 from .vocabulary import Mode, Status, Use
 
@@ -324,6 +324,146 @@ def cmd_transfer(ctx: Context) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- datasets
+
+
+def cmd_audit(ctx: Context) -> int:
+    from .audit import run_audit
+
+    args = ctx.args
+    client = ctx.client()
+    result = run_audit(
+        client,
+        args.source,
+        _use(args.use),
+        licensee=args.licensee,
+        out=args.out,
+        unregistered_cleared=args.include_unregistered_as_cleared,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    summary = result.summary
+    if args.json:
+        _print_json({"report": str(result.report), "receipt": result.receipt, "summary": summary})
+    else:
+        receipt = result.receipt
+        print(
+            f"audit of {summary['items']:,} items for {receipt['use']} at block {receipt['block']} "
+            f"(chain {receipt['chainId']}, registry {receipt['workRegistry']})"
+        )
+        rows = [
+            (answer, f"{summary[answer]:,}")
+            for answer in ("cleared", "needs-licence", "denied", "unregistered", "disputed")
+        ]
+        print(render_table(rows, ("answer", "items")))
+        if summary["needs-licence"]:
+            print(
+                f"licences needed: {summary['needs-licence']:,}, fees {format_wei(summary['licenceFeeTotal'])} in total"
+            )
+        if summary["resumedFromCheckpoint"]:
+            print(f"resumed: {summary['resumedFromCheckpoint']:,} hashes reused from the checkpoint")
+        print(f"report: {result.report}")
+    return 0 if result.all_cleared else EXIT_NOT_ALLOWED
+
+
+def cmd_declare(ctx: Context) -> int:
+    from .bulk import Progress, collect, hash_items
+    from .datasets import write_manifest
+    from .merkle import MerkleTree
+
+    args = ctx.args
+    use = _use(args.use)
+    source = Path(args.source)
+    items = collect(source)
+    bar = None if args.quiet else Progress("hashing", len(items))
+    hash_items(items, workers=args.workers, progress=bar)
+    if bar:
+        bar.finish()
+    distinct = list(dict.fromkeys(str(i.content_hash) for i in items))
+    tree = MerkleTree.of(distinct)
+    name = args.name or source.stem.removesuffix(".manifest")
+    folder = Path(args.out_dir) if args.out_dir else Path.cwd()
+    manifest, tree_file = write_manifest(items, tree, use, folder, name)
+    uri = args.manifest_uri or manifest.resolve().as_uri()
+    client = ctx.client()
+    declaration = client.datasets.declare(tree, use, uri)
+    if args.json:
+        _print_json({**declaration.__dict__, "manifest": str(manifest), "tree": str(tree_file)})
+    else:
+        print(f"dataset {declaration.dataset_id} declared: {len(tree):,} works for {use.value}")
+        print(f"  root      {tree.root}")
+        print(f"  manifest  {manifest}  (URI {uri})")
+        print(f"  tree      {tree_file}")
+        print(f"  block {declaration.block}, {declaration.gas_used:,} gas")
+    return 0
+
+
+def cmd_prove(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    datasets = client.datasets
+    tree = datasets.tree(args.dataset, args.manifest)
+    result = datasets.prove(args.dataset, digest, tree=tree)
+    if args.json:
+        _print_json({**result.__dict__, "reason": result.reason.value})
+    else:
+        verdict = "VIOLATION recorded" if result.violation else "no violation"
+        print(f"{digest} is in dataset {args.dataset}: {verdict} (at declaration: {result.reason.value})")
+    return 0
+
+
+def cmd_removal(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    datasets = client.datasets
+    if args.action == "request":
+        if not datasets.item_status(args.dataset, digest).proven:
+            datasets.prove(args.dataset, digest, tree=datasets.tree(args.dataset, args.manifest))
+        datasets.request_removal(args.dataset, digest, args.note)
+    elif args.action == "acknowledge":
+        datasets.acknowledge_removal(args.dataset, digest, args.note)
+    status = datasets.item_status(args.dataset, digest)
+    if args.json:
+        _print_json({"dataset": args.dataset, "contentHash": digest, "status": status.describe()})
+    else:
+        print(f"{digest} in dataset {args.dataset}: {status.describe()}")
+    return 0
+
+
+def cmd_levy(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    datasets = client.datasets
+    if args.action == "contribute":
+        if not args.value:
+            raise CliError("levy contribute needs an amount: rightsledger levy contribute 0.5ether")
+        epoch = datasets.contribute(parse_fee(args.value))
+        print(f"contributed {format_wei(parse_fee(args.value))} to epoch {epoch}")
+    elif args.action == "finalize":
+        epoch = int(args.value) if args.value else datasets.current_epoch() - 1
+        record = datasets.finalize(epoch)
+        print(f"epoch {epoch}: pool {format_wei(record.pool)} over {record.items:,} items, {record.per_item} wei each")
+    elif args.action == "claim":
+        if not args.value or args.dataset is None:
+            raise CliError("levy claim needs a work and a dataset: rightsledger levy claim FILE --dataset ID")
+        amount = datasets.claim(args.dataset, resolve_file_or_hash(args.value))
+        print(f"credited {format_wei(amount)} to the work's holder; withdraw with `rightsledger levy withdraw`")
+    elif args.action == "withdraw":
+        print(f"withdrew {format_wei(datasets.withdraw_levy())}")
+    else:
+        accounts = datasets.levy_accounts()
+        epoch = datasets.current_epoch()
+        if args.json:
+            _print_json({"currentEpoch": epoch, **accounts})
+        else:
+            print(f"current epoch {epoch}")
+            for key, value in accounts.items():
+                print(f"  {key:<12} {format_wei(value)}")
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -394,6 +534,55 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("item", metavar="FILE|HASH")
     transfer.add_argument("--to", required=True)
     transfer.set_defaults(func=cmd_transfer)
+
+    audit = sub.add_parser("audit", help="audit a dataset (folder or manifest) against the registry; write a report")
+    audit.add_argument(
+        "source", metavar="PATH|MANIFEST", help="a folder, or a manifest (.csv, .jsonl, .parquet, .json)"
+    )
+    audit.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    audit.add_argument("--licensee", help="the address that would use the works (licences count)")
+    audit.add_argument("--out", help="report file, .jsonl or .csv (default ./audit-<name>.jsonl)")
+    audit.add_argument(
+        "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
+    )
+    audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
+    audit.add_argument("--quiet", action="store_true", help="no progress bar")
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(func=cmd_audit)
+
+    declare = sub.add_parser("declare", help="declare a dataset: Merkle root of its content hashes, on-chain")
+    declare.add_argument("source", metavar="MANIFEST|PATH", help="a manifest (.csv, .jsonl, .parquet, .json) or folder")
+    declare.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    declare.add_argument("--manifest-uri", help="where others can read the manifest (default: its file:// URI)")
+    declare.add_argument("--name", help="file name stem for the manifest and tree (default: the source's name)")
+    declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree.json (default: .)")
+    declare.add_argument("--workers", type=int, default=4)
+    declare.add_argument("--quiet", action="store_true")
+    declare.add_argument("--json", action="store_true")
+    declare.set_defaults(func=cmd_declare)
+
+    prove = sub.add_parser("prove", help="prove a work is in a declared dataset (records a violation if it was one)")
+    prove.add_argument("item", metavar="FILE|HASH")
+    prove.add_argument("--dataset", type=int, required=True, metavar="ID")
+    prove.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    prove.add_argument("--json", action="store_true")
+    prove.set_defaults(func=cmd_prove)
+
+    removal = sub.add_parser("removal", help="holders: request removal from a dataset; declarers: acknowledge")
+    removal.add_argument("action", choices=("request", "acknowledge", "status"))
+    removal.add_argument("item", metavar="FILE|HASH")
+    removal.add_argument("--dataset", type=int, required=True, metavar="ID")
+    removal.add_argument("--note", default="", help="a message or URI kept with the request")
+    removal.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    removal.add_argument("--json", action="store_true")
+    removal.set_defaults(func=cmd_removal)
+
+    levy = sub.add_parser("levy", help="the AI levy fund: contribute, finalize an epoch, claim, withdraw, status")
+    levy.add_argument("action", choices=("contribute", "finalize", "claim", "withdraw", "status"))
+    levy.add_argument("value", nargs="?", help="contribute: AMOUNT; finalize: EPOCH; claim: FILE|HASH")
+    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work")
+    levy.add_argument("--json", action="store_true")
+    levy.set_defaults(func=cmd_levy)
 
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_abi.abi import encode as abi_encode
 from eth_account import Account
@@ -29,6 +29,9 @@ from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
 
+if TYPE_CHECKING:
+    from .datasets import DatasetClient
+
 ZERO_ADDRESS = "0x" + "00" * 20
 POLICY_ABI_TYPE = "((uint8,uint40,uint40,uint96,uint8,uint16)[7],uint40)"
 # Below the 16,777,216-gas cap per transaction (EIP-7825) at ~25k gas per work, with room to spare.
@@ -37,6 +40,9 @@ REGISTER_CHUNK = 500
 # and the 2 MB request limit of anvil.
 CHECK_CHUNK = 10_000
 CHECK_CALL_GAS = 50_000_000
+_POLICY_IDS_SELECTOR = function_signature_to_4byte_selector("policyIdsOf(bytes32[])")
+# The levy fund's epoch: contributions of one month are shared among that month's datasets.
+LEVY_EPOCH = 30 * 24 * 3600
 _CHECK_BATCH_SELECTOR = function_signature_to_4byte_selector("checkBatch(bytes32[],uint8,address,uint64)")
 
 
@@ -139,16 +145,31 @@ def connect_web3(rpc_url: str, *, timeout: float = 30.0) -> Web3:
     return w3
 
 
-def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: str | Path | None = None) -> Deployment:
+def deploy(
+    w3: Web3,
+    account: LocalAccount,
+    *,
+    admin: str | None = None,
+    home: str | Path | None = None,
+    levy_epoch: int = LEVY_EPOCH,
+) -> Deployment:
     """Deploy the contracts in dependency order; record the deployment for this chain id."""
     tx = Transactor(w3, account)
     admin_address = parse_address(admin, what="admin") if admin else account.address
     forwarder, block = _deploy_one(tx, "Forwarder", [])
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
     works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
+    datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
+    levy, _ = _deploy_one(tx, "LevyFund", [datasets, levy_epoch, forwarder])
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
-        contracts={"Forwarder": forwarder, "PolicyRegistry": policies, "WorkRegistry": works},
+        contracts={
+            "Forwarder": forwarder,
+            "PolicyRegistry": policies,
+            "WorkRegistry": works,
+            "DatasetRegistry": datasets,
+            "LevyFund": levy,
+        },
         deployer=account.address,
         block=block,
     )
@@ -495,6 +516,40 @@ class RightsLedger:
             return b"".join(run(c) for c in chunks)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return b"".join(pool.map(run, chunks))
+
+    def policy_ids(
+        self, hashes: Sequence[str], *, block: int | None = None, chunk_size: int = CHECK_CHUNK
+    ) -> list[PolicyId]:
+        """The policy id of each work (0 if unregistered), as of `block`, in chunked hand-encoded calls."""
+        block_tag = hex(block if block is not None else self.w3.eth.block_number)
+        head = _POLICY_IDS_SELECTOR + (32).to_bytes(32, "big")
+        ids: list[PolicyId] = []
+        for chunk in _chunks(hashes, chunk_size):
+            body = len(chunk).to_bytes(32, "big") + bytes.fromhex("".join(h[2:] for h in chunk))
+            raw = self._raw_call(self.deployment.work_registry, head + body, block_tag, "reading policy ids")
+            length = int.from_bytes(raw[32:64], "big")
+            packed = raw[64 : 64 + length]
+            ids.extend(PolicyId(int.from_bytes(packed[i : i + 4], "big")) for i in range(0, length, 4))
+        return ids
+
+    def _raw_call(self, to: str, data: bytes, block_tag: str, action: str) -> bytes:
+        payload = {"to": to, "data": "0x" + data.hex(), "gas": hex(CHECK_CALL_GAS)}
+        response = self.w3.provider.make_request("eth_call", [payload, block_tag])  # type: ignore[arg-type]
+        if "error" in response:
+            revert = revert_data(_RPCFailure(response["error"]))
+            if revert:
+                raise decode_revert(revert, action=action)
+            raise ChainError(f"{action}: the node answered {response['error']}")
+        return bytes.fromhex(str(response["result"])[2:])
+
+    # ------------------------------------------------------------------ datasets
+
+    @property
+    def datasets(self) -> DatasetClient:
+        """Dataset declarations, proofs, removal requests and the levy fund (see datasets.py)."""
+        from .datasets import DatasetClient
+
+        return DatasetClient(self)
 
     # ------------------------------------------------------------------ plumbing
 

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
+import {IDatasetRegistry, DatasetRecord} from "./interfaces/IDatasetRegistry.sol";
+import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {ITermsHistory} from "./interfaces/ITermsHistory.sol";
+import {USE_COUNT, REASON_UNREGISTERED, REASON_DISPUTED} from "./RightsTypes.sol";
+
+/// @dev Flags kept per (dataset, work).
+uint8 constant ITEM_PROVEN = 1;
+uint8 constant ITEM_VIOLATION = 2;
+uint8 constant ITEM_REMOVAL_REQUESTED = 4;
+uint8 constant ITEM_REMOVAL_ACKNOWLEDGED = 8;
+
+/// @title DatasetRegistry
+/// @notice Dataset declarations (Merkle roots of content hashes), proofs of inclusion, violations
+/// and removal requests. See IDatasetRegistry for the leaf and pair hashing.
+/// @dev A violation is recorded only for an answer that refuses the use on the terms: denied,
+/// licence-required (no licence), outside-window, expired, opted-out. An unregistered work had no
+/// terms to break, and a disputed one has no holder whose terms count, so neither is a violation.
+contract DatasetRegistry is IDatasetRegistry, ERC2771Context {
+    /// @dev One slot: 160 + 40 + 8 + 48 = 256 bits. The root and the URI live apart.
+    struct Dataset {
+        address declarer;
+        uint40 declaredAt;
+        uint8 use;
+        uint48 itemCount;
+    }
+
+    address private immutable _works;
+
+    mapping(uint256 datasetId => Dataset) private _datasets;
+    mapping(uint256 datasetId => bytes32) private _roots;
+    mapping(uint256 datasetId => string) private _manifestURIs;
+    mapping(uint256 datasetId => mapping(bytes32 contentHash => uint8)) private _itemFlags;
+    uint256 private _datasetCount;
+
+    constructor(address works, address trustedForwarder) ERC2771Context(trustedForwarder) {
+        _works = works;
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function declare(bytes32 root, uint256 itemCount, uint8 use, string calldata manifestURI)
+        external
+        returns (uint256 datasetId)
+    {
+        if (root == bytes32(0) || itemCount == 0) revert DatasetEmpty();
+        if (itemCount > type(uint48).max) revert DatasetTooLarge(itemCount);
+        if (use >= USE_COUNT) revert UnknownUse(use);
+        datasetId = ++_datasetCount;
+        address declarer = _msgSender();
+        _datasets[datasetId] = Dataset({
+            declarer: declarer,
+            declaredAt: uint40(block.timestamp),
+            use: use,
+            itemCount: uint48(itemCount)
+        });
+        _roots[datasetId] = root;
+        if (bytes(manifestURI).length != 0) _manifestURIs[datasetId] = manifestURI;
+        emit DatasetDeclared(datasetId, declarer, root, use, itemCount, manifestURI);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function proveInclusion(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof)
+        external
+        returns (bool violation, uint8 reason)
+    {
+        Dataset memory dataset = _existing(datasetId);
+        if (!_verify(datasetId, contentHash, proof)) revert DatasetInvalidProof(datasetId, contentHash);
+        uint8 flags = _itemFlags[datasetId][contentHash];
+        if (flags & ITEM_PROVEN != 0) revert DatasetAlreadyProven(datasetId, contentHash);
+        bool allowed;
+        (allowed, reason) =
+            ITermsHistory(_works).checkAt(contentHash, dataset.use, dataset.declarer, dataset.declaredAt);
+        violation = !allowed && reason != REASON_UNREGISTERED && reason != REASON_DISPUTED;
+        flags |= violation ? ITEM_PROVEN | ITEM_VIOLATION : ITEM_PROVEN;
+        _itemFlags[datasetId][contentHash] = flags;
+        emit InclusionProven(datasetId, contentHash, _msgSender(), reason);
+        if (violation) emit ViolationRecorded(datasetId, contentHash, dataset.declarer, reason);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function requestRemoval(uint256 datasetId, bytes32 contentHash, string calldata note) external {
+        _existing(datasetId);
+        address sender = _msgSender();
+        if (!IWorkRegistry(_works).isHolderOrOperator(contentHash, sender)) revert DatasetNotHolder(contentHash, sender);
+        uint8 flags = _itemFlags[datasetId][contentHash];
+        if (flags & ITEM_PROVEN == 0) revert DatasetNotProven(datasetId, contentHash);
+        if (flags & ITEM_REMOVAL_REQUESTED != 0) revert DatasetRemovalAlreadyRequested(datasetId, contentHash);
+        _itemFlags[datasetId][contentHash] = flags | ITEM_REMOVAL_REQUESTED;
+        emit RemovalRequested(datasetId, contentHash, sender, note);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function acknowledgeRemoval(uint256 datasetId, bytes32 contentHash, string calldata note) external {
+        Dataset memory dataset = _existing(datasetId);
+        address sender = _msgSender();
+        if (sender != dataset.declarer) revert DatasetNotDeclarer(datasetId, sender);
+        uint8 flags = _itemFlags[datasetId][contentHash];
+        if (flags & ITEM_REMOVAL_REQUESTED == 0 || flags & ITEM_REMOVAL_ACKNOWLEDGED != 0) {
+            revert DatasetNoRemovalPending(datasetId, contentHash);
+        }
+        _itemFlags[datasetId][contentHash] = flags | ITEM_REMOVAL_ACKNOWLEDGED;
+        emit RemovalAcknowledged(datasetId, contentHash, sender, note);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function verifyInclusion(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        _existing(datasetId);
+        return _verify(datasetId, contentHash, proof);
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function datasetOf(uint256 datasetId) external view returns (DatasetRecord memory) {
+        Dataset memory dataset = _existing(datasetId);
+        return DatasetRecord({
+            declarer: dataset.declarer,
+            declaredAt: dataset.declaredAt,
+            use: dataset.use,
+            itemCount: dataset.itemCount,
+            root: _roots[datasetId],
+            manifestURI: _manifestURIs[datasetId]
+        });
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function itemFlags(uint256 datasetId, bytes32 contentHash) external view returns (uint8) {
+        return _itemFlags[datasetId][contentHash];
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function datasetCount() external view returns (uint256) {
+        return _datasetCount;
+    }
+
+    /// @inheritdoc IDatasetRegistry
+    function workRegistry() external view returns (address) {
+        return _works;
+    }
+
+    function _existing(uint256 datasetId) private view returns (Dataset memory dataset) {
+        dataset = _datasets[datasetId];
+        if (dataset.declarer == address(0)) revert DatasetUnknown(datasetId);
+    }
+
+    function _verify(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof) private view returns (bool) {
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(contentHash))));
+        return MerkleProof.verifyCalldata(proof, _roots[datasetId], leaf);
+    }
+}

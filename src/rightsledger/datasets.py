@@ -1,0 +1,289 @@
+"""Dataset declarations, proofs of inclusion, violations, removal requests and the levy fund,
+over the DatasetRegistry and LevyFund contracts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from eth_utils.address import to_checksum_address
+from web3.logs import DISCARD
+
+from .bulk import MANIFEST_FORMAT, Item, read_manifest
+from .contracts import abi
+from .errors import NotFoundError, ValidationError
+from .hashing import ContentLike, content_hash
+from .merkle import MerkleTree
+from .vocabulary import ContentHash, Reason, Use
+
+if TYPE_CHECKING:
+    from .client import RightsLedger
+
+ITEM_PROVEN = 1
+ITEM_VIOLATION = 2
+ITEM_REMOVAL_REQUESTED = 4
+ITEM_REMOVAL_ACKNOWLEDGED = 8
+
+
+@dataclass(frozen=True)
+class Dataset:
+    dataset_id: int
+    declarer: str
+    declared_at: datetime
+    use: Use
+    item_count: int
+    root: str
+    manifest_uri: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    dataset_id: int
+    root: str
+    item_count: int
+    manifest_uri: str
+    transaction: str
+    block: int
+    gas_used: int
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    """What the registry records about one work in one dataset."""
+
+    flags: int
+
+    @property
+    def proven(self) -> bool:
+        return bool(self.flags & ITEM_PROVEN)
+
+    @property
+    def violation(self) -> bool:
+        return bool(self.flags & ITEM_VIOLATION)
+
+    @property
+    def removal_requested(self) -> bool:
+        return bool(self.flags & ITEM_REMOVAL_REQUESTED)
+
+    @property
+    def removal_acknowledged(self) -> bool:
+        return bool(self.flags & ITEM_REMOVAL_ACKNOWLEDGED)
+
+    def describe(self) -> str:
+        if not self.proven:
+            return "not proven"
+        parts = ["proven", "violation recorded" if self.violation else "no violation"]
+        if self.removal_acknowledged:
+            parts.append("removal acknowledged")
+        elif self.removal_requested:
+            parts.append("removal requested")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    dataset_id: int
+    content_hash: ContentHash
+    reason: Reason
+    violation: bool
+    transaction: str
+
+
+@dataclass(frozen=True)
+class Epoch:
+    epoch: int
+    contributed: int
+    pool: int
+    items: int
+    per_item: int
+    claimed: int
+    finalized: bool
+
+
+def manifest_path_of(uri: str) -> Path:
+    """A local path from a manifest URI: file:// URIs and plain paths; anything else cannot be read here."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme == "" and uri:
+        return Path(uri)
+    raise ValidationError(f"manifest URI {uri!r} is not a local file; give the manifest with --manifest")
+
+
+def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
+    """`<name>.manifest.json` (items, root, use) and `<name>.tree.json` (the OpenZeppelin dump)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / f"{name}.manifest.json"
+    tree_file = folder / f"{name}.tree.json"
+    tree.save(tree_file)
+    data = {
+        "format": MANIFEST_FORMAT,
+        "use": use.value,
+        "root": tree.root,
+        "itemCount": len(tree),
+        "leafEncoding": "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)",
+        "tree": tree_file.name,
+        "items": [{"hash": i.content_hash, "path": i.path} for i in items],
+    }
+    tmp = manifest.with_name(manifest.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(manifest)
+    return manifest, tree_file
+
+
+def tree_of_manifest(path: Path) -> MerkleTree:
+    """The tree of a manifest: its distinct hashes, in order."""
+    data = read_manifest(path)
+    seen: dict[str, None] = {}
+    for entry in data["items"]:
+        value = entry.get("hash") if isinstance(entry, dict) else None
+        if not value:
+            raise ValidationError(f"manifest {path} has an item without a hash")
+        seen.setdefault(str(value).lower(), None)
+    return MerkleTree.of(seen)
+
+
+class DatasetClient:
+    """Dataset operations for one RightsLedger client (its chain, deployment and account)."""
+
+    def __init__(self, ledger: RightsLedger) -> None:
+        self.ledger = ledger
+        w3 = ledger.w3
+        self.registry = w3.eth.contract(
+            address=to_checksum_address(ledger.deployment.address("DatasetRegistry")), abi=abi("DatasetRegistry")
+        )
+        self.levy = w3.eth.contract(
+            address=to_checksum_address(ledger.deployment.address("LevyFund")), abi=abi("LevyFund")
+        )
+
+    # ------------------------------------------------------------------ declarations
+
+    def declare(self, tree: MerkleTree, use: Use, manifest_uri: str = "") -> Declaration:
+        call = self.registry.functions.declare(tree.root, len(tree), use.code, manifest_uri)
+        receipt = self.ledger._send(call, f"declaring a dataset of {len(tree):,} works")
+        (event,) = self.registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)
+        return Declaration(
+            dataset_id=int(event["args"]["datasetId"]),
+            root=tree.root,
+            item_count=len(tree),
+            manifest_uri=manifest_uri,
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+        )
+
+    def dataset(self, dataset_id: int) -> Dataset:
+        raw = self.ledger._call(self.registry.functions.datasetOf(dataset_id), f"reading dataset {dataset_id}")
+        declarer, declared_at, use, count, root, uri = raw
+        return Dataset(
+            dataset_id=dataset_id,
+            declarer=declarer,
+            declared_at=datetime.fromtimestamp(declared_at, tz=UTC),
+            use=Use.from_code(use),  # type: ignore[arg-type]
+            item_count=int(count),
+            root="0x" + bytes(root).hex(),
+            manifest_uri=uri,
+        )
+
+    def count(self) -> int:
+        return int(self.registry.functions.datasetCount().call())
+
+    def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
+        """The dataset's tree, rebuilt from its manifest and checked against the root on-chain."""
+        record = self.dataset(dataset_id)
+        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri)
+        if not path.exists():
+            raise NotFoundError(f"the manifest of dataset {dataset_id} ({path}) is not readable here")
+        tree = tree_of_manifest(path)
+        if tree.root != record.root:
+            raise ValidationError(
+                f"manifest {path} makes root {tree.root}, but dataset {dataset_id} declared {record.root}"
+            )
+        return tree
+
+    # ------------------------------------------------------------------ proofs
+
+    def item_status(self, dataset_id: int, item: ContentLike) -> ItemStatus:
+        return ItemStatus(int(self.registry.functions.itemFlags(dataset_id, content_hash(item)).call()))
+
+    def prove(
+        self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None, proof: Sequence[str] | None = None
+    ) -> ProofResult:
+        """Prove the work is in the dataset; a violation is recorded if the use was not permitted then."""
+        digest = content_hash(item)
+        if proof is None:
+            proof = (tree or self.tree(dataset_id)).proof(digest)
+        call = self.registry.functions.proveInclusion(dataset_id, digest, list(proof))
+        receipt = self.ledger._send(call, f"proving {digest} is in dataset {dataset_id}")
+        (event,) = self.registry.events.InclusionProven().process_receipt(receipt, errors=DISCARD)
+        violations = self.registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
+        return ProofResult(
+            dataset_id=dataset_id,
+            content_hash=digest,
+            reason=Reason.from_code(int(event["args"]["reason"])),  # type: ignore[arg-type]
+            violation=bool(violations),
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+        )
+
+    def request_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
+        digest = content_hash(item)
+        call = self.registry.functions.requestRemoval(dataset_id, digest, note)
+        self.ledger._send(call, f"requesting removal of {digest} from dataset {dataset_id}")
+
+    def acknowledge_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
+        digest = content_hash(item)
+        call = self.registry.functions.acknowledgeRemoval(dataset_id, digest, note)
+        self.ledger._send(call, f"acknowledging removal of {digest} from dataset {dataset_id}")
+
+    # ------------------------------------------------------------------ levy fund
+
+    def contribute(self, amount: int) -> int:
+        """Pay `amount` wei into the current epoch; returns the epoch."""
+        data = self.levy.encode_abi("contribute", [])
+        self.ledger._tx.send({"to": self.levy.address, "data": data, "value": amount}, action="contributing to the levy")
+        return self.current_epoch()
+
+    def current_epoch(self) -> int:
+        return int(self.levy.functions.currentEpoch().call())
+
+    def epoch(self, epoch: int) -> Epoch:
+        contributed, pool, items, per_item, claimed, finalized = self.levy.functions.epochOf(epoch).call()
+        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized)
+
+    def finalize(self, epoch: int) -> Epoch:
+        self.ledger._send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
+        return self.epoch(epoch)
+
+    def claim(self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None) -> int:
+        """Credit the work's holder its share for this dataset; returns the wei credited."""
+        digest = content_hash(item)
+        proof = (tree or self.tree(dataset_id)).proof(digest)
+        receipt = self.ledger._send(
+            self.levy.functions.claim(dataset_id, digest, proof), f"claiming the levy share of {digest}"
+        )
+        (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])
+
+    def levy_balance(self, account: str | None = None) -> int:
+        return int(self.levy.functions.balanceOf(account or self.ledger.address).call())
+
+    def withdraw_levy(self) -> int:
+        amount = self.levy_balance()
+        self.ledger._send(self.levy.functions.withdraw(), "withdrawing levy shares")
+        return amount
+
+    def levy_accounts(self) -> dict[str, Any]:
+        credited, claimable, carried, pending = self.levy.functions.accounts().call()
+        balance = int(self.ledger.w3.eth.get_balance(self.levy.address))
+        return {
+            "credited": credited,
+            "claimable": claimable,
+            "carriedOver": carried,
+            "pending": pending,
+            "balance": balance,
+        }
