@@ -140,7 +140,9 @@ def test_audit_cli_prints_a_summary_and_exits_3_when_not_all_cleared(
     assert code == 3
     assert "needs-licence" in stdout and "0.02 ETH" in stdout and str(out) in stdout
     assert "hashing 10/10" in stderr and "100.0%" in stderr
-    code = main(["--rpc-url", anvil_url, "--home", str(home), "audit", str(tmp_path / "missing"), "--use", "ai-training"])
+    code = main(
+        ["--rpc-url", anvil_url, "--home", str(home), "audit", str(tmp_path / "missing"), "--use", "ai-training"]
+    )
     assert code == 1 and capsys.readouterr().err.startswith("rightsledger: error:")
 
 

@@ -83,6 +83,27 @@ _ADVICE: dict[str, str] = {
     "ERC721IncorrectOwner": "{sender} does not hold this work (the holder is {owner})",
     "ERC721InvalidReceiver": "{receiver} cannot receive a work",
     "ERC721NonexistentToken": "no work has token id {tokenId}",
+    "DatasetUnknown": "no dataset has id {datasetId}; list them with `rightsledger datasets`",
+    "DatasetEmpty": "a dataset needs a non-zero Merkle root and at least one item",
+    "DatasetTooLarge": "{itemCount} items is more than a declaration can count (2**48 - 1)",
+    "DatasetInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}; is it the right manifest?",
+    "DatasetAlreadyProven": "{contentHash} was proven in dataset {datasetId} already; the record stands",
+    "DatasetNotProven": "prove {contentHash} is in dataset {datasetId} first (`rightsledger prove`)",
+    "DatasetNotHolder": "{caller} is neither the holder of {contentHash} nor an approved operator",
+    "DatasetNotDeclarer": "only the declarer of dataset {datasetId} may do this, not {caller}",
+    "DatasetRemovalAlreadyRequested": "removal of {contentHash} from dataset {datasetId} was requested already",
+    "DatasetNoRemovalPending": "no removal of {contentHash} from dataset {datasetId} is waiting for acknowledgement",
+    "LevyEpochNotFinalizable": (
+        "epoch {epoch} cannot be finalized: the next to finalize is {nextToFinalize}, and only epochs before the "
+        "current one ({currentEpoch}) can be"
+    ),
+    "LevyClaimWindowClosed": "the claim window of dataset {datasetId}'s epoch {epoch} is not open (finalize it first?)",
+    "LevyAlreadyClaimed": "the share of {contentHash} in dataset {datasetId} was claimed already",
+    "LevyInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}",
+    "LevyWorkNotRegistered": "{contentHash} is not registered, so there is no holder to pay; register it first",
+    "LevyZeroContribution": "contribute more than nothing",
+    "LevyNothingToWithdraw": "{account} has no levy shares to withdraw",
+    "LevyWithdrawalFailed": "sending {amount} wei to {account} failed (a contract that refuses ether?)",
 }
 
 

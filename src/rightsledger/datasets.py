@@ -245,7 +245,9 @@ class DatasetClient:
     def contribute(self, amount: int) -> int:
         """Pay `amount` wei into the current epoch; returns the epoch."""
         data = self.levy.encode_abi("contribute", [])
-        self.ledger._tx.send({"to": self.levy.address, "data": data, "value": amount}, action="contributing to the levy")
+        self.ledger._tx.send(
+            {"to": self.levy.address, "data": data, "value": amount}, action="contributing to the levy"
+        )
         return self.current_epoch()
 
     def current_epoch(self) -> int:

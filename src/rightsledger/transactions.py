@@ -14,6 +14,9 @@ from .contracts import decode_revert
 from .errors import ChainError, ConfigError, ContractRevert
 
 GAS_MARGIN = 1.2
+# Plus a flat allowance: a terms-history checkpoint costs a new slot (~20k gas) when the block's
+# timestamp differs from the last checkpoint's, but only an update when the estimate ran in the same second.
+GAS_HEADROOM = 25_000
 # EIP-7825 (Osaka): no transaction may use more than 2**24 gas; batch writes stay below it.
 TX_GAS_CAP = 16_777_216
 
@@ -64,7 +67,7 @@ class Transactor:
         tx = {**tx, "from": sender}
         if gas is None:
             try:
-                gas = int(self.w3.eth.estimate_gas(tx) * GAS_MARGIN)  # type: ignore[arg-type]
+                gas = int(self.w3.eth.estimate_gas(tx) * GAS_MARGIN) + GAS_HEADROOM  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - classified below
                 raise self._classify(exc, action) from None
             gas = min(gas, TX_GAS_CAP)
