@@ -464,6 +464,69 @@ def cmd_levy(ctx: Context) -> int:
     return 0
 
 
+def _index_path(ctx: Context, client: RightsLedger) -> Path:
+    return Path(ctx.args.db) if ctx.args.db else ctx.home / f"index-{client.chain_id}.sqlite"
+
+
+def cmd_index(ctx: Context) -> int:
+    from .indexer import open_index
+
+    client = ctx.client()
+    with open_index(client, _index_path(ctx, client)) as index:
+        result = index.sync()
+        counts = index.counts()
+        if ctx.args.action == "history":
+            if not ctx.args.item:
+                raise CliError("index history needs a work: rightsledger index history FILE|HASH")
+            rows = index.history(resolve_file_or_hash(ctx.args.item))
+            if ctx.args.json:
+                _print_json(rows)
+            else:
+                table = [(str(r["block"]), r["contract"], r["event"], json.dumps(r["args"])[:80]) for r in rows]
+                print(render_table(table, ("block", "contract", "event", "details")))
+            return 0
+    if ctx.args.json:
+        _print_json({**counts, "rolledBackTo": result.rolled_back_to, "newEvents": result.events})
+    else:
+        if result.rolled_back_to is not None:
+            print(f"the chain reorganised: rolled back to block {result.rolled_back_to}")
+        print(
+            f"indexed to block {counts['cursor']}: {counts['events']:,} events, {counts['datasets']:,} datasets, "
+            f"{counts['datasetItems']:,} dataset items ({result.events:,} new events)"
+        )
+    return 0
+
+
+def cmd_datasets(ctx: Context) -> int:
+    from .indexer import open_index
+
+    client = ctx.client()
+    digest = resolve_file_or_hash(ctx.args.item)
+    with open_index(client, _index_path(ctx, client)) as index:
+        index.sync()
+        hits = index.datasets_containing(digest)
+    if ctx.args.json:
+        _print_json([hit.__dict__ for hit in hits])
+        return 0
+    if not hits:
+        print(f"{digest} is in no declared dataset this index can read")
+        return 0
+    rows = [
+        (
+            str(h.dataset_id),
+            h.use,
+            h.declarer,
+            h.source,
+            "VIOLATION" if h.violation else "",
+            h.removal,
+        )
+        for h in hits
+    ]
+    print(f"{digest} appears in {len(hits)} declared dataset(s):")
+    print(render_table(rows, ("dataset", "use", "declarer", "found by", "violation", "removal")))
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -583,6 +646,19 @@ def build_parser() -> argparse.ArgumentParser:
     levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work")
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)
+
+    index = sub.add_parser("index", help="mirror the contracts' events and dataset manifests into SQLite")
+    index.add_argument("action", nargs="?", choices=("sync", "history"), default="sync")
+    index.add_argument("item", nargs="?", metavar="FILE|HASH", help="history: the work")
+    index.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(func=cmd_index)
+
+    found = sub.add_parser("datasets", help="which declared datasets contain this work? (syncs the index first)")
+    found.add_argument("item", metavar="FILE|HASH")
+    found.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    found.add_argument("--json", action="store_true")
+    found.set_defaults(func=cmd_datasets)
 
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)

@@ -1,0 +1,97 @@
+"""The indexer on a real anvil: mirrors events and manifests, resumes, survives a reorganisation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from web3 import Web3
+
+from rightsledger import RightsLedger, hash_bytes
+from rightsledger.bulk import Item
+from rightsledger.cli import main
+from rightsledger.datasets import write_manifest
+from rightsledger.deployments import Deployment, save_deployment
+from rightsledger.indexer import Indexer
+from rightsledger.merkle import MerkleTree
+from rightsledger.vocabulary import Use
+
+
+def _declare_with_manifest(client: RightsLedger, blobs: list[bytes], folder: Path, name: str) -> int:
+    hashes = [hash_bytes(b) for b in blobs]
+    tree = MerkleTree.of(hashes)
+    manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, folder, name)
+    return client.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+
+
+def test_index_finds_datasets_by_manifest_and_by_proof_and_resumes(
+    alice: RightsLedger, bob: RightsLedger, tmp_path: Path
+) -> None:
+    db = tmp_path / "index.sqlite"
+    alice.register(b"poem")
+    first = _declare_with_manifest(bob, [b"poem", b"essay"], tmp_path, "one")
+    tree = MerkleTree.of([hash_bytes(b"poem"), hash_bytes(b"x")])
+    second = bob.datasets.declare(tree, Use.AI_TRAINING, "ipfs://not-readable-here").dataset_id
+    index = Indexer(alice, db, range_size=3)
+    index.sync()
+    poem = hash_bytes(b"poem")
+    hits = index.datasets_containing(poem)
+    assert [(h.dataset_id, h.source) for h in hits] == [(first, "manifest")]
+    index.close()
+    alice.datasets.prove(second, b"poem", tree=tree)  # now known by proof, with a violation
+    alice.datasets.request_removal(second, b"poem")
+    index = Indexer(alice, db, range_size=3)
+    before = index.cursor
+    result = index.sync()
+    assert result.from_block == before + 1  # resumed, did not start over
+    hits = {h.dataset_id: h for h in index.datasets_containing(poem)}
+    assert hits[second].source == "proof" and hits[second].violation and hits[second].removal == "requested"
+    events = [e["event"] for e in index.history(poem)]
+    assert events == ["Transfer", "InclusionProven", "ViolationRecorded", "RemovalRequested"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == index.counts()["events"]
+    index.close()
+
+
+def test_index_rolls_back_a_reorganised_chain(
+    alice: RightsLedger, bob: RightsLedger, chain: Web3, tmp_path: Path
+) -> None:
+    db = tmp_path / "index.sqlite"
+    index = Indexer(alice, db)
+    index.sync()
+    fork_point = chain.eth.block_number
+    snapshot = chain.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    _declare_with_manifest(bob, [b"orphaned work", b"other"], tmp_path, "orphan")
+    chain.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    index.sync()
+    assert [h.dataset_id for h in index.datasets_containing(hash_bytes(b"orphaned work"))] == [1]
+    # The chain reorganises: those blocks vanish, and other blocks take their numbers and more.
+    chain.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    bob_again = RightsLedger(chain, bob.deployment, bob.account)  # fresh nonce
+    _declare_with_manifest(bob_again, [b"canonical work"], tmp_path, "canonical")
+    for _ in range(3):
+        chain.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    result = index.sync()
+    assert result.rolled_back_to is not None and result.rolled_back_to <= fork_point
+    assert index.datasets_containing(hash_bytes(b"orphaned work")) == []
+    (hit,) = index.datasets_containing(hash_bytes(b"canonical work"))
+    assert hit.dataset_id == 1 and hit.source == "manifest"
+    assert index.counts()["datasets"] == 1
+    index.close()
+
+
+def test_datasets_cli_answers_which_datasets_hold_a_file(
+    chain: Web3, deployment: Deployment, anvil_url: str, bob: RightsLedger, tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+    work = tmp_path / "painting.png"
+    work.write_bytes(b"painted pixels")
+    _declare_with_manifest(bob, [b"painted pixels", b"b"], tmp_path, "gallery")
+    code = main(["--rpc-url", anvil_url, "--home", str(home), "datasets", str(work), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert [h["dataset_id"] for h in json.loads(out)] == [1]
+    code = main(["--rpc-url", anvil_url, "--home", str(home), "datasets", "0x" + "ab" * 32])
+    assert code == 0 and "in no declared dataset" in capsys.readouterr().out
