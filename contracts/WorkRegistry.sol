@@ -139,10 +139,13 @@ contract WorkRegistry is
     /// @dev The one storage write a registered work costs, and its ERC-721 Transfer event.
     function _mint(bytes32 contentHash, uint256 index, address holder, uint32 policyId, uint32 registrationId) private {
         if (contentHash == bytes32(0)) revert WorkZeroHash(index);
-        address current = _works[contentHash].holder;
+        Work storage work = _works[contentHash];
+        address current = work.holder;
         if (current != address(0)) revert WorkAlreadyRegistered(contentHash, current);
-        _works[contentHash] =
-            Work({holder: holder, policyId: policyId, registrationId: registrationId, status: 0, optOutMask: 0});
+        // An unregistered work's slot is all zeros: status and opt-outs need no write.
+        work.holder = holder;
+        work.policyId = policyId;
+        work.registrationId = registrationId;
         emit Transfer(address(0), holder, uint256(contentHash));
     }
 

@@ -1,0 +1,221 @@
+"""Benchmarks for AI-trainer scale: bulk check throughput through the SDK vs a raw eth_call in the
+same run, hashing throughput vs sha256sum, and gas per work (single, batch, dataset declaration)
+against an OpenZeppelin ERC-721 mint. Writes bench/results/datasets.json.
+
+    python bench/datasets.py                 # 10k and 100k registered works
+    python bench/datasets.py --sizes 10000   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import requests
+import solcx
+from common import fresh_chain, write_result
+
+from rightsledger import RightsLedger, Use
+from rightsledger.bulk import collect, hash_items
+from rightsledger.client import _CHECK_BATCH_SELECTOR, CHECK_CALL_GAS, CHECK_CHUNK
+from rightsledger.merkle import MerkleTree
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTER_CHUNK = 500
+
+
+def register_many(client: RightsLedger, n: int, policy: int) -> list[str]:
+    hashes = ["0x" + os.urandom(32).hex() for _ in range(n)]
+    started = time.perf_counter()
+    for start in range(0, n, REGISTER_CHUNK):
+        chunk = hashes[start : start + REGISTER_CHUNK]
+        client._send(client.works.functions.registerBatch(chunk, client.address, policy, ""), "bench registering")
+    print(f"  registered {n:,} works in {time.perf_counter() - started:.1f} s", flush=True)
+    return hashes
+
+
+def raw_body(client: RightsLedger, chunk: list[str], block: int) -> bytes:
+    data = (
+        _CHECK_BATCH_SELECTOR
+        + (128).to_bytes(32, "big")
+        + Use.AI_TRAINING.code.to_bytes(32, "big")
+        + bytes(32)
+        + bytes(32)
+        + len(chunk).to_bytes(32, "big")
+        + bytes.fromhex("".join(h[2:] for h in chunk))
+    )
+    payload = {"to": client.deployment.work_registry, "data": "0x" + data.hex(), "gas": hex(CHECK_CALL_GAS)}
+    return json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": [payload, hex(block)]}).encode()
+
+
+def best_of(runs: int, fn: Any) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_checks(client: RightsLedger, sizes: list[int]) -> dict[str, Any]:
+    policy = client.ensure_policy_for_bench()  # type: ignore[attr-defined]
+    results: dict[str, Any] = {}
+    registered: list[str] = []
+    url = client.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    session = requests.Session()
+    for size in sizes:
+        registered += register_many(client, size - len(registered), policy)
+        block = client.w3.eth.block_number
+        hashes = registered[:size]
+        # Raw: one pre-encoded chunk, posted as bytes, the answer not even decoded.
+        body = raw_body(client, hashes[:CHECK_CHUNK], block)
+        headers = {"Content-Type": "application/json"}
+        raw = best_of(5, lambda b=body, h=headers: session.post(url, data=b, headers=h).raise_for_status())
+        raw_rate = CHECK_CHUNK / raw
+        gas = int(
+            client.w3.eth.estimate_gas(
+                {"to": client.deployment.work_registry, "data": json.loads(body)["params"][0]["data"]}
+            )
+        )
+        configs = {}
+        for chunk in (2_000, 5_000, CHECK_CHUNK):
+            for workers in (1, 2, 4):
+                t = best_of(3, lambda c=chunk, w=workers, hs=hashes, b=block: client.check_hashes(
+                    hs, Use.AI_TRAINING, block=b, chunk_size=c, workers=w))  # fmt: skip
+                configs[f"chunk={chunk},workers={workers}"] = round(size / t)
+        best = max(configs, key=lambda k: configs[k])
+        answers = client.check_hashes(hashes, Use.AI_TRAINING, block=block)
+        assert len(answers) == size and set(answers) == {4}, "every work answers licence-required"
+        results[str(size)] = {
+            "raw_eth_call_checks_per_s": round(raw_rate),
+            "sdk_checks_per_s": configs,
+            "sdk_best": best,
+            "sdk_best_checks_per_s": configs[best],
+            "sdk_vs_raw_ratio": round(configs[best] / raw_rate, 3),
+            "chunk_gas": gas,
+            "gas_per_checked_item": round(gas / CHECK_CHUNK),
+        }
+        print(f"  {size:>8,} works: raw eth_call {raw_rate:>10,.0f}/s, SDK best {configs[best]:>10,}/s ({best}), "
+              f"ratio {configs[best] / raw_rate:.2f}, {gas / CHECK_CHUNK:,.0f} gas per item", flush=True)  # fmt: skip
+    return results
+
+
+def bench_hashing(files: int, size_mb: int, workers: list[int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i in range(files):
+            (folder / f"f{i:04}.bin").write_bytes(os.urandom(size_mb << 20))
+        total = files * (size_mb << 20)
+        paths = sorted(str(p) for p in folder.iterdir())
+        subprocess.run(["sha256sum", *paths], check=True, capture_output=True)  # warm the page cache
+        sha = best_of(3, lambda: subprocess.run(["sha256sum", *paths], check=True, capture_output=True))
+        ours = {}
+        for w in workers:
+            ours[str(w)] = round(total / best_of(3, lambda w=w: hash_items(collect(folder), workers=w)) / 1e6, 1)
+    result = {
+        "files": files,
+        "file_mb": size_mb,
+        "sha256sum_mb_per_s": round(total / sha / 1e6, 1),
+        "rightsledger_mb_per_s_by_workers": ours,
+        "cpus": os.cpu_count(),
+    }
+    print(f"  hashing: sha256sum {result['sha256sum_mb_per_s']} MB/s; rightsledger {ours} MB/s by workers")
+    return result
+
+
+def compile_erc721() -> dict[str, Any]:
+    source = (ROOT / "bench" / "contracts" / "BenchERC721.sol").read_text()
+    out = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": {"bench/contracts/BenchERC721.sol": {"content": source}},
+            "settings": {
+                "optimizer": {"enabled": True, "runs": 10_000},
+                "evmVersion": "prague",
+                "viaIR": True,
+                "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
+                "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+            },
+        },
+        solc_binary=str(ROOT / "scripts" / "solc"),
+        base_path=str(ROOT),
+        allow_paths=[str(ROOT), str(ROOT / "node_modules")],
+    )
+    data = out["contracts"]["bench/contracts/BenchERC721.sol"]["BenchERC721"]
+    return {"abi": data["abi"], "bytecode": "0x" + data["evm"]["bytecode"]["object"]}
+
+
+def bench_gas(client: RightsLedger) -> dict[str, Any]:
+    policy = client.ensure_policy_for_bench()  # type: ignore[attr-defined]
+    single = client.register(os.urandom(32), terms=policy)  # not the holder's first work below
+    single = client.register(os.urandom(32), terms=policy)
+    batch = client.register_batch([os.urandom(32) for _ in range(500)], terms=policy, chunk_size=500)
+    hashes = ["0x" + os.urandom(32).hex() for _ in range(100_000)]
+    tree = MerkleTree.of(hashes)
+    declaration = client.datasets.declare(tree, Use.AI_TRAINING, "ipfs://bench-manifest")
+    compiled = compile_erc721()
+    tx = client._tx
+    factory = client.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
+    data = factory.constructor().build_transaction({"from": client.address, "gas": 0, "nonce": 0})["data"]
+    address = tx.send({"data": data}, action="deploying the ERC-721 mock")["contractAddress"]
+    nft = client.w3.eth.contract(address=address, abi=compiled["abi"])
+    client._send(nft.functions.mint(client.address, 1), "warm-up mint")  # the holder's first token is dearer
+    mint = client._send(nft.functions.mint(client.address, 2), "mint")
+    mint_batch = client._send(
+        nft.functions.mintBatch(client.address, [int.from_bytes(os.urandom(32), "big") for _ in range(500)]), "mint 500"
+    )
+    result = {
+        "single_registration": single.gas_used,
+        "batch_500_per_work": round(batch.gas_used / 500),
+        "dataset_declaration_100k_items": declaration.gas_used,
+        "dataset_declaration_per_item": round(declaration.gas_used / 100_000, 3),
+        "erc721_mint_single": int(mint["gasUsed"]),
+        "erc721_mint_batch_500_per_token": round(int(mint_batch["gasUsed"]) / 500),
+        "merkle_collection_registration": "not implemented (issue 5, part 8)",
+    }
+    print(f"  gas: {json.dumps(result)}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="registered works to check against")
+    parser.add_argument("--hash-files", type=int, default=48)
+    parser.add_argument("--hash-file-mb", type=int, default=4)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    result: dict[str, Any] = {}
+    with fresh_chain("--gas-limit", "1000000000") as client:
+        _attach_policy(client)
+        print("gas per work", flush=True)
+        result["gas"] = bench_gas(client)
+        print("bulk checks", flush=True)
+        result["checks"] = bench_checks(client, sizes)
+    print("hashing", flush=True)
+    result["hashing"] = bench_hashing(args.hash_files, args.hash_file_mb, [1, 2, 4])
+    result["not_measured"] = "1M registered works: registering them takes ~2000 transactions; not run here"
+    path = write_result("datasets", result)
+    print(f"written to {path}")
+
+
+def _attach_policy(client: RightsLedger) -> None:
+    from rightsledger import Mode, Rule, Terms
+
+    policy = client.ensure_policy(Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**16)}))
+    client.ensure_policy_for_bench = lambda: policy  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    if shutil.which("sha256sum") is None:
+        raise SystemExit("sha256sum is needed for the hashing comparison")
+    main()
