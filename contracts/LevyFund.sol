@@ -5,7 +5,8 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 
 import {ILevyFund, EpochRecord} from "./interfaces/ILevyFund.sol";
 import {IDatasetRegistry, DatasetRecord} from "./interfaces/IDatasetRegistry.sol";
-import {IWorkRegistry, WorkRecord} from "./interfaces/IWorkRegistry.sol";
+import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {ICollectionRegistry} from "./interfaces/ICollectionRegistry.sol";
 
 /// @title LevyFund
 /// @notice See ILevyFund. Integer accounting, exact: at every moment the balance equals
@@ -15,6 +16,7 @@ import {IWorkRegistry, WorkRecord} from "./interfaces/IWorkRegistry.sol";
 contract LevyFund is ILevyFund, ERC2771Context {
     IDatasetRegistry private immutable _datasets;
     IWorkRegistry private immutable _works;
+    ICollectionRegistry private immutable _collections;
     uint256 private immutable _genesis;
     uint256 private immutable _epochLength;
 
@@ -28,10 +30,14 @@ contract LevyFund is ILevyFund, ERC2771Context {
     uint256 private _carriedOver;
     uint256 private _pending;
 
-    constructor(IDatasetRegistry datasets, uint256 epochLength, address trustedForwarder)
-        ERC2771Context(trustedForwarder)
-    {
+    constructor(
+        IDatasetRegistry datasets,
+        ICollectionRegistry collections,
+        uint256 epochLength,
+        address trustedForwarder
+    ) ERC2771Context(trustedForwarder) {
         _datasets = datasets;
+        _collections = collections;
         _works = IWorkRegistry(datasets.workRegistry());
         _genesis = block.timestamp;
         _epochLength = epochLength;
@@ -74,14 +80,33 @@ contract LevyFund is ILevyFund, ERC2771Context {
 
     /// @inheritdoc ILevyFund
     function claim(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof) external returns (uint256 amount) {
+        if (!_works.isRegistered(contentHash)) revert LevyWorkNotRegistered(contentHash);
+        return _credit(datasetId, contentHash, proof, _works.workOf(contentHash).holder);
+    }
+
+    /// @inheritdoc ILevyFund
+    function claimForCollectionMember(
+        uint256 datasetId,
+        bytes32 contentHash,
+        bytes32[] calldata proof,
+        uint256 collectionId,
+        bytes32[] calldata memberProof
+    ) external returns (uint256 amount) {
+        address holder = _collections.holderOfMember(collectionId, contentHash, memberProof);
+        if (holder == address(0) || _works.isRegistered(contentHash)) revert LevyWorkNotRegistered(contentHash);
+        return _credit(datasetId, contentHash, proof, holder);
+    }
+
+    function _credit(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof, address holder)
+        private
+        returns (uint256 amount)
+    {
         DatasetRecord memory dataset = _datasets.datasetOf(datasetId);
         uint256 epoch = epochAt(dataset.declaredAt);
         // The window is open from the epoch's finalization until the next epoch's.
         if (epoch + 1 != _nextToFinalize) revert LevyClaimWindowClosed(datasetId, epoch);
         if (_claimed[datasetId][contentHash]) revert LevyAlreadyClaimed(datasetId, contentHash);
         if (!_datasets.verifyInclusion(datasetId, contentHash, proof)) revert LevyInvalidProof(datasetId, contentHash);
-        if (!_works.isRegistered(contentHash)) revert LevyWorkNotRegistered(contentHash);
-        address holder = _works.workOf(contentHash).holder;
         EpochRecord storage record = _epochs[epoch];
         amount = record.perItem;
         _claimed[datasetId][contentHash] = true;

@@ -57,6 +57,16 @@ interface ILevyFund {
     /// @return amount the wei credited.
     function claim(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof) external returns (uint256 amount);
 
+    /// @notice `claim` for a work registered only as a member of a collection (by Merkle root):
+    /// `memberProof` shows it in collection `collectionId`, whose holder is credited.
+    function claimForCollectionMember(
+        uint256 datasetId,
+        bytes32 contentHash,
+        bytes32[] calldata proof,
+        uint256 collectionId,
+        bytes32[] calldata memberProof
+    ) external returns (uint256 amount);
+
     /// @notice Sends the caller everything credited to it.
     function withdraw() external returns (uint256 amount);
 

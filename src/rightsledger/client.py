@@ -30,6 +30,7 @@ from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
 
 if TYPE_CHECKING:
+    from .collections import CollectionClient
     from .datasets import DatasetClient
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -160,7 +161,8 @@ def deploy(
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
     works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
     datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
-    levy, _ = _deploy_one(tx, "LevyFund", [datasets, levy_epoch, forwarder])
+    collections, _ = _deploy_one(tx, "CollectionRegistry", [works, forwarder])
+    levy, _ = _deploy_one(tx, "LevyFund", [datasets, collections, levy_epoch, forwarder])
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
         contracts={
@@ -168,6 +170,7 @@ def deploy(
             "PolicyRegistry": policies,
             "WorkRegistry": works,
             "DatasetRegistry": datasets,
+            "CollectionRegistry": collections,
             "LevyFund": levy,
         },
         deployer=account.address,
@@ -550,6 +553,13 @@ class RightsLedger:
         from .datasets import DatasetClient
 
         return DatasetClient(self)
+
+    @property
+    def collections(self) -> CollectionClient:
+        """Collections registered by Merkle root (see collections.py)."""
+        from .collections import CollectionClient
+
+        return CollectionClient(self)
 
     # ------------------------------------------------------------------ plumbing
 

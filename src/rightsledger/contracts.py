@@ -93,6 +93,11 @@ _ADVICE: dict[str, str] = {
     "DatasetNotDeclarer": "only the declarer of dataset {datasetId} may do this, not {caller}",
     "DatasetRemovalAlreadyRequested": "removal of {contentHash} from dataset {datasetId} was requested already",
     "DatasetNoRemovalPending": "no removal of {contentHash} from dataset {datasetId} is waiting for acknowledgement",
+    "CollectionUnknown": "no collection has id {collectionId}",
+    "CollectionEmpty": "a collection needs a non-zero Merkle root and at least one work",
+    "CollectionInvalidProof": "the proof does not show {contentHash} in collection {collectionId}",
+    "CollectionUnauthorized": "only the holder of collection {collectionId} may do this, not {caller}",
+    "CollectionBadBatch": "the batch's hashes, proofs and proof lengths do not line up",
     "LevyEpochNotFinalizable": (
         "epoch {epoch} cannot be finalized: the next to finalize is {nextToFinalize}, and only epochs before the "
         "current one ({currentEpoch}) can be"

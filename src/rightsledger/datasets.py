@@ -271,6 +271,27 @@ class DatasetClient:
         (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
         return int(event["args"]["amount"])
 
+    def claim_for_collection_member(
+        self,
+        dataset_id: int,
+        item: ContentLike,
+        collection_id: int,
+        *,
+        tree: MerkleTree | None = None,
+        member_proof: Sequence[str] | None = None,
+    ) -> int:
+        """`claim` for a work registered only in a collection by Merkle root (its holder is credited)."""
+        digest = content_hash(item)
+        proof = (tree or self.tree(dataset_id)).proof(digest)
+        if member_proof is None:
+            member_proof = self.ledger.collections.proof(collection_id, digest)
+        call = self.levy.functions.claimForCollectionMember(
+            dataset_id, digest, proof, collection_id, list(member_proof)
+        )
+        receipt = self.ledger._send(call, f"claiming the levy share of {digest}")
+        (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])
+
     def levy_balance(self, account: str | None = None) -> int:
         return int(self.levy.functions.balanceOf(account or self.ledger.address).call())
 

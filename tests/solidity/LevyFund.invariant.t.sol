@@ -6,6 +6,7 @@ import {BaseTest} from "./Base.t.sol";
 import {TestTree} from "./Datasets.t.sol";
 import {DatasetRegistry} from "../../contracts/DatasetRegistry.sol";
 import {LevyFund} from "../../contracts/LevyFund.sol";
+import {CollectionRegistry} from "../../contracts/CollectionRegistry.sol";
 import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
 import {USE_AI_TRAINING} from "../../contracts/RightsTypes.sol";
 
@@ -101,7 +102,8 @@ contract LevyFundInvariantTest is BaseTest {
         super.setUp();
         vm.warp(1_000_000);
         DatasetRegistry datasets = new DatasetRegistry(address(works), address(forwarder));
-        fund = new LevyFund(datasets, EPOCH, address(forwarder));
+        CollectionRegistry collections = new CollectionRegistry(works, address(forwarder));
+        fund = new LevyFund(datasets, collections, EPOCH, address(forwarder));
         handler = new LevyHandler(fund, datasets, works, EPOCH);
         targetContract(address(handler));
     }

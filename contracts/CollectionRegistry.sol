@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
+import {ICollectionRegistry, CollectionRecord} from "./interfaces/ICollectionRegistry.sol";
+import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
+import {
+    Rule,
+    USE_COUNT,
+    MODE_DENY,
+    MODE_LICENCE,
+    STATUS_DISPUTED,
+    REASON_UNREGISTERED,
+    REASON_ALLOWED_BY_TERMS,
+    REASON_ALLOWED_BY_LICENCE,
+    REASON_DENIED,
+    REASON_LICENCE_REQUIRED,
+    REASON_OUTSIDE_WINDOW,
+    REASON_EXPIRED,
+    REASON_DISPUTED,
+    REASON_OPTED_OUT
+} from "./RightsTypes.sol";
+
+/// @title CollectionRegistry
+/// @notice See ICollectionRegistry. Answers follow WorkRegistry's order of evaluation.
+contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
+    bytes32 private constant _REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    uint8 private constant _ALL_USES_MASK = uint8((1 << USE_COUNT) - 1);
+
+    /// @dev One slot: 160 + 32 + 40 + 8 + 8 = 248 bits.
+    struct Collection {
+        address holder;
+        uint32 policyId;
+        uint40 registeredAt;
+        uint8 status;
+        uint8 optOutMask;
+    }
+
+    IWorkRegistry private immutable _works;
+    IPolicyRegistry private immutable _policies;
+
+    mapping(uint256 collectionId => Collection) private _collections;
+    mapping(uint256 collectionId => bytes32) private _roots;
+    mapping(uint256 collectionId => string) private _metadataURIs;
+    uint256 private _collectionCount;
+
+    constructor(IWorkRegistry works, address trustedForwarder) ERC2771Context(trustedForwarder) {
+        _works = works;
+        _policies = works.policyRegistry();
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function registerCollection(bytes32 root, uint256 count, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint256 collectionId)
+    {
+        if (root == bytes32(0) || count == 0) revert CollectionEmpty();
+        if (holder == address(0)) revert CollectionUnauthorized(0, holder);
+        _requirePolicy(policyId);
+        collectionId = ++_collectionCount;
+        _collections[collectionId] = Collection({
+            holder: holder,
+            policyId: policyId,
+            registeredAt: uint40(block.timestamp),
+            status: 0,
+            optOutMask: 0
+        });
+        _roots[collectionId] = root;
+        if (bytes(metadataURI).length != 0) _metadataURIs[collectionId] = metadataURI;
+        emit CollectionRegistered(collectionId, _msgSender(), holder, root, policyId, count, metadataURI);
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function setCollectionPolicy(uint256 collectionId, uint32 policyId) external {
+        _requirePolicy(policyId);
+        _holderOnly(collectionId).policyId = policyId;
+        emit CollectionPolicyAttached(collectionId, policyId, _msgSender());
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function setCollectionOptOut(uint256 collectionId, uint8 optOutMask) external {
+        if (optOutMask & ~_ALL_USES_MASK != 0) revert IWorkRegistry.WorkInvalidOptOutMask(optOutMask);
+        _holderOnly(collectionId).optOutMask = optOutMask;
+        emit CollectionOptOutChanged(collectionId, optOutMask, _msgSender());
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function markCollectionStatus(uint256 collectionId, uint8 status, string calldata evidenceURI) external {
+        address sender = _msgSender();
+        if (!IAccessControl(address(_works)).hasRole(_REGISTRAR_ROLE, sender)) {
+            revert IAccessControl.AccessControlUnauthorizedAccount(sender, _REGISTRAR_ROLE);
+        }
+        if (status > STATUS_DISPUTED) revert IWorkRegistry.WorkInvalidStatus(status);
+        _existing(collectionId);
+        _collections[collectionId].status = status;
+        emit CollectionStatusMarked(collectionId, status, sender, evidenceURI);
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) public view returns (bool) {
+        return MerkleProof.verifyCalldata(proof, _roots[collectionId], _leaf(contentHash));
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function checkMember(
+        uint256 collectionId,
+        bytes32 contentHash,
+        bytes32[] calldata proof,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) external view returns (bool allowed, uint8 reason) {
+        if (use >= USE_COUNT) revert IWorkRegistry.UnknownUse(use);
+        Collection memory collection = _existing(collectionId);
+        if (!isMember(collectionId, contentHash, proof)) revert CollectionInvalidProof(collectionId, contentHash);
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        if (_works.isRegistered(contentHash)) return _works.check(contentHash, use, licensee, timestamp);
+        (Rule memory rule, uint40 expiresAt) = _policies.ruleOf(collection.policyId, use);
+        reason = _decide(contentHash, collection, rule, expiresAt, use, licensee, timestamp);
+        allowed = reason == REASON_ALLOWED_BY_TERMS || reason == REASON_ALLOWED_BY_LICENCE;
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function checkMembers(
+        uint256 collectionId,
+        bytes32[] calldata contentHashes,
+        bytes32[] calldata proofs,
+        uint8[] calldata proofLengths,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) external view returns (bytes memory reasons) {
+        if (use >= USE_COUNT) revert IWorkRegistry.UnknownUse(use);
+        uint256 n = contentHashes.length;
+        if (proofLengths.length != n) revert CollectionBadBatch();
+        Collection memory collection = _existing(collectionId);
+        if (timestamp == 0) timestamp = uint64(block.timestamp);
+        (Rule memory rule, uint40 expiresAt) = _policies.ruleOf(collection.policyId, use);
+        bytes32 root = _roots[collectionId];
+        reasons = new bytes(n);
+        uint256 at;
+        for (uint256 i; i < n; ++i) {
+            uint256 end = at + proofLengths[i];
+            if (end > proofs.length) revert CollectionBadBatch();
+            bytes32 contentHash = contentHashes[i];
+            uint8 reason;
+            if (!MerkleProof.verifyCalldata(proofs[at:end], root, _leaf(contentHash))) {
+                reason = REASON_UNREGISTERED;
+            } else if (_works.isRegistered(contentHash)) {
+                (, reason) = _works.check(contentHash, use, licensee, timestamp);
+            } else {
+                reason = _decide(contentHash, collection, rule, expiresAt, use, licensee, timestamp);
+            }
+            reasons[i] = bytes1(reason);
+            at = end;
+        }
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function holderOfMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof)
+        external
+        view
+        returns (address)
+    {
+        if (!isMember(collectionId, contentHash, proof)) return address(0);
+        return _collections[collectionId].holder;
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function collectionOf(uint256 collectionId) external view returns (CollectionRecord memory) {
+        Collection memory collection = _existing(collectionId);
+        return CollectionRecord({
+            holder: collection.holder,
+            policyId: collection.policyId,
+            registeredAt: collection.registeredAt,
+            status: collection.status,
+            optOutMask: collection.optOutMask,
+            root: _roots[collectionId],
+            metadataURI: _metadataURIs[collectionId]
+        });
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function collectionCount() external view returns (uint256) {
+        return _collectionCount;
+    }
+
+    /// @dev WorkRegistry's order of evaluation, for a collection's terms.
+    function _decide(
+        bytes32 contentHash,
+        Collection memory collection,
+        Rule memory rule,
+        uint40 expiresAt,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) private view returns (uint8) {
+        if (timestamp < collection.registeredAt) return REASON_UNREGISTERED;
+        if (collection.status == STATUS_DISPUTED) return REASON_DISPUTED;
+        ILicenceOracle licences = _works.licenceOracle();
+        if (
+            licensee != address(0) && address(licences) != address(0)
+                && licences.isLicensed(contentHash, use, licensee, timestamp)
+        ) return REASON_ALLOWED_BY_LICENCE;
+        if (collection.optOutMask & (1 << use) != 0) return REASON_OPTED_OUT;
+        if (expiresAt != 0 && timestamp >= expiresAt) return REASON_EXPIRED;
+        if (rule.mode == MODE_DENY) return REASON_DENIED;
+        if ((rule.start != 0 && timestamp < rule.start) || (rule.end != 0 && timestamp >= rule.end)) {
+            return REASON_OUTSIDE_WINDOW;
+        }
+        if (rule.mode == MODE_LICENCE) return REASON_LICENCE_REQUIRED;
+        return REASON_ALLOWED_BY_TERMS;
+    }
+
+    function _leaf(bytes32 contentHash) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(contentHash))));
+    }
+
+    function _existing(uint256 collectionId) private view returns (Collection memory collection) {
+        collection = _collections[collectionId];
+        if (collection.holder == address(0)) revert CollectionUnknown(collectionId);
+    }
+
+    function _holderOnly(uint256 collectionId) private view returns (Collection storage collection) {
+        _existing(collectionId);
+        collection = _collections[collectionId];
+        if (collection.holder != _msgSender()) revert CollectionUnauthorized(collectionId, _msgSender());
+    }
+
+    function _requirePolicy(uint32 policyId) private view {
+        if (policyId > _policies.policyCount()) revert IPolicyRegistry.PolicyUnknown(policyId);
+    }
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @notice A collection registered by Merkle root, as the registry reports it.
+struct CollectionRecord {
+    address holder;
+    uint32 policyId;
+    uint40 registeredAt;
+    uint8 status; // STATUS_*
+    uint8 optOutMask;
+    bytes32 root;
+    string metadataURI;
+}
+
+/// @title Collections registered by the Merkle root of their content hashes.
+/// @notice An archive registers any number of works sharing one policy in one transaction, at a
+/// fixed cost: one root, no storage per work. An item is proven (inclusion proof) whenever it is
+/// checked or claimed. Leaves and pairs are hashed as in IDatasetRegistry (OpenZeppelin
+/// StandardMerkleTree over bytes32 values).
+/// @dev A work also registered on its own in the WorkRegistry is answered by that record: the
+/// individual registration is the more specific claim. Collection terms have no history: checks
+/// at a past time use the collection's current policy and opt-outs.
+interface ICollectionRegistry {
+    /// @notice No collection has this id.
+    error CollectionUnknown(uint256 collectionId);
+    /// @notice A zero root, or no items.
+    error CollectionEmpty();
+    /// @notice The proof does not show `contentHash` in the collection.
+    error CollectionInvalidProof(uint256 collectionId, bytes32 contentHash);
+    /// @notice Only the collection's holder may do this.
+    error CollectionUnauthorized(uint256 collectionId, address caller);
+    /// @notice Input arrays of different lengths, or proof lengths not adding up.
+    error CollectionBadBatch();
+
+    /// @notice A collection of `count` works was registered under `policyId`.
+    event CollectionRegistered(
+        uint256 indexed collectionId,
+        address indexed registrant,
+        address indexed holder,
+        bytes32 root,
+        uint32 policyId,
+        uint256 count,
+        string metadataURI
+    );
+    /// @notice The collection's works now follow policy `policyId`.
+    event CollectionPolicyAttached(uint256 indexed collectionId, uint32 indexed policyId, address indexed changedBy);
+    /// @notice The collection's holder opted the uses in `optOutMask` out.
+    event CollectionOptOutChanged(uint256 indexed collectionId, uint8 optOutMask, address indexed changedBy);
+    /// @notice A registrar marked the collection verified, disputed or unverified.
+    event CollectionStatusMarked(uint256 indexed collectionId, uint8 status, address indexed registrar, string evidenceURI);
+
+    /// @notice Registers the works under `root` to `holder` with policy `policyId`, in one transaction.
+    function registerCollection(bytes32 root, uint256 count, address holder, uint32 policyId, string calldata metadataURI)
+        external
+        returns (uint256 collectionId);
+
+    /// @notice Points the whole collection at another policy. Holder only.
+    function setCollectionPolicy(uint256 collectionId, uint32 policyId) external;
+
+    /// @notice Opts the uses in `optOutMask` out for the whole collection. Holder only.
+    function setCollectionOptOut(uint256 collectionId, uint8 optOutMask) external;
+
+    /// @notice Marks the collection's claim verified, disputed or unverified. WorkRegistry REGISTRAR_ROLE only.
+    function markCollectionStatus(uint256 collectionId, uint8 status, string calldata evidenceURI) external;
+
+    /// @notice Whether `proof` shows `contentHash` in the collection.
+    function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) external view returns (bool);
+
+    /// @notice `check` for a work of the collection, proven by `proof` (reverts if the proof fails).
+    function checkMember(
+        uint256 collectionId,
+        bytes32 contentHash,
+        bytes32[] calldata proof,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) external view returns (bool allowed, uint8 reason);
+
+    /// @notice Batch check with proofs: `proofs` holds every item's proof back to back, `proofLengths[i]`
+    /// nodes for item i. An item whose proof fails answers REASON_UNREGISTERED. One reason byte per item.
+    function checkMembers(
+        uint256 collectionId,
+        bytes32[] calldata contentHashes,
+        bytes32[] calldata proofs,
+        uint8[] calldata proofLengths,
+        uint8 use,
+        address licensee,
+        uint64 timestamp
+    ) external view returns (bytes memory reasons);
+
+    /// @notice The holder of a proven member (address(0) if the proof fails).
+    function holderOfMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof)
+        external
+        view
+        returns (address);
+
+    /// @notice The collection's record.
+    function collectionOf(uint256 collectionId) external view returns (CollectionRecord memory);
+
+    /// @notice How many collections exist.
+    function collectionCount() external view returns (uint256);
+}
