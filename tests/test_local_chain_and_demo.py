@@ -60,6 +60,11 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert rows["Unregistered sketch"].count("no: unregistered") == 7
     assert "batch of 5" in first and "registered now" in first
     assert "registered in an earlier run" in second
+    # The trainer scene: audit, declare, the artist finds the lullaby and proves the violation.
+    assert "needs-licence" in first and "a violation is recorded on-chain" in first
+    assert "lullaby in dataset 1: proven, violation recorded, removal acknowledged" in first
+    assert "declared the samples as dataset 1 in an earlier run" in second
+    assert "lullaby in dataset 1: proven, violation recorded, removal acknowledged" in second
 
     def batch_gas(output: str) -> str:
         return next(line for line in output.splitlines() if "batch of 5" in line).split()[4]

@@ -189,7 +189,64 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
         "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
     )
+    trainer_scene(client, home, base)
     return 0
+
+
+def trainer_scene(client: RightsLedger, home: Path, base: Path) -> None:
+    """An AI trainer audits the samples, declares them as a dataset; the artist finds the lullaby in it."""
+    from .audit import run_audit
+    from .bulk import collect, hash_items
+    from .datasets import write_manifest
+    from .indexer import open_index
+    from .merkle import MerkleTree
+
+    trainer = client.with_account(dev_account(3))
+    artist = client.with_account(dev_account(1))
+    print("\n--- an AI trainer (dev account 3) audits the sample folder for ai-training\n")
+    result = run_audit(trainer, base, Use.AI_TRAINING, licensee=trainer.address, out=home / "demo-audit.jsonl",
+                       progress=False)  # fmt: skip
+    summary = result.summary
+    print(render_table([[a, str(summary[a])] for a in ("cleared", "needs-licence", "denied", "unregistered",
+                                                          "disputed")], ["answer", "works"]))  # fmt: skip
+    print(f"report {result.report} (receipt: chain {result.receipt['chainId']}, block {result.receipt['block']})")
+    print(
+        f"licences needed: {summary['needs-licence']}, {format_wei(summary['licenceFeeTotal'])} in total"
+        " (buying them is the licences module's job: not in this build)"
+    )
+
+    items = collect(base)
+    hash_items(items)
+    tree = MerkleTree.of(dict.fromkeys(str(i.content_hash) for i in items))
+    manifest, _ = write_manifest(items, tree, Use.AI_TRAINING, home / "datasets", "demo-samples")
+    datasets = trainer.datasets
+    declared = datasets.registry.events.DatasetDeclared().get_logs(
+        from_block=client.deployment.block, argument_filters={"root": tree.root}
+    )
+    if declared:
+        dataset_id = int(declared[0]["args"]["datasetId"])
+        print(f"\nthe trainer declared the samples as dataset {dataset_id} in an earlier run (root {tree.root})")
+    else:
+        dataset_id = datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+        print(f"\nthe trainer declares the samples, without licences, as dataset {dataset_id} (root {tree.root})")
+
+    lullaby = base / "lullaby-for-the-north-sea.txt"
+    digest = hash_file(lullaby)
+    with open_index(artist, home / f"index-{client.chain_id}.sqlite") as index:
+        index.sync()
+        hits = index.datasets_containing(digest)
+    print(f"\n--- the artist looks for the lullaby: `rightsledger datasets {lullaby.name}`")
+    for hit in hits:
+        print(f"  in dataset {hit.dataset_id} ({hit.use}), declared by {hit.declarer}, listed in its manifest")
+    status = artist.datasets.item_status(dataset_id, digest)
+    if not status.proven:
+        proof = artist.datasets.prove(dataset_id, digest, tree=tree)
+        verdict = "a violation is recorded on-chain" if proof.violation else "no violation"
+        print(f"  the artist proves inclusion: at declaration the answer was {proof.reason.value}: {verdict}")
+        artist.datasets.request_removal(dataset_id, digest, "demo: please remove the lullaby")
+        trainer.datasets.acknowledge_removal(dataset_id, digest, "demo: removed from the next version")
+        status = artist.datasets.item_status(dataset_id, digest)
+    print(f"  lullaby in dataset {dataset_id}: {status.describe()}")
 
 
 def _cell(reason: Reason) -> str:
