@@ -47,6 +47,7 @@ contract LevyFund is ILevyFund, ERC2771Context {
     function contribute() external payable {
         if (msg.value == 0) revert LevyZeroContribution();
         uint256 epoch = currentEpoch();
+        // uint128 holds far more wei than exists.
         _epochs[epoch].contributed += uint128(msg.value);
         _pending += msg.value;
         emit Contributed(epoch, _msgSender(), msg.value);
@@ -109,6 +110,8 @@ contract LevyFund is ILevyFund, ERC2771Context {
         if (!_datasets.verifyInclusion(datasetId, contentHash, proof)) revert LevyInvalidProof(datasetId, contentHash);
         EpochRecord storage record = _epochs[epoch];
         amount = record.perItem;
+        // A declarer may under-count its dataset; claims never reach into other epochs' money.
+        if (record.claimed + amount > uint256(record.perItem) * record.items) revert LevyEpochExhausted(epoch);
         _claimed[datasetId][contentHash] = true;
         record.claimed += uint128(amount);
         _balances[holder] += amount;

@@ -18,6 +18,8 @@ struct EpochRecord {
 /// declared during it. Each (work, dataset) pair claims `perItem` once, to the work's holder,
 /// until the next epoch is finalized; then what is unclaimed, and the rounding remainder, roll
 /// over to the next epoch. Payouts are credited and withdrawn (pull payments).
+/// Shares are counted from the item counts declarers give: a dataset declared with more items
+/// than it holds dilutes the epoch's shares; one with fewer cannot pay out more than its epoch's pool.
 interface ILevyFund {
     /// @notice Epochs are finalized in order, once each, and only after they end.
     error LevyEpochNotFinalizable(uint256 epoch, uint256 nextToFinalize, uint256 currentEpoch);
@@ -29,6 +31,8 @@ interface ILevyFund {
     error LevyInvalidProof(uint256 datasetId, bytes32 contentHash);
     /// @notice Only registered works have a holder to pay.
     error LevyWorkNotRegistered(bytes32 contentHash);
+    /// @notice The epoch's pool is paid out: its datasets held more works than their declarers counted.
+    error LevyEpochExhausted(uint256 epoch);
     /// @notice A contribution of nothing.
     error LevyZeroContribution();
     /// @notice Nothing to withdraw.

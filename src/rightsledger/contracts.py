@@ -106,6 +106,7 @@ _ADVICE: dict[str, str] = {
     "LevyAlreadyClaimed": "the share of {contentHash} in dataset {datasetId} was claimed already",
     "LevyInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}",
     "LevyWorkNotRegistered": "{contentHash} is not registered, so there is no holder to pay; register it first",
+    "LevyEpochExhausted": "epoch {epoch}'s pool is paid out (its datasets held more works than declared)",
     "LevyZeroContribution": "contribute more than nothing",
     "LevyNothingToWithdraw": "{account} has no levy shares to withdraw",
     "LevyWithdrawalFailed": "sending {amount} wei to {account} failed (a contract that refuses ether?)",

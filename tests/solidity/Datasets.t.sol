@@ -3,6 +3,9 @@ pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
 import {DatasetRegistry} from "../../contracts/DatasetRegistry.sol";
+import {CollectionRegistry} from "../../contracts/CollectionRegistry.sol";
+import {LevyFund} from "../../contracts/LevyFund.sol";
+import {ILevyFund} from "../../contracts/interfaces/ILevyFund.sol";
 import {IDatasetRegistry, DatasetRecord} from "../../contracts/interfaces/IDatasetRegistry.sol";
 import {ILicenceOracle} from "../../contracts/interfaces/ILicenceOracle.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
@@ -239,5 +242,27 @@ contract DatasetsTest is BaseTest {
         vm.prank(trainer);
         vm.expectRevert(abi.encodeWithSelector(IDatasetRegistry.DatasetNoRemovalPending.selector, id, values[0]));
         datasets.acknowledgeRemoval(id, values[0], "");
+    }
+}
+
+contract LevyFundTest is BaseTest {
+    function test_an_undercounted_dataset_cannot_pay_out_more_than_its_epoch() public {
+        vm.warp(1_000_000);
+        DatasetRegistry datasets = new DatasetRegistry(address(works), address(forwarder));
+        CollectionRegistry collections = new CollectionRegistry(works, address(forwarder));
+        LevyFund fund = new LevyFund(datasets, collections, 1 days, address(forwarder));
+        bytes32[] memory values = _hashes(2, 9);
+        _register(alice, values[0], 0);
+        _register(alice, values[1], 0);
+        bytes32[] memory tree = TestTree.build(values);
+        datasets.declare(tree[0], 1, USE_AI_TRAINING, ""); // two works, declared as one
+        vm.deal(address(this), 10);
+        fund.contribute{value: 10}();
+        vm.warp(1_000_000 + 1 days);
+        fund.finalize(0);
+        assertEq(fund.claim(1, values[0], TestTree.proof(tree, values[0])), 10, "the one counted share");
+        bytes32[] memory proof = TestTree.proof(tree, values[1]);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyEpochExhausted.selector, 0));
+        fund.claim(1, values[1], proof);
     }
 }
