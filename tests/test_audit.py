@@ -186,3 +186,24 @@ def test_audit_resumes_from_its_checkpoint_after_being_killed(
     fresh = run_audit(admin, manifest, Use.AI_TRAINING, out=tmp_path / "fresh.jsonl", progress=False)
     assert fresh.summary["filesRead"] == 51
     assert read_report(report).rows == read_report(tmp_path / "fresh.jsonl").rows
+
+
+def test_bad_manifests_give_one_line_errors(
+    chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+    cases = {
+        "cols.csv": ("title,author\nA,B\n", "neither a path nor a hash column"),
+        "hash.jsonl": ('{"hash": "0x1234"}\n', "is not a content hash"),
+        "broken.jsonl": ("{not json\n", "line 1 is not JSON"),
+        "list.txt": ("a\n", "manifests are .csv, .jsonl, .parquet"),
+    }
+    for name, (text, message) in cases.items():
+        manifest = tmp_path / name
+        manifest.write_text(text)
+        code = main(["--rpc-url", anvil_url, "--home", str(home), "audit", str(manifest), "--use", "ai-training",
+                     "--out", str(tmp_path / "r.jsonl")])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 1 and err.startswith("rightsledger: error:") and message in err, (name, err)
+        assert len(err.strip().splitlines()) == 1
