@@ -1,0 +1,36 @@
+"""ape deploy script: `ape run deploy --network ethereum:local:foundry` (or any network ape
+knows, with `--account ALIAS`). Deploys the contracts in the same order as the SDK's
+`rightsledger deploy` and records them where the SDK and CLI look them up:
+$RIGHTSLEDGER_HOME/deployments/<chainId>.json (default ./.rightsledger)."""
+
+from __future__ import annotations
+
+import click
+from ape import accounts, chain, networks, project
+from ape.cli import ConnectedProviderCommand, account_option
+
+from rightsledger.deployments import Deployment, save_deployment
+
+
+@click.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--admin", default=None, help="admin and first registrar (default: the deploying account)")
+def cli(account, admin):  # type: ignore[no-untyped-def]
+    """Deploy Forwarder, PolicyRegistry and WorkRegistry."""
+    forwarder = project.Forwarder.deploy(sender=account)
+    start_block = forwarder.creation_metadata.block
+    policies = project.PolicyRegistry.deploy(sender=account)
+    works = project.WorkRegistry.deploy(policies.address, admin or account.address, forwarder.address, sender=account)
+    deployment = Deployment(
+        chain_id=chain.chain_id,
+        contracts={"Forwarder": forwarder.address, "PolicyRegistry": policies.address, "WorkRegistry": works.address},
+        deployer=account.address,
+        block=start_block,
+    )
+    path = save_deployment(deployment)
+    click.echo(f"deployed on {networks.provider.network.name} (chain {chain.chain_id}); recorded in {path}")
+    for name, address in deployment.contracts.items():
+        click.echo(f"  {name:<16} {address}")
+
+
+_ = accounts  # ape's account registry backs --account
