@@ -18,12 +18,13 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install demo test test-python test-solidity artifacts lint bench clean
+.PHONY: help install demo test test-python test-solidity artifacts lint bench slither clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
 	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
+	@echo "make slither - static analysis of the contracts"
 	@echo "make lint   - ruff and mypy;  make artifacts - recompile ABIs/bytecode into the package"
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
@@ -58,6 +59,14 @@ test-python: install
 
 bench: install
 	$(PY) bench/gas.py
+
+# Static analysis: slither in its own venv (.tools), on forge's build output.
+# Excluded detectors, each by design (README, "Static analysis"): timestamp, calls-loop,
+# uninitialized-local, dead-code.
+slither: install
+	@test -x .tools/bin/slither || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "slither-analyzer==0.11.6"; }
+	forge build --build-info --skip test
+	.tools/bin/slither . --config-file slither.config.json
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts bench
