@@ -12,7 +12,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from .errors import ContractRevert
-from .vocabulary import Reason
+from .vocabulary import Reason, Use
 
 _ARTIFACTS = resources.files("rightsledger") / "artifacts"
 
@@ -85,10 +85,10 @@ _ADVICE: dict[str, str] = {
     "ERC721InvalidReceiver": "{receiver} cannot receive a work",
     "ERC721NonexistentToken": "no work has token id {tokenId}",
     "LicenceNotForSale": (
-        "the terms of {contentHash} do not sell licences for use {use} now (the check answers {reasonName});"
+        "the terms of {contentHash} do not sell {useName} licences now (the check answers {reasonName});"
         " see them with `rightsledger terms show`"
     ),
-    "LicenceUnavailable": "no new licence for use {use} of {contentHash}: the check answers {reasonName}",
+    "LicenceUnavailable": "no new {useName} licence of {contentHash}: the check answers {reasonName}",
     "LicenceWrongPayment": "the price is {price} wei but {paid} wei was sent; send exactly the price",
     "LicenceEndsInPast": "a licence ending at {validUntil} would end before it starts; give a later end",
     "LicenceZeroLicensee": "a licence needs a licensee address",
@@ -121,8 +121,8 @@ _ADVICE: dict[str, str] = {
 }
 
 
-def _reason_name(code: Any) -> str:
-    members = list(Reason)
+def _coded_name(kind: type[Reason] | type[Use], code: Any) -> str:
+    members = list(kind)
     return members[code].value if isinstance(code, int) and 0 <= code < len(members) else str(code)
 
 
@@ -152,6 +152,8 @@ def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
     values = abi_decode(spec["types"], body)
     args = {n: _display(v) for n, v in zip(spec["names"], values, strict=True)}
     advice = _ADVICE.get(spec["name"])
-    names = {"reasonName": _reason_name(args["reason"])} if "reason" in args else {}
+    names = {"reasonName": _coded_name(Reason, args["reason"])} if "reason" in args else {}
+    if "use" in args:
+        names["useName"] = _coded_name(Use, args["use"])
     detail = advice.format(**args, **names) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
     return ContractRevert(spec["name"], args, f"{action} failed: {spec['name']}: {detail}")
