@@ -607,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = lic_sub.add_parser("list", help="licences issued, by licensee or by work")
     listing.add_argument("--licensee", metavar="ADDRESS")
     listing.add_argument("--work", metavar="FILE|HASH")
-    for each in (buy, grant, offer, redeem, cancel, listing):
+    for each in (buy, grant, offer, redeem, listing):
         each.add_argument("--json", action="store_true")
     lic.set_defaults(func=cmd_licence)
 
