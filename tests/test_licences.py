@@ -320,3 +320,17 @@ def test_derivative_input_is_checked_before_sending(alice: RightsLedger) -> None
         alice.licensing.register_derivative(b"x", [b"p", b"p"])
     with pytest.raises(ValidationError, match="1 to 16 parents"):
         alice.licensing.register_derivative(b"x", [])
+
+
+def test_deploy_wires_the_licence_manager_and_hands_roles_to_another_admin(w3: Web3, tmp_path: Path) -> None:
+    from rightsledger.chain import dev_account
+    from rightsledger.client import deploy
+
+    other = dev_account(5).address
+    deployment = deploy(w3, dev_account(4), admin=other, home=tmp_path)
+    client = RightsLedger(w3, deployment, dev_account(4))
+    works = client.works.functions
+    assert works.licenceOracle().call() == deployment.licence_manager
+    assert works.hasRole(works.DELEGATE_REGISTRAR_ROLE().call(), deployment.licence_manager).call()
+    for role in (works.DEFAULT_ADMIN_ROLE().call(), works.REGISTRAR_ROLE().call()):
+        assert works.hasRole(role, other).call() and not works.hasRole(role, dev_account(4).address).call()
