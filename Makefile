@@ -59,6 +59,7 @@ test-python: install
 
 bench: install
 	$(PY) bench/gas.py
+	$(PY) bench/licences.py
 
 # Static analysis: slither in its own venv (.tools), on forge's build output.
 # Excluded detectors, each by design (README, "Static analysis"): timestamp, calls-loop,

@@ -9,6 +9,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
 import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
@@ -41,11 +42,13 @@ import {
 /// Callers are `_msgSender()` (ERC-2771): a relayer (the gateway) may submit a request the
 /// user signed (EIP-712, with nonce and deadline) through the trusted ERC2771Forwarder, so
 /// holders change their works without paying gas, and the forwarder proves who asked.
-contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessControl, ERC2771Context {
+contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, IERC2981, AccessControl, ERC2771Context {
     using Strings for uint256;
 
     /// @notice May mark registrations verified or disputed (a collective management organisation, a heritage institution).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice May register a work on behalf of its registrant (the licence manager, for derivatives).
+    bytes32 public constant DELEGATE_REGISTRAR_ROLE = keccak256("DELEGATE_REGISTRAR_ROLE");
 
     /// @dev One slot on purpose: 160 + 32 + 32 + 8 + 8 = 240 bits.
     struct Work {
@@ -106,6 +109,25 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
             _mint(contentHashes[i], i, holder, policyId, registrationId);
         }
         _closeRegistration(registrationId, holder, policyId, n, metadataURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registerFor(
+        address registrant,
+        bytes32 contentHash,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external onlyRole(DELEGATE_REGISTRAR_ROLE) returns (uint32 registrationId) {
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        // _openRegistration recorded the delegate as registrant: record whom it acts for (same slot, already warm).
+        _registrations[registrationId].registrant = registrant;
+        _mint(contentHash, 0, holder, policyId, registrationId);
+        // Cannot overflow: a balance counts distinct registered hashes, far fewer than 2**256.
+        unchecked {
+            _balances[holder] += 1;
+        }
+        emit WorksRegistered(registrationId, registrant, holder, policyId, 1, metadataURI);
     }
 
     function _openRegistration(address holder, uint32 policyId, uint256 n, string calldata metadataURI)
@@ -316,6 +338,13 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
         return _registrationCount;
     }
 
+    /// @inheritdoc IERC2981
+    /// @dev The licence module keeps each work's royalty (set by its holder); without one, there is none.
+    function royaltyInfo(uint256 tokenId, uint256 salePrice) external view returns (address, uint256) {
+        if (address(_licences) == address(0)) return (address(0), 0);
+        return IERC2981(address(_licences)).royaltyInfo(tokenId, salePrice);
+    }
+
     // ---------------------------------------------------------------- ERC-721
 
     /// @inheritdoc IERC721Metadata
@@ -410,7 +439,8 @@ contract WorkRegistry is IWorkRegistry, IERC721Metadata, IERC721Errors, AccessCo
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == type(IWorkRegistry).interfaceId || super.supportsInterface(interfaceId);
+            || interfaceId == type(IWorkRegistry).interfaceId || interfaceId == type(IERC2981).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internals

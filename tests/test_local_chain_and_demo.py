@@ -66,6 +66,16 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
 
     assert batch_gas(second) == batch_gas(first), "gas read back from the first run's receipt"
 
+    scene = first[first.index("\nlicensing") :]
+    assert "trainer asks to train on the lullaby: no (licence-required)" in scene
+    assert "trainer buys an ai-training licence for 0.01 ETH" in scene
+    assert "trainer asks again: yes (allowed-by-licence)" in scene
+    assert "screenplay of Grandmother's Kitchen: refused (DerivativeNotAllowed, denied)" in scene
+    assert "choral arrangement derived from the lullaby: accepted" in scene
+    assert "0.01 ETH to the lullaby's holder, 0.04 ETH to the composer" in scene
+    assert "artist withdraws 0.02 ETH" in scene
+    assert "licence #1, bought in an earlier run" in second and "registered in an earlier run" in second
+
 
 def test_package_artifacts_match_a_fresh_compile() -> None:
     result = subprocess.run(

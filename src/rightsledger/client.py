@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_abi.abi import encode as abi_encode
 from eth_account import Account
@@ -28,6 +29,9 @@ from .hashing import ContentLike, content_hash
 from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
+
+if TYPE_CHECKING:
+    from .licensing import Licensing
 
 ZERO_ADDRESS = "0x" + "00" * 20
 POLICY_ABI_TYPE = "((uint8,uint40,uint40,uint96,uint8,uint16)[7],uint40)"
@@ -145,15 +149,43 @@ def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: s
     admin_address = parse_address(admin, what="admin") if admin else account.address
     forwarder, block = _deploy_one(tx, "Forwarder", [])
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
-    works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
+    works, _ = _deploy_one(tx, "WorkRegistry", [policies, account.address, forwarder])
+    licences, _ = _deploy_one(tx, "LicenceManager", [works, forwarder])
+    _wire_licences(tx, works, licences, admin_address)
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
-        contracts={"Forwarder": forwarder, "PolicyRegistry": policies, "WorkRegistry": works},
+        contracts={
+            "Forwarder": forwarder,
+            "PolicyRegistry": policies,
+            "WorkRegistry": works,
+            "LicenceManager": licences,
+        },
         deployer=account.address,
         block=block,
     )
     save_deployment(deployment, home)
     return deployment
+
+
+def _wire_licences(tx: Transactor, works_address: str, licences: str, admin: str) -> None:
+    """Make the licence manager the registry's licence oracle and let it register derivatives;
+    then, if the admin is another account, hand the admin and registrar roles over to it."""
+    works = tx.w3.eth.contract(address=to_checksum_address(works_address), abi=abi("WorkRegistry"))
+
+    def send(call: Any, action: str) -> None:
+        built = call.build_transaction({"from": tx.address, "gas": TX_GAS_CAP, "nonce": 0})
+        tx.send({"to": built["to"], "data": built["data"]}, action=action)
+
+    send(works.functions.setLicenceOracle(licences), "setting the licence oracle")
+    delegate = works.functions.DELEGATE_REGISTRAR_ROLE().call()
+    send(works.functions.grantRole(delegate, licences), "letting the licence manager register derivatives")
+    if admin != tx.address:
+        admin_role = works.functions.DEFAULT_ADMIN_ROLE().call()
+        registrar = works.functions.REGISTRAR_ROLE().call()
+        send(works.functions.grantRole(registrar, admin), "granting the registrar role to the admin")
+        send(works.functions.grantRole(admin_role, admin), "granting the admin role to the admin")
+        send(works.functions.renounceRole(registrar, tx.address), "renouncing the deployer's registrar role")
+        send(works.functions.renounceRole(admin_role, tx.address), "renouncing the deployer's admin role")
 
 
 def _deploy_one(tx: Transactor, name: str, args: list[Any]) -> tuple[str, int]:
@@ -218,6 +250,13 @@ class RightsLedger:
     @property
     def chain_id(self) -> int:
         return self.deployment.chain_id
+
+    @cached_property
+    def licensing(self) -> Licensing:
+        """Licences, offers, earnings and derivatives (the LicenceManager contract)."""
+        from .licensing import Licensing
+
+        return Licensing(self)
 
     @property
     def address(self) -> str:
@@ -498,8 +537,8 @@ class RightsLedger:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _send(self, call: Any, action: str) -> TxReceipt:
-        tx = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0})
+    def _send(self, call: Any, action: str, *, value: int = 0) -> TxReceipt:
+        tx = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": value})
         return self._tx.send({"to": tx["to"], "data": tx["data"], "value": tx.get("value", 0)}, action=action)
 
     def _call(self, call: Any, action: str) -> Any:

@@ -12,6 +12,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from .errors import ContractRevert
+from .vocabulary import Reason, Use
 
 _ARTIFACTS = resources.files("rightsledger") / "artifacts"
 
@@ -83,7 +84,46 @@ _ADVICE: dict[str, str] = {
     "ERC721IncorrectOwner": "{sender} does not hold this work (the holder is {owner})",
     "ERC721InvalidReceiver": "{receiver} cannot receive a work",
     "ERC721NonexistentToken": "no work has token id {tokenId}",
+    "LicenceNotForSale": (
+        "the terms of {contentHash} do not sell {useName} licences now (the check answers {reasonName});"
+        " see them with `rightsledger terms show`"
+    ),
+    "LicenceUnavailable": "no new {useName} licence of {contentHash}: the check answers {reasonName}",
+    "LicenceWrongPayment": "the price is {price} wei but {paid} wei was sent; send exactly the price",
+    "LicenceEndsInPast": "a licence ending at {validUntil} would end before it starts; give a later end",
+    "LicenceZeroLicensee": "a licence needs a licensee address",
+    "LicenceUnauthorized": "{caller} is neither the holder of {contentHash} nor an approved operator",
+    "LicenceOfferBadSignature": (
+        "the offer's signature is not {signer}'s for this chain and contract (altered, or made for another deployment)"
+    ),
+    "LicenceOfferSignerNotHolder": (
+        "{signer}, who signed the offer, no longer holds {contentHash} nor operates for its holder; ask for a new offer"
+    ),
+    "LicenceOfferExpired": "the offer expired at {expiresAt}; ask the holder for a new one",
+    "LicenceOfferUsedUp": "the offer was already redeemed {maxRedemptions} time(s), all it allows",
+    "LicenceOfferCancelled": "the holder cancelled this offer",
+    "LicenceOfferNotForLicensee": "the offer is for {offeredTo}, not {licensee}",
+    "LicenceOfferInvalid": "the offer allows no redemption (max redemptions 0)",
+    "LicenceNothingToWithdraw": "{account} has nothing to withdraw",
+    "LicenceWithdrawFailed": "{to} refused the {amount} wei withdrawn; withdraw to another address",
+    "LicenceInvalidRoyalty": "a royalty of {bps} basis points to {receiver} is impossible (0..10000, to an address)",
+    "DerivativeParentCount": "a derivative needs 1 to 16 parents, not {count}",
+    "DerivativeDuplicateParent": "parent {parent} is listed twice",
+    "DerivativeNotAllowed": (
+        "the terms of parent {parent} do not allow you a derivative (the check answers {reasonName});"
+        " buy or ask for a derivative licence first"
+    ),
+    "DerivativeShareAlikeRequired": (
+        "parent {parent} is share-alike: the derivative must carry its terms (policy {requiredPolicyId});"
+        " register it without terms to inherit them"
+    ),
+    "DerivativeSharesExceedWhole": "the parents' revenue shares add up to {totalBps} basis points, above 10000",
 }
+
+
+def _coded_name(kind: type[Reason] | type[Use], code: Any) -> str:
+    members = list(kind)
+    return members[code].value if isinstance(code, int) and 0 <= code < len(members) else str(code)
 
 
 def _display(value: Any) -> Any:
@@ -112,5 +152,8 @@ def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
     values = abi_decode(spec["types"], body)
     args = {n: _display(v) for n, v in zip(spec["names"], values, strict=True)}
     advice = _ADVICE.get(spec["name"])
-    detail = advice.format(**args) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
+    names = {"reasonName": _coded_name(Reason, args["reason"])} if "reason" in args else {}
+    if "use" in args:
+        names["useName"] = _coded_name(Use, args["use"])
+    detail = advice.format(**args, **names) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
     return ContractRevert(spec["name"], args, f"{action} failed: {spec['name']}: {detail}")

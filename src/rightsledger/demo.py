@@ -17,8 +17,8 @@ from pathlib import Path
 from .chain import LocalChain, dev_account
 from .client import RightsLedger, connect_web3, deploy
 from .deployments import find_deployment
-from .errors import ConfigError
-from .hashing import hash_file
+from .errors import ConfigError, ContractRevert
+from .hashing import hash_bytes, hash_file
 from .terms import Rule, Terms, format_wei
 from .text import render_table
 from .vocabulary import ContentHash, Mode, Reason, Status, Use
@@ -74,10 +74,11 @@ def demo_samples(now: datetime) -> list[Sample]:
         Sample(
             "Lullaby for the North Sea",
             ("lullaby-for-the-north-sea.txt",),
-            "opted in to AI training for a fee; text and data mining allowed",
+            "opted in to AI training for a fee; text and data mining allowed; derivatives for 20% of their income",
             Terms(
                 rules={
                     Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**16),
+                    Use.DERIVATIVE: Rule(mode=Mode.ALLOW, attribution=True, revenue_share_bps=2000),
                     Use.AI_GENERATIVE_TRAINING: Rule(mode=Mode.LICENCE, fee=2 * 10**16),
                     Use.TDM: Rule(mode=Mode.ALLOW),
                     Use.PROMOTION: Rule(mode=Mode.ALLOW, attribution=True),
@@ -119,7 +120,11 @@ def _connect(home: Path, port: int) -> RightsLedger:
     w3 = connect_web3(chain.url)
     admin = dev_account(0)
     deployment = find_deployment(w3.eth.chain_id, home)
-    if deployment is None or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry)):
+    if (
+        deployment is None
+        or "LicenceManager" not in deployment.contracts
+        or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry))
+    ):
         deployment = deploy(w3, admin, home=home)
         print(f"deployed WorkRegistry at {deployment.work_registry} (block {deployment.block})")
     else:
@@ -182,14 +187,95 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     )
     print("\ngas per registration (from the receipts)\n")
     print(render_table([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
-    fee = client.work(rows[1][1][0]).terms.rule(Use.AI_TRAINING).fee
-    print(f"\nAI training licence for the lullaby: {format_wei(fee)}")
+    licensing_scene(client, lullaby=rows[1][1][0], kitchen=rows[2][1][0])
     print(
         f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
         "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
     )
     return 0
+
+
+ARRANGEMENT = b"Choral arrangement of 'Lullaby for the North Sea', for four voices (demo derivative)\n"
+ADAPTATION = b"Screenplay adapted from 'Grandmother's Kitchen' (demo derivative, refused)\n"
+ARRANGEMENT_TERMS = Terms(rules={Use.COMMERCIAL: Rule(mode=Mode.LICENCE, fee=5 * 10**16)})
+
+
+def licensing_scene(client: RightsLedger, *, lullaby: ContentHash, kitchen: ContentHash) -> None:
+    """An AI trainer is refused, buys a licence and is allowed; a derivative is refused and another
+    registered, whose licence income is split with its parent; the artist withdraws. Re-runnable:
+    what an earlier run did (a licence bought, the arrangement registered) is reported, not repeated."""
+    artist = client.with_account(dev_account(1))
+    trainer = client.with_account(dev_account(2))
+    composer = client.with_account(dev_account(3))
+    print("\nlicensing (dev account 2 trains AI models and broadcasts; dev account 3 is a composer)\n")
+
+    before = trainer.check(lullaby, Use.AI_TRAINING, licensee=trainer.address)
+    print(f"  trainer asks to train on the lullaby: {_answer(before.reason)}")
+    held = [
+        lic for lic in trainer.licensing.licences(licensee=trainer.address, item=lullaby) if lic.use is Use.AI_TRAINING
+    ]
+    if before.reason is Reason.LICENCE_REQUIRED:
+        bought = trainer.licensing.buy(lullaby, Use.AI_TRAINING)
+        receipt = client.w3.eth.get_transaction_receipt(bought.transaction)  # type: ignore[arg-type]
+        print(
+            f"  trainer buys an ai-training licence for {format_wei(bought.price)}: licence #{bought.licence_id}, "
+            f"{'no end' if bought.valid_until is None else f'until {bought.valid_until:%Y-%m-%d}'} "
+            f"({int(receipt['gasUsed']):,} gas)"
+        )
+    elif held:
+        print(f"  (the trainer holds licence #{held[0].licence_id}, bought in an earlier run)")
+    after = trainer.check(lullaby, Use.AI_TRAINING, licensee=trainer.address)
+    print(f"  trainer asks again: {_answer(after.reason)}")
+
+    try:
+        composer.licensing.register_derivative(ADAPTATION, [kitchen])
+        print("  the screenplay of Grandmother's Kitchen was registered (unexpected: its terms deny derivatives)")
+    except ContractRevert as refused:
+        reason = refused.args_by_name.get("reason")
+        print(
+            f"  composer registers a screenplay of Grandmother's Kitchen: refused ({refused.error}, "
+            f"{Reason.from_code(int(reason)) if isinstance(reason, int) else reason})"
+        )
+
+    if composer.is_registered(ARRANGEMENT):
+        arrangement = hash_bytes(ARRANGEMENT)
+        print("  composer's choral arrangement of the lullaby: registered in an earlier run")
+    else:
+        done = composer.licensing.register_derivative(ARRANGEMENT, [lullaby], terms=ARRANGEMENT_TERMS)
+        arrangement = done.content_hash
+        print(
+            f"  composer registers a choral arrangement derived from the lullaby: accepted "
+            f"({done.registration.gas_used:,} gas); the lullaby takes "
+            f"{done.parents[0].revenue_share_bps / 100:g}% of its licence income"
+        )
+    licensed = trainer.check(arrangement, Use.COMMERCIAL, licensee=trainer.address).allowed
+    if not licensed:
+        artist_before = artist.licensing.earnings().earned
+        composer_before = composer.licensing.earnings().earned
+        sale = trainer.licensing.buy(arrangement, Use.COMMERCIAL)
+        to_artist = artist.licensing.earnings().earned - artist_before
+        to_composer = composer.licensing.earnings().earned - composer_before
+        print(
+            f"  broadcaster buys a commercial licence of the arrangement for {format_wei(sale.price)}: "
+            f"{format_wei(to_artist)} to the lullaby's holder, {format_wei(to_composer)} to the composer "
+            f"(sum {format_wei(to_artist + to_composer)}, to the wei)"
+        )
+    else:
+        print("  (the broadcaster holds a commercial licence of the arrangement from an earlier run)")
+
+    earnings = artist.licensing.earnings()
+    if earnings.withdrawable:
+        amount = artist.licensing.withdraw()
+        print(f"  artist withdraws {format_wei(amount)}; earned from licences so far: {format_wei(earnings.earned)}")
+    else:
+        print(f"  artist has nothing new to withdraw; earned from licences so far: {format_wei(earnings.earned)}")
+    composer_earnings = composer.licensing.earnings()
+    print(f"  composer may withdraw {format_wei(composer_earnings.withdrawable)}")
+
+
+def _answer(reason: Reason) -> str:
+    return f"{'yes' if reason.allows else 'no'} ({reason.value})"
 
 
 def _cell(reason: Reason) -> str:
