@@ -16,14 +16,27 @@ from rightsledger.deployments import Deployment, save_deployment
 @account_option()
 @click.option("--admin", default=None, help="admin and first registrar (default: the deploying account)")
 def cli(account, admin):  # type: ignore[no-untyped-def]
-    """Deploy Forwarder, PolicyRegistry and WorkRegistry."""
+    """Deploy Forwarder, PolicyRegistry, WorkRegistry and LicenceManager, and wire them
+    as the SDK's `deploy` does."""
     forwarder = project.Forwarder.deploy(sender=account)
     start_block = forwarder.creation_metadata.block
     policies = project.PolicyRegistry.deploy(sender=account)
-    works = project.WorkRegistry.deploy(policies.address, admin or account.address, forwarder.address, sender=account)
+    works = project.WorkRegistry.deploy(policies.address, account.address, forwarder.address, sender=account)
+    licences = project.LicenceManager.deploy(works.address, forwarder.address, sender=account)
+    works.setLicenceOracle(licences.address, sender=account)
+    works.grantRole(works.DELEGATE_REGISTRAR_ROLE(), licences.address, sender=account)
+    if admin and admin.lower() != account.address.lower():
+        for role in (works.REGISTRAR_ROLE(), works.DEFAULT_ADMIN_ROLE()):
+            works.grantRole(role, admin, sender=account)
+            works.renounceRole(role, account.address, sender=account)
     deployment = Deployment(
         chain_id=chain.chain_id,
-        contracts={"Forwarder": forwarder.address, "PolicyRegistry": policies.address, "WorkRegistry": works.address},
+        contracts={
+            "Forwarder": forwarder.address,
+            "PolicyRegistry": policies.address,
+            "WorkRegistry": works.address,
+            "LicenceManager": licences.address,
+        },
         deployer=account.address,
         block=start_block,
     )
