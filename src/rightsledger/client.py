@@ -25,6 +25,7 @@ from .contracts import abi, artifact, decode_revert
 from .deployments import Deployment, find_deployment, save_deployment
 from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, ValidationError
 from .hashing import ContentLike, content_hash
+from .provenance import ProvenanceMixin
 from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
@@ -146,9 +147,15 @@ def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: s
     forwarder, block = _deploy_one(tx, "Forwarder", [])
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
     works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
+    provenance, _ = _deploy_one(tx, "ProvenanceLog", [works, forwarder])
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
-        contracts={"Forwarder": forwarder, "PolicyRegistry": policies, "WorkRegistry": works},
+        contracts={
+            "Forwarder": forwarder,
+            "PolicyRegistry": policies,
+            "WorkRegistry": works,
+            "ProvenanceLog": provenance,
+        },
         deployer=account.address,
         block=block,
     )
@@ -164,7 +171,7 @@ def _deploy_one(tx: Transactor, name: str, args: list[Any]) -> tuple[str, int]:
     return str(receipt["contractAddress"]), int(receipt["blockNumber"])
 
 
-class RightsLedger:
+class RightsLedger(ProvenanceMixin):
     """A client bound to one chain, one deployment and (optionally) one signing account."""
 
     def __init__(self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None) -> None:
