@@ -395,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--to", required=True)
     transfer.set_defaults(func=cmd_transfer)
 
+    from .cli_provenance import add_parsers as add_provenance_parsers
+
+    add_provenance_parsers(sub)
+
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)
     demo.set_defaults(func=cmd_demo)

@@ -88,7 +88,9 @@ _ADVICE: dict[str, str] = {
         "{caller} is neither the holder of {contentHash} nor an operator the holder approved; "
         "only they may add to its trail or set its AI disclosure"
     ),
-    "ProvenanceUnknownStage": "stage {stage} cannot be recorded here (0 created, 1 digitised, 2 transformed, 3 derived-from)",
+    "ProvenanceUnknownStage": (
+        "stage {stage} cannot be recorded here (0 created, 1 digitised, 2 transformed, 3 derived-from)"
+    ),
     "ProvenanceInvalidParents": "stage {stage} got {count} parents; derived-from needs 1 to 64, other stages none",
     "ProvenanceInvalidParent": "parent {parent} is the zero hash or the work itself",
     "ProvenanceEmptyBatch": "the list of works is empty",

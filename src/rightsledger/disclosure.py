@@ -139,7 +139,10 @@ class Disclosure:
 
     @classmethod
     def create(
-        cls, level: DisclosureLevel | str, phases: set[Phase] | frozenset[Phase] | list[str] | None = None, tools: str = ""
+        cls,
+        level: DisclosureLevel | str,
+        phases: set[Phase] | frozenset[Phase] | list[str] | None = None,
+        tools: str = "",
     ) -> Disclosure:
         """A validated label from names, e.g. create("ai-assisted-production", ["drafting"], "GPT-4o")."""
         lvl = level if isinstance(level, DisclosureLevel) else DisclosureLevel.parse(level)

@@ -160,9 +160,7 @@ def _stage_details(args: Args) -> dict[str, Any]:
 
 
 def _disclosure_details(args: Args) -> dict[str, Any]:
-    label = Disclosure(
-        DisclosureLevel.from_code(args["level"]), phases_from_mask(args["phases"]), args["tools"]
-    )
+    label = Disclosure(DisclosureLevel.from_code(args["level"]), phases_from_mask(args["phases"]), args["tools"])
     return {"label": label.to_text(), **label.to_json_dict()}
 
 
@@ -268,7 +266,9 @@ class TrailReader:
             w3.eth.contract(address=to_checksum_address(forwarder), abi=abi("Forwarder")) if forwarder else None
         )
 
-    def read(self, item: ContentLike, *, from_block: int | None = None, to_block: int | None = None) -> list[TrailEntry]:
+    def read(
+        self, item: ContentLike, *, from_block: int | None = None, to_block: int | None = None
+    ) -> list[TrailEntry]:
         """The work's stages in chain order (block, then position in the block)."""
         digest = content_hash(item)
         start = self.deployment.block if from_block is None else from_block
@@ -288,9 +288,7 @@ class TrailReader:
         while block <= end:
             last = min(block + span - 1, end)
             try:
-                page = self._get_logs(
-                    {"address": addresses, "fromBlock": block, "toBlock": last, "topics": topics}
-                )
+                page = self._get_logs({"address": addresses, "fromBlock": block, "toBlock": last, "topics": topics})
             except Exception as exc:  # noqa: BLE001 - nodes word range limits in many ways
                 if span > 1 and _RANGE_ERROR.search(str(exc)):
                     span = max(1, span // 2)

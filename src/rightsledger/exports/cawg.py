@@ -61,5 +61,7 @@ def terms_from_assertion(data: Mapping[str, Any], *, base: Terms | None = None) 
         elif value == "notAllowed":
             rules.pop(use, None)
         else:
-            raise ValidationError(f"training-mining entry {key} has use {value!r}; expected allowed, notAllowed or constrained")
+            raise ValidationError(
+                f"training-mining entry {key} has use {value!r}; expected allowed, notAllowed or constrained"
+            )
     return Terms(rules=rules, expires=base.expires if base else None)

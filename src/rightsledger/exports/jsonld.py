@@ -29,7 +29,12 @@ def odrl_context() -> dict[str, Any]:
 def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """A pyld document loader that serves the ODRL context from the package and refuses anything else."""
     if url.rstrip("#") in _SERVED:
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": odrl_context()}
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": odrl_context(),
+        }
     from pyld.jsonld import JsonLdError  # type: ignore[import-untyped]
 
     raise JsonLdError(
@@ -42,7 +47,7 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 def expand(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The JSON-LD expansion of `document`, offline (see `document_loader`)."""
     try:
-        from pyld import jsonld
+        from pyld import jsonld  # type: ignore[import-untyped]
     except ImportError:
         raise ConfigError("expanding JSON-LD needs pyld: pip install pyld") from None
     try:
