@@ -99,9 +99,7 @@ def test_phase_bits_match_the_contract() -> None:
 
 
 _PHASE_SETS = st.frozensets(st.sampled_from(list(Phase)))
-_TOOLS = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=60
-).map(str.strip)
+_TOOLS = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=60).map(str.strip)
 
 
 @st.composite

@@ -3,6 +3,7 @@ package data matches a fresh compile; the SDK stays light."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,16 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
         return next(line for line in output.splitlines() if "batch of 5" in line).split()[4]
 
     assert batch_gas(second) == batch_gas(first), "gas read back from the first run's receipt"
+
+    for output in (first, second):
+        trail = output.split("provenance trail of Lullaby for the North Sea")[1].split("AI disclosure:")[0]
+        stages = [line.split()[3] for line in trail.strip().splitlines()[2:]]
+        assert stages == ["registered", "created", "disclosure-set"], "re-running adds no stage"
+        assert "AI disclosure: ai-assisted-ideation/ideation;tools=a brainstorming chatbot" in output
+        policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\ntry:")[0])
+        assert policy["@type"] == "Offer"
+        permitted = {p["action"] for p in policy["permission"]}
+        assert permitted == {"tdm:mine", "rl:aiTraining", "rl:aiGenerativeTraining", "rl:promote"}
 
 
 def test_package_artifacts_match_a_fresh_compile() -> None:

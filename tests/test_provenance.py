@@ -54,7 +54,10 @@ def test_every_stage_appears_in_order_with_block_transaction_time_and_actor(
         assert entry.timestamp.timestamp() == alice.w3.eth.get_block(entry.block)["timestamp"]
     by_stage = {e.stage: e.details for e in trail}
     assert by_stage["registered"]["metadataURI"] == "ipfs://m" and by_stage["registered"]["to"] == alice.address
-    assert by_stage["digitised"] == {"detailsURI": "https://archive.example/scan", "detailsHash": hash_bytes(b"scan report")}
+    assert by_stage["digitised"] == {
+        "detailsURI": "https://archive.example/scan",
+        "detailsHash": hash_bytes(b"scan report"),
+    }
     assert by_stage["derived-from"]["parents"] == [hash_bytes(PARENT)]
     assert by_stage["terms-changed"] == {"policyId": 0}
     assert by_stage["opt-out-changed"] == {"optedOut": ["ai-training"]}
