@@ -58,6 +58,7 @@ test-python: install
 
 bench: install
 	$(PY) bench/gas.py
+	$(PY) bench/provenance.py
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts bench
