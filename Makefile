@@ -68,6 +68,7 @@ slither: install
 	@test -x .tools/bin/slither || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "slither-analyzer==0.11.6"; }
 	forge build --build-info --skip test
 	.tools/bin/slither . --config-file slither.config.json
+	$(PY) bench/provenance.py
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts bench

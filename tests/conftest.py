@@ -83,3 +83,7 @@ def eve(chain: Web3, deployment: Deployment) -> RightsLedger:
 
 def now(w3: Web3) -> int:
     return int(w3.eth.get_block("latest")["timestamp"])
+
+
+# The CLI fixtures (`cli`, `files`) live with the CLI tests; every CLI test module shares them.
+from tests.test_cli import cli, files  # noqa: E402, F401

@@ -3,6 +3,7 @@ package data matches a fresh compile; the SDK stays light."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,17 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert "0.01 ETH to the lullaby's holder, 0.04 ETH to the composer" in scene
     assert "artist withdraws 0.02 ETH" in scene
     assert "licence #1, bought in an earlier run" in second and "registered in an earlier run" in second
+    for output in (first, second):
+        trail = output.split("provenance trail of Lullaby for the North Sea")[1].split("AI disclosure:")[0]
+        stages = [line.split()[3] for line in trail.strip().splitlines()[2:]]
+        assert stages == ["registered", "licensed", "derivative-registered", "created", "disclosure-set"], (
+            "the licence and derivative of the licensing scene are stages; re-running adds none"
+        )
+        assert "AI disclosure: ai-assisted-ideation/ideation;tools=a brainstorming chatbot" in output
+        policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\ntry:")[0])
+        assert policy["@type"] == "Offer"
+        permitted = {p["action"] for p in policy["permission"]}
+        assert permitted == {"tdm:mine", "rl:aiTraining", "rl:aiGenerativeTraining", "rl:promote", "derive"}
 
 
 def test_package_artifacts_match_a_fresh_compile() -> None:

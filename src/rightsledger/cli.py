@@ -627,6 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
     roy.add_argument("--bps", type=int, metavar="N", help="basis points of the sale price (100 = 1%%)")
     roy.add_argument("--price", default="1ether", metavar="FEE", help="sale price to show the royalty of")
     roy.set_defaults(func=cmd_royalty)
+    from .cli_provenance import add_parsers as add_provenance_parsers
+
+    add_provenance_parsers(sub)
 
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)

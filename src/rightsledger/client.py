@@ -26,6 +26,7 @@ from .contracts import abi, artifact, decode_revert
 from .deployments import Deployment, find_deployment, save_deployment
 from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, ValidationError
 from .hashing import ContentLike, content_hash
+from .provenance import ProvenanceMixin
 from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
@@ -151,6 +152,7 @@ def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: s
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
     works, _ = _deploy_one(tx, "WorkRegistry", [policies, account.address, forwarder])
     licences, _ = _deploy_one(tx, "LicenceManager", [works, forwarder])
+    provenance, _ = _deploy_one(tx, "ProvenanceLog", [works, forwarder])
     _wire_licences(tx, works, licences, admin_address)
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
@@ -159,6 +161,7 @@ def deploy(w3: Web3, account: LocalAccount, *, admin: str | None = None, home: s
             "PolicyRegistry": policies,
             "WorkRegistry": works,
             "LicenceManager": licences,
+            "ProvenanceLog": provenance,
         },
         deployer=account.address,
         block=block,
@@ -196,7 +199,7 @@ def _deploy_one(tx: Transactor, name: str, args: list[Any]) -> tuple[str, int]:
     return str(receipt["contractAddress"]), int(receipt["blockNumber"])
 
 
-class RightsLedger:
+class RightsLedger(ProvenanceMixin):
     """A client bound to one chain, one deployment and (optionally) one signing account."""
 
     def __init__(self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None) -> None:

@@ -118,6 +118,23 @@ _ADVICE: dict[str, str] = {
         " register it without terms to inherit them"
     ),
     "DerivativeSharesExceedWhole": "the parents' revenue shares add up to {totalBps} basis points, above 10000",
+    "ProvenanceWorkNotRegistered": "no work is registered under {contentHash}; register it first",
+    "ProvenanceUnauthorized": (
+        "{caller} is neither the holder of {contentHash} nor an operator the holder approved; "
+        "only they may add to its trail or set its AI disclosure"
+    ),
+    "ProvenanceUnknownStage": (
+        "stage {stage} cannot be recorded here (0 created, 1 digitised, 2 transformed, 3 derived-from)"
+    ),
+    "ProvenanceInvalidParents": "stage {stage} got {count} parents; derived-from needs 1 to 64, other stages none",
+    "ProvenanceInvalidParent": "parent {parent} is the zero hash or the work itself",
+    "ProvenanceEmptyBatch": "the list of works is empty",
+    "DisclosureUnknownLevel": "disclosure level {level} does not exist (1 human-made .. 5 ai-generated)",
+    "DisclosureUnknownPhases": "phase bits {phases} name phases that do not exist",
+    "DisclosureInconsistentPhases": (
+        "phases {phases} contradict level {level}: human-made names none, ideation-only exactly ideation, "
+        "ai-assisted-production at least one phase besides ideation"
+    ),
 }
 
 

@@ -9,16 +9,21 @@ back from the receipts of the transactions that registered them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from .chain import LocalChain, dev_account
+from .cli_provenance import render_trail
 from .client import RightsLedger, connect_web3, deploy
 from .deployments import find_deployment
+from .disclosure import Disclosure
 from .errors import ConfigError, ContractRevert
+from .exports import ExportRecord, odrl_policy
 from .hashing import hash_bytes, hash_file
+from .provenance import Stage
 from .terms import Rule, Terms, format_wei
 from .text import render_table
 from .vocabulary import ContentHash, Mode, Reason, Status, Use
@@ -123,6 +128,7 @@ def _connect(home: Path, port: int) -> RightsLedger:
     if (
         deployment is None
         or "LicenceManager" not in deployment.contracts
+        or "ProvenanceLog" not in deployment.contracts
         or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry))
     ):
         deployment = deploy(w3, admin, home=home)
@@ -188,6 +194,7 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     print("\ngas per registration (from the receipts)\n")
     print(render_table([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
     licensing_scene(client, lullaby=rows[1][1][0], kitchen=rows[2][1][0])
+    _show_provenance(client, artist, rows[1][1][0])
     print(
         f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
@@ -276,6 +283,25 @@ def licensing_scene(client: RightsLedger, *, lullaby: ContentHash, kitchen: Cont
 
 def _answer(reason: Reason) -> str:
     return f"{'yes' if reason.allows else 'no'} ({reason.value})"
+
+
+def _show_provenance(client: RightsLedger, artist: RightsLedger, digest: ContentHash) -> None:
+    """The lullaby's trail, AI-disclosure label and ODRL policy. Stages and the label are added
+    once: a re-run finds them and only reads."""
+    if not any(e.stage == Stage.CREATED.value for e in client.trail(digest)):
+        notes = b"Lullaby for the North Sea: written 2024 by the artist; first sung in Den Helder."
+        artist.record_stage(digest, Stage.CREATED, details_uri="demo:lullaby-creation-notes.txt", details=notes)
+    if client.disclosure(digest) is None:
+        artist.disclose(digest, Disclosure.create("ai-assisted-ideation", ["ideation"], "a brainstorming chatbot"))
+    print("\nprovenance trail of Lullaby for the North Sea\n")
+    print(render_trail(client.trail(digest)))
+    label = client.disclosure(digest)
+    if label is not None:
+        print(f"\nAI disclosure: {label.to_text()}")
+        print(f"  {label.describe()}")
+        print(f"  IPTC digital source type: {label.iptc_digital_source_type}")
+    print("\nits terms as an ODRL 2.2 policy (JSON-LD; `rightsledger export odrl FILE`)\n")
+    print(json.dumps(odrl_policy(ExportRecord.read(client, digest)), indent=2))
 
 
 def _cell(reason: Reason) -> str:

@@ -69,18 +69,24 @@ class Transactor:
                 raise self._classify(exc, action) from None
             gas = min(gas, TX_GAS_CAP)
         with self._lock:
-            if self._nonce is None:
-                self._nonce = self.w3.eth.get_transaction_count(sender, "pending")  # type: ignore[arg-type]
-            nonce = self._nonce
-            tx.update(self._fees())
-            tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
-            signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
-            try:
-                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            except Exception as exc:  # noqa: BLE001
-                self._nonce = None
-                raise self._classify(exc, action) from None
-            self._nonce = nonce + 1
+            # The cached nonce can be stale when another client signs for the same account;
+            # the node then says "nonce too low" and one retry with its count settles it.
+            for attempt in (1, 2):
+                if self._nonce is None:
+                    self._nonce = self.w3.eth.get_transaction_count(sender, "pending")  # type: ignore[arg-type]
+                nonce = self._nonce
+                tx.update(self._fees())
+                tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
+                signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                except Exception as exc:  # noqa: BLE001
+                    self._nonce = None
+                    if attempt == 1 and "nonce too low" in str(exc).lower():
+                        continue
+                    raise self._classify(exc, action) from None
+                self._nonce = nonce + 1
+                break
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         except TimeExhausted:
