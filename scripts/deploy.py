@@ -16,13 +16,14 @@ from rightsledger.deployments import Deployment, save_deployment
 @account_option()
 @click.option("--admin", default=None, help="admin and first registrar (default: the deploying account)")
 def cli(account, admin):  # type: ignore[no-untyped-def]
-    """Deploy Forwarder, PolicyRegistry, WorkRegistry and LicenceManager, and wire them
+    """Deploy Forwarder, PolicyRegistry, WorkRegistry, LicenceManager and ProvenanceLog, and wire them
     as the SDK's `deploy` does."""
     forwarder = project.Forwarder.deploy(sender=account)
     start_block = forwarder.creation_metadata.block
     policies = project.PolicyRegistry.deploy(sender=account)
     works = project.WorkRegistry.deploy(policies.address, account.address, forwarder.address, sender=account)
     licences = project.LicenceManager.deploy(works.address, forwarder.address, sender=account)
+    provenance = project.ProvenanceLog.deploy(works.address, forwarder.address, sender=account)
     works.setLicenceOracle(licences.address, sender=account)
     works.grantRole(works.DELEGATE_REGISTRAR_ROLE(), licences.address, sender=account)
     if admin and admin.lower() != account.address.lower():
@@ -36,6 +37,7 @@ def cli(account, admin):  # type: ignore[no-untyped-def]
             "PolicyRegistry": policies.address,
             "WorkRegistry": works.address,
             "LicenceManager": licences.address,
+            "ProvenanceLog": provenance.address,
         },
         deployer=account.address,
         block=start_block,
