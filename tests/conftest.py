@@ -95,9 +95,9 @@ def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> I
     Its relayer keeps its own nonce sequence, so tests that relay through it must not revert the
     chain under it: they use fresh content instead of the `chain` snapshot fixture."""
     pytest.importorskip("fastapi")
-    from .gateway_support import running_gateway
-
     from rightsledger.gateway import GatewaySettings
+
+    from .gateway_support import running_gateway
 
     settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0)
     with running_gateway(settings) as url:

@@ -132,7 +132,9 @@ def test_check_many_takes_10000_hashes_and_refuses_10001_with_413(http: httpx.Cl
 
 
 def test_a_body_over_the_limit_is_413_before_it_is_parsed(http: httpx.Client) -> None:
-    response = http.post("/checks", content=b"[" + b" " * 1_100_000 + b"]", headers={"content-type": "application/json"})
+    response = http.post(
+        "/checks", content=b"[" + b" " * 1_100_000 + b"]", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413 and error_code(response) == "body-too-large"
 
 
@@ -236,7 +238,9 @@ def test_a_non_holder_relayed_opt_out_is_refused_with_the_decoded_contract_error
     data = builder.ledger.works.encode_abi("setOptOut", args=[digest, 1 << Use.AI_TRAINING.code])
     request = builder.build(EVE.address, data, gas=200_000)
     signed = request.sign(EVE, builder.chain_id, builder.forwarder_address)
-    response = http.put(f"/works/{digest}/opt-out", json={"request": request_json(request), "signature": signed.signature})
+    response = http.put(
+        f"/works/{digest}/opt-out", json={"request": request_json(request), "signature": signed.signature}
+    )
     assert response.status_code == 403
     error = response.json()["error"]
     assert error["code"] == "contract-revert" and error["contractError"] == "WorkUnauthorized"
@@ -327,10 +331,7 @@ def test_a_gateway_without_a_relayer_refuses_writes_with_503(read_only_url: str)
 
 
 def test_serve_without_the_gateway_extra_says_what_to_install() -> None:
-    code = (
-        "import sys; sys.modules['fastapi'] = None; "
-        "from rightsledger.cli import main; sys.exit(main(['serve']))"
-    )
+    code = "import sys; sys.modules['fastapi'] = None; from rightsledger.cli import main; sys.exit(main(['serve']))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 1
     assert "rightsledger[gateway]" in result.stderr and "Traceback" not in result.stderr

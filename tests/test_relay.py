@@ -59,7 +59,9 @@ def test_an_expired_request_is_rejected(relayer: Relayer) -> None:
 def test_a_signature_by_another_key_is_rejected(relayer: Relayer) -> None:
     builder = relayer.builder
     request = builder.register(ALICE.address, b"forged")
-    forged = SignedForwardRequest(request, _sign(builder, ForwardRequest(**{**request.__dict__, "sender": EVE.address}), EVE).signature)
+    forged = SignedForwardRequest(
+        request, _sign(builder, ForwardRequest(**{**request.__dict__, "sender": EVE.address}), EVE).signature
+    )
     with pytest.raises(RelayError) as info:
         relayer.relay(forged)
     assert info.value.code == "signature-invalid"

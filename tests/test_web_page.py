@@ -21,7 +21,9 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 def _browser_available() -> bool:
-    return Path(CHROMIUM).is_file() and (ROOT / "node_modules" / "playwright-core").is_dir() and bool(shutil.which("node"))
+    return (
+        Path(CHROMIUM).is_file() and (ROOT / "node_modules" / "playwright-core").is_dir() and bool(shutil.which("node"))
+    )
 
 
 @pytest.fixture
@@ -57,3 +59,46 @@ def test_a_creator_checks_a_file_and_opts_it_out_in_the_browser(
         final = http.get(f"/works/{hash_file(work)}").json()
         assert final["optedOut"] == []
         assert http.get(f"/relay/nonces/{artist.address}").json()["nonce"] >= 3
+
+
+def test_the_vendored_javascript_matches_the_pinned_npm_packages() -> None:
+    import filecmp
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("vendor_js", ROOT / "scripts" / "vendor_js.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pairs = module.pairs()
+    if not all(source.is_file() for source, _ in pairs):
+        pytest.skip("node_modules is not installed (npm ci)")
+    drifted = [str(target) for source, target in pairs if not filecmp.cmp(source, target, shallow=False)]
+    assert not drifted, f"run `make vendor-js`: {drifted}"
+
+
+def test_the_pages_eip712_signing_matches_the_sdks(tmp_path: Path) -> None:
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    from rightsledger.relay import ForwardRequest
+
+    forwarder = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    request = ForwardRequest(
+        sender=dev_account(1).address, to="0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", value=0, gas=123_456,
+        nonce=7, deadline=1_900_000_000, data="0xdeadbeef" + "00" * 40,
+    )  # fmt: skip
+    script = tmp_path / "sign.mjs"
+    module = (ROOT / "src" / "rightsledger" / "gateway" / "static" / "eip712.js").as_uri()
+    script.write_text(
+        f"import {{ signTypedData, addressOf }} from '{module}';\n"
+        "const [typed, key] = process.argv.slice(2);\n"
+        "const signature = await signTypedData(key, JSON.parse(typed));\n"
+        "console.log(JSON.stringify({ signature, address: addressOf(key) }));\n"
+    )
+    typed = json.dumps(request.typed_data(31337, forwarder))
+    out = subprocess.run(
+        ["node", str(script), typed, DEV_KEYS[1]], capture_output=True, text=True, check=True, timeout=60
+    )
+    result = json.loads(out.stdout)
+    assert result["address"] == dev_account(1).address
+    assert result["signature"] == request.sign(dev_account(1), 31337, forwarder).signature
+    assert request.recover(result["signature"], 31337, forwarder) == dev_account(1).address

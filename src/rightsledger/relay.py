@@ -231,7 +231,7 @@ class RequestBuilder:
         call = {"from": self.forwarder_address, "to": to, "data": data + sender[2:].lower()}
         try:
             used = int(self.ledger.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             revert = as_revert(exc, "preparing the request")
             if revert is not None:
                 raise revert from None
@@ -276,7 +276,9 @@ class RequestBuilder:
         who = parse_address(holder or sender, what="holder")
         return self.build(sender, self._encode("registerBatch", [hashes, who, policy_id, metadata_uri]), ttl=ttl)
 
-    def set_terms(self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL) -> ForwardRequest:
+    def set_terms(
+        self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
         data = self._encode("setPolicy", [content_hash(item), self._policy(terms)])
         return self.build(sender, data, ttl=ttl)
 
@@ -334,8 +336,10 @@ class Relayer:
         name = self._functions.get(raw[:4])
         if name is None:
             allowed = ", ".join(sorted({n for (_, n) in RELAYABLE}))
-            raise RelayError(f"the request calls a function this relayer does not send (it sends {allowed})",
-                             code="function-not-allowed")
+            raise RelayError(
+                f"the request calls a function this relayer does not send (it sends {allowed})",
+                code="function-not-allowed",
+            )
         try:
             _, args = self.ledger.works.decode_function_input(raw)
         except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
@@ -404,7 +408,8 @@ class Relayer:
         request = signed.request
         decoded = self.check(signed)
         if expect is not None and (
-            expect.action != decoded.action or (expect.content_hashes and expect.content_hashes != decoded.content_hashes)
+            expect.action != decoded.action
+            or (expect.content_hashes and expect.content_hashes != decoded.content_hashes)
         ):
             raise RelayError(
                 f"the signed request does {decoded.action} on {', '.join(decoded.content_hashes)}, "
@@ -413,7 +418,7 @@ class Relayer:
             )
         sender = request.sender.lower()
         call = self.builder.forwarder.functions.execute(signed.as_tuple())
-        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})
+        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
         outer = {"to": built["to"], "data": built["data"], "value": 0}
         gas = min(request.gas * 64 // 63 + _FORWARDER_OVERHEAD + 16 * len(built["data"]) // 2, TX_GAS_CAP)
         # One lock from the nonce check to the send: requests of one signer go out in nonce

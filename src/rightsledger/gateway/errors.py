@@ -101,7 +101,8 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     else:
         code = "invalid-request"
     details = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors[:20]
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in errors[:20]
     ]
     return JSONResponse(error_body(code, f"{where}: {first.get('msg', 'invalid')}", details=details), status_code=422)
 

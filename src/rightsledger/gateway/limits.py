@@ -23,7 +23,11 @@ async def _reply(send: Send, status: int, body: dict[str, Any], headers: list[tu
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})
@@ -44,7 +48,9 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"the request body is larger than {self.max_bytes:,} bytes; send less (check-many takes 10,000 hashes)"
+        message = (
+            f"the request body is larger than {self.max_bytes:,} bytes; send less (check-many takes 10,000 hashes)"
+        )
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await _reply(send, 413, error_body("body-too-large", message))
@@ -109,8 +115,11 @@ class RateLimit:
         self.buckets = TokenBuckets(rate, burst) if rate > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.buckets is None or scope["path"] == "/" or scope["path"].startswith(
-            _FREE_PREFIXES
+        if (
+            scope["type"] != "http"
+            or self.buckets is None
+            or scope["path"] == "/"
+            or scope["path"].startswith(_FREE_PREFIXES)
         ):
             await self.app(scope, receive, send)
             return

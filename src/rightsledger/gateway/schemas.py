@@ -74,7 +74,9 @@ Uint256 = Annotated[
     PlainValidator(_uint(256)),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^[0-9]{1,78}$"}]}),
 ]
-Uint48 = Annotated[int, PlainValidator(_uint(48)), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 2**48 - 1})]
+Uint48 = Annotated[
+    int, PlainValidator(_uint(48)), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 2**48 - 1})
+]
 
 
 class Schema(BaseModel):
@@ -336,7 +338,9 @@ class RelayReceiptPublic(Schema):
             block=receipt.block,
             gas_used=receipt.gas_used,
             relayer=receipt.relayer,
-            events=[{k: (str(v) if isinstance(v, int) and v >= 2**53 else v) for k, v in e.items()} for e in receipt.events],
+            events=[
+                {k: (str(v) if isinstance(v, int) and v >= 2**53 else v) for k, v in e.items()} for e in receipt.events
+            ],
         )
 
 

@@ -15,7 +15,9 @@ class GatewaySettings(BaseSettings):
         default="http://127.0.0.1:8545",
         validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_RPC_URL", "RIGHTSLEDGER_RPC_URL"),
     )
-    home: str | None = Field(default=None, validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_HOME", "RIGHTSLEDGER_HOME"))
+    home: str | None = Field(
+        default=None, validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_HOME", "RIGHTSLEDGER_HOME")
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # The relayer pays the gas of users' signed requests. On the local chain (31337) the

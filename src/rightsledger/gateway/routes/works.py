@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -14,8 +14,8 @@ FEATURE = "works"
 router = APIRouter(prefix="/works", tags=["works"])
 
 HashPath = Annotated[ContentHashStr, Path(description="sha256 of the work's bytes, 64 hex digits")]
-_ERRORS = {404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
-_WRITE_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}, 422: {"model": ErrorPublic}}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "expired, forged or mismatched request"},
     403: {"model": ErrorPublic, "description": "not the holder, or not a function this relayer sends"},
     409: {"model": ErrorPublic, "description": "replayed nonce, or the chain state conflicts"},
