@@ -37,6 +37,12 @@ def test_ape_deploy_script_records_a_deployment(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     record = json.loads((tmp_path / "deployments" / "31337.json").read_text())
-    assert set(record["contracts"]) == {"Forwarder", "PolicyRegistry", "WorkRegistry", "LicenceManager", "ProvenanceLog"}
+    assert set(record["contracts"]) == {
+        "Forwarder",
+        "PolicyRegistry",
+        "WorkRegistry",
+        "LicenceManager",
+        "ProvenanceLog",
+    }
     assert record["deployer"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     assert "WorkRegistry" in run.stdout

@@ -500,6 +500,28 @@ def cmd_royalty(ctx: Context) -> int:
     return 0
 
 
+def cmd_serve(ctx: Context) -> int:
+    args = ctx.args
+    try:
+        from .gateway import GatewaySettings, serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"the gateway needs its extra ({exc.name} is missing): pip install 'rightsledger[gateway]'"
+        ) from None
+    rpc_url = ctx.rpc_url
+    if args.local_chain:
+        from .demo import connect_local
+
+        rpc_url = connect_local(ctx.home, args.chain_port).w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
+    if args.dev_keys:
+        overrides["dev_keys"] = True
+    settings = GatewaySettings(**overrides)
+    print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
+    serve(settings)
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -630,6 +652,19 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_provenance import add_parsers as add_provenance_parsers
 
     add_provenance_parsers(sub)
+    serve = sub.add_parser("serve", help="run the HTTP gateway and the creators' web page (needs the gateway extra)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--dev-keys",
+        action="store_true",
+        help="local demo only (chain 31337): let the page sign with the chain's public development keys",
+    )
+    serve.add_argument(
+        "--local-chain", action="store_true", help="start the local chain and deploy first, if not done already"
+    )
+    serve.add_argument("--chain-port", type=int, default=8545, help="port of the local chain (with --local-chain)")
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)

@@ -388,7 +388,7 @@ class RightsLedger(ProvenanceMixin):
         except Exception as exc:  # noqa: BLE001
             revert = as_revert(exc, f"reading {digest}")
             if revert is not None and revert.error == "WorkNotRegistered":
-                raise NotFoundError(f"no work is registered under {digest}") from None
+                raise NotFoundError(f"no work is registered under {digest}", code="work-not-registered") from None
             raise self._chain_error(exc, f"reading {digest}") from None
         holder, registrant, policy_id, registration_id, registered_at, status, mask, uri = raw
         return Work(

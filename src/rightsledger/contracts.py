@@ -29,10 +29,10 @@ def abi(name: str) -> list[dict[str, Any]]:
     return result
 
 
-def _signature_type(param: dict[str, Any]) -> str:
+def signature_type(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
-        inner = ",".join(_signature_type(c) for c in param["components"])
+        inner = ",".join(signature_type(c) for c in param["components"])
         return f"({inner}){kind[5:]}"
     return kind
 
@@ -45,7 +45,7 @@ def _errors() -> dict[bytes, dict[str, Any]]:
             continue
         for item in json.loads(entry.read_text())["abi"]:
             if item["type"] == "error":
-                types = [_signature_type(p) for p in item["inputs"]]
+                types = [signature_type(p) for p in item["inputs"]]
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                 table[selector] = {"name": item["name"], "types": types, "names": [p["name"] for p in item["inputs"]]}
     return table
@@ -135,6 +135,11 @@ _ADVICE: dict[str, str] = {
         "phases {phases} contradict level {level}: human-made names none, ideation-only exactly ideation, "
         "ai-assisted-production at least one phase besides ideation"
     ),
+    "ERC2771ForwarderExpiredRequest": "the signed request expired at {deadline}; sign a new one",
+    "ERC2771ForwarderInvalidSigner": "the signature is {signer}'s, not {from}'s (or its nonce is used); sign again",
+    "ERC2771ForwarderMismatchedValue": "the request asks for {requestedValue} wei but {msgValue} was sent",
+    "ERC2771UntrustfulTarget": "{target} does not trust the forwarder {forwarder}",
+    "FailedCall": "the forwarded call reverted",
 }
 
 

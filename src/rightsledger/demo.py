@@ -118,7 +118,8 @@ def demo_samples(now: datetime) -> list[Sample]:
     ]
 
 
-def _connect(home: Path, port: int) -> RightsLedger:
+def connect_local(home: Path, port: int) -> RightsLedger:
+    """Start the local chain unless it runs, deploy unless deployed there; the admin's client."""
     chain = LocalChain(home=home, port=port)
     started = chain.start()
     print(f"local chain {'started' if started else 'running'} at {chain.url}")
@@ -139,7 +140,7 @@ def _connect(home: Path, port: int) -> RightsLedger:
 
 
 def run_demo(*, home: Path, port: int = 8545) -> int:
-    client = _connect(home, port)
+    client = connect_local(home, port)
     artist = client.with_account(dev_account(1))
     base = samples_dir()
     now = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], tz=UTC)
@@ -199,6 +200,8 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
         f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
         "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
+        "\n\nthe creators' web page and the HTTP API: make serve  (or: rightsledger serve --dev-keys),"
+        " then open http://127.0.0.1:8000/"
     )
     return 0
 

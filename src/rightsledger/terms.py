@@ -32,7 +32,7 @@ _FEE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)?\s*$")
 
 def parse_fee(value: int | str) -> int:
     """A fee in wei from an int or a string such as '0.01 ether', '250 gwei', '1000'."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationError("fee must be a number of wei or a string like '0.01 ether'")
     if isinstance(value, int):
         amount = value
@@ -59,8 +59,12 @@ def to_timestamp(value: datetime | int | None) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return int(value.timestamp())
-    return int(value)
+        seconds = int(value.timestamp())
+    else:
+        seconds = int(value)
+    if not 0 <= seconds < 2**64:
+        raise ValidationError(f"time {value} is outside what the registry records (1970-01-01 onwards)")
+    return seconds
 
 
 def from_timestamp(value: int) -> datetime | None:
