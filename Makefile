@@ -18,12 +18,14 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install demo test test-python test-solidity artifacts lint bench clean
+.PHONY: help install chromium demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
+	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
 	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
+	@echo "make slither - static analysis of the contracts"
 	@echo "make lint   - ruff and mypy;  make artifacts - recompile ABIs/bytecode into the package"
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
@@ -40,13 +42,30 @@ $(SOLC_LINK): scripts/solc
 	@mkdir -p $(dir $@)
 	ln -sf ../scripts/solc $@
 
-install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK)
+# The browser test drives Debian's chromium (playwright-core never downloads a browser here).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (for the web page's browser test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: install it (apt-get install chromium) for the browser test"; \
+	  fi; \
+	fi
+
+install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium
 
 artifacts: install
 	$(PY) scripts/build_artifacts.py
 
+vendor-js: $(NPM_STAMP)
+	$(PY) scripts/vendor_js.py
+
 demo: install
 	$(VENV)/bin/rightsledger demo
+
+serve: $(PY_STAMP) $(NPM_STAMP)
+	$(VENV)/bin/rightsledger serve --local-chain --dev-keys
 
 test: install lint test-solidity test-python
 
@@ -59,6 +78,17 @@ test-python: install
 bench: install
 	$(PY) bench/gas.py
 	$(PY) bench/datasets.py
+	$(PY) bench/licences.py
+	$(PY) bench/provenance.py
+	$(PY) bench/gateway.py
+
+# Static analysis: slither in its own venv (.tools), on forge's build output.
+# Excluded detectors, each by design (README, "Static analysis"): timestamp, calls-loop,
+# uninitialized-local, dead-code.
+slither: install
+	@test -x .tools/bin/slither || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "slither-analyzer==0.11.6"; }
+	forge build --build-info --skip test
+	.tools/bin/slither . --config-file slither.config.json
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts bench

@@ -9,6 +9,7 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
 import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
@@ -48,6 +49,7 @@ contract WorkRegistry is
     ITermsHistory,
     IERC721Metadata,
     IERC721Errors,
+    IERC2981,
     AccessControl,
     ERC2771Context
 {
@@ -56,6 +58,8 @@ contract WorkRegistry is
 
     /// @notice May mark registrations verified or disputed (a collective management organisation, a heritage institution).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice May register a work on behalf of its registrant (the licence manager, for derivatives).
+    bytes32 public constant DELEGATE_REGISTRAR_ROLE = keccak256("DELEGATE_REGISTRAR_ROLE");
 
     /// @dev One slot on purpose: 160 + 32 + 32 + 8 + 8 = 240 bits.
     struct Work {
@@ -120,6 +124,25 @@ contract WorkRegistry is
             _mint(contentHashes[i], i, holder, policyId, registrationId);
         }
         _closeRegistration(registrationId, holder, policyId, n, metadataURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registerFor(
+        address registrant,
+        bytes32 contentHash,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external onlyRole(DELEGATE_REGISTRAR_ROLE) returns (uint32 registrationId) {
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        // _openRegistration recorded the delegate as registrant: record whom it acts for (same slot, already warm).
+        _registrations[registrationId].registrant = registrant;
+        _mint(contentHash, 0, holder, policyId, registrationId);
+        // Cannot overflow: a balance counts distinct registered hashes, far fewer than 2**256.
+        unchecked {
+            _balances[holder] += 1;
+        }
+        emit WorksRegistered(registrationId, registrant, holder, policyId, 1, metadataURI);
     }
 
     function _openRegistration(address holder, uint32 policyId, uint256 n, string calldata metadataURI)
@@ -335,6 +358,13 @@ contract WorkRegistry is
         return _registrationCount;
     }
 
+    /// @inheritdoc IERC2981
+    /// @dev The licence module keeps each work's royalty (set by its holder); without one, there is none.
+    function royaltyInfo(uint256 tokenId, uint256 salePrice) external view returns (address, uint256) {
+        if (address(_licences) == address(0)) return (address(0), 0);
+        return IERC2981(address(_licences)).royaltyInfo(tokenId, salePrice);
+    }
+
     // ---------------------------------------------------------------- terms history
 
     /// @dev Before the first change, records the terms set at registration, so history starts there.
@@ -502,8 +532,8 @@ contract WorkRegistry is
     /// @inheritdoc IERC165
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == type(IWorkRegistry).interfaceId || interfaceId == type(ITermsHistory).interfaceId
-            || super.supportsInterface(interfaceId);
+            || interfaceId == type(IWorkRegistry).interfaceId || interfaceId == type(IERC2981).interfaceId
+            || interfaceId == type(ITermsHistory).interfaceId || super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internals

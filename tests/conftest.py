@@ -83,3 +83,26 @@ def eve(chain: Web3, deployment: Deployment) -> RightsLedger:
 
 def now(w3: Web3) -> int:
     return int(w3.eth.get_block("latest")["timestamp"])
+
+
+# ---------------------------------------------------------------------- the HTTP gateway
+
+
+@pytest.fixture(scope="session")
+def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> Iterator[str]:
+    """A real gateway (uvicorn on a free port, in a thread) over the session's anvil.
+
+    Its relayer keeps its own nonce sequence, so tests that relay through it must not revert the
+    chain under it: they use fresh content instead of the `chain` snapshot fixture."""
+    pytest.importorskip("fastapi")
+    from rightsledger.gateway import GatewaySettings
+
+    from .gateway_support import running_gateway
+
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0)
+    with running_gateway(settings) as url:
+        yield url
+
+
+# The CLI fixtures (`cli`, `files`) live with the CLI tests; every CLI test module shares them.
+from tests.test_cli import cli, files  # noqa: E402, F401

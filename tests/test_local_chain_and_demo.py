@@ -3,6 +3,7 @@ package data matches a fresh compile; the SDK stays light."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,16 +61,40 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert rows["Unregistered sketch"].count("no: unregistered") == 7
     assert "batch of 5" in first and "registered now" in first
     assert "registered in an earlier run" in second
-    # The trainer scene: audit, declare, the artist finds the lullaby and proves the violation.
-    assert "needs-licence" in first and "a violation is recorded on-chain" in first
-    assert "lullaby in dataset 1: proven, violation recorded, removal acknowledged" in first
+    # The datasets scene: the licensed lullaby is no violation, the harbour (training denied) is one.
+    for output in (first, second):
+        assert "lullaby-for-the-north-sea.txt in dataset 1: proven, no violation" in output
+        assert "harbour-at-dawn.svg in dataset 1: proven, violation recorded, removal acknowledged" in output
+        assert "`rightsledger datasets harbour-at-dawn.svg`: dataset 1 (ai-training)" in output
+    assert "at declaration the answer was allowed-by-licence" in first
+    assert "at declaration the answer was denied" in first
     assert "declared the samples as dataset 1 in an earlier run" in second
-    assert "lullaby in dataset 1: proven, violation recorded, removal acknowledged" in second
 
     def batch_gas(output: str) -> str:
         return next(line for line in output.splitlines() if "batch of 5" in line).split()[4]
 
     assert batch_gas(second) == batch_gas(first), "gas read back from the first run's receipt"
+
+    scene = first[first.index("\nlicensing") :]
+    assert "trainer asks to train on the lullaby: no (licence-required)" in scene
+    assert "trainer buys an ai-training licence for 0.01 ETH" in scene
+    assert "trainer asks again: yes (allowed-by-licence)" in scene
+    assert "screenplay of Grandmother's Kitchen: refused (DerivativeNotAllowed, denied)" in scene
+    assert "choral arrangement derived from the lullaby: accepted" in scene
+    assert "0.01 ETH to the lullaby's holder, 0.04 ETH to the composer" in scene
+    assert "artist withdraws 0.02 ETH" in scene
+    assert "licence #1, bought in an earlier run" in second and "registered in an earlier run" in second
+    for output in (first, second):
+        trail = output.split("provenance trail of Lullaby for the North Sea")[1].split("AI disclosure:")[0]
+        stages = [line.split()[3] for line in trail.strip().splitlines()[2:]]
+        assert stages == ["registered", "licensed", "derivative-registered", "created", "disclosure-set"], (
+            "the licence and derivative of the licensing scene are stages; re-running adds none"
+        )
+        assert "AI disclosure: ai-assisted-ideation/ideation;tools=a brainstorming chatbot" in output
+        policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\ntry:")[0])
+        assert policy["@type"] == "Offer"
+        permitted = {p["action"] for p in policy["permission"]}
+        assert permitted == {"tdm:mine", "rl:aiTraining", "rl:aiGenerativeTraining", "rl:promote", "derive"}
 
 
 def test_package_artifacts_match_a_fresh_compile() -> None:

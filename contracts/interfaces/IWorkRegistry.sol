@@ -60,6 +60,16 @@ interface IWorkRegistry {
         external
         returns (uint32 registrationId);
 
+    /// @notice Registers one work on behalf of `registrant`, who is recorded as its registrant.
+    /// DELEGATE_REGISTRAR_ROLE only: the licence manager, after it enforced a derivative's parents' terms.
+    function registerFor(
+        address registrant,
+        bytes32 contentHash,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId);
+
     /// @notice Points the work at another policy. Holder or approved operator only.
     function setPolicy(bytes32 contentHash, uint32 policyId) external;
 

@@ -4,6 +4,7 @@ from .client import BatchRegistration, CheckResult, Registration, RightsLedger, 
 from .deployments import Deployment
 from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, RightsLedgerError, ValidationError
 from .hashing import content_hash, hash_bytes, hash_file, parse_hash
+from .licensing import DerivativeRegistration, Earnings, Licence, LicenceSource, Licensing, Offer, SignedOffer
 from .terms import PRESETS, Rule, Terms
 from .vocabulary import ContentHash, Mode, PolicyId, Reason, RegistrationId, Status, Use
 
@@ -18,8 +19,14 @@ __all__ = [
     "ContentHash",
     "ContractRevert",
     "Deployment",
+    "DerivativeRegistration",
+    "Earnings",
+    "Licence",
+    "LicenceSource",
+    "Licensing",
     "Mode",
     "NotFoundError",
+    "Offer",
     "PolicyId",
     "Reason",
     "Registration",
@@ -27,6 +34,7 @@ __all__ = [
     "RightsLedger",
     "RightsLedgerError",
     "Rule",
+    "SignedOffer",
     "Status",
     "Terms",
     "Use",

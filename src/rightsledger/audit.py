@@ -135,6 +135,39 @@ def run_audit(
     return AuditResult(receipt, summary, rows if keep_rows else [], report)
 
 
+@dataclass
+class Purchase:
+    """What `buy_licences` did: licences bought (hash, licence id, price), and those left for the cap."""
+
+    bought: list[tuple[str, int, int]] = field(default_factory=list)
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def spent(self) -> int:
+        return sum(price for _, _, price in self.bought)
+
+
+def buy_licences(
+    client: RightsLedger, result: AuditResult, use: Use, *, cap: int, licensee: str | None = None
+) -> Purchase:
+    """Buy the licences an audit lists as needed (cheapest first), spending at most `cap` wei.
+
+    Each work is bought once even if the dataset holds it twice. A work whose price went up
+    since the audit is left for the cap like any other. Re-audit afterwards for a new receipt."""
+    wanted: dict[str, int] = {}
+    for row in result.rows:
+        if row["answer"] == "needs-licence" and row["hash"] not in wanted:
+            wanted[row["hash"]] = int(row["fee"] or 0)
+    done = Purchase()
+    for digest, fee in sorted(wanted.items(), key=lambda kv: kv[1]):
+        if done.spent + fee > cap:
+            done.skipped.append((digest, fee))
+            continue
+        licence = client.licensing.buy(digest, use, licensee=licensee)
+        done.bought.append((digest, licence.licence_id, licence.price))
+    return done
+
+
 def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use, block: int) -> list[int | None]:
     """The fee of each licence-required work, from its policy's rule; each policy read once."""
     wanted = [i for i, code in enumerate(reasons) if code == Reason.LICENCE_REQUIRED.code]

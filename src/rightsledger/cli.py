@@ -24,6 +24,7 @@ from .client import RightsLedger, Work, account_from_env, connect_web3, deploy
 from .deployments import find_deployment, home_dir
 from .errors import ConfigError, RightsLedgerError, ValidationError
 from .hashing import resolve_file_or_hash
+from .licensing import Licence, SignedOffer
 from .terms import PRESETS, Rule, Terms, format_wei, parse_fee
 from .text import render_table
 from .vocabulary import Mode, Status, Use
@@ -202,6 +203,8 @@ def cmd_register(ctx: Context) -> int:
     for path in paths:
         if not path.is_file():
             raise CliError(f"{path} is not a file")
+    if args.derived_from:
+        return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
     if len(paths) == 1:
@@ -231,6 +234,42 @@ def cmd_register(ctx: Context) -> int:
         f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), "
         f"{gas:,} gas ({gas // len(paths):,} per work)"
     )
+    return 0
+
+
+def _register_derivative(ctx: Context, paths: list[Path], terms: Terms | None) -> int:
+    args = ctx.args
+    if len(paths) != 1:
+        raise CliError("--derived-from registers one derivative at a time: give one FILE")
+    parents = [resolve_file_or_hash(p) for p in args.derived_from]
+    client = ctx.client()
+    done = client.licensing.register_derivative(
+        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri
+    )
+    if args.json:
+        _print_json(
+            {
+                "works": [{"file": str(paths[0]), "contentHash": done.content_hash}],
+                "policyId": done.policy_id,
+                "parents": [
+                    {"contentHash": p.content_hash, "revenueShareBps": p.revenue_share_bps} for p in done.parents
+                ],
+                "registrations": [
+                    {
+                        "id": done.registration.registration_id,
+                        "transaction": done.registration.transaction,
+                        "block": done.registration.block,
+                        "gasUsed": done.registration.gas_used,
+                    }
+                ],
+            }
+        )
+        return 0
+    print(f"registered {paths[0]}  {done.content_hash}")
+    for parent in done.parents:
+        share = f", owed {parent.revenue_share_bps / 100:g}% of its licence income" if parent.revenue_share_bps else ""
+        print(f"  derived from {parent.content_hash}{share}")
+    print(f"policy {done.policy_id}; {done.registration.gas_used:,} gas")
     return 0
 
 
@@ -341,10 +380,26 @@ def cmd_audit(ctx: Context) -> int:
         unregistered_cleared=args.include_unregistered_as_cleared,
         workers=args.workers,
         progress=not args.quiet,
+        keep_rows=args.buy,
     )
     summary = result.summary
+    purchase = None
+    if args.buy:
+        from .audit import buy_licences
+
+        if args.max_spend is None:
+            raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
+        cap = parse_fee(args.max_spend)
+        purchase = buy_licences(client, result, _use(args.use), cap=cap, licensee=args.licensee)
     if args.json:
-        _print_json({"report": str(result.report), "receipt": result.receipt, "summary": summary})
+        bought = None
+        if purchase is not None:
+            bought = {
+                "bought": [{"hash": h, "licenceId": i, "price": p} for h, i, p in purchase.bought],
+                "leftForTheCap": [{"hash": h, "fee": f} for h, f in purchase.skipped],
+                "spent": purchase.spent,
+            }
+        _print_json({"report": str(result.report), "receipt": result.receipt, "summary": summary, "purchase": bought})
     else:
         receipt = result.receipt
         print(
@@ -363,6 +418,14 @@ def cmd_audit(ctx: Context) -> int:
         if summary["resumedFromCheckpoint"]:
             print(f"resumed: {summary['resumedFromCheckpoint']:,} hashes reused from the checkpoint")
         print(f"report: {result.report}")
+        if purchase is not None:
+            print(
+                f"bought {len(purchase.bought):,} licence(s) for {format_wei(purchase.spent)}; "
+                f"{len(purchase.skipped):,} left for the cap. Audit again for a receipt that shows them."
+            )
+    if purchase is not None and not purchase.skipped:
+        all_buyable = summary["cleared"] + summary["needs-licence"] == summary["items"]
+        return 0 if all_buyable else EXIT_NOT_ALLOWED
     return 0 if result.all_cleared else EXIT_NOT_ALLOWED
 
 
@@ -564,6 +627,165 @@ def cmd_collection(ctx: Context) -> int:
     return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
 
 
+def licence_json(licence: Licence) -> dict[str, Any]:
+    return {
+        "licenceId": licence.licence_id,
+        "contentHash": licence.content_hash,
+        "use": licence.use.value,
+        "licensee": licence.licensee,
+        "source": licence.source.value,
+        "validFrom": licence.valid_from.isoformat(),
+        "validUntil": licence.valid_until.isoformat() if licence.valid_until else None,
+        "payer": licence.payer,
+        "price": str(licence.price),
+        "transaction": licence.transaction,
+    }
+
+
+def _describe_licence(licence: Licence) -> str:
+    until = f"until {licence.valid_until:%Y-%m-%d %H:%M UTC}" if licence.valid_until else "with no end"
+    paid = f"; paid {format_wei(licence.price)}" if licence.price else ""
+    return (
+        f"licence #{licence.licence_id} ({licence.source.value}): {licence.use.value} of {licence.content_hash} "
+        f"for {licence.licensee}, {until}{paid}"
+    )
+
+
+def _print_licence(ctx: Context, licence: Licence) -> None:
+    if ctx.args.json:
+        _print_json(licence_json(licence))
+    else:
+        print(_describe_licence(licence))
+
+
+def cmd_licence(ctx: Context) -> int:
+    args = ctx.args
+    action = args.action
+    if action == "offer":
+        return _licence_offer(ctx)
+    if action in ("redeem", "cancel"):
+        signed = SignedOffer.load(args.offer)
+        client = ctx.client()
+        if action == "cancel":
+            client.licensing.cancel(signed)
+            print(f"offer {signed.offer_hash} cancelled: it can no longer be redeemed")
+            return 0
+        _print_licence(ctx, client.licensing.redeem(signed, licensee=args.licensee))
+        return 0
+    client = ctx.client()
+    if action == "list":
+        item = resolve_file_or_hash(args.work) if args.work else None
+        licences = client.licensing.licences(licensee=args.licensee, item=item)
+        if args.json:
+            _print_json([licence_json(lic) for lic in licences])
+            return 0
+        rows = [
+            (
+                str(lic.licence_id),
+                lic.content_hash[:10] + "…",
+                lic.use.value,
+                lic.licensee,
+                lic.source.value,
+                f"{lic.valid_until:%Y-%m-%d %H:%M}" if lic.valid_until else "forever",
+                format_wei(lic.price),
+            )
+            for lic in licences
+        ]
+        print(render_table(rows, ("id", "work", "use", "licensee", "source", "until (UTC)", "price")))
+        return 0
+    digest = resolve_file_or_hash(args.item)
+    use = _use(args.use)
+    if action == "buy":
+        _print_licence(ctx, client.licensing.buy(digest, use, licensee=args.licensee))
+    else:
+        until = _parse_time(args.until, what="--until") if args.until else None
+        _print_licence(ctx, client.licensing.grant(digest, use, args.to, until=until))
+    return 0
+
+
+def _licence_offer(ctx: Context) -> int:
+    args = ctx.args
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists already; choose another --out or pass --force to replace it")
+    digest = resolve_file_or_hash(args.item)
+    client = ctx.client()
+    signed = client.licensing.offer(
+        digest,
+        _use(args.use),
+        price=args.price,
+        valid_until=_parse_time(args.until, what="--until"),
+        expires_at=_parse_time(args.expires, what="--expires") if args.expires else None,
+        licensee=args.licensee,
+        max_redemptions=args.max_redemptions,
+    )
+    signed.save(out)
+    if args.json:
+        _print_json({"file": str(out), "offerHash": signed.offer_hash, **signed.to_json_dict()})
+    else:
+        print(f"signed offer written to {out} (no transaction was sent)")
+        print(f"  {signed.offer.describe()}")
+        print(f"  redeem with: rightsledger licence redeem {out}")
+    return 0
+
+
+def cmd_earnings(ctx: Context) -> int:
+    client = ctx.client()
+    earnings = client.licensing.earnings(ctx.args.account)
+    if ctx.args.json:
+        _print_json(
+            {"account": earnings.account, "withdrawable": str(earnings.withdrawable), "earned": str(earnings.earned)}
+        )
+    else:
+        print(
+            f"{earnings.account}: {format_wei(earnings.withdrawable)} to withdraw; earned {format_wei(earnings.earned)}"
+        )
+    return 0
+
+
+def cmd_withdraw(ctx: Context) -> int:
+    client = ctx.client()
+    amount = client.licensing.withdraw(ctx.args.to)
+    print(f"withdrew {format_wei(amount)} ({amount} wei) to {ctx.args.to or client.address}")
+    return 0
+
+
+def cmd_royalty(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    if args.action == "set":
+        if args.receiver is None or args.bps is None:
+            raise CliError("royalty set needs --receiver ADDRESS and --bps N (basis points, 100 = 1%)")
+        client.licensing.set_royalty(digest, args.receiver, args.bps)
+    price = parse_fee(args.price)
+    receiver, amount = client.licensing.royalty(digest, price)
+    print(f"{digest}: royalty on a sale of {format_wei(price)} is {format_wei(amount)} to {receiver}")
+    return 0
+
+
+def cmd_serve(ctx: Context) -> int:
+    args = ctx.args
+    try:
+        from .gateway import GatewaySettings, serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"the gateway needs its extra ({exc.name} is missing): pip install 'rightsledger[gateway]'"
+        ) from None
+    rpc_url = ctx.rpc_url
+    if args.local_chain:
+        from .demo import connect_local
+
+        rpc_url = connect_local(ctx.home, args.chain_port).w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
+    if args.dev_keys:
+        overrides["dev_keys"] = True
+    settings = GatewaySettings(**overrides)
+    print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
+    serve(settings)
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from .demo import run_demo
 
@@ -599,6 +821,13 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("files", nargs="+", metavar="FILE")
     reg.add_argument("--holder", help="holder of the works (default: the signing account)")
     reg.add_argument("--metadata-uri", default="", help="metadata URI (for a collection, ending in / appends the hash)")
+    reg.add_argument(
+        "--derived-from",
+        action="extend",
+        nargs="+",
+        metavar="FILE|HASH",
+        help="register FILE as a derivative of these registered works (their derivative rules must allow it)",
+    )
     reg.add_argument("--json", action="store_true")
     _add_terms_flags(reg)
     reg.set_defaults(func=cmd_register)
@@ -645,6 +874,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
     )
+    audit.add_argument("--buy", action="store_true", help="buy the licences the report lists, cheapest first")
+    audit.add_argument("--max-spend", metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)")
     audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
     audit.add_argument("--json", action="store_true")
@@ -709,6 +940,71 @@ def build_parser() -> argparse.ArgumentParser:
     coll.add_argument("--json", action="store_true")
     _add_terms_flags(coll)
     coll.set_defaults(func=cmd_collection)
+    lic = sub.add_parser("licence", help="buy, grant, offer, redeem, cancel or list licences")
+    lic_sub = lic.add_subparsers(dest="action", required=True, metavar="ACTION")
+    buy = lic_sub.add_parser("buy", help="buy a licence for the fee the terms ask (paid in ether)")
+    buy.add_argument("item", metavar="FILE|HASH")
+    buy.add_argument("--use", required=True, help="the use to license")
+    buy.add_argument("--licensee", help="licence holder (default: the signing account)")
+    grant = lic_sub.add_parser("grant", help="holders: grant a licence free of charge (a deal made elsewhere)")
+    grant.add_argument("item", metavar="FILE|HASH")
+    grant.add_argument("--use", required=True)
+    grant.add_argument("--to", required=True, metavar="ADDRESS", help="the licensee")
+    grant.add_argument("--until", metavar="DATE", help="the licence ends at DATE (default: never)")
+    offer = lic_sub.add_parser("offer", help="holders: sign an offer into a JSON file to send (no gas)")
+    offer.add_argument("item", metavar="FILE|HASH")
+    offer.add_argument("--use", required=True)
+    offer.add_argument("--price", required=True, metavar="FEE", help="what the redeemer pays, e.g. 0.05ether or 0")
+    offer.add_argument("--until", required=True, metavar="DATE", help="the licence ends at DATE")
+    offer.add_argument("--expires", metavar="DATE", help="the offer can be redeemed until DATE (default: 30 days)")
+    offer.add_argument("--licensee", metavar="ADDRESS", help="only this licensee (default: anyone)")
+    offer.add_argument("--max-redemptions", type=int, default=1, metavar="N", help="redeemable N times (default 1)")
+    offer.add_argument("--out", required=True, metavar="OFFER.json", help="where to write the signed offer")
+    offer.add_argument("--force", action="store_true", help="replace --out if it exists")
+    redeem = lic_sub.add_parser("redeem", help="redeem a signed offer, paying its price")
+    redeem.add_argument("offer", metavar="OFFER.json")
+    redeem.add_argument("--licensee", help="licence holder if the offer is open to anyone (default: the signer)")
+    cancel = lic_sub.add_parser("cancel", help="holders: cancel an offer so it can never be redeemed")
+    cancel.add_argument("offer", metavar="OFFER.json")
+    listing = lic_sub.add_parser("list", help="licences issued, by licensee or by work")
+    listing.add_argument("--licensee", metavar="ADDRESS")
+    listing.add_argument("--work", metavar="FILE|HASH")
+    for each in (buy, grant, offer, redeem, listing):
+        each.add_argument("--json", action="store_true")
+    lic.set_defaults(func=cmd_licence)
+
+    earn = sub.add_parser("earnings", help="what an account earned from licences and may withdraw")
+    earn.add_argument("account", nargs="?", help="default: the signing account")
+    earn.add_argument("--json", action="store_true")
+    earn.set_defaults(func=cmd_earnings)
+
+    draw = sub.add_parser("withdraw", help="withdraw the signing account's earnings")
+    draw.add_argument("--to", metavar="ADDRESS", help="send them here (default: the signing account)")
+    draw.set_defaults(func=cmd_withdraw)
+
+    roy = sub.add_parser("royalty", help="show or set a work's EIP-2981 royalty")
+    roy.add_argument("action", choices=("show", "set"))
+    roy.add_argument("item", metavar="FILE|HASH")
+    roy.add_argument("--receiver", metavar="ADDRESS")
+    roy.add_argument("--bps", type=int, metavar="N", help="basis points of the sale price (100 = 1%%)")
+    roy.add_argument("--price", default="1ether", metavar="FEE", help="sale price to show the royalty of")
+    roy.set_defaults(func=cmd_royalty)
+    from .cli_provenance import add_parsers as add_provenance_parsers
+
+    add_provenance_parsers(sub)
+    serve = sub.add_parser("serve", help="run the HTTP gateway and the creators' web page (needs the gateway extra)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--dev-keys",
+        action="store_true",
+        help="local demo only (chain 31337): let the page sign with the chain's public development keys",
+    )
+    serve.add_argument(
+        "--local-chain", action="store_true", help="start the local chain and deploy first, if not done already"
+    )
+    serve.add_argument("--chain-port", type=int, default=8545, help="port of the local chain (with --local-chain)")
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
     demo.add_argument("--port", type=int, default=8545)

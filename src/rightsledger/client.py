@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +26,7 @@ from .contracts import abi, artifact, decode_revert
 from .deployments import Deployment, find_deployment, save_deployment
 from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, ValidationError
 from .hashing import ContentLike, content_hash
+from .provenance import ProvenanceMixin
 from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, Use
@@ -32,6 +34,7 @@ from .vocabulary import ContentHash, PolicyId, Reason, RegistrationId, Status, U
 if TYPE_CHECKING:
     from .collections import CollectionClient
     from .datasets import DatasetClient
+    from .licensing import Licensing
 
 ZERO_ADDRESS = "0x" + "00" * 20
 POLICY_ABI_TYPE = "((uint8,uint40,uint40,uint96,uint8,uint16)[7],uint40)"
@@ -159,7 +162,10 @@ def deploy(
     admin_address = parse_address(admin, what="admin") if admin else account.address
     forwarder, block = _deploy_one(tx, "Forwarder", [])
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
-    works, _ = _deploy_one(tx, "WorkRegistry", [policies, admin_address, forwarder])
+    works, _ = _deploy_one(tx, "WorkRegistry", [policies, account.address, forwarder])
+    licences, _ = _deploy_one(tx, "LicenceManager", [works, forwarder])
+    provenance, _ = _deploy_one(tx, "ProvenanceLog", [works, forwarder])
+    _wire_licences(tx, works, licences, admin_address)
     datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
     collections, _ = _deploy_one(tx, "CollectionRegistry", [works, forwarder])
     levy, _ = _deploy_one(tx, "LevyFund", [datasets, collections, levy_epoch, forwarder])
@@ -169,6 +175,8 @@ def deploy(
             "Forwarder": forwarder,
             "PolicyRegistry": policies,
             "WorkRegistry": works,
+            "LicenceManager": licences,
+            "ProvenanceLog": provenance,
             "DatasetRegistry": datasets,
             "CollectionRegistry": collections,
             "LevyFund": levy,
@@ -180,6 +188,27 @@ def deploy(
     return deployment
 
 
+def _wire_licences(tx: Transactor, works_address: str, licences: str, admin: str) -> None:
+    """Make the licence manager the registry's licence oracle and let it register derivatives;
+    then, if the admin is another account, hand the admin and registrar roles over to it."""
+    works = tx.w3.eth.contract(address=to_checksum_address(works_address), abi=abi("WorkRegistry"))
+
+    def send(call: Any, action: str) -> None:
+        built = call.build_transaction({"from": tx.address, "gas": TX_GAS_CAP, "nonce": 0})
+        tx.send({"to": built["to"], "data": built["data"]}, action=action)
+
+    send(works.functions.setLicenceOracle(licences), "setting the licence oracle")
+    delegate = works.functions.DELEGATE_REGISTRAR_ROLE().call()
+    send(works.functions.grantRole(delegate, licences), "letting the licence manager register derivatives")
+    if admin != tx.address:
+        admin_role = works.functions.DEFAULT_ADMIN_ROLE().call()
+        registrar = works.functions.REGISTRAR_ROLE().call()
+        send(works.functions.grantRole(registrar, admin), "granting the registrar role to the admin")
+        send(works.functions.grantRole(admin_role, admin), "granting the admin role to the admin")
+        send(works.functions.renounceRole(registrar, tx.address), "renouncing the deployer's registrar role")
+        send(works.functions.renounceRole(admin_role, tx.address), "renouncing the deployer's admin role")
+
+
 def _deploy_one(tx: Transactor, name: str, args: list[Any]) -> tuple[str, int]:
     data = artifact(name)
     factory = tx.w3.eth.contract(abi=data["abi"], bytecode=data["bytecode"])
@@ -188,7 +217,7 @@ def _deploy_one(tx: Transactor, name: str, args: list[Any]) -> tuple[str, int]:
     return str(receipt["contractAddress"]), int(receipt["blockNumber"])
 
 
-class RightsLedger:
+class RightsLedger(ProvenanceMixin):
     """A client bound to one chain, one deployment and (optionally) one signing account."""
 
     def __init__(self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None) -> None:
@@ -242,6 +271,13 @@ class RightsLedger:
     @property
     def chain_id(self) -> int:
         return self.deployment.chain_id
+
+    @cached_property
+    def licensing(self) -> Licensing:
+        """Licences, offers, earnings and derivatives (the LicenceManager contract)."""
+        from .licensing import Licensing
+
+        return Licensing(self)
 
     @property
     def address(self) -> str:
@@ -370,7 +406,7 @@ class RightsLedger:
         except Exception as exc:  # noqa: BLE001
             revert = as_revert(exc, f"reading {digest}")
             if revert is not None and revert.error == "WorkNotRegistered":
-                raise NotFoundError(f"no work is registered under {digest}") from None
+                raise NotFoundError(f"no work is registered under {digest}", code="work-not-registered") from None
             raise self._chain_error(exc, f"reading {digest}") from None
         holder, registrant, policy_id, registration_id, registered_at, status, mask, uri = raw
         return Work(
@@ -563,8 +599,8 @@ class RightsLedger:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _send(self, call: Any, action: str) -> TxReceipt:
-        tx = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0})
+    def _send(self, call: Any, action: str, *, value: int = 0) -> TxReceipt:
+        tx = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": value})
         return self._tx.send({"to": tx["to"], "data": tx["data"], "value": tx.get("value", 0)}, action=action)
 
     def _call(self, call: Any, action: str) -> Any:

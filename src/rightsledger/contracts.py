@@ -12,6 +12,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from .errors import ContractRevert
+from .vocabulary import Reason, Use
 
 _ARTIFACTS = resources.files("rightsledger") / "artifacts"
 
@@ -28,10 +29,10 @@ def abi(name: str) -> list[dict[str, Any]]:
     return result
 
 
-def _signature_type(param: dict[str, Any]) -> str:
+def signature_type(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
-        inner = ",".join(_signature_type(c) for c in param["components"])
+        inner = ",".join(signature_type(c) for c in param["components"])
         return f"({inner}){kind[5:]}"
     return kind
 
@@ -44,7 +45,7 @@ def _errors() -> dict[bytes, dict[str, Any]]:
             continue
         for item in json.loads(entry.read_text())["abi"]:
             if item["type"] == "error":
-                types = [_signature_type(p) for p in item["inputs"]]
+                types = [signature_type(p) for p in item["inputs"]]
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
                 table[selector] = {"name": item["name"], "types": types, "names": [p["name"] for p in item["inputs"]]}
     return table
@@ -110,7 +111,68 @@ _ADVICE: dict[str, str] = {
     "LevyZeroContribution": "contribute more than nothing",
     "LevyNothingToWithdraw": "{account} has no levy shares to withdraw",
     "LevyWithdrawalFailed": "sending {amount} wei to {account} failed (a contract that refuses ether?)",
+    "LicenceNotForSale": (
+        "the terms of {contentHash} do not sell {useName} licences now (the check answers {reasonName});"
+        " see them with `rightsledger terms show`"
+    ),
+    "LicenceUnavailable": "no new {useName} licence of {contentHash}: the check answers {reasonName}",
+    "LicenceWrongPayment": "the price is {price} wei but {paid} wei was sent; send exactly the price",
+    "LicenceEndsInPast": "a licence ending at {validUntil} would end before it starts; give a later end",
+    "LicenceZeroLicensee": "a licence needs a licensee address",
+    "LicenceUnauthorized": "{caller} is neither the holder of {contentHash} nor an approved operator",
+    "LicenceOfferBadSignature": (
+        "the offer's signature is not {signer}'s for this chain and contract (altered, or made for another deployment)"
+    ),
+    "LicenceOfferSignerNotHolder": (
+        "{signer}, who signed the offer, no longer holds {contentHash} nor operates for its holder; ask for a new offer"
+    ),
+    "LicenceOfferExpired": "the offer expired at {expiresAt}; ask the holder for a new one",
+    "LicenceOfferUsedUp": "the offer was already redeemed {maxRedemptions} time(s), all it allows",
+    "LicenceOfferCancelled": "the holder cancelled this offer",
+    "LicenceOfferNotForLicensee": "the offer is for {offeredTo}, not {licensee}",
+    "LicenceOfferInvalid": "the offer allows no redemption (max redemptions 0)",
+    "LicenceNothingToWithdraw": "{account} has nothing to withdraw",
+    "LicenceWithdrawFailed": "{to} refused the {amount} wei withdrawn; withdraw to another address",
+    "LicenceInvalidRoyalty": "a royalty of {bps} basis points to {receiver} is impossible (0..10000, to an address)",
+    "DerivativeParentCount": "a derivative needs 1 to 16 parents, not {count}",
+    "DerivativeDuplicateParent": "parent {parent} is listed twice",
+    "DerivativeNotAllowed": (
+        "the terms of parent {parent} do not allow you a derivative (the check answers {reasonName});"
+        " buy or ask for a derivative licence first"
+    ),
+    "DerivativeShareAlikeRequired": (
+        "parent {parent} is share-alike: the derivative must carry its terms (policy {requiredPolicyId});"
+        " register it without terms to inherit them"
+    ),
+    "DerivativeSharesExceedWhole": "the parents' revenue shares add up to {totalBps} basis points, above 10000",
+    "ProvenanceWorkNotRegistered": "no work is registered under {contentHash}; register it first",
+    "ProvenanceUnauthorized": (
+        "{caller} is neither the holder of {contentHash} nor an operator the holder approved; "
+        "only they may add to its trail or set its AI disclosure"
+    ),
+    "ProvenanceUnknownStage": (
+        "stage {stage} cannot be recorded here (0 created, 1 digitised, 2 transformed, 3 derived-from)"
+    ),
+    "ProvenanceInvalidParents": "stage {stage} got {count} parents; derived-from needs 1 to 64, other stages none",
+    "ProvenanceInvalidParent": "parent {parent} is the zero hash or the work itself",
+    "ProvenanceEmptyBatch": "the list of works is empty",
+    "DisclosureUnknownLevel": "disclosure level {level} does not exist (1 human-made .. 5 ai-generated)",
+    "DisclosureUnknownPhases": "phase bits {phases} name phases that do not exist",
+    "DisclosureInconsistentPhases": (
+        "phases {phases} contradict level {level}: human-made names none, ideation-only exactly ideation, "
+        "ai-assisted-production at least one phase besides ideation"
+    ),
+    "ERC2771ForwarderExpiredRequest": "the signed request expired at {deadline}; sign a new one",
+    "ERC2771ForwarderInvalidSigner": "the signature is {signer}'s, not {from}'s (or its nonce is used); sign again",
+    "ERC2771ForwarderMismatchedValue": "the request asks for {requestedValue} wei but {msgValue} was sent",
+    "ERC2771UntrustfulTarget": "{target} does not trust the forwarder {forwarder}",
+    "FailedCall": "the forwarded call reverted",
 }
+
+
+def _coded_name(kind: type[Reason] | type[Use], code: Any) -> str:
+    members = list(kind)
+    return members[code].value if isinstance(code, int) and 0 <= code < len(members) else str(code)
 
 
 def _display(value: Any) -> Any:
@@ -139,5 +201,8 @@ def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
     values = abi_decode(spec["types"], body)
     args = {n: _display(v) for n, v in zip(spec["names"], values, strict=True)}
     advice = _ADVICE.get(spec["name"])
-    detail = advice.format(**args) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
+    names = {"reasonName": _coded_name(Reason, args["reason"])} if "reason" in args else {}
+    if "use" in args:
+        names["useName"] = _coded_name(Use, args["use"])
+    detail = advice.format(**args, **names) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
     return ContractRevert(spec["name"], args, f"{action} failed: {spec['name']}: {detail}")

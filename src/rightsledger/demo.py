@@ -9,16 +9,21 @@ back from the receipts of the transactions that registered them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from .chain import LocalChain, dev_account
+from .cli_provenance import render_trail
 from .client import RightsLedger, connect_web3, deploy
 from .deployments import find_deployment
-from .errors import ConfigError
-from .hashing import hash_file
+from .disclosure import Disclosure
+from .errors import ConfigError, ContractRevert
+from .exports import ExportRecord, odrl_policy
+from .hashing import hash_bytes, hash_file
+from .provenance import Stage
 from .terms import Rule, Terms, format_wei
 from .text import render_table
 from .vocabulary import ContentHash, Mode, Reason, Status, Use
@@ -74,10 +79,11 @@ def demo_samples(now: datetime) -> list[Sample]:
         Sample(
             "Lullaby for the North Sea",
             ("lullaby-for-the-north-sea.txt",),
-            "opted in to AI training for a fee; text and data mining allowed",
+            "opted in to AI training for a fee; text and data mining allowed; derivatives for 20% of their income",
             Terms(
                 rules={
                     Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**16),
+                    Use.DERIVATIVE: Rule(mode=Mode.ALLOW, attribution=True, revenue_share_bps=2000),
                     Use.AI_GENERATIVE_TRAINING: Rule(mode=Mode.LICENCE, fee=2 * 10**16),
                     Use.TDM: Rule(mode=Mode.ALLOW),
                     Use.PROMOTION: Rule(mode=Mode.ALLOW, attribution=True),
@@ -112,14 +118,20 @@ def demo_samples(now: datetime) -> list[Sample]:
     ]
 
 
-def _connect(home: Path, port: int) -> RightsLedger:
+def connect_local(home: Path, port: int) -> RightsLedger:
+    """Start the local chain unless it runs, deploy unless deployed there; the admin's client."""
     chain = LocalChain(home=home, port=port)
     started = chain.start()
     print(f"local chain {'started' if started else 'running'} at {chain.url}")
     w3 = connect_web3(chain.url)
     admin = dev_account(0)
     deployment = find_deployment(w3.eth.chain_id, home)
-    if deployment is None or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry)):
+    if (
+        deployment is None
+        or "LicenceManager" not in deployment.contracts
+        or "ProvenanceLog" not in deployment.contracts
+        or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry))
+    ):
         deployment = deploy(w3, admin, home=home)
         print(f"deployed WorkRegistry at {deployment.work_registry} (block {deployment.block})")
     else:
@@ -128,7 +140,7 @@ def _connect(home: Path, port: int) -> RightsLedger:
 
 
 def run_demo(*, home: Path, port: int = 8545) -> int:
-    client = _connect(home, port)
+    client = connect_local(home, port)
     artist = client.with_account(dev_account(1))
     base = samples_dir()
     now = datetime.fromtimestamp(client.w3.eth.get_block("latest")["timestamp"], tz=UTC)
@@ -182,38 +194,42 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     )
     print("\ngas per registration (from the receipts)\n")
     print(render_table([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
-    fee = client.work(rows[1][1][0]).terms.rule(Use.AI_TRAINING).fee
-    print(f"\nAI training licence for the lullaby: {format_wei(fee)}")
+    licensing_scene(client, lullaby=rows[1][1][0], kitchen=rows[2][1][0])
+    trainer_scene(client, home, base)
+    _show_provenance(client, artist, rows[1][1][0])
     print(
         f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
         "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
+        "\n\nthe creators' web page and the HTTP API: make serve  (or: rightsledger serve --dev-keys),"
+        " then open http://127.0.0.1:8000/"
     )
-    trainer_scene(client, home, base)
     return 0
 
 
 def trainer_scene(client: RightsLedger, home: Path, base: Path) -> None:
-    """An AI trainer audits the samples, declares them as a dataset; the artist finds the lullaby in it."""
-    from .audit import run_audit
+    """The trainer of the licensing scene audits the samples for AI training, buys what the audit
+    says it needs (within a cap), declares the samples as a dataset; the artist finds two works
+    in it and proves them: one was licensed then (no violation), one was not (a violation).
+    Re-runnable: a dataset or proof made by an earlier run is reported, not repeated."""
+    from .audit import buy_licences, run_audit
     from .bulk import collect, hash_items
     from .datasets import write_manifest
     from .indexer import open_index
     from .merkle import MerkleTree
 
-    trainer = client.with_account(dev_account(3))
+    trainer = client.with_account(dev_account(2))
     artist = client.with_account(dev_account(1))
-    print("\n--- an AI trainer (dev account 3) audits the sample folder for ai-training\n")
+    print("\ndatasets (dev account 2 audits and declares what it trains on; the artist checks)\n")
     result = run_audit(trainer, base, Use.AI_TRAINING, licensee=trainer.address, out=home / "demo-audit.jsonl",
-                       progress=False)  # fmt: skip
+                       progress=False, keep_rows=True)  # fmt: skip
     summary = result.summary
     print(render_table([[a, str(summary[a])] for a in ("cleared", "needs-licence", "denied", "unregistered",
-                                                          "disputed")], ["answer", "works"]))  # fmt: skip
-    print(f"report {result.report} (receipt: chain {result.receipt['chainId']}, block {result.receipt['block']})")
-    print(
-        f"licences needed: {summary['needs-licence']}, {format_wei(summary['licenceFeeTotal'])} in total"
-        " (buying them is the licences module's job: not in this build)"
-    )
+                                                          "disputed")], ["audit answer", "works"]))  # fmt: skip
+    print(f"  report {result.report.name if result.report else ''}: receipt for chain {result.receipt['chainId']}, "
+          f"block {result.receipt['block']}")  # fmt: skip
+    bought = buy_licences(trainer, result, Use.AI_TRAINING, cap=10**17)
+    print(f"  licences to buy (cap 0.1 ETH): {len(bought.bought)} bought for {format_wei(bought.spent)}")
 
     items = collect(base)
     hash_items(items)
@@ -225,28 +241,127 @@ def trainer_scene(client: RightsLedger, home: Path, base: Path) -> None:
     )
     if declared:
         dataset_id = int(declared[0]["args"]["datasetId"])
-        print(f"\nthe trainer declared the samples as dataset {dataset_id} in an earlier run (root {tree.root})")
+        print(f"  the trainer declared the samples as dataset {dataset_id} in an earlier run")
     else:
         dataset_id = datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
-        print(f"\nthe trainer declares the samples, without licences, as dataset {dataset_id} (root {tree.root})")
+        print(f"  the trainer declares the samples as dataset {dataset_id} (root {tree.root[:18]}...)")
 
-    lullaby = base / "lullaby-for-the-north-sea.txt"
-    digest = hash_file(lullaby)
     with open_index(artist, home / f"index-{client.chain_id}.sqlite") as index:
         index.sync()
-        hits = index.datasets_containing(digest)
-    print(f"\n--- the artist looks for the lullaby: `rightsledger datasets {lullaby.name}`")
-    for hit in hits:
-        print(f"  in dataset {hit.dataset_id} ({hit.use}), declared by {hit.declarer}, listed in its manifest")
-    status = artist.datasets.item_status(dataset_id, digest)
-    if not status.proven:
-        proof = artist.datasets.prove(dataset_id, digest, tree=tree)
-        verdict = "a violation is recorded on-chain" if proof.violation else "no violation"
-        print(f"  the artist proves inclusion: at declaration the answer was {proof.reason.value}: {verdict}")
-        artist.datasets.request_removal(dataset_id, digest, "demo: please remove the lullaby")
-        trainer.datasets.acknowledge_removal(dataset_id, digest, "demo: removed from the next version")
-        status = artist.datasets.item_status(dataset_id, digest)
-    print(f"  lullaby in dataset {dataset_id}: {status.describe()}")
+        for name in ("lullaby-for-the-north-sea.txt", "harbour-at-dawn.svg"):
+            digest = hash_file(base / name)
+            found = ", ".join(f"dataset {h.dataset_id} ({h.use})" for h in index.datasets_containing(digest))
+            print(f"  the artist asks `rightsledger datasets {name}`: {found}")
+            status = artist.datasets.item_status(dataset_id, digest)
+            if not status.proven:
+                proof = artist.datasets.prove(dataset_id, digest, tree=tree)
+                print(f"    proves inclusion: at declaration the answer was {proof.reason.value}")
+                if proof.violation:
+                    artist.datasets.request_removal(dataset_id, digest, "demo: please remove this work")
+                    trainer.datasets.acknowledge_removal(dataset_id, digest, "demo: removed from the next version")
+                status = artist.datasets.item_status(dataset_id, digest)
+            print(f"    {name} in dataset {dataset_id}: {status.describe()}")
+
+
+ARRANGEMENT = b"Choral arrangement of 'Lullaby for the North Sea', for four voices (demo derivative)\n"
+ADAPTATION = b"Screenplay adapted from 'Grandmother's Kitchen' (demo derivative, refused)\n"
+ARRANGEMENT_TERMS = Terms(rules={Use.COMMERCIAL: Rule(mode=Mode.LICENCE, fee=5 * 10**16)})
+
+
+def licensing_scene(client: RightsLedger, *, lullaby: ContentHash, kitchen: ContentHash) -> None:
+    """An AI trainer is refused, buys a licence and is allowed; a derivative is refused and another
+    registered, whose licence income is split with its parent; the artist withdraws. Re-runnable:
+    what an earlier run did (a licence bought, the arrangement registered) is reported, not repeated."""
+    artist = client.with_account(dev_account(1))
+    trainer = client.with_account(dev_account(2))
+    composer = client.with_account(dev_account(3))
+    print("\nlicensing (dev account 2 trains AI models and broadcasts; dev account 3 is a composer)\n")
+
+    before = trainer.check(lullaby, Use.AI_TRAINING, licensee=trainer.address)
+    print(f"  trainer asks to train on the lullaby: {_answer(before.reason)}")
+    held = [
+        lic for lic in trainer.licensing.licences(licensee=trainer.address, item=lullaby) if lic.use is Use.AI_TRAINING
+    ]
+    if before.reason is Reason.LICENCE_REQUIRED:
+        bought = trainer.licensing.buy(lullaby, Use.AI_TRAINING)
+        receipt = client.w3.eth.get_transaction_receipt(bought.transaction)  # type: ignore[arg-type]
+        print(
+            f"  trainer buys an ai-training licence for {format_wei(bought.price)}: licence #{bought.licence_id}, "
+            f"{'no end' if bought.valid_until is None else f'until {bought.valid_until:%Y-%m-%d}'} "
+            f"({int(receipt['gasUsed']):,} gas)"
+        )
+    elif held:
+        print(f"  (the trainer holds licence #{held[0].licence_id}, bought in an earlier run)")
+    after = trainer.check(lullaby, Use.AI_TRAINING, licensee=trainer.address)
+    print(f"  trainer asks again: {_answer(after.reason)}")
+
+    try:
+        composer.licensing.register_derivative(ADAPTATION, [kitchen])
+        print("  the screenplay of Grandmother's Kitchen was registered (unexpected: its terms deny derivatives)")
+    except ContractRevert as refused:
+        reason = refused.args_by_name.get("reason")
+        print(
+            f"  composer registers a screenplay of Grandmother's Kitchen: refused ({refused.error}, "
+            f"{Reason.from_code(int(reason)) if isinstance(reason, int) else reason})"
+        )
+
+    if composer.is_registered(ARRANGEMENT):
+        arrangement = hash_bytes(ARRANGEMENT)
+        print("  composer's choral arrangement of the lullaby: registered in an earlier run")
+    else:
+        done = composer.licensing.register_derivative(ARRANGEMENT, [lullaby], terms=ARRANGEMENT_TERMS)
+        arrangement = done.content_hash
+        print(
+            f"  composer registers a choral arrangement derived from the lullaby: accepted "
+            f"({done.registration.gas_used:,} gas); the lullaby takes "
+            f"{done.parents[0].revenue_share_bps / 100:g}% of its licence income"
+        )
+    licensed = trainer.check(arrangement, Use.COMMERCIAL, licensee=trainer.address).allowed
+    if not licensed:
+        artist_before = artist.licensing.earnings().earned
+        composer_before = composer.licensing.earnings().earned
+        sale = trainer.licensing.buy(arrangement, Use.COMMERCIAL)
+        to_artist = artist.licensing.earnings().earned - artist_before
+        to_composer = composer.licensing.earnings().earned - composer_before
+        print(
+            f"  broadcaster buys a commercial licence of the arrangement for {format_wei(sale.price)}: "
+            f"{format_wei(to_artist)} to the lullaby's holder, {format_wei(to_composer)} to the composer "
+            f"(sum {format_wei(to_artist + to_composer)}, to the wei)"
+        )
+    else:
+        print("  (the broadcaster holds a commercial licence of the arrangement from an earlier run)")
+
+    earnings = artist.licensing.earnings()
+    if earnings.withdrawable:
+        amount = artist.licensing.withdraw()
+        print(f"  artist withdraws {format_wei(amount)}; earned from licences so far: {format_wei(earnings.earned)}")
+    else:
+        print(f"  artist has nothing new to withdraw; earned from licences so far: {format_wei(earnings.earned)}")
+    composer_earnings = composer.licensing.earnings()
+    print(f"  composer may withdraw {format_wei(composer_earnings.withdrawable)}")
+
+
+def _answer(reason: Reason) -> str:
+    return f"{'yes' if reason.allows else 'no'} ({reason.value})"
+
+
+def _show_provenance(client: RightsLedger, artist: RightsLedger, digest: ContentHash) -> None:
+    """The lullaby's trail, AI-disclosure label and ODRL policy. Stages and the label are added
+    once: a re-run finds them and only reads."""
+    if not any(e.stage == Stage.CREATED.value for e in client.trail(digest)):
+        notes = b"Lullaby for the North Sea: written 2024 by the artist; first sung in Den Helder."
+        artist.record_stage(digest, Stage.CREATED, details_uri="demo:lullaby-creation-notes.txt", details=notes)
+    if client.disclosure(digest) is None:
+        artist.disclose(digest, Disclosure.create("ai-assisted-ideation", ["ideation"], "a brainstorming chatbot"))
+    print("\nprovenance trail of Lullaby for the North Sea\n")
+    print(render_trail(client.trail(digest)))
+    label = client.disclosure(digest)
+    if label is not None:
+        print(f"\nAI disclosure: {label.to_text()}")
+        print(f"  {label.describe()}")
+        print(f"  IPTC digital source type: {label.iptc_digital_source_type}")
+    print("\nits terms as an ODRL 2.2 policy (JSON-LD; `rightsledger export odrl FILE`)\n")
+    print(json.dumps(odrl_policy(ExportRecord.read(client, digest)), indent=2))
 
 
 def _cell(reason: Reason) -> str:

@@ -45,6 +45,10 @@ class Deployment:
     def forwarder(self) -> str:
         return self.address("Forwarder")
 
+    @property
+    def licence_manager(self) -> str:
+        return self.address("LicenceManager")
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
 

@@ -44,12 +44,13 @@ def parse_hash(text: str) -> ContentHash:
     value = text.strip()
     if not _HEX64.match(value):
         raise ValidationError(
-            f"{text!r} is not a content hash: expected 64 hex digits (sha256), optionally prefixed 0x"
+            f"{text!r} is not a content hash: expected 64 hex digits (sha256), optionally prefixed 0x",
+            code="invalid-hash",
         )
     value = value.lower()
     hexpart = value[2:] if value.startswith("0x") else value
     if int(hexpart, 16) == 0:
-        raise ValidationError("the zero hash is not the sha256 of any content")
+        raise ValidationError("the zero hash is not the sha256 of any content", code="invalid-hash")
     return ContentHash("0x" + hexpart)
 
 

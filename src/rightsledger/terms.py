@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import NotFoundError, ValidationError
@@ -32,7 +32,7 @@ _FEE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)?\s*$")
 
 def parse_fee(value: int | str) -> int:
     """A fee in wei from an int or a string such as '0.01 ether', '250 gwei', '1000'."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationError("fee must be a number of wei or a string like '0.01 ether'")
     if isinstance(value, int):
         amount = value
@@ -59,8 +59,12 @@ def to_timestamp(value: datetime | int | None) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return int(value.timestamp())
-    return int(value)
+        seconds = int(value.timestamp())
+    else:
+        seconds = int(value)
+    if not 0 <= seconds < 2**64:
+        raise ValidationError(f"time {value} is outside what the registry records (1970-01-01 onwards)")
+    return seconds
 
 
 def from_timestamp(value: int) -> datetime | None:
@@ -69,14 +73,26 @@ def from_timestamp(value: int) -> datetime | None:
     return datetime.fromtimestamp(min(value, MAX_TIME), tz=UTC)
 
 
+def _chain_time(value: datetime) -> datetime:
+    """A moment the contracts can store: timezone-aware (naive means UTC), after the epoch."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not 0 < value.timestamp() <= MAX_TIME:
+        raise ValueError("must lie after 1970-01-01T00:00:00Z")
+    return value
+
+
+ChainTime = Annotated[datetime, AfterValidator(_chain_time)]
+
+
 class Rule(BaseModel):
     """What one use is subject to: a mode, a window [start, end), a fee and duties."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Mode = Mode.DENY
-    start: datetime | None = None
-    end: datetime | None = None
+    start: ChainTime | None = None
+    end: ChainTime | None = None
     fee: int = Field(default=0, description="wei per licence (mode licence only)")
     attribution: bool = False
     share_alike: bool = False
@@ -91,15 +107,6 @@ class Rule(BaseModel):
     @classmethod
     def _fee(cls, value: Any) -> int:
         return parse_fee(value)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if value is not None and not 0 < value.timestamp() <= MAX_TIME:
-            raise ValueError("must lie after 1970-01-01T00:00:00Z")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
@@ -163,22 +170,13 @@ class Terms(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: dict[Use, Rule] = Field(default_factory=dict)
-    expires: datetime | None = None
+    expires: ChainTime | None = None
 
     @field_validator("rules", mode="before")
     @classmethod
     def _uses(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {Use.parse(k) if isinstance(k, str) else k: v for k, v in value.items()}
-        return value
-
-    @field_validator("expires")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if value is not None and not 0 < value.timestamp() <= MAX_TIME:
-            raise ValueError("must lie after 1970-01-01T00:00:00Z")
         return value
 
     def rule(self, use: Use) -> Rule:

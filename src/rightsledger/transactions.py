@@ -63,6 +63,15 @@ class Transactor:
 
     def send(self, tx: dict[str, Any], *, action: str, gas: int | None = None) -> TxReceipt:
         """Estimate, sign, send and wait for `tx`; raise ContractRevert with the decoded error on failure."""
+        tx_hash, sent = self.submit(tx, action=action, gas=gas)
+        return self.wait(tx_hash, sent, action=action)
+
+    def submit(self, tx: dict[str, Any], *, action: str, gas: int | None = None) -> tuple[bytes, dict[str, Any]]:
+        """Sign and send `tx` with the next nonce of this account; return its hash and the sent fields.
+
+        Nonces come from one lock-protected sequence, so concurrent callers never reuse or skip
+        one; a send the node refuses resets the sequence to the node's count.
+        """
         sender = self.address
         tx = {**tx, "from": sender}
         if gas is None:
@@ -72,20 +81,30 @@ class Transactor:
                 raise self._classify(exc, action) from None
             gas = min(gas, TX_GAS_CAP)
         with self._lock:
-            if self._nonce is None:
-                self._nonce = self.w3.eth.get_transaction_count(sender, "pending")  # type: ignore[arg-type]
-            nonce = self._nonce
-            tx.update(self._fees())
-            tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
-            signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
-            try:
-                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            except Exception as exc:  # noqa: BLE001
-                self._nonce = None
-                raise self._classify(exc, action) from None
-            self._nonce = nonce + 1
+            # The cached nonce can be stale when another client signs for the same account;
+            # the node then says "nonce too low" and one retry with its count settles it.
+            for attempt in (1, 2):
+                if self._nonce is None:
+                    self._nonce = self.w3.eth.get_transaction_count(sender, "pending")  # type: ignore[arg-type]
+                nonce = self._nonce
+                tx.update(self._fees())
+                tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
+                signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                except Exception as exc:  # noqa: BLE001
+                    self._nonce = None
+                    if attempt == 1 and "nonce too low" in str(exc).lower():
+                        continue
+                    raise self._classify(exc, action) from None
+                self._nonce = nonce + 1
+                break
+        return bytes(tx_hash), tx
+
+    def wait(self, tx_hash: bytes, tx: dict[str, Any], *, action: str) -> TxReceipt:
+        """Wait for a submitted transaction; raise the decoded revert if it failed."""
         try:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)  # type: ignore[arg-type]
         except TimeExhausted:
             raise ChainError(f"{action}: transaction 0x{tx_hash.hex()} was not mined within 120 s") from None
         if receipt["status"] != 1:

@@ -34,7 +34,9 @@ class _Coded(StrEnum):
             return cls(value.strip().lower())
         except ValueError:
             choices = ", ".join(m.value for m in cls)
-            raise ValidationError(f"unknown {cls.__name__.lower()} {value!r}; expected one of: {choices}") from None
+            kind = cls.__name__.lower()
+            message = f"unknown {kind} {value!r}; expected one of: {choices}"
+            raise ValidationError(message, code=f"unknown-{kind}") from None
 
 
 class Use(_Coded):

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+
+import {ILicenceManager, LicenceOffer} from "./interfaces/ILicenceManager.sol";
+import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
+import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {
+    Rule,
+    WorkRecord,
+    USE_DERIVATIVE,
+    DUTY_SHARE_ALIKE,
+    REASON_UNREGISTERED,
+    REASON_DISPUTED,
+    REASON_OPTED_OUT,
+    REASON_LICENCE_REQUIRED
+} from "./RightsTypes.sol";
+
+/// @title LicenceManager
+/// @notice Licences, pull payments, EIP-2981 royalties and derivative registration for the works
+/// of one WorkRegistry, which consults this contract (as its licence oracle) when it answers checks.
+/// @dev Callers are `_msgSender()` (ERC-2771), so the gateway can relay a user's signed request;
+/// the forwarder passes ether on, so even a purchase can be relayed.
+contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
+    /// @notice How a licence was issued (the `source` of LicenceIssued).
+    uint8 public constant SOURCE_BOUGHT = 0;
+    uint8 public constant SOURCE_GRANTED = 1;
+    uint8 public constant SOURCE_OFFER = 2;
+    /// @notice The most parents a derivative may have: their shares pack into one slot.
+    uint256 public constant MAX_PARENTS = 16;
+
+    bytes32 private constant _OFFER_TYPEHASH = keccak256(
+        "LicenceOffer(bytes32 contentHash,uint8 use,address licensee,uint256 price,uint40 validUntil,"
+        "uint40 expiresAt,uint32 maxRedemptions,address signer,uint256 nonce)"
+    );
+    uint16 private constant _WHOLE_BPS = 10_000;
+    uint40 private constant _FOREVER = type(uint40).max;
+
+    /// @dev One slot: the licensee's continuous licensed period for one use of one work.
+    struct Period {
+        uint40 validFrom;
+        uint40 validUntil;
+    }
+
+    /// @dev One slot: 128 + 128 bits. All the ether there is fits in 128 bits many times over.
+    struct Account {
+        uint128 withdrawable;
+        uint128 earned;
+    }
+
+    /// @dev One slot: 160 + 16 bits.
+    struct Royalty {
+        address receiver;
+        uint16 bps;
+    }
+
+    /// @dev One slot: 32 + 8 bits.
+    struct OfferState {
+        uint32 redemptions;
+        bool cancelled;
+    }
+
+    IWorkRegistry private immutable _works;
+    IPolicyRegistry private immutable _policies;
+
+    mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Period))) private _periods;
+    mapping(address account => Account) private _accounts;
+    mapping(bytes32 contentHash => Royalty) private _royalties;
+    mapping(bytes32 offerHash => OfferState) private _offers;
+    mapping(bytes32 contentHash => bytes32[] parents) private _parents;
+    /// @dev Parent i's share in bits [16i, 16i + 16): MAX_PARENTS shares fill one slot.
+    mapping(bytes32 contentHash => uint256 packedShares) private _shares;
+    uint64 private _licenceCount;
+
+    constructor(IWorkRegistry works, address trustedForwarder)
+        EIP712("rightsledger licences", "1")
+        ERC2771Context(trustedForwarder)
+    {
+        _works = works;
+        _policies = works.policyRegistry();
+    }
+
+    // ---------------------------------------------------------------- getting a licence
+
+    /// @inheritdoc ILicenceManager
+    function buyLicence(bytes32 contentHash, uint8 use, address licensee)
+        external
+        payable
+        returns (uint64 licenceId, uint40 validUntil)
+    {
+        address payer = _msgSender();
+        if (licensee == address(0)) licensee = payer;
+        // The registry's own answer decides what is for sale, so buying follows the check's order exactly.
+        (, uint8 reason) = _works.check(contentHash, use, address(0), 0);
+        if (reason != REASON_LICENCE_REQUIRED) revert LicenceNotForSale(contentHash, use, reason);
+        WorkRecord memory work = _works.workOf(contentHash);
+        (Rule memory rule, uint40 expiresAt) = _policies.ruleOf(work.policyId, use);
+        if (msg.value != rule.fee) revert LicenceWrongPayment(rule.fee, msg.value);
+        validUntil = _earliest(_earliest(_FOREVER, rule.end), expiresAt);
+        licenceId = _issue(contentHash, use, licensee, validUntil, SOURCE_BOUGHT, payer, msg.value);
+        _collect(contentHash, work.holder, msg.value);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function grantLicence(bytes32 contentHash, uint8 use, address licensee, uint40 validUntil)
+        external
+        returns (uint64 licenceId)
+    {
+        address sender = _msgSender();
+        if (!_works.isHolderOrOperator(contentHash, sender)) revert LicenceUnauthorized(contentHash, sender);
+        _requireLicensable(contentHash, use);
+        licenceId = _issue(contentHash, use, licensee, validUntil, SOURCE_GRANTED, sender, 0);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function redeemOffer(LicenceOffer calldata offer, bytes calldata signature, address licensee)
+        external
+        payable
+        returns (uint64 licenceId)
+    {
+        bytes32 offerHash = _hashOffer(offer);
+        OfferState storage state = _offers[offerHash];
+        if (state.cancelled) revert LicenceOfferCancelled(offerHash);
+        if (block.timestamp >= offer.expiresAt) revert LicenceOfferExpired(offer.expiresAt);
+        if (offer.maxRedemptions == 0) revert LicenceOfferInvalid();
+        uint32 redemptions = state.redemptions;
+        if (redemptions >= offer.maxRedemptions) revert LicenceOfferUsedUp(offerHash, offer.maxRedemptions);
+        if (!SignatureChecker.isValidSignatureNow(offer.signer, offerHash, signature)) {
+            revert LicenceOfferBadSignature(offer.signer);
+        }
+        // A signature outlives a transfer of the work: only the current holder's (or operator's) offers count.
+        if (!_works.isHolderOrOperator(offer.contentHash, offer.signer)) {
+            revert LicenceOfferSignerNotHolder(offer.contentHash, offer.signer);
+        }
+        address payer = _msgSender();
+        if (licensee == address(0)) licensee = offer.licensee == address(0) ? payer : offer.licensee;
+        if (offer.licensee != address(0) && licensee != offer.licensee) {
+            revert LicenceOfferNotForLicensee(licensee, offer.licensee);
+        }
+        if (msg.value != offer.price) revert LicenceWrongPayment(offer.price, msg.value);
+        _requireLicensable(offer.contentHash, offer.use);
+
+        // Cannot overflow: redemptions < maxRedemptions, a uint32.
+        unchecked {
+            state.redemptions = redemptions + 1;
+        }
+        emit OfferRedeemed(offerHash, offer.signer, redemptions + 1);
+        licenceId = _issue(offer.contentHash, offer.use, licensee, offer.validUntil, SOURCE_OFFER, payer, msg.value);
+        _collect(offer.contentHash, _holderOf(offer.contentHash), msg.value);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function cancelOffer(LicenceOffer calldata offer) external {
+        address sender = _msgSender();
+        if (sender != offer.signer && !_works.isHolderOrOperator(offer.contentHash, sender)) {
+            revert LicenceUnauthorized(offer.contentHash, sender);
+        }
+        bytes32 offerHash = _hashOffer(offer);
+        _offers[offerHash].cancelled = true;
+        emit OfferCancelled(offerHash, sender);
+    }
+
+    // ---------------------------------------------------------------- money
+
+    /// @inheritdoc ILicenceManager
+    function withdraw(address payable to) external returns (uint256 amount) {
+        address account = _msgSender();
+        if (to == address(0)) to = payable(account);
+        amount = _accounts[account].withdrawable;
+        if (amount == 0) revert LicenceNothingToWithdraw(account);
+        _accounts[account].withdrawable = 0;
+        emit Withdrawn(account, to, amount);
+        // The balance is zeroed before the call: a re-entering `to` finds nothing left to take.
+        (bool sent,) = to.call{value: amount}("");
+        if (!sent) revert LicenceWithdrawFailed(to, amount);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function setRoyalty(bytes32 contentHash, address receiver, uint16 bps) external {
+        address sender = _msgSender();
+        if (!_works.isHolderOrOperator(contentHash, sender)) revert LicenceUnauthorized(contentHash, sender);
+        if (bps > _WHOLE_BPS || (receiver == address(0) && bps != 0)) revert LicenceInvalidRoyalty(receiver, bps);
+        _royalties[contentHash] = Royalty({receiver: receiver, bps: bps});
+        emit RoyaltySet(contentHash, receiver, bps, sender);
+    }
+
+    /// @inheritdoc IERC2981
+    /// @dev The royalty its holder set with `setRoyalty`; (address(0), 0) if none was set.
+    function royaltyInfo(uint256 tokenId, uint256 salePrice) external view returns (address, uint256) {
+        Royalty memory royalty = _royalties[bytes32(tokenId)];
+        return (royalty.receiver, salePrice * royalty.bps / _WHOLE_BPS);
+    }
+
+    // ---------------------------------------------------------------- derivatives
+
+    /// @inheritdoc ILicenceManager
+    function registerDerivative(
+        bytes32 contentHash,
+        bytes32[] calldata parents,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId) {
+        uint256 n = parents.length;
+        if (n == 0 || n > MAX_PARENTS) revert DerivativeParentCount(n);
+        address registrant = _msgSender();
+        uint256 packed;
+        uint256 totalBps;
+        for (uint256 i; i < n; ++i) {
+            bytes32 parent = parents[i];
+            for (uint256 j; j < i; ++j) {
+                if (parents[j] == parent) revert DerivativeDuplicateParent(parent);
+            }
+            (bool allowed, uint8 reason) = _works.check(parent, USE_DERIVATIVE, registrant, 0);
+            if (!allowed) revert DerivativeNotAllowed(parent, reason);
+            uint32 parentPolicy = _works.workOf(parent).policyId;
+            (Rule memory rule,) = _policies.ruleOf(parentPolicy, USE_DERIVATIVE);
+            if (rule.duties & DUTY_SHARE_ALIKE != 0) {
+                if (policyId == 0) policyId = parentPolicy;
+                else if (policyId != parentPolicy) revert DerivativeShareAlikeRequired(parent, parentPolicy);
+            }
+            totalBps += rule.revenueShareBps;
+            packed |= uint256(rule.revenueShareBps) << (16 * i);
+        }
+        if (totalBps > _WHOLE_BPS) revert DerivativeSharesExceedWhole(totalBps);
+
+        registrationId = _works.registerFor(registrant, contentHash, holder, policyId, metadataURI);
+        _parents[contentHash] = parents;
+        _shares[contentHash] = packed;
+        for (uint256 i; i < n; ++i) {
+            emit DerivativeLinked(contentHash, parents[i], _shareAt(packed, i));
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc ILicenceOracle
+    function isLicensed(bytes32 contentHash, uint8 use, address licensee, uint64 timestamp)
+        external
+        view
+        returns (bool)
+    {
+        Period memory period = _periods[contentHash][licensee][use];
+        return period.validFrom <= timestamp && timestamp < period.validUntil;
+    }
+
+    /// @inheritdoc ILicenceManager
+    function licenceOf(bytes32 contentHash, uint8 use, address licensee)
+        external
+        view
+        returns (uint40 validFrom, uint40 validUntil)
+    {
+        Period memory period = _periods[contentHash][licensee][use];
+        return (period.validFrom, period.validUntil);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function parentsOf(bytes32 contentHash)
+        external
+        view
+        returns (bytes32[] memory parents, uint16[] memory sharesBps)
+    {
+        parents = _parents[contentHash];
+        uint256 packed = _shares[contentHash];
+        sharesBps = new uint16[](parents.length);
+        for (uint256 i; i < parents.length; ++i) {
+            sharesBps[i] = _shareAt(packed, i);
+        }
+    }
+
+    /// @inheritdoc ILicenceManager
+    function earningsOf(address account) external view returns (uint256 withdrawable, uint256 earned) {
+        Account memory entry = _accounts[account];
+        return (entry.withdrawable, entry.earned);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function offerState(bytes32 offerHash) external view returns (uint32 redemptions, bool cancelled) {
+        OfferState memory state = _offers[offerHash];
+        return (state.redemptions, state.cancelled);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function hashOffer(LicenceOffer calldata offer) external view returns (bytes32) {
+        return _hashOffer(offer);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function workRegistry() external view returns (IWorkRegistry) {
+        return _works;
+    }
+
+    /// @inheritdoc ILicenceManager
+    function licenceCount() external view returns (uint64) {
+        return _licenceCount;
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC2981).interfaceId || interfaceId == type(ILicenceOracle).interfaceId
+            || interfaceId == type(ILicenceManager).interfaceId || interfaceId == type(IERC165).interfaceId;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Records a licence. A licence that starts while the licensee's previous one for the same
+    /// use still runs extends that period; otherwise the new period replaces the lapsed one here
+    /// (every licence stays in the event log).
+    function _issue(
+        bytes32 contentHash,
+        uint8 use,
+        address licensee,
+        uint40 validUntil,
+        uint8 source,
+        address payer,
+        uint256 price
+    ) private returns (uint64 licenceId) {
+        if (licensee == address(0)) revert LicenceZeroLicensee();
+        uint40 now_ = uint40(block.timestamp);
+        if (validUntil <= now_) revert LicenceEndsInPast(validUntil);
+        Period storage period = _periods[contentHash][licensee][use];
+        Period memory current = period;
+        uint40 validFrom = now_;
+        if (current.validUntil >= now_) {
+            validFrom = current.validFrom;
+            if (current.validUntil > validUntil) validUntil = current.validUntil;
+        }
+        period.validFrom = validFrom;
+        period.validUntil = validUntil;
+        licenceId = ++_licenceCount;
+        emit LicenceIssued(licenceId, contentHash, licensee, use, source, validFrom, validUntil, payer, price);
+    }
+
+    /// @dev Credits a licence payment: each parent's holder its share (rounded down), the work's
+    /// holder the rest, so the credits add up to `amount` exactly. Balances only: nothing is sent.
+    function _collect(bytes32 contentHash, address holder, uint256 amount) private {
+        if (amount == 0) return;
+        uint256 rest = amount;
+        bytes32[] storage parents = _parents[contentHash];
+        uint256 n = parents.length;
+        if (n != 0) {
+            uint256 packed = _shares[contentHash];
+            for (uint256 i; i < n; ++i) {
+                uint256 share = amount * _shareAt(packed, i) / _WHOLE_BPS;
+                if (share == 0) continue;
+                // Cannot underflow: the shares add up to at most 10,000 bps of `amount`, rounded down.
+                unchecked {
+                    rest -= share;
+                }
+                bytes32 parent = parents[i];
+                _credit(_holderOf(parent), parent, contentHash, share);
+            }
+        }
+        if (rest != 0) _credit(holder, contentHash, contentHash, rest);
+    }
+
+    function _credit(address account, bytes32 contentHash, bytes32 licensedWork, uint256 amount) private {
+        Account storage entry = _accounts[account];
+        entry.withdrawable += SafeCast.toUint128(amount);
+        entry.earned += SafeCast.toUint128(amount);
+        emit Earned(account, contentHash, licensedWork, amount);
+    }
+
+    /// @dev New licences need a registered, undisputed work whose use is not opted out.
+    function _requireLicensable(bytes32 contentHash, uint8 use) private view {
+        (, uint8 reason) = _works.check(contentHash, use, address(0), 0);
+        if (reason == REASON_UNREGISTERED || reason == REASON_DISPUTED || reason == REASON_OPTED_OUT) {
+            revert LicenceUnavailable(contentHash, use, reason);
+        }
+    }
+
+    function _holderOf(bytes32 contentHash) private view returns (address) {
+        return IERC721(address(_works)).ownerOf(uint256(contentHash));
+    }
+
+    function _hashOffer(LicenceOffer calldata offer) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_OFFER_TYPEHASH, offer)));
+    }
+
+    function _shareAt(uint256 packed, uint256 index) private pure returns (uint16) {
+        // casting to uint16 is safe because each share is exactly the 16 bits taken here
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint16(packed >> (16 * index));
+    }
+
+    /// @dev The earlier of two end times, where 0 means "no end".
+    function _earliest(uint40 a, uint40 b) private pure returns (uint40) {
+        if (b == 0 || a <= b) return a;
+        return b;
+    }
+}

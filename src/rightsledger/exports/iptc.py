@@ -1,0 +1,17 @@
+"""The IPTC digital source type of a work's AI disclosure (see rightsledger.disclosure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotFoundError
+from .record import ExportRecord
+
+
+def digital_source_type(record: ExportRecord) -> dict[str, Any]:
+    """{"digitalSourceType": URI, "label": text form, ...}; NotFoundError if no disclosure was set."""
+    if record.disclosure is None:
+        raise NotFoundError(
+            f"{record.content_hash} has no AI disclosure; its holder sets one with `rightsledger disclose`"
+        )
+    return {"contentHash": record.content_hash, **record.disclosure.to_json_dict()}

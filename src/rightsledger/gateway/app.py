@@ -1,0 +1,70 @@
+"""The FastAPI app: thin over the SDK. Routes validate, call one SDK method, return a schema."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from . import errors
+from .deps import GatewayState
+from .limits import BodySizeLimit, RateLimit
+from .routes import checks, dev, info, policies, relay, works
+from .settings import GatewaySettings
+
+# Each resource is one module; adding an endpoint family (provenance, exports, licences,
+# datasets, removal requests) is one module here and its line in this list.
+ROUTE_MODULES: list[ModuleType] = [info, works, checks, policies, relay]
+# Parts of the product whose API is not in this gateway yet; /info reports them false and the
+# page shows "not available yet" for them.
+PLANNED_FEATURES = ("label", "provenance", "exports", "licences", "datasets", "removal-requests")
+
+STATIC = Path(str(resources.files("rightsledger") / "gateway" / "static"))
+
+DESCRIPTION = """\
+The rightsledger gateway: read the registry of works and their usage terms, check uses one at a
+time or 10,000 at once, and relay writes that users sign with their own keys (ERC-2771 forward
+requests; the gateway pays the gas and never holds a user's key).
+
+Every error is `{"error": {"code": "<stable code>", "message": "<what to do>"}}`.
+"""
+
+
+def create_app(settings: GatewaySettings | None = None, *, state: GatewayState | None = None) -> FastAPI:
+    """Connect to the node (the deployment is found by chain id) and build the app."""
+    settings = settings or GatewaySettings()
+    state = state or GatewayState.connect(settings)
+    app = FastAPI(title="rightsledger gateway", version=__version__, description=DESCRIPTION)
+    modules = [*ROUTE_MODULES, *([dev] if state.dev_keys else [])]
+    for module in modules:
+        app.include_router(module.router)
+    state.features = {
+        **{m.FEATURE: True for m in modules},
+        **{f: False for f in PLANNED_FEATURES},
+        "relay": state.relayer is not None,
+    }
+    app.state.gateway = state
+    errors.install(app)
+    # Outermost first: the rate limit refuses before the body is even read.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst)
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Run the gateway with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)

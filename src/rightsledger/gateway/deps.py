@@ -1,0 +1,78 @@
+"""The gateway's shared state and the dependencies routes take (`ClientDep`, `RelayerDep`, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..chain import LOCAL_CHAIN_ID, dev_account
+from ..client import RightsLedger, account_from_key
+from ..errors import ConfigError
+from ..relay import Relayer
+from .settings import GatewaySettings
+
+# The local chain's development account that pays for relayed writes by default.
+LOCAL_RELAYER_ACCOUNT = 9
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    ledger: RightsLedger
+    relayer: Relayer | None
+    features: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def dev_keys(self) -> bool:
+        return self.settings.dev_keys and self.ledger.chain_id == LOCAL_CHAIN_ID
+
+    @classmethod
+    def connect(cls, settings: GatewaySettings) -> GatewayState:
+        ledger = RightsLedger.connect(settings.rpc_url, home=settings.home)
+        if settings.dev_keys and ledger.chain_id != LOCAL_CHAIN_ID:
+            raise ConfigError(
+                f"--dev-keys is only for the local chain (id {LOCAL_CHAIN_ID}); this node is chain {ledger.chain_id}"
+            )
+        if settings.relayer_key:
+            relayer_account = account_from_key(settings.relayer_key)
+        elif ledger.chain_id == LOCAL_CHAIN_ID:
+            relayer_account = dev_account(LOCAL_RELAYER_ACCOUNT)
+        else:
+            relayer_account = None
+        relayer = (
+            Relayer(ledger.with_account(relayer_account), max_gas=settings.relay_max_gas)
+            if relayer_account is not None
+            else None
+        )
+        return cls(settings=settings, ledger=ledger, relayer=relayer)
+
+
+def get_state(request: Request) -> GatewayState:
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+def get_client(request: Request) -> RightsLedger:
+    return get_state(request).ledger
+
+
+def get_relayer(request: Request) -> Relayer:
+    relayer = get_state(request).relayer
+    if relayer is None:
+        raise ConfigError(
+            "this gateway relays no writes: start it with a relayer key (RIGHTSLEDGER_GATEWAY_RELAYER_KEY)",
+            code="relay-not-configured",
+        )
+    return relayer
+
+
+def get_settings(request: Request) -> GatewaySettings:
+    return get_state(request).settings
+
+
+StateDep = Annotated[GatewayState, Depends(get_state)]
+ClientDep = Annotated[RightsLedger, Depends(get_client)]
+RelayerDep = Annotated[Relayer, Depends(get_relayer)]
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]

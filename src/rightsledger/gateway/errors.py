@@ -1,0 +1,133 @@
+"""One place that turns every failure into an HTTP status and the body
+`{"error": {"code": <stable code>, "message": <plain words>}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import ContractRevert, RightsLedgerError
+
+# Stable codes -> HTTP status. Codes not listed fall back to their SDK branch's status.
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid-input": 422,
+    "invalid-request": 422,
+    "invalid-hash": 422,
+    "unknown-use": 422,
+    "unknown-mode": 422,
+    "unknown-status": 422,
+    "not-found": 404,
+    "work-not-registered": 404,
+    "policy-not-found": 404,
+    "not-configured": 503,
+    "relay-not-configured": 503,
+    "chain-unavailable": 502,
+    "batch-too-large": 413,
+    "body-too-large": 413,
+    "rate-limited": 429,
+    # Relayed requests: refused before anything is sent.
+    "request-expired": 400,
+    "signature-invalid": 400,
+    "invalid-calldata": 400,
+    "request-mismatch": 400,
+    "target-not-allowed": 403,
+    "function-not-allowed": 403,
+    "value-not-allowed": 403,
+    "gas-not-allowed": 403,
+    "nonce-used": 409,
+    "request-in-flight": 409,
+    "nonce-too-high": 409,
+    "relay-rejected": 400,
+}
+
+# Decoded contract errors -> status: who may not, what does not exist, what conflicts.
+STATUS_BY_CONTRACT_ERROR: dict[str, int] = {
+    "WorkUnauthorized": 403,
+    "AccessControlUnauthorizedAccount": 403,
+    "ERC721InsufficientApproval": 403,
+    "ERC721IncorrectOwner": 403,
+    "WorkNotRegistered": 404,
+    "PolicyUnknown": 404,
+    "ERC721NonexistentToken": 404,
+    "WorkAlreadyRegistered": 409,
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    detail: dict[str, Any] = {"code": code, "message": message}
+    detail.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": detail}
+
+
+class GatewayError(RightsLedgerError):
+    """A refusal of the gateway's own (limits), with its status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+def _sdk_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RightsLedgerError)
+    if isinstance(exc, GatewayError):
+        return JSONResponse(error_body(exc.code, str(exc)), status_code=exc.status)
+    if isinstance(exc, ContractRevert):
+        status = STATUS_BY_CONTRACT_ERROR.get(exc.error, 422 if exc.error.startswith("Policy") else 409)
+        args = {k: (str(v) if isinstance(v, int) else v) for k, v in exc.args_by_name.items()}
+        return JSONResponse(
+            error_body(exc.code, str(exc), contractError=exc.error, details=args or None), status_code=status
+        )
+    return JSONResponse(error_body(exc.code, str(exc)), status_code=STATUS_BY_CODE.get(exc.code, 500))
+
+
+_CUSTOM_TYPES = {"invalid_hash": "invalid-hash", "invalid_address": "invalid-address", "invalid_hex": "invalid-hex"}
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+    loc = [str(p) for p in first.get("loc", ())]
+    where = ".".join(p for p in loc if p not in ("body", "query", "path")) or "request"
+    kind = str(first.get("type", ""))
+    if kind in _CUSTOM_TYPES:
+        code = _CUSTOM_TYPES[kind]
+    elif kind == "enum" and loc and (loc[-1] in ("use", "uses") or (len(loc) > 1 and loc[-2] == "uses")):
+        code = "unknown-use"
+    else:
+        code = "invalid-request"
+    details = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in errors[:20]
+    ]
+    return JSONResponse(error_body(code, f"{where}: {first.get('msg', 'invalid')}", details=details), status_code=422)
+
+
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 429: "rate-limited"}
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
+    message = str(exc.detail) if exc.detail else "error"
+    if exc.status_code == 404:
+        message = "no such endpoint or resource; see /docs for the API"
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        error_body("internal-error", f"the gateway failed unexpectedly ({type(exc).__name__}); see its log"),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RightsLedgerError, _sdk_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

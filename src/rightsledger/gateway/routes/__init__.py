@@ -1,0 +1,1 @@
+"""One module per resource; each exports `router` (and `FEATURE`, the name /info reports it under)."""

@@ -1,0 +1,33 @@
+"""The gateway's settings: flags of `rightsledger serve`, else environment variables, else defaults."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    """Environment variables are `RIGHTSLEDGER_GATEWAY_<NAME>` (the node and home also take the CLI's)."""
+
+    model_config = SettingsConfigDict(env_prefix="RIGHTSLEDGER_GATEWAY_", extra="ignore", populate_by_name=True)
+
+    rpc_url: str = Field(
+        default="http://127.0.0.1:8545",
+        validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_RPC_URL", "RIGHTSLEDGER_RPC_URL"),
+    )
+    home: str | None = Field(
+        default=None, validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_HOME", "RIGHTSLEDGER_HOME")
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    # The relayer pays the gas of users' signed requests. On the local chain (31337) the
+    # default is development account 9; elsewhere writes are off unless a key is given.
+    relayer_key: str | None = Field(default=None, repr=False)
+    # Local demo only: let the page sign with anvil's public development keys (chain 31337 only).
+    dev_keys: bool = False
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    max_batch: int = Field(default=10_000, ge=1, le=10_000)
+    rate_limit: float = Field(default=20.0, ge=0, description="requests per second per client; 0 turns it off")
+    rate_burst: int = Field(default=60, ge=1)
+    relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
+    relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")

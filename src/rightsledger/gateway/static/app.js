@@ -1,0 +1,244 @@
+// The creators' page: hash a file in the browser, show the record, opt out by signing a request.
+import { addressOf, signTypedData } from './eip712.js';
+
+const AI_USES = ['ai-training', 'ai-generative-training'];
+const WEB_CRYPTO_LIMIT = 256 * 1024 * 1024;  // larger files are hashed in slices
+const $ = (id) => document.getElementById(id);
+const state = { info: null, devAccounts: [], work: null, hash: null };
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(data.error ? data.error.message : `the service answered ${response.status}`);
+    error.code = data.error ? data.error.code : `http-${response.status}`;
+    error.status = response.status;
+    error.contractError = data.error && data.error.contractError;
+    throw error;
+  }
+  return data;
+}
+
+function say(id, text, isError = false) {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle('error', isError);
+}
+
+function toHex(buffer) {
+  return '0x' + Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256File(file) {
+  if (!crypto.subtle) throw new Error('this page needs a secure address (https or localhost) to compute fingerprints');
+  if (file.size <= WEB_CRYPTO_LIMIT) return toHex(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+  const { sha256 } = await import('./vendor/noble-hashes/sha2.js');
+  const hasher = sha256.create();
+  const slice = 16 * 1024 * 1024;
+  for (let at = 0; at < file.size; at += slice) {
+    hasher.update(new Uint8Array(await file.slice(at, at + slice).arrayBuffer()));
+    say('status', `Computing the fingerprint… ${Math.round((100 * Math.min(at + slice, file.size)) / file.size)}%`);
+  }
+  return toHex(hasher.digest());
+}
+
+function plainUse(use) {
+  const found = state.info && state.info.uses.find((u) => u.use === use);
+  return found ? found.plain : use;
+}
+
+function featureNotes() {
+  const features = (state.info && state.info.features) || {};
+  for (const el of document.querySelectorAll('[data-feature]')) {
+    if (features[el.dataset.feature]) el.textContent = 'Available from the API (see /docs).';
+  }
+}
+
+function showWork(hash, work) {
+  state.hash = hash;
+  state.work = work;
+  $('result').hidden = false;
+  $('fingerprint').textContent = hash;
+  $('unregistered').hidden = !!work;
+  $('registered').hidden = !work;
+  $('act').hidden = !work;
+  if (!work) return;
+  $('holder').textContent = work.holder;
+  $('registrant').textContent = work.registrant;
+  $('registered-at').textContent = new Date(work.registeredAt).toLocaleString();
+  $('verification').textContent = work.statusPlain;
+  const tbody = $('terms').querySelector('tbody');
+  tbody.replaceChildren(...work.terms.rules.map((rule) => {
+    const row = document.createElement('tr');
+    const use = document.createElement('th');
+    use.scope = 'row';
+    use.textContent = plainUse(rule.use);
+    const says = document.createElement('td');
+    says.textContent = rule.plain;
+    row.append(use, says);
+    return row;
+  }));
+  $('expiry').textContent = work.terms.expires ? `These terms expire on ${new Date(work.terms.expires).toLocaleString()}.` : 'These terms do not expire.';
+  const training = work.terms.rules.find((r) => r.use === 'ai-training');
+  const optedOut = AI_USES.every((u) => work.optedOut.includes(u));
+  const answer = $('ai-answer');
+  if (work.status === 'disputed') {
+    answer.textContent = 'AI training: no — the registration is disputed, so every use is on hold.';
+    answer.className = 'answer no';
+  } else if (optedOut) {
+    answer.textContent = 'AI training: no — the holder opted this work out of AI training.';
+    answer.className = 'answer no';
+  } else if (training.mode === 'allow') {
+    answer.textContent = 'AI training: allowed by the terms.';
+    answer.className = 'answer yes';
+  } else if (training.mode === 'licence') {
+    answer.textContent = `AI training: only with a licence (${training.fee}).`;
+    answer.className = 'answer neutral';
+  } else {
+    answer.textContent = 'AI training: not allowed.';
+    answer.className = 'answer no';
+  }
+  $('optout').disabled = optedOut;
+  $('optin').disabled = !work.optedOut.some((u) => AI_USES.includes(u));
+}
+
+async function lookUp(hash) {
+  say('status', 'Asking the registry…');
+  try {
+    const work = await api('GET', `/works/${hash}`);
+    showWork(work.contentHash, work);
+    say('status', 'Found in the registry.');
+  } catch (error) {
+    if (error.code === 'work-not-registered') {
+      showWork(hash.toLowerCase().startsWith('0x') ? hash.toLowerCase() : `0x${hash.toLowerCase()}`, null);
+      say('status', 'Not in the registry.');
+    } else {
+      $('result').hidden = true;
+      $('act').hidden = true;
+      say('status', error.message, true);
+      return;
+    }
+  }
+  $('result-title').focus();
+}
+
+async function onFile(file) {
+  if (!file) return;
+  say('status', `Computing the fingerprint of ${file.name}…`);
+  try {
+    await lookUp(await sha256File(file));
+  } catch (error) {
+    say('status', error.message, true);
+  }
+}
+
+// ---------------------------------------------------------------- signing
+
+function signerChoice() {
+  const chosen = document.querySelector('input[name="signer"]:checked');
+  return chosen ? chosen.value : null;
+}
+
+async function signer() {
+  if (signerChoice() === 'wallet') {
+    const [address] = await window.ethereum.request({ method: 'eth_requestAccounts' });
+    const chainId = parseInt(await window.ethereum.request({ method: 'eth_chainId' }), 16);
+    if (chainId !== state.info.chainId) {
+      throw new Error(`your wallet is on network ${chainId}; switch it to network ${state.info.chainId} first`);
+    }
+    return {
+      address,
+      sign: (typed) => window.ethereum.request({ method: 'eth_signTypedData_v4', params: [address, JSON.stringify(typed)] }),
+    };
+  }
+  if (signerChoice() === 'dev') {
+    const account = state.devAccounts[Number($('dev-account').value)];
+    return { address: addressOf(account.privateKey), sign: (typed) => signTypedData(account.privateKey, typed) };
+  }
+  throw new Error('choose how to sign first');
+}
+
+async function setOptOut(uses, verb) {
+  const buttons = [$('optout'), $('optin')];
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const who = await signer();
+    say('act-status', 'Preparing the request…');
+    const prepared = await api('POST', '/relay/prepare', { action: 'opt-out', from: who.address, contentHash: state.hash, uses });
+    say('act-status', 'Please sign the request…');
+    const signature = await who.sign(prepared.typedData);
+    say('act-status', 'Sending it to the registry…');
+    const receipt = await api('PUT', `/works/${state.hash}/opt-out`, { request: prepared.request, signature });
+    const work = await api('GET', `/works/${state.hash}`);
+    showWork(state.hash, work);
+    say('act-status', `Done: ${verb}. Recorded in block ${receipt.block} (transaction ${receipt.transaction}).`);
+  } catch (error) {
+    let message = error.message;
+    if (error.contractError === 'WorkUnauthorized') {
+      message = `Only the holder of this work (${state.work.holder}) or someone they approved can change it. ` + message;
+    }
+    say('act-status', message, true);
+    if (state.work) showWork(state.hash, state.work);
+  }
+}
+
+function nextOptOuts(add) {
+  const current = new Set(state.work.optedOut);
+  for (const use of AI_USES) (add ? current.add(use) : current.delete(use));
+  return [...current];
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  try {
+    state.info = await api('GET', '/info');
+    $('chain').textContent = `Connected to the registry on network ${state.info.chainId}.`;
+  } catch (error) {
+    say('chain', `The registry is not reachable: ${error.message}`, true);
+    return;
+  }
+  featureNotes();
+  if (window.ethereum) $('signer-wallet').hidden = false;
+  if (state.info.devKeys) {
+    const dev = await api('GET', '/dev/accounts');
+    state.devAccounts = dev.accounts;
+    $('dev-account').replaceChildren(...dev.accounts.map((a) => {
+      const option = document.createElement('option');
+      option.value = String(a.index);
+      option.textContent = `#${a.index} ${a.address} — ${a.label}`;
+      return option;
+    }));
+    $('dev-account').value = '1';
+    $('signer-dev').hidden = false;
+  }
+  const first = document.querySelector('#signer > div:not([hidden]) input');
+  if (first) first.checked = true;
+  else $('no-signer').hidden = false;
+}
+
+$('file').addEventListener('change', (event) => onFile(event.target.files[0]));
+$('hash-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = $('hash-input').value.trim();
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(value)) {
+    say('status', 'A fingerprint is 64 hex digits (0–9, a–f), optionally starting with 0x.', true);
+    return;
+  }
+  lookUp(value);
+});
+const drop = $('drop');
+drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  drop.classList.remove('over');
+  onFile(event.dataTransfer.files[0]);
+});
+$('optout').addEventListener('click', () => setOptOut(nextOptOuts(true), 'your work is opted out of AI training'));
+$('optin').addEventListener('click', () => setOptOut(nextOptOuts(false), 'your work is opted back in to AI training'));
+start();

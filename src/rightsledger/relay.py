@@ -1,0 +1,520 @@
+"""Requests that users sign and a relayer sends: ERC-2771 through the deployment's `Forwarder`.
+
+A user who holds a key but no ether (an artist with a browser wallet) signs an EIP-712
+`ForwardRequest(from, to, value, gas, nonce, deadline, data)`; anyone may then submit it to
+`Forwarder.execute`, paying the gas, and the WorkRegistry sees the user as the caller
+(`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
+in the forwarder and a deadline, so it cannot be replayed, reused elsewhere or kept forever.
+
+For users (Python, tests): `RequestBuilder` makes the request for an action, and
+`ForwardRequest.sign` signs it with a local key (`typed_data` is what a browser wallet signs
+with `eth_signTypedData_v4`).
+
+For relayers (the gateway): `Relayer.relay` checks a signed request before sending anything —
+an allowed target and function, no value, a sane gas, the deadline, the signature, the nonce
+(neither used nor skipped, nor already in flight), and a simulation of the call as the user —
+so a bad request costs the relayer no gas and the user gets a clear, decoded reason.
+Submissions are serialised through one lock-protected nonce sequence of the relayer account,
+so concurrent relayed writes are neither lost nor duplicated.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3.logs import DISCARD
+
+from .client import RightsLedger, _use_mask, parse_address
+from .contracts import abi, signature_type
+from .errors import ContractRevert, RelayError, ValidationError
+from .hashing import ContentLike, content_hash
+from .terms import Terms
+from .transactions import TX_GAS_CAP, as_revert
+from .vocabulary import ContentHash, PolicyId, Use
+
+FORWARDER_NAME = "rightsledger"
+FORWARDER_VERSION = "1"
+DEFAULT_TTL = 600
+# The forwarder reserves 1/64 of the gas for itself (EIP-150); signature recovery, the nonce
+# update and the event cost the rest of this overhead.
+_FORWARDER_OVERHEAD = 80_000
+_INNER_GAS_MARGIN = 1.25
+MAX_UINT48 = 2**48 - 1
+
+FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
+    "EIP712Domain": [
+        {"name": "name", "type": "string"},
+        {"name": "version", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "ForwardRequest": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "gas", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint48"},
+        {"name": "data", "type": "bytes"},
+    ],
+}
+
+# What a relayer will send on a user's behalf: WorkRegistry function -> action name. Transfers
+# and approvals are left out on purpose (OpenZeppelin's advice for relayers: ERC-721 transfer
+# data can run arbitrary code). Other contracts add their relayable functions here.
+RELAYABLE: dict[tuple[str, str], str] = {
+    ("WorkRegistry", "register"): "register",
+    ("WorkRegistry", "registerBatch"): "register",
+    ("WorkRegistry", "setPolicy"): "set-terms",
+    ("WorkRegistry", "setPolicyBatch"): "set-terms",
+    ("WorkRegistry", "setOptOut"): "opt-out",
+}
+
+
+@dataclass(frozen=True)
+class ForwardRequest:
+    """An unsigned ERC-2771 forward request (the fields of the EIP-712 `ForwardRequest`)."""
+
+    sender: str
+    to: str
+    value: int
+    gas: int
+    nonce: int
+    deadline: int
+    data: str
+
+    def typed_data(self, chain_id: int, forwarder: str) -> dict[str, Any]:
+        """The full EIP-712 document, as `eth_signTypedData_v4` takes it (big numbers as decimal strings)."""
+        return {
+            "types": FORWARD_REQUEST_TYPES,
+            "primaryType": "ForwardRequest",
+            "domain": {
+                "name": FORWARDER_NAME,
+                "version": FORWARDER_VERSION,
+                "chainId": chain_id,
+                "verifyingContract": to_checksum_address(forwarder),
+            },
+            "message": {
+                "from": to_checksum_address(self.sender),
+                "to": to_checksum_address(self.to),
+                "value": str(self.value),
+                "gas": str(self.gas),
+                "nonce": str(self.nonce),
+                "deadline": self.deadline,
+                "data": self.data,
+            },
+        }
+
+    def _signable(self, chain_id: int, forwarder: str) -> Any:
+        typed = self.typed_data(chain_id, forwarder)
+        message = {
+            **typed["message"],
+            "value": self.value,
+            "gas": self.gas,
+            "nonce": self.nonce,
+            "data": bytes.fromhex(self.data[2:]),
+        }
+        return encode_typed_data(full_message={**typed, "message": message})
+
+    def sign(self, account: LocalAccount, chain_id: int, forwarder: str) -> SignedForwardRequest:
+        """Sign with a local key (the user's own; a relayer never needs it)."""
+        if account.address.lower() != self.sender.lower():
+            raise ValidationError(f"the request is from {self.sender}, but the key is {account.address}'s")
+        signed = account.sign_message(self._signable(chain_id, forwarder))
+        return SignedForwardRequest(self, "0x" + bytes(signed.signature).hex())
+
+    def recover(self, signature: str, chain_id: int, forwarder: str) -> str | None:
+        """The address that made `signature` over this request, or None if it is no signature."""
+        try:
+            raw = bytes.fromhex(signature.removeprefix("0x"))
+            return str(Account.recover_message(self._signable(chain_id, forwarder), signature=raw))
+        except Exception:  # noqa: BLE001 - eth-keys raises several types for malformed signatures
+            return None
+
+
+@dataclass(frozen=True)
+class SignedForwardRequest:
+    request: ForwardRequest
+    signature: str
+
+    def as_tuple(self) -> tuple[str, str, int, int, int, bytes, bytes]:
+        """The forwarder's `ForwardRequestData` struct."""
+        r = self.request
+        return (
+            to_checksum_address(r.sender),
+            to_checksum_address(r.to),
+            r.value,
+            r.gas,
+            r.deadline,
+            bytes.fromhex(r.data.removeprefix("0x")),
+            bytes.fromhex(self.signature.removeprefix("0x")),
+        )
+
+
+@dataclass(frozen=True)
+class DecodedCall:
+    """What a request's calldata asks for: the action, the function, the works it touches."""
+
+    action: str
+    function: str
+    content_hashes: tuple[ContentHash, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RelayReceipt:
+    """The facts of a relayed request once it is mined."""
+
+    action: str
+    function: str
+    signer: str
+    nonce: int
+    content_hashes: tuple[ContentHash, ...]
+    transaction: str
+    block: int
+    gas_used: int
+    relayer: str
+    events: tuple[dict[str, Any], ...]
+
+
+class RequestBuilder:
+    """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
+
+    def __init__(self, ledger: RightsLedger, *, next_nonce: Callable[[str], int] | None = None) -> None:
+        self.ledger = ledger
+        self._next_nonce = next_nonce or self.nonce
+        self.forwarder = ledger.w3.eth.contract(
+            address=to_checksum_address(ledger.deployment.forwarder), abi=abi("Forwarder")
+        )
+
+    @property
+    def chain_id(self) -> int:
+        return self.ledger.chain_id
+
+    @property
+    def forwarder_address(self) -> str:
+        return str(self.forwarder.address)
+
+    def nonce(self, sender: str) -> int:
+        """The signer's next unused nonce in the forwarder."""
+        return int(self.forwarder.functions.nonces(parse_address(sender, what="signer")).call())
+
+    def build(
+        self, sender: str, data: str, *, gas: int | None = None, nonce: int | None = None, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """A request from `sender` calling the WorkRegistry with `data`; gas is estimated as the sender."""
+        sender = parse_address(sender, what="signer")
+        to = str(self.ledger.works.address)
+        if gas is None:
+            gas = self._estimate(sender, to, data)
+        latest = int(self.ledger.w3.eth.get_block("latest")["timestamp"])
+        return ForwardRequest(
+            sender=sender,
+            to=to,
+            value=0,
+            gas=gas,
+            nonce=self._next_nonce(sender) if nonce is None else nonce,
+            deadline=min(max(latest, int(time.time())) + ttl, MAX_UINT48),
+            data=data,
+        )
+
+    def _estimate(self, sender: str, to: str, data: str) -> int:
+        call = {"from": self.forwarder_address, "to": to, "data": data + sender[2:].lower()}
+        try:
+            used = int(self.ledger.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+        except Exception as exc:
+            revert = as_revert(exc, "preparing the request")
+            if revert is not None:
+                raise revert from None
+            raise
+        return min(int(used * _INNER_GAS_MARGIN) + 10_000, TX_GAS_CAP - _FORWARDER_OVERHEAD * 2)
+
+    def _encode(self, function: str, args: list[Any]) -> str:
+        return str(self.ledger.works.encode_abi(function, args=args))
+
+    # The actions a creator signs. Policies are permissionless: whoever pays creates them
+    # (`terms` given as Terms are stored by the ledger's own account first).
+
+    def register(
+        self,
+        sender: str,
+        item: ContentLike,
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        policy_id = self._policy(terms)
+        who = parse_address(holder or sender, what="holder")
+        data = self._encode("register", [content_hash(item), who, policy_id, metadata_uri])
+        return self.build(sender, data, ttl=ttl)
+
+    def register_batch(
+        self,
+        sender: str,
+        items: Iterable[ContentLike],
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        hashes = [content_hash(i) for i in items]
+        if not hashes:
+            raise ValidationError("the collection is empty: give at least one work")
+        policy_id = self._policy(terms)
+        who = parse_address(holder or sender, what="holder")
+        return self.build(sender, self._encode("registerBatch", [hashes, who, policy_id, metadata_uri]), ttl=ttl)
+
+    def set_terms(
+        self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        data = self._encode("setPolicy", [content_hash(item), self._policy(terms)])
+        return self.build(sender, data, ttl=ttl)
+
+    def set_opt_out(
+        self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Opt exactly `uses` out (every other use back in)."""
+        data = self._encode("setOptOut", [content_hash(item), _use_mask(uses)])
+        return self.build(sender, data, ttl=ttl)
+
+    def _policy(self, terms: Terms | int | None) -> PolicyId:
+        if terms is None:
+            return PolicyId(0)
+        if isinstance(terms, Terms):
+            return self.ledger.ensure_policy(terms)
+        if not 0 <= int(terms) < 2**32:
+            raise ValidationError(f"policy id {terms} is out of range")
+        return PolicyId(int(terms))
+
+
+class Relayer:
+    """Checks users' signed requests and submits them from the relayer's own account."""
+
+    def __init__(self, ledger: RightsLedger, *, max_gas: int = 5_000_000, clock_skew: int = 5) -> None:
+        if ledger.account is None:
+            raise ValidationError("a relayer needs its own signing account (it pays the gas)")
+        self.ledger = ledger
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, set[int]] = {}
+        # Requests prepared here get the nonce after any of the signer's requests in flight.
+        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
+        self.max_gas = max_gas
+        self.clock_skew = clock_skew
+        self._functions = {
+            _selector(abi("WorkRegistry"), name): name for (contract, name) in RELAYABLE if contract == "WorkRegistry"
+        }
+
+    @property
+    def address(self) -> str:
+        return self.ledger.address
+
+    # ------------------------------------------------------------------ checks
+
+    def decode(self, request: ForwardRequest) -> DecodedCall:
+        """What the request would do; RelayError if it is nothing a relayer sends."""
+        if request.to.lower() != str(self.ledger.works.address).lower():
+            raise RelayError(
+                f"requests may call only the WorkRegistry at {self.ledger.works.address}, not {request.to}",
+                code="target-not-allowed",
+            )
+        try:
+            raw = bytes.fromhex(request.data.removeprefix("0x"))
+        except ValueError:
+            raise ValidationError("data is not hex", code="invalid-request") from None
+        name = self._functions.get(raw[:4])
+        if name is None:
+            allowed = ", ".join(sorted({n for (_, n) in RELAYABLE}))
+            raise RelayError(
+                f"the request calls a function this relayer does not send (it sends {allowed})",
+                code="function-not-allowed",
+            )
+        try:
+            _, args = self.ledger.works.decode_function_input(raw)
+        except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
+            raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
+        if "contentHash" in args:
+            hashes: tuple[ContentHash, ...] = (ContentHash("0x" + bytes(args["contentHash"]).hex()),)
+        else:
+            hashes = tuple(ContentHash("0x" + bytes(h).hex()) for h in args["contentHashes"])
+        display = {k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in args.items()}
+        return DecodedCall(RELAYABLE[("WorkRegistry", name)], name, hashes, display)
+
+    def check(self, signed: SignedForwardRequest) -> DecodedCall:
+        """Every check that needs no reservation: target, function, value, gas, deadline, signature."""
+        request = signed.request
+        decoded = self.decode(request)
+        if request.value != 0:
+            raise RelayError("relayed requests carry no ether (value must be 0)", code="value-not-allowed")
+        if not 21_000 <= request.gas <= self.max_gas:
+            raise RelayError(
+                f"the request asks for {request.gas:,} gas; this relayer forwards 21,000 to {self.max_gas:,}",
+                code="gas-not-allowed",
+            )
+        latest = int(self.ledger.w3.eth.get_block("latest")["timestamp"])
+        now = max(latest, int(time.time()))
+        if request.deadline < now + self.clock_skew:
+            raise RelayError(
+                f"the request expired (deadline {request.deadline}, now {now}); sign a new one",
+                code="request-expired",
+            )
+        signer = request.recover(signed.signature, self.chain_id, self.builder.forwarder_address)
+        if signer is None or signer.lower() != request.sender.lower():
+            raise RelayError(
+                f"the signature is not {request.sender}'s over this request "
+                f"(chain {self.chain_id}, forwarder {self.builder.forwarder_address})",
+                code="signature-invalid",
+            )
+        return decoded
+
+    @property
+    def chain_id(self) -> int:
+        return self.ledger.chain_id
+
+    def simulate(self, request: ForwardRequest, block: int | str = "latest") -> None:
+        """Run the call as the forwarder would, as the user; raise the decoded revert if it fails."""
+        call = {
+            "from": self.builder.forwarder_address,
+            "to": request.to,
+            "data": request.data + request.sender[2:].lower(),
+            "gas": request.gas,
+        }
+        try:
+            self.ledger.w3.eth.call(call, block)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            revert = as_revert(exc, "relaying the request")
+            if revert is not None:
+                raise revert from None
+            raise self.ledger._chain_error(exc, "relaying the request") from None
+
+    # ------------------------------------------------------------------ sending
+
+    def relay(self, signed: SignedForwardRequest, *, expect: DecodedCall | None = None) -> RelayReceipt:
+        """Check `signed`, submit it, wait for it to be mined; the receipt facts, or a clear error.
+
+        `expect` (optional) pins what the caller means the request to do: its action and works.
+        """
+        request = signed.request
+        decoded = self.check(signed)
+        if expect is not None and (
+            expect.action != decoded.action
+            or (expect.content_hashes and expect.content_hashes != decoded.content_hashes)
+        ):
+            raise RelayError(
+                f"the signed request does {decoded.action} on {', '.join(decoded.content_hashes)}, "
+                f"not {expect.action} on {', '.join(expect.content_hashes)}",
+                code="request-mismatch",
+            )
+        sender = request.sender.lower()
+        call = self.builder.forwarder.functions.execute(signed.as_tuple())
+        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
+        outer = {"to": built["to"], "data": built["data"], "value": 0}
+        gas = min(request.gas * 64 // 63 + _FORWARDER_OVERHEAD + 16 * len(built["data"]) // 2, TX_GAS_CAP)
+        # One lock from the nonce check to the send: requests of one signer go out in nonce
+        # order, and the relayer's own nonces follow one sequence (Transactor's lock).
+        with self._lock:
+            onchain = self.builder.nonce(request.sender)
+            pending = self._in_flight.setdefault(sender, set())
+            pending.difference_update({n for n in pending if n < onchain})
+            if request.nonce < onchain:
+                raise RelayError(
+                    f"nonce {request.nonce} of {request.sender} is used already: the request was relayed "
+                    "before (a replay); sign a new one",
+                    code="nonce-used",
+                )
+            if request.nonce in pending:
+                raise RelayError(
+                    f"a request of {request.sender} with nonce {request.nonce} is being relayed now",
+                    code="request-in-flight",
+                )
+            expected = max([onchain, *(n + 1 for n in pending)])
+            if request.nonce != expected:
+                raise RelayError(
+                    f"nonce {request.nonce} skips ahead: {request.sender}'s next nonce is {expected}",
+                    code="nonce-too-high",
+                )
+            if not pending:
+                # With an earlier request of this signer in flight the state it builds on is not
+                # there yet; the chain itself then decides (and the failure is decoded below).
+                self.simulate(request)
+            pending.add(request.nonce)
+            try:
+                tx_hash, sent = self.ledger._tx.submit(outer, action=f"relaying {decoded.action}", gas=gas)
+            except BaseException:
+                pending.discard(request.nonce)
+                raise
+        try:
+            receipt = self.ledger._tx.wait(tx_hash, sent, action=f"relaying {decoded.action}")
+        except ContractRevert as exc:
+            raise self._explain(request, exc) from None
+        finally:
+            with self._lock:
+                self._in_flight.get(sender, set()).discard(request.nonce)
+        return RelayReceipt(
+            action=decoded.action,
+            function=decoded.function,
+            signer=to_checksum_address(request.sender),
+            nonce=request.nonce,
+            content_hashes=decoded.content_hashes,
+            transaction="0x" + bytes(receipt["transactionHash"]).hex(),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            relayer=self.address,
+            events=tuple(self._events(receipt)),
+        )
+
+    def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
+        """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
+        if exc.error != "FailedCall":
+            return exc
+        try:
+            self.simulate(request)
+        except ContractRevert as inner:
+            return inner
+        except Exception:  # noqa: BLE001 - the original error is the best we have
+            return exc
+        return exc
+
+    def _events(self, receipt: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for name in ("WorksRegistered", "PolicyAttached", "OptOutChanged"):
+            for event in getattr(self.ledger.works.events, name)().process_receipt(receipt, errors=DISCARD):
+                args = {k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in event["args"].items()}
+                found.append({"event": name, **args})
+        return found
+
+    def next_nonce(self, sender: str) -> int:
+        """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
+        onchain = self.builder.nonce(sender)
+        with self._lock:
+            pending = self._in_flight.get(sender.lower(), set())
+            return max([onchain, *(n + 1 for n in pending)])
+
+
+def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:
+    fn = next(f for f in contract_abi if f.get("type") == "function" and f.get("name") == name)
+    types = ",".join(signature_type(p) for p in fn["inputs"])
+    return bytes(keccak(text=f"{name}({types})")[:4])
+
+
+__all__ = [
+    "FORWARD_REQUEST_TYPES",
+    "RELAYABLE",
+    "DecodedCall",
+    "ForwardRequest",
+    "RelayReceipt",
+    "Relayer",
+    "RequestBuilder",
+    "SignedForwardRequest",
+]

@@ -1,0 +1,101 @@
+// Drives the creators' page in headless Chromium (Debian's, via playwright-core): pick a file,
+// see the right answer, opt out with the local development key, see the change; then opt back
+// in through a browser wallet (an EIP-1193 provider injected into the page).
+// Usage: node creator_page.mjs GATEWAY_URL REGISTERED_FILE UNREGISTERED_FILE HOLDER_ADDRESS HOLDER_KEY SCREENSHOT
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { signTypedData } from '../../src/rightsledger/gateway/static/eip712.js';
+
+const [url, registeredFile, unregisteredFile, holder, holderKey, screenshot] = process.argv.slice(2);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const step = (name, detail = '') => console.log(JSON.stringify({ step: name, detail }));
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'rightsledger-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+  viewport: { width: 390, height: 844 },  // a phone
+});
+try {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // The API answers 404 for an unregistered work on purpose; the browser logs that as a failed load.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/works/')) problems.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(url);
+  await page.getByText('Connected to the registry on network 31337').waitFor();
+  step('opened', await page.title());
+
+  // An unregistered file: unknown, not refused.
+  await page.getByLabel('Your file', { exact: true }).setInputFiles(unregisteredFile);
+  await page.getByText('This file is not in the registry.').waitFor();
+  step('unregistered file', 'not in the registry');
+
+  // The registered file: record, terms in plain words, the AI answer.
+  await page.getByLabel('Your file', { exact: true }).setInputFiles(registeredFile);
+  await page.locator('#ai-answer', { hasText: 'only with a licence' }).waitFor();
+  check((await page.locator('#holder').textContent()) === holder, 'the holder shown is not the registrant');
+  const rows = await page.locator('#terms tbody tr').count();
+  check(rows === 7, `expected 7 uses in the terms table, saw ${rows}`);
+  check(await page.getByRole('row', { name: /text and data mining allowed/ }).isVisible(), 'tdm row not in plain words');
+  check(await page.getByText('Not available yet: the history').isVisible(), 'provenance section should say not available yet');
+  step('registered file', await page.locator('#ai-answer').textContent());
+
+  // Opt out, signing with the local development key (account 1, the holder).
+  check(await page.getByLabel(/local development key/).isChecked(), 'the dev key should be the default signer here');
+  await page.getByRole('button', { name: 'Opt out of AI training' }).click();
+  await page.locator('#act-status', { hasText: 'Done' }).waitFor({ timeout: 30000 });
+  await page.locator('#ai-answer', { hasText: 'opted this work out' }).waitFor();
+  check(await page.getByRole('button', { name: 'Opt out of AI training' }).isDisabled(), 'opt-out should now be disabled');
+  step('opted out', await page.locator('#act-status').textContent());
+  await page.screenshot({ path: screenshot, fullPage: true });
+
+  // Keyboard: the file chooser and the actions are reachable with Tab.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement && document.activeElement.tagName) !== 'BODY', 'nothing focusable');
+
+  // A browser wallet (EIP-1193) signing eth_signTypedData_v4 opts back in.
+  const walletPage = await context.newPage();
+  await walletPage.exposeFunction('__walletSign', (typedJson) => signTypedData(holderKey, JSON.parse(typedJson)));
+  await walletPage.addInitScript(([address]) => {
+    window.ethereum = {
+      request: async ({ method, params }) => {
+        if (method === 'eth_requestAccounts') return [address];
+        if (method === 'eth_chainId') return '0x7a69';
+        if (method === 'eth_signTypedData_v4') {
+          if (params[0] !== address || typeof params[1] !== 'string') throw new Error('bad eth_signTypedData_v4 params');
+          return window.__walletSign(params[1]);
+        }
+        throw new Error(`unsupported ${method}`);
+      },
+    };
+  }, [holder]);
+  await walletPage.goto(url);
+  await walletPage.getByText('Connected to the registry').waitFor();
+  await walletPage.getByLabel('Your file', { exact: true }).setInputFiles(registeredFile);
+  await walletPage.locator('#ai-answer', { hasText: 'opted this work out' }).waitFor();
+  await walletPage.getByLabel('My browser wallet').check();
+  await walletPage.getByRole('button', { name: 'Opt back in to AI training' }).click();
+  await walletPage.locator('#act-status', { hasText: 'Done' }).waitFor({ timeout: 30000 });
+  await walletPage.locator('#ai-answer', { hasText: 'only with a licence' }).waitFor();
+  step('opted back in with a wallet', await walletPage.locator('#act-status').textContent());
+
+  check(problems.length === 0, problems.join('; '));
+  step('ok');
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}

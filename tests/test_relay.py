@@ -1,0 +1,93 @@
+"""Relayed writes through the SDK: users sign ERC-2771 forward requests, a relayer sends them."""
+
+from __future__ import annotations
+
+import pytest
+from web3 import Web3
+
+from rightsledger import RightsLedger, Use, hash_bytes
+from rightsledger.chain import dev_account
+from rightsledger.deployments import Deployment
+from rightsledger.errors import ContractRevert, RelayError
+from rightsledger.relay import ForwardRequest, Relayer, RequestBuilder, SignedForwardRequest
+
+ALICE = dev_account(1)
+EVE = dev_account(3)
+
+
+# Account 8 relays here: account 9 is the session gateway's relayer, whose nonce sequence must
+# not be disturbed by these tests' chain snapshots.
+RELAYER = dev_account(8)
+
+
+@pytest.fixture
+def relayer(chain: Web3, deployment: Deployment) -> Relayer:
+    return Relayer(RightsLedger(chain, deployment, RELAYER))
+
+
+def _sign(builder: RequestBuilder, request: ForwardRequest, key=ALICE) -> SignedForwardRequest:
+    return request.sign(key, builder.chain_id, builder.forwarder_address)
+
+
+def test_a_relayed_registration_records_the_signer_as_registrant_and_holder(relayer: Relayer) -> None:
+    builder = relayer.builder
+    before = builder.nonce(ALICE.address)
+    request = builder.register(ALICE.address, b"a relayed etching", metadata_uri="ipfs://x")
+    receipt = relayer.relay(_sign(builder, request))
+    work = relayer.ledger.work(b"a relayed etching")
+    assert work.holder == ALICE.address == work.registrant
+    assert receipt.action == "register"
+    assert receipt.signer == ALICE.address and receipt.relayer == RELAYER.address
+    assert receipt.content_hashes == (hash_bytes(b"a relayed etching"),)
+    assert receipt.events[0]["event"] == "WorksRegistered"
+    assert builder.nonce(ALICE.address) == before + 1
+
+
+def test_a_replayed_request_is_rejected_before_sending(relayer: Relayer) -> None:
+    builder = relayer.builder
+    signed = _sign(builder, builder.register(ALICE.address, b"once only"))
+    relayer.relay(signed)
+    block = relayer.ledger.w3.eth.block_number
+    with pytest.raises(RelayError) as info:
+        relayer.relay(signed)
+    assert info.value.code == "nonce-used"
+    assert relayer.ledger.w3.eth.block_number == block
+
+
+def test_an_expired_request_is_rejected(relayer: Relayer) -> None:
+    builder = relayer.builder
+    request = builder.register(ALICE.address, b"too late", ttl=-10)
+    with pytest.raises(RelayError) as info:
+        relayer.relay(_sign(builder, request))
+    assert info.value.code == "request-expired"
+
+
+def test_a_signature_by_another_key_is_rejected(relayer: Relayer) -> None:
+    builder = relayer.builder
+    request = builder.register(ALICE.address, b"forged")
+    forged = SignedForwardRequest(
+        request, _sign(builder, ForwardRequest(**{**request.__dict__, "sender": EVE.address}), EVE).signature
+    )
+    with pytest.raises(RelayError) as info:
+        relayer.relay(forged)
+    assert info.value.code == "signature-invalid"
+
+
+def test_a_non_holder_opt_out_is_refused_with_the_decoded_contract_error(relayer: Relayer) -> None:
+    builder = relayer.builder
+    relayer.relay(_sign(builder, builder.register(ALICE.address, b"alice's song")))
+    data = relayer.ledger.works.encode_abi("setOptOut", args=[hash_bytes(b"alice's song"), 1 << Use.AI_TRAINING.code])
+    request = builder.build(EVE.address, data, gas=200_000)
+    with pytest.raises(ContractRevert) as info:
+        relayer.relay(_sign(builder, request, EVE))
+    assert info.value.error == "WorkUnauthorized"
+    assert info.value.args_by_name["caller"].lower() == EVE.address.lower()
+
+
+def test_the_holder_opts_out_through_the_relayer(relayer: Relayer) -> None:
+    builder = relayer.builder
+    relayer.relay(_sign(builder, builder.register(ALICE.address, b"alice's poem")))
+    request = builder.set_opt_out(ALICE.address, b"alice's poem", [Use.AI_TRAINING])
+    receipt = relayer.relay(_sign(builder, request))
+    assert relayer.ledger.work(b"alice's poem").opted_out == (Use.AI_TRAINING,)
+    assert receipt.action == "opt-out"
