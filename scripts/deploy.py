@@ -9,6 +9,7 @@ import click
 from ape import accounts, chain, networks, project
 from ape.cli import ConnectedProviderCommand, account_option
 
+from rightsledger.client import LEVY_EPOCH
 from rightsledger.deployments import Deployment, save_deployment
 
 
@@ -16,8 +17,8 @@ from rightsledger.deployments import Deployment, save_deployment
 @account_option()
 @click.option("--admin", default=None, help="admin and first registrar (default: the deploying account)")
 def cli(account, admin):  # type: ignore[no-untyped-def]
-    """Deploy Forwarder, PolicyRegistry, WorkRegistry, LicenceManager and ProvenanceLog, and wire them
-    as the SDK's `deploy` does."""
+    """Deploy Forwarder, PolicyRegistry, WorkRegistry, LicenceManager, ProvenanceLog, DatasetRegistry,
+    CollectionRegistry and LevyFund, and wire them as the SDK's `deploy` does."""
     forwarder = project.Forwarder.deploy(sender=account)
     start_block = forwarder.creation_metadata.block
     policies = project.PolicyRegistry.deploy(sender=account)
@@ -30,6 +31,9 @@ def cli(account, admin):  # type: ignore[no-untyped-def]
         for role in (works.REGISTRAR_ROLE(), works.DEFAULT_ADMIN_ROLE()):
             works.grantRole(role, admin, sender=account)
             works.renounceRole(role, account.address, sender=account)
+    datasets = project.DatasetRegistry.deploy(works.address, forwarder.address, sender=account)
+    collections = project.CollectionRegistry.deploy(works.address, forwarder.address, sender=account)
+    levy = project.LevyFund.deploy(datasets.address, collections.address, LEVY_EPOCH, forwarder.address, sender=account)
     deployment = Deployment(
         chain_id=chain.chain_id,
         contracts={
@@ -38,6 +42,9 @@ def cli(account, admin):  # type: ignore[no-untyped-def]
             "WorkRegistry": works.address,
             "LicenceManager": licences.address,
             "ProvenanceLog": provenance.address,
+            "DatasetRegistry": datasets.address,
+            "CollectionRegistry": collections.address,
+            "LevyFund": levy.address,
         },
         deployer=account.address,
         block=start_block,

@@ -43,6 +43,9 @@ def test_ape_deploy_script_records_a_deployment(tmp_path: Path) -> None:
         "WorkRegistry",
         "LicenceManager",
         "ProvenanceLog",
+        "DatasetRegistry",
+        "CollectionRegistry",
+        "LevyFund",
     }
     assert record["deployer"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     assert "WorkRegistry" in run.stdout

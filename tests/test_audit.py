@@ -207,3 +207,29 @@ def test_bad_manifests_give_one_line_errors(
         err = capsys.readouterr().err
         assert code == 1 and err.startswith("rightsledger: error:") and message in err, (name, err)
         assert len(err.strip().splitlines()) == 1
+
+
+def test_audit_buy_purchases_listed_licences_within_the_cap(
+    chain: Web3, deployment: Deployment, anvil_url: str, dataset: dict[str, list[Path]], tmp_path: Path, capsys
+) -> None:
+    from rightsledger.chain import dev_account
+
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+    trainer = dev_account(2).address
+    base = ["--rpc-url", anvil_url, "--home", str(home), "--dev-account", "2"]
+    out = tmp_path / "buy.jsonl"
+    code = main([*base, "audit", str(tmp_path / "dataset"), "--use", "ai-training", "--licensee", trainer,
+                 "--out", str(out), "--buy", "--max-spend", str(FEE), "--json", "--quiet"])  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert len(result["purchase"]["bought"]) == 1 and len(result["purchase"]["leftForTheCap"]) == 1
+    assert result["purchase"]["spent"] == FEE
+    code = main([*base, "audit", str(tmp_path / "dataset"), "--use", "ai-training", "--licensee", trainer,
+                 "--out", str(out), "--json", "--quiet"])  # fmt: skip
+    after = json.loads(capsys.readouterr().out)["summary"]
+    assert (after["cleared"], after["needs-licence"]) == (4, 1)
+    paid = {r["hash"]: r for r in read_report(out).rows if r["path"] and "/paid/" in r["path"]}
+    assert sorted(r["reason"] for r in paid.values()) == ["allowed-by-licence", "licence-required"]
+    code = main([*base, "audit", str(tmp_path / "dataset"), "--use", "ai-training", "--buy", "--quiet"])
+    assert code == 1 and "--max-spend" in capsys.readouterr().err

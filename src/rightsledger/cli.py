@@ -370,6 +370,8 @@ def cmd_audit(ctx: Context) -> int:
     from .audit import run_audit
 
     args = ctx.args
+    if args.buy and args.max_spend is None:
+        raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
     client = ctx.client()
     result = run_audit(
         client,
@@ -387,8 +389,6 @@ def cmd_audit(ctx: Context) -> int:
     if args.buy:
         from .audit import buy_licences
 
-        if args.max_spend is None:
-            raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
         cap = parse_fee(args.max_spend)
         purchase = buy_licences(client, result, _use(args.use), cap=cap, licensee=args.licensee)
     if args.json:

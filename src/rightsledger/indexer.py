@@ -46,7 +46,15 @@ CREATE TABLE IF NOT EXISTS dataset_items (
     dataset_id INTEGER NOT NULL, content_hash TEXT NOT NULL, block INTEGER NOT NULL,
     PRIMARY KEY (content_hash, dataset_id));
 """
-_INDEXED = ("WorkRegistry", "PolicyRegistry", "DatasetRegistry", "LevyFund")
+_INDEXED = (
+    "WorkRegistry",
+    "PolicyRegistry",
+    "LicenceManager",
+    "ProvenanceLog",
+    "DatasetRegistry",
+    "CollectionRegistry",
+    "LevyFund",
+)
 
 
 @dataclass(frozen=True)
