@@ -2,7 +2,7 @@
 
 A user who holds a key but no ether (an artist with a browser wallet) signs an EIP-712
 `ForwardRequest(from, to, value, gas, nonce, deadline, data)`; anyone may then submit it to
-`Forwarder.execute`, paying the gas, and the WorkRegistry sees the user as the caller
+`Forwarder.execute`, paying the gas, and the WorkRegistry (or the LicenceManager) sees the user as the caller
 (`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
 in the forwarder and a deadline, so it cannot be replayed, reused elsewhere or kept forever.
 
