@@ -57,6 +57,8 @@ try {
   await page.locator('#label-plain', { hasText: 'AI used in the named phases' }).waitFor();
   check((await page.locator('#label-phases').textContent()) === 'post-production', 'label phases not shown');
   check((await page.locator('#label-iptc').textContent()).endsWith('/algorithmicallyEnhanced'), 'IPTC type not shown');
+  // The trail arrives in its own request: wait for its fourth entry before reading it.
+  await page.locator('#trail > li strong').nth(3).waitFor();
   const stages = await page.locator('#trail > li strong').allTextContents();
   check(JSON.stringify(stages) === JSON.stringify(['Registered in the registry', 'Digitised', 'AI disclosure label set', 'Licence issued']),
     `unexpected trail ${JSON.stringify(stages)}`);
