@@ -33,7 +33,8 @@ SETTINGS: dict[str, Any] = {
 
 
 def _sources() -> dict[str, dict[str, str]]:
-    files = sorted(CONTRACTS_DIR.rglob("*.sol"))
+    # Hidden folders are tools' caches (ape unpacks dependencies into contracts/.cache).
+    files = sorted(p for p in CONTRACTS_DIR.rglob("*.sol") if not any(part.startswith(".") for part in p.parts))
     return {f"contracts/{p.relative_to(CONTRACTS_DIR).as_posix()}": {"content": p.read_text()} for p in files}
 
 

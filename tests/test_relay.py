@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from web3 import Web3
 
-from rightsledger import RightsLedger, Use, hash_bytes
+from rightsledger import RightsLedger, Terms, Use, hash_bytes
 from rightsledger.chain import dev_account
 from rightsledger.deployments import Deployment
 from rightsledger.errors import ContractRevert, RelayError
@@ -91,3 +91,32 @@ def test_the_holder_opts_out_through_the_relayer(relayer: Relayer) -> None:
     receipt = relayer.relay(_sign(builder, request))
     assert relayer.ledger.work(b"alice's poem").opted_out == (Use.AI_TRAINING,)
     assert receipt.action == "opt-out"
+
+
+def test_a_request_to_a_contract_the_relayer_does_not_serve_is_refused(relayer: Relayer) -> None:
+    builder = relayer.builder
+    registry = relayer.ledger.works.functions.policyRegistry().call()
+    request = builder.build(ALICE.address, "0x12345678", gas=100_000, to=registry)
+    with pytest.raises(RelayError) as info:
+        relayer.check(_sign(builder, request))
+    assert info.value.code == "target-not-allowed"
+    assert "LicenceManager" in str(info.value) and "WorkRegistry" in str(info.value)
+
+
+def test_only_free_offers_are_redeemed_through_a_relayer(relayer: Relayer, deployment: Deployment) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    alice = RightsLedger(relayer.ledger.w3, deployment, ALICE)
+    alice.register(b"an offered print", terms=Terms.model_validate({"rules": {"ai-training": {"mode": "licence"}}}))
+    until = datetime.now(UTC) + timedelta(days=1)
+    paid = alice.licensing.offer(b"an offered print", "ai-training", price=1, valid_until=until)
+    with pytest.raises(RelayError) as info:
+        relayer.builder.redeem_offer(EVE.address, paid)
+    assert info.value.code == "offer-not-free"
+    free = alice.licensing.offer(b"an offered print", "ai-training", price=0, valid_until=until)
+    request = relayer.builder.redeem_offer(EVE.address, free)
+    receipt = relayer.relay(request.sign(EVE, relayer.builder.chain_id, relayer.builder.forwarder_address))
+    assert receipt.action == "redeem-offer" and receipt.function == "redeemOffer"
+    issued = next(e for e in receipt.events if e["event"] == "LicenceIssued")
+    assert issued["licensee"] == EVE.address and issued["payer"] == EVE.address
+    assert alice.check(b"an offered print", Use.AI_TRAINING, licensee=EVE.address).allowed

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from web3 import Web3
 
-from rightsledger import hash_file
+from rightsledger import RightsLedger, hash_file
 from rightsledger.chain import DEV_KEYS, dev_account
+from rightsledger.deployments import Deployment
 
 from .conftest import ROOT
 from .gateway_support import relay_register
@@ -35,8 +37,8 @@ def browser() -> None:
         pytest.skip(message)
 
 
-def test_a_creator_checks_a_file_and_opts_it_out_in_the_browser(
-    browser: None, gateway_url: str, tmp_path: Path
+def test_a_creator_checks_a_file_sees_its_label_and_history_and_opts_it_out_in_the_browser(
+    browser: None, gateway_url: str, w3: Web3, deployment: Deployment, tmp_path: Path
 ) -> None:
     artist = dev_account(1)
     work = tmp_path / "harbour-study.txt"
@@ -46,6 +48,10 @@ def test_a_creator_checks_a_file_and_opts_it_out_in_the_browser(
     terms = {"rules": {"tdm": {"mode": "allow"}, "ai-training": {"mode": "licence", "fee": "0.01 ether"}}}
     with httpx.Client(base_url=gateway_url, timeout=60) as http:
         assert relay_register(http, artist, hash_file(work), terms=terms).status_code == 201
+        holder = RightsLedger(w3, deployment, artist)
+        holder.record_stage(work, "digitised")
+        holder.disclose(work, "ai-assisted-production/post-production;tools=an upscaler")
+        holder.licensing.grant(work, "tdm", dev_account(7).address)  # an account no snapshot test counts
         shot = tmp_path / "page.png"
         result = subprocess.run(
             ["node", str(ROOT / "tests" / "browser" / "creator_page.mjs"), gateway_url, str(work), str(unknown),
@@ -55,6 +61,7 @@ def test_a_creator_checks_a_file_and_opts_it_out_in_the_browser(
         steps = [json.loads(line)["step"] for line in result.stdout.splitlines() if line.startswith("{")]
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
         assert steps[-1] == "ok" and "opted out" in steps and "opted back in with a wallet" in steps
+        assert "label and trail" in steps and "odrl export" in steps
         assert shot.stat().st_size > 10_000
         final = http.get(f"/works/{hash_file(work)}").json()
         assert final["optedOut"] == []

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
@@ -64,6 +65,16 @@ OFFER_TYPES: dict[str, list[dict[str, str]]] = {
     ],
 }
 _ZERO = "0x" + "00" * 20
+_ERC1271_MAGIC = bytes.fromhex("1626ba7e")
+_ERC1271_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "isValidSignature",
+        "stateMutability": "view",
+        "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
+        "outputs": [{"name": "magicValue", "type": "bytes4"}],
+    }
+]
 
 
 class LicenceSource(StrEnum):
@@ -174,6 +185,36 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class OfferProblem:
+    """Why an offer cannot be redeemed now: a stable code and plain words."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class OfferVerification:
+    """What an offer is and whether it can be redeemed now, checked against the chain."""
+
+    signed: SignedOffer
+    offer_hash: str
+    signature_valid: bool
+    redemptions: int
+    cancelled: bool
+    signer_is_holder: bool
+    checked_at: datetime
+    problems: tuple[OfferProblem, ...]
+
+    @property
+    def redeemable(self) -> bool:
+        return not self.problems
+
+    @property
+    def free(self) -> bool:
+        return self.signed.offer.price == 0
+
+
+@dataclass(frozen=True)
 class SignedOffer:
     """An offer signed by the holder for one chain and one licence manager: what a holder e-mails."""
 
@@ -242,9 +283,9 @@ class SignedOffer:
                 verifying_contract=_address(domain["verifyingContract"], "verifyingContract"),
                 signature=signature,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"field {exc} is missing" if isinstance(exc, KeyError) else str(exc)
-            raise ValidationError(f"{source} is not a usable licence offer: {detail}") from None
+            raise ValidationError(f"{source} is not a usable licence offer: {detail}", code="invalid-offer") from None
 
     @classmethod
     def load(cls, path: str | Path) -> SignedOffer:
@@ -409,6 +450,94 @@ class Licensing:
             self.contract.functions.offerState(signed.offer_hash), "reading an offer's state"
         )
         return int(redeemed), bool(cancelled)
+
+    def verify_offer(self, signed: SignedOffer) -> OfferVerification:
+        """Check an offer against the chain without sending anything: the deployment it was signed
+        for, the signature, expiry, redemptions, cancellation, whether its signer still holds the
+        work, and whether the work can be licensed now. Each obstacle is one `OfferProblem`."""
+        offer = signed.offer
+        client = self.client
+        problems: list[OfferProblem] = []
+        same_deployment = (
+            signed.chain_id == client.chain_id and signed.verifying_contract.lower() == self.address_of_contract.lower()
+        )
+        if not same_deployment:
+            problems.append(
+                OfferProblem(
+                    "offer-wrong-deployment",
+                    f"signed for chain {signed.chain_id}, contract {signed.verifying_contract}; this registry is "
+                    f"chain {client.chain_id}, contract {self.address_of_contract}",
+                )
+            )
+        offer_hash = signed.offer_hash
+        signature_valid = self._signature_valid(signed, offer_hash)
+        if not signature_valid:
+            problems.append(
+                OfferProblem("offer-bad-signature", f"the signature is not {offer.signer}'s over this offer")
+            )
+        now = self._now()
+        if offer.expires_at <= now:
+            problems.append(
+                OfferProblem("offer-expired", f"the offer expired on {offer.expires_at:%Y-%m-%d %H:%M} UTC")
+            )
+        redemptions, cancelled = (0, False)
+        if same_deployment:
+            redemptions, cancelled = self.offer_state(signed)
+        if cancelled:
+            problems.append(OfferProblem("offer-cancelled", "the holder cancelled this offer"))
+        if redemptions >= offer.max_redemptions:
+            problems.append(OfferProblem("offer-used-up", f"redeemed {redemptions} time(s), all the offer allows"))
+        registered = client.is_registered(offer.content_hash)
+        signer_is_holder = registered and bool(
+            client._call(
+                client.works.functions.isHolderOrOperator(offer.content_hash, offer.signer), "reading the holder"
+            )
+        )
+        if not registered:
+            problems.append(OfferProblem("work-not-registered", f"{offer.content_hash} is not registered"))
+        else:
+            if not signer_is_holder:
+                problems.append(
+                    OfferProblem(
+                        "offer-signer-not-holder",
+                        f"{offer.signer} neither holds {offer.content_hash} nor operates for its holder now",
+                    )
+                )
+            reason = client.check(offer.content_hash, offer.use).reason
+            if reason.value in ("disputed", "opted-out"):
+                problems.append(
+                    OfferProblem(
+                        "licence-unavailable", f"no new {offer.use.value} licences: the work is {reason.value}"
+                    )
+                )
+        return OfferVerification(
+            signed=signed,
+            offer_hash=offer_hash,
+            signature_valid=signature_valid,
+            redemptions=redemptions,
+            cancelled=cancelled,
+            signer_is_holder=signer_is_holder,
+            checked_at=now,
+            problems=tuple(problems),
+        )
+
+    def _signature_valid(self, signed: SignedOffer, digest: str) -> bool:
+        """ECDSA for an account with a key; ERC-1271 `isValidSignature` for a contract wallet (as the contract does)."""
+        signer = signed.offer.signer
+        raw = bytes.fromhex(signed.signature.removeprefix("0x"))
+        w3 = self.client.w3
+        if w3.eth.get_code(to_checksum_address(signer)):
+            wallet = w3.eth.contract(address=to_checksum_address(signer), abi=_ERC1271_ABI)
+            try:
+                magic = wallet.functions.isValidSignature(bytes.fromhex(digest[2:]), raw).call()
+            except Exception:  # noqa: BLE001 - a wallet that reverts does not accept the signature
+                return False
+            return bytes(magic) == _ERC1271_MAGIC
+        try:
+            recovered = Account.recover_message(encode_typed_data(full_message=signed.typed_data()), signature=raw)
+        except Exception:  # noqa: BLE001 - eth-keys raises several types for malformed signatures
+            return False
+        return str(recovered).lower() == signer.lower()
 
     # ------------------------------------------------------------------ reading licences
 
@@ -580,6 +709,8 @@ __all__ = [
     "LicenceSource",
     "Licensing",
     "Offer",
+    "OfferProblem",
+    "OfferVerification",
     "Parent",
     "SignedOffer",
     "offer_digest",

@@ -530,9 +530,13 @@ class ProvenanceMixin:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         sources: Sequence[EventSource] = TRAIL_SOURCES,
+        from_block: int | None = None,
+        to_block: int | None = None,
     ) -> list[TrailEntry]:
-        """The work's provenance trail, oldest first."""
-        return TrailReader(self.w3, self.deployment, sources=sources, page_size=page_size).read(item)
+        """The work's provenance trail, oldest first; only blocks `from_block`..`to_block` if given
+        (default: from the deployment to the latest block)."""
+        reader = TrailReader(self.w3, self.deployment, sources=sources, page_size=page_size)
+        return reader.read(item, from_block=from_block, to_block=to_block)
 
 
 __all__ = [

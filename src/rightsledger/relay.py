@@ -2,7 +2,7 @@
 
 A user who holds a key but no ether (an artist with a browser wallet) signs an EIP-712
 `ForwardRequest(from, to, value, gas, nonce, deadline, data)`; anyone may then submit it to
-`Forwarder.execute`, paying the gas, and the WorkRegistry sees the user as the caller
+`Forwarder.execute`, paying the gas, and the WorkRegistry (or the LicenceManager) sees the user as the caller
 (`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
 in the forwarder and a deadline, so it cannot be replayed, reused elsewhere or kept forever.
 
@@ -31,13 +31,15 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from web3.contract import Contract
 from web3.logs import DISCARD
 
 from .client import RightsLedger, _use_mask, parse_address
 from .contracts import abi, signature_type
 from .errors import ContractRevert, RelayError, ValidationError
 from .hashing import ContentLike, content_hash
-from .terms import Terms
+from .licensing import SignedOffer
+from .terms import Terms, format_wei
 from .transactions import TX_GAS_CAP, as_revert
 from .vocabulary import ContentHash, PolicyId, Use
 
@@ -49,6 +51,11 @@ DEFAULT_TTL = 600
 _FORWARDER_OVERHEAD = 80_000
 _INNER_GAS_MARGIN = 1.25
 MAX_UINT48 = 2**48 - 1
+_ZERO_ADDRESS = "0x" + "00" * 20
+_NOT_FREE = (
+    "this offer costs {price}: a relayer sends no money for you, so redeem it from your own wallet "
+    "(rightsledger licence redeem OFFER.json, or LicenceManager.redeemOffer with the price as value)"
+)
 
 FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": [
@@ -68,15 +75,24 @@ FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
     ],
 }
 
-# What a relayer will send on a user's behalf: WorkRegistry function -> action name. Transfers
+# What a relayer will send on a user's behalf: (contract, function) -> action name. Transfers
 # and approvals are left out on purpose (OpenZeppelin's advice for relayers: ERC-721 transfer
-# data can run arbitrary code). Other contracts add their relayable functions here.
+# data can run arbitrary code). Other contracts add their relayable functions here; each must
+# trust the deployment's Forwarder (ERC2771Context).
 RELAYABLE: dict[tuple[str, str], str] = {
     ("WorkRegistry", "register"): "register",
     ("WorkRegistry", "registerBatch"): "register",
     ("WorkRegistry", "setPolicy"): "set-terms",
     ("WorkRegistry", "setPolicyBatch"): "set-terms",
     ("WorkRegistry", "setOptOut"): "opt-out",
+    # Only free offers: a relayed request carries no value, and the relayer never pays a price
+    # for the user (checked in Relayer.check, answered with `offer-not-free`).
+    ("LicenceManager", "redeemOffer"): "redeem-offer",
+}
+# Events a relayed request's receipt reports, per contract.
+_RECEIPT_EVENTS: dict[str, tuple[str, ...]] = {
+    "WorkRegistry": ("WorksRegistered", "PolicyAttached", "OptOutChanged"),
+    "LicenceManager": ("OfferRedeemed", "LicenceIssued"),
 }
 
 
@@ -209,11 +225,18 @@ class RequestBuilder:
         return int(self.forwarder.functions.nonces(parse_address(sender, what="signer")).call())
 
     def build(
-        self, sender: str, data: str, *, gas: int | None = None, nonce: int | None = None, ttl: int = DEFAULT_TTL
+        self,
+        sender: str,
+        data: str,
+        *,
+        gas: int | None = None,
+        nonce: int | None = None,
+        ttl: int = DEFAULT_TTL,
+        to: str | None = None,
     ) -> ForwardRequest:
-        """A request from `sender` calling the WorkRegistry with `data`; gas is estimated as the sender."""
+        """A request from `sender` calling `to` (default: the WorkRegistry) with `data`; gas estimated as the sender."""
         sender = parse_address(sender, what="signer")
-        to = str(self.ledger.works.address)
+        to = to_checksum_address(to) if to else str(self.ledger.works.address)
         if gas is None:
             gas = self._estimate(sender, to, data)
         latest = int(self.ledger.w3.eth.get_block("latest")["timestamp"])
@@ -289,6 +312,29 @@ class RequestBuilder:
         data = self._encode("setOptOut", [content_hash(item), _use_mask(uses)])
         return self.build(sender, data, ttl=ttl)
 
+    def redeem_offer(
+        self, sender: str, signed: SignedOffer, *, licensee: str | None = None, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Redeem a free offer (price 0) through a relayer. An offer with a price is refused
+        (`offer-not-free`): the relayer never pays for the user, so its redeemer sends the
+        transaction from their own wallet (`rightsledger licence redeem`)."""
+        licensing = self.ledger.licensing
+        if (
+            signed.chain_id != self.chain_id
+            or signed.verifying_contract.lower() != licensing.address_of_contract.lower()
+        ):
+            raise ValidationError(
+                f"this offer was signed for chain {signed.chain_id}, contract {signed.verifying_contract}; "
+                f"this deployment is chain {self.chain_id}, licence manager {licensing.address_of_contract}",
+                code="offer-wrong-deployment",
+            )
+        if signed.offer.price != 0:
+            raise RelayError(_NOT_FREE.format(price=format_wei(signed.offer.price)), code="offer-not-free")
+        who = parse_address(licensee, what="licensee") if licensee else _ZERO_ADDRESS
+        args = [signed.offer.as_tuple(), bytes.fromhex(signed.signature.removeprefix("0x")), who]
+        data = str(licensing.contract.encode_abi("redeemOffer", args=args))
+        return self.build(sender, data, ttl=ttl, to=licensing.address_of_contract)
+
     def _policy(self, terms: Terms | int | None) -> PolicyId:
         if terms is None:
             return PolicyId(0)
@@ -312,9 +358,15 @@ class Relayer:
         self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
         self.max_gas = max_gas
         self.clock_skew = clock_skew
-        self._functions = {
-            _selector(abi("WorkRegistry"), name): name for (contract, name) in RELAYABLE if contract == "WorkRegistry"
-        }
+        # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
+        self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
+        for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
+            address = ledger.deployment.contracts.get(contract_name)
+            if address is None:
+                continue  # not part of this deployment
+            contract = ledger.w3.eth.contract(address=to_checksum_address(address), abi=abi(contract_name))
+            selectors = {_selector(abi(contract_name), fn): fn for (c, fn) in RELAYABLE if c == contract_name}
+            self._targets[str(contract.address).lower()] = (contract_name, contract, selectors)
 
     @property
     def address(self) -> str:
@@ -324,32 +376,35 @@ class Relayer:
 
     def decode(self, request: ForwardRequest) -> DecodedCall:
         """What the request would do; RelayError if it is nothing a relayer sends."""
-        if request.to.lower() != str(self.ledger.works.address).lower():
-            raise RelayError(
-                f"requests may call only the WorkRegistry at {self.ledger.works.address}, not {request.to}",
-                code="target-not-allowed",
-            )
+        target = self._targets.get(request.to.lower())
+        if target is None:
+            allowed = ", ".join(f"the {name} at {c.address}" for (name, c, _) in self._targets.values())
+            raise RelayError(f"requests may call only {allowed}, not {request.to}", code="target-not-allowed")
+        contract_name, contract, selectors = target
         try:
             raw = bytes.fromhex(request.data.removeprefix("0x"))
         except ValueError:
             raise ValidationError("data is not hex", code="invalid-request") from None
-        name = self._functions.get(raw[:4])
+        name = selectors.get(raw[:4])
         if name is None:
-            allowed = ", ".join(sorted({n for (_, n) in RELAYABLE}))
+            allowed = ", ".join(sorted(selectors.values()))
             raise RelayError(
-                f"the request calls a function this relayer does not send (it sends {allowed})",
+                f"the request calls a function this relayer does not send to the {contract_name} (it sends {allowed})",
                 code="function-not-allowed",
             )
         try:
-            _, args = self.ledger.works.decode_function_input(raw)
+            _, args = contract.decode_function_input(raw)
         except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
             raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
-        if "contentHash" in args:
-            hashes: tuple[ContentHash, ...] = (ContentHash("0x" + bytes(args["contentHash"]).hex()),)
+        if "offer" in args:
+            args = {**args, "offer": {k: _display(v) for k, v in dict(args["offer"]).items()}}
+            hashes: tuple[ContentHash, ...] = (ContentHash(args["offer"]["contentHash"]),)
+        elif "contentHash" in args:
+            hashes = (ContentHash("0x" + bytes(args["contentHash"]).hex()),)
         else:
             hashes = tuple(ContentHash("0x" + bytes(h).hex()) for h in args["contentHashes"])
-        display = {k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in args.items()}
-        return DecodedCall(RELAYABLE[("WorkRegistry", name)], name, hashes, display)
+        display = {k: _display(v) for k, v in args.items()}
+        return DecodedCall(RELAYABLE[(contract_name, name)], name, hashes, display)
 
     def check(self, signed: SignedForwardRequest) -> DecodedCall:
         """Every check that needs no reservation: target, function, value, gas, deadline, signature."""
@@ -357,6 +412,9 @@ class Relayer:
         decoded = self.decode(request)
         if request.value != 0:
             raise RelayError("relayed requests carry no ether (value must be 0)", code="value-not-allowed")
+        price = int(decoded.args["offer"]["price"]) if decoded.function == "redeemOffer" else 0
+        if price != 0:
+            raise RelayError(_NOT_FREE.format(price=format_wei(price)), code="offer-not-free")
         if not 21_000 <= request.gas <= self.max_gas:
             raise RelayError(
                 f"the request asks for {request.gas:,} gas; this relayer forwards 21,000 to {self.max_gas:,}",
@@ -487,12 +545,13 @@ class Relayer:
         return exc
 
     def _events(self, receipt: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for name in ("WorksRegistered", "PolicyAttached", "OptOutChanged"):
-            for event in getattr(self.ledger.works.events, name)().process_receipt(receipt, errors=DISCARD):
-                args = {k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in event["args"].items()}
-                found.append({"event": name, **args})
-        return found
+        found: list[tuple[int, dict[str, Any]]] = []
+        for contract_name, contract, _ in self._targets.values():
+            for name in _RECEIPT_EVENTS.get(contract_name, ()):
+                for event in getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD):
+                    args = {k: _display(v) for k, v in event["args"].items()}
+                    found.append((int(event["logIndex"]), {"event": name, **args}))
+        return [event for _, event in sorted(found, key=lambda pair: pair[0])]
 
     def next_nonce(self, sender: str) -> int:
         """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
@@ -500,6 +559,10 @@ class Relayer:
         with self._lock:
             pending = self._in_flight.get(sender.lower(), set())
             return max([onchain, *(n + 1 for n in pending)])
+
+
+def _display(value: Any) -> Any:
+    return "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else value
 
 
 def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:

@@ -51,8 +51,25 @@ try {
   const rows = await page.locator('#terms tbody tr').count();
   check(rows === 7, `expected 7 uses in the terms table, saw ${rows}`);
   check(await page.getByRole('row', { name: /text and data mining allowed/ }).isVisible(), 'tdm row not in plain words');
-  check(await page.getByText('Not available yet: the history').isVisible(), 'provenance section should say not available yet');
   step('registered file', await page.locator('#ai-answer').textContent());
+
+  // The AI label in plain words, and the history as a timeline (the test set both up).
+  await page.locator('#label-plain', { hasText: 'AI used in the named phases' }).waitFor();
+  check((await page.locator('#label-phases').textContent()) === 'post-production', 'label phases not shown');
+  check((await page.locator('#label-iptc').textContent()).endsWith('/algorithmicallyEnhanced'), 'IPTC type not shown');
+  // The trail arrives in its own request: wait for its fourth entry before reading it.
+  await page.locator('#trail > li strong').nth(3).waitFor();
+  const stages = await page.locator('#trail > li strong').allTextContents();
+  check(JSON.stringify(stages) === JSON.stringify(['Registered in the registry', 'Digitised', 'AI disclosure label set', 'Licence issued']),
+    `unexpected trail ${JSON.stringify(stages)}`);
+  check(await page.getByText('1 licence issued, 1 valid now.').isVisible(), 'licence count not shown');
+  step('label and trail', stages.join(' > '));
+
+  // The ODRL export, viewed on the page.
+  await page.getByRole('button', { name: 'View ODRL policy' }).click();
+  await page.locator('#export-view', { hasText: '"@type": "Offer"' }).waitFor();
+  check(await page.getByRole('link', { name: 'open it on its own' }).getAttribute('href') === `/works/${await page.locator('#fingerprint').textContent()}/exports/odrl`, 'export link');
+  step('odrl export', 'shown');
 
   // Opt out, signing with the local development key (account 1, the holder).
   check(await page.getByLabel(/local development key/).isChecked(), 'the dev key should be the default signer here');
@@ -60,6 +77,7 @@ try {
   await page.locator('#act-status', { hasText: 'Done' }).waitFor({ timeout: 30000 });
   await page.locator('#ai-answer', { hasText: 'opted this work out' }).waitFor();
   check(await page.getByRole('button', { name: 'Opt out of AI training' }).isDisabled(), 'opt-out should now be disabled');
+  await page.locator('#trail > li strong', { hasText: 'Opt-outs changed' }).waitFor();
   step('opted out', await page.locator('#act-status').textContent());
   await page.screenshot({ path: screenshot, fullPage: true });
 

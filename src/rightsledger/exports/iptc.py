@@ -12,6 +12,7 @@ def digital_source_type(record: ExportRecord) -> dict[str, Any]:
     """{"digitalSourceType": URI, "label": text form, ...}; NotFoundError if no disclosure was set."""
     if record.disclosure is None:
         raise NotFoundError(
-            f"{record.content_hash} has no AI disclosure; its holder sets one with `rightsledger disclose`"
+            f"{record.content_hash} has no AI disclosure; its holder sets one with `rightsledger disclose`",
+            code="no-disclosure",
         )
     return {"contentHash": record.content_hash, **record.disclosure.to_json_dict()}

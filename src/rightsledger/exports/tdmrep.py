@@ -59,7 +59,8 @@ def tdm_policy(record: ExportRecord, *, uid: str | None = None, contact_url: str
     if state.access is Access.DENIED:
         raise ValidationError(
             f"text and data mining of {record.content_hash} is not allowed ({state.reason}): "
-            "there is no TDM policy to offer; declare tdm-reservation 1 alone"
+            "there is no TDM policy to offer; declare tdm-reservation 1 alone",
+            code="tdm-not-offered",
         )
     assigner: dict[str, Any] = {"uid": record.holder_did}
     if contact_url:

@@ -14,22 +14,26 @@ from .. import __version__
 from . import errors
 from .deps import GatewayState
 from .limits import BodySizeLimit, RateLimit
-from .routes import checks, dev, info, policies, relay, works
+from .routes import checks, dev, exports, info, label, licences, offers, policies, provenance, relay, works
 from .settings import GatewaySettings
 
 # Each resource is one module; adding an endpoint family (provenance, exports, licences,
 # datasets, removal requests) is one module here and its line in this list.
-ROUTE_MODULES: list[ModuleType] = [info, works, checks, policies, relay]
+ROUTE_MODULES: list[ModuleType] = [
+    info, works, label, provenance, exports, licences, checks, policies, offers, relay,
+]  # fmt: skip
 # Parts of the product whose API is not in this gateway yet; /info reports them false and the
 # page shows "not available yet" for them.
-PLANNED_FEATURES = ("label", "provenance", "exports", "licences", "datasets", "removal-requests")
+PLANNED_FEATURES = ("datasets", "removal-requests")
 
 STATIC = Path(str(resources.files("rightsledger") / "gateway" / "static"))
 
 DESCRIPTION = """\
-The rightsledger gateway: read the registry of works and their usage terms, check uses one at a
-time or 10,000 at once, and relay writes that users sign with their own keys (ERC-2771 forward
-requests; the gateway pays the gas and never holds a user's key).
+The rightsledger gateway: read the registry of works and their usage terms, AI labels, provenance
+trails, licences and exports to the standards (ODRL, TDMRep, CAWG, PLUS, ERC-7517, IPTC); check uses
+one at a time or 10,000 at once; check licence offers; and relay writes that users sign with their
+own keys (ERC-2771 forward requests; the gateway pays the gas and never holds a user's key, and
+never pays a price for anyone).
 
 Every error is `{"error": {"code": "<stable code>", "message": "<what to do>"}}`.
 """

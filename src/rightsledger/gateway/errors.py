@@ -42,6 +42,14 @@ STATUS_BY_CODE: dict[str, int] = {
     "request-in-flight": 409,
     "nonce-too-high": 409,
     "relay-rejected": 400,
+    "offer-not-free": 403,
+    # Reads of the newer resources.
+    "invalid-offer": 422,
+    "offer-wrong-deployment": 422,
+    "invalid-range": 422,
+    "unknown-format": 422,
+    "no-disclosure": 404,
+    "tdm-not-offered": 409,
 }
 
 # Decoded contract errors -> status: who may not, what does not exist, what conflicts.
@@ -54,6 +62,11 @@ STATUS_BY_CONTRACT_ERROR: dict[str, int] = {
     "PolicyUnknown": 404,
     "ERC721NonexistentToken": 404,
     "WorkAlreadyRegistered": 409,
+    "LicenceUnauthorized": 403,
+    "LicenceOfferSignerNotHolder": 403,
+    "LicenceOfferNotForLicensee": 403,
+    "LicenceOfferBadSignature": 400,
+    "UnknownUse": 422,
 }
 
 
@@ -98,6 +111,8 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         code = _CUSTOM_TYPES[kind]
     elif kind == "enum" and loc and (loc[-1] in ("use", "uses") or (len(loc) > 1 and loc[-2] == "uses")):
         code = "unknown-use"
+    elif kind == "enum" and loc and loc[-1] == "export_format":
+        code = "unknown-format"
     else:
         code = "invalid-request"
     details = [

@@ -11,8 +11,11 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from ..client import CheckResult, Work
+from ..disclosure import Disclosure, DisclosureLevel, Phase
 from ..errors import ValidationError
 from ..hashing import parse_hash
+from ..licensing import Licence, LicenceSource, OfferVerification, SignedOffer
+from ..provenance import TrailEntry
 from ..relay import ForwardRequest, RelayReceipt
 from ..terms import Terms, format_wei
 from ..vocabulary import REASON_TEXT, Reason, Status, Use
@@ -298,9 +301,6 @@ class PrepareOptOut(_Prepare):
     )
 
 
-PrepareRequest = Annotated[PrepareRegister | PrepareSetTerms | PrepareOptOut, Field(discriminator="action")]
-
-
 class PreparedRequest(Schema):
     action: str
     request: ForwardRequestBody
@@ -384,3 +384,257 @@ class DevAccountsPublic(Schema):
     warning: str
     count: int
     accounts: list[DevAccountPublic]
+
+
+# ---------------------------------------------------------------------- AI label and provenance
+
+
+def json_safe(value: Any) -> Any:
+    """Integers beyond JavaScript's exact range (2**53) as decimal strings, recursively."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value) if abs(value) >= 2**53 else value
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+NO_LABEL_TEXT = "the holder has not said whether or how AI was involved in making this work"
+
+
+class LabelPublic(Schema):
+    content_hash: str
+    disclosed: bool = Field(description="false: the holder has set no AI-disclosure label")
+    level: DisclosureLevel | None = Field(description="how AI was involved, least to most")
+    phases: list[Phase] = Field(description="the phases in which AI was used")
+    tools: str = Field(description="the AI tools named by the holder")
+    text: str | None = Field(description="the compact text form, e.g. ai-assisted-production/drafting;tools=GPT-4o")
+    digital_source_type: str | None = Field(
+        description="IPTC digital source type URI (or this project's extension term)"
+    )
+    iptc_fallback: str | None = Field(
+        description="an IPTC code for consumers that need one, where the type is an extension"
+    )
+    plain: str = Field(description="the label in plain words")
+    set_at: datetime | None
+    set_by: str | None
+
+    @classmethod
+    def build(cls, content_hash: str, label: Disclosure | None) -> LabelPublic:
+        if label is None:
+            return cls(
+                content_hash=content_hash, disclosed=False, level=None, phases=[], tools="", text=None,
+                digital_source_type=None, iptc_fallback=None, plain=NO_LABEL_TEXT, set_at=None, set_by=None,
+            )  # fmt: skip
+        data = label.to_json_dict()
+        return cls(
+            content_hash=content_hash,
+            disclosed=True,
+            level=label.level,
+            phases=[p for p in Phase if p in label.phases],
+            tools=label.tools,
+            text=label.to_text(),
+            digital_source_type=label.iptc_digital_source_type,
+            iptc_fallback=str(data["iptcFallback"]) if "iptcFallback" in data else None,
+            plain=label.describe()[0].upper() + label.describe()[1:],
+            set_at=label.set_at,
+            set_by=label.set_by,
+        )
+
+
+STAGE_TEXT: dict[str, str] = {
+    "registered": "registered in the registry",
+    "holdership-transferred": "passed to a new holder",
+    "terms-changed": "terms of use changed",
+    "opt-out-changed": "opt-outs changed",
+    "status-marked": "verification status marked by a registrar",
+    "created": "created",
+    "digitised": "digitised",
+    "transformed": "transformed (edited, restored, re-encoded)",
+    "derived-from": "made from other works",
+    "disclosure-set": "AI disclosure label set",
+    "licensed": "licence issued",
+    "derivative-registered": "a derivative of it was registered",
+    "royalty-set": "resale royalty set",
+}
+
+
+class TrailEntryPublic(Schema):
+    stage: str = Field(description="registered, holdership-transferred, terms-changed, opt-out-changed, ...")
+    plain: str = Field(description="the stage in plain words")
+    block: int
+    log_index: int
+    transaction: str
+    timestamp: datetime
+    actor: str = Field(description="who acted (the signer of a relayed request, not the relayer)")
+    source: str = Field(description="the contract event it was read from")
+    details: dict[str, Any]
+    summary: str = Field(description="the details in a few words")
+
+    @classmethod
+    def from_entry(cls, entry: TrailEntry) -> TrailEntryPublic:
+        return cls(
+            stage=entry.stage,
+            plain=STAGE_TEXT.get(entry.stage, entry.stage),
+            block=entry.block,
+            log_index=entry.log_index,
+            transaction=entry.transaction,
+            timestamp=entry.timestamp,
+            actor=entry.actor,
+            source=entry.source,
+            details=json_safe(dict(entry.details)),
+            summary=entry.summary(),
+        )
+
+
+class ProvenancePublic(Schema):
+    content_hash: str
+    from_block: int = Field(description="the first block read")
+    to_block: int = Field(description="the last block read; continue from toBlock + 1")
+    count: int
+    trail: list[TrailEntryPublic] = Field(description="oldest first (block, then position in the block)")
+
+
+# ---------------------------------------------------------------------- licences and offers
+
+
+class LicencePublic(Schema):
+    licence_id: int
+    content_hash: str
+    use: Use
+    licensee: str
+    source: LicenceSource = Field(description="bought, granted (by the holder), or offer (redeemed)")
+    valid_from: datetime
+    valid_until: datetime | None = Field(description="null: no end")
+    valid_now: bool
+    payer: str
+    price_wei: str
+    price: str
+    transaction: str
+    block: int
+    plain: str
+
+    @classmethod
+    def build(cls, licence: Licence, now: datetime) -> LicencePublic:
+        how = {LicenceSource.BOUGHT: "bought", LicenceSource.GRANTED: "granted by the holder",
+               LicenceSource.OFFER: "redeemed from the holder's offer"}[licence.source]  # fmt: skip
+        until = "with no end" if licence.valid_until is None else f"until {licence.valid_until:%Y-%m-%d %H:%M} UTC"
+        return cls(
+            licence_id=licence.licence_id,
+            content_hash=licence.content_hash,
+            use=licence.use,
+            licensee=licence.licensee,
+            source=licence.source,
+            valid_from=licence.valid_from,
+            valid_until=licence.valid_until,
+            valid_now=licence.valid_at(now),
+            payer=licence.payer,
+            price_wei=str(licence.price),
+            price=format_wei(licence.price),
+            transaction=licence.transaction,
+            block=licence.block,
+            plain=f"{licence.use.value} licence for {licence.licensee}, {how} for {format_wei(licence.price)}, {until}",
+        )
+
+
+class LicencesPublic(Schema):
+    content_hash: str
+    licensee: str | None = Field(description="the licensee asked about, if any")
+    count: int
+    valid_count: int = Field(description="how many are valid now")
+    licences: list[LicencePublic] = Field(description="in the order they were issued")
+
+
+class OfferFileBody(Schema):
+    """A signed licence offer as `rightsledger licence offer --out OFFER.json` writes it."""
+
+    kind: str = Field(description='"rightsledger-licence-offer"')
+    version: int
+    summary: str | None = Field(
+        default=None, max_length=2_048, description="ignored: the terms are read from typedData"
+    )
+    typed_data: dict[str, Any] = Field(description="the EIP-712 LicenceOffer the holder signed")
+    signature: str
+
+    def to_sdk(self) -> SignedOffer:
+        return SignedOffer.from_json_dict(self.model_dump(by_alias=True), source="the offer")
+
+
+class OfferProblemPublic(Schema):
+    code: str = Field(description="offer-expired, offer-used-up, offer-cancelled, offer-bad-signature, ...")
+    message: str
+
+
+RELAY_FREE_TEXT = "free: the gateway can send the redemption for you (you sign, it pays the gas)"
+RELAY_PAID_TEXT = (
+    "this offer has a price: redeem it from your own wallet (`rightsledger licence redeem OFFER.json`); "
+    "the gateway never pays a price for you"
+)
+
+
+class OfferVerificationPublic(Schema):
+    offer_hash: str = Field(description="the EIP-712 digest; the contract counts redemptions under it")
+    summary: str = Field(description="the offer in plain words")
+    content_hash: str
+    use: Use
+    licensee: str | None = Field(description="null: anyone who redeems it")
+    price_wei: str
+    price: str
+    free: bool
+    valid_until: datetime = Field(description="the licence's end")
+    expires_at: datetime = Field(description="the offer's own end: it cannot be redeemed from then on")
+    max_redemptions: int
+    redemptions: int
+    cancelled: bool
+    signer: str
+    signature_valid: bool
+    signer_is_holder: bool = Field(description="the signer holds the work (or operates for its holder) now")
+    chain_id: int
+    verifying_contract: str
+    redeemable: bool = Field(description="true: nothing stands in the way of redeeming it now")
+    problems: list[OfferProblemPublic]
+    relayable: bool = Field(description="redeemable and free: POST /relay/prepare with action redeem-offer")
+    how_to_redeem: str
+
+    @classmethod
+    def build(cls, checked: OfferVerification, *, relay: bool) -> OfferVerificationPublic:
+        offer = checked.signed.offer
+        return cls(
+            offer_hash=checked.offer_hash,
+            summary=offer.describe(),
+            content_hash=offer.content_hash,
+            use=offer.use,
+            licensee=offer.licensee,
+            price_wei=str(offer.price),
+            price=format_wei(offer.price),
+            free=checked.free,
+            valid_until=offer.valid_until,
+            expires_at=offer.expires_at,
+            max_redemptions=offer.max_redemptions,
+            redemptions=checked.redemptions,
+            cancelled=checked.cancelled,
+            signer=offer.signer,
+            signature_valid=checked.signature_valid,
+            signer_is_holder=checked.signer_is_holder,
+            chain_id=checked.signed.chain_id,
+            verifying_contract=checked.signed.verifying_contract,
+            redeemable=checked.redeemable,
+            problems=[OfferProblemPublic(code=p.code, message=p.message) for p in checked.problems],
+            relayable=relay and checked.redeemable and checked.free,
+            how_to_redeem=RELAY_FREE_TEXT if checked.free else RELAY_PAID_TEXT,
+        )
+
+
+class PrepareRedeemOffer(Schema):
+    action: Literal["redeem-offer"]
+    sender: AddressStr = Field(alias="from", description="the account that will sign (and pay nothing)")
+    offer: OfferFileBody
+    licensee: AddressStr | None = Field(default=None, description="for an offer open to anyone: who gets the licence")
+
+
+PrepareRequest = Annotated[
+    PrepareRegister | PrepareSetTerms | PrepareOptOut | PrepareRedeemOffer, Field(discriminator="action")
+]

@@ -18,12 +18,13 @@ router = APIRouter(prefix="/relay", tags=["relay"])
     "/prepare",
     response_model=PreparedRequest,
     responses={403: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
-    summary="a forward request to sign, for register / set-terms / opt-out",
+    summary="a forward request to sign, for register / set-terms / opt-out / redeem-offer (free offers only)",
 )
 def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settings: SettingsDep) -> PreparedRequest:
     """The request is simulated as the signer first, so one that would fail (not the holder, already
     registered) is refused here with the decoded contract error. Terms given as `terms` are stored as
-    a policy by the relayer (policy creation is permissionless)."""
+    a policy by the relayer (policy creation is permissionless). An offer with a price is refused
+    with 403 `offer-not-free`: the relayer never pays a price for anyone."""
     builder = relayer.builder
     ttl = settings.relay_ttl
     if body.action == "register":
@@ -34,8 +35,10 @@ def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settin
     elif body.action == "set-terms":
         terms = body.terms if body.terms is not None else (body.policy_id or 0)
         request = builder.set_terms(body.sender, body.content_hash, terms, ttl=ttl)
-    else:
+    elif body.action == "opt-out":
         request = builder.set_opt_out(body.sender, body.content_hash, body.uses, ttl=ttl)
+    else:
+        request = builder.redeem_offer(body.sender, body.offer.to_sdk(), licensee=body.licensee, ttl=ttl)
     return PreparedRequest(
         action=body.action,
         request=ForwardRequestBody.from_sdk(request),

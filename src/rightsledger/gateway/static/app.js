@@ -56,6 +56,119 @@ function featureNotes() {
   for (const el of document.querySelectorAll('[data-feature]')) {
     if (features[el.dataset.feature]) el.textContent = 'Available from the API (see /docs).';
   }
+  // Parts this gateway does not serve say so instead of showing empty boxes.
+  for (const el of document.querySelectorAll('[data-needs]')) {
+    if (!features[el.dataset.needs]) {
+      const note = document.createElement('p');
+      note.className = 'muted';
+      note.textContent = 'Not available yet from this service.';
+      el.replaceWith(note);
+    }
+  }
+}
+
+function has(feature) {
+  return !!(state.info && state.info.features && state.info.features[feature]);
+}
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function short(value) {
+  return value.length > 14 ? `${value.slice(0, 8)}…${value.slice(-4)}` : value;
+}
+
+function when(iso) {
+  return new Date(iso).toLocaleString();
+}
+
+// ---------------------------------------------------------------- label, history, licences, exports
+
+function showLabel(label) {
+  $('label-plain').textContent = label.disclosed ? label.plain : `No AI label: ${label.plain}.`;
+  $('label-facts').hidden = !label.disclosed;
+  if (!label.disclosed) return;
+  $('label-level').textContent = label.level;
+  $('label-phases').textContent = label.phases.length ? label.phases.join(', ') : 'none';
+  $('label-tools').textContent = label.tools || 'not named';
+  $('label-text').textContent = label.text;
+  $('label-iptc').textContent = label.digitalSourceType;
+}
+
+function showTrail(provenance) {
+  const count = provenance.count;
+  $('trail-count').textContent = `${count} ${count === 1 ? 'event' : 'events'}, oldest first.`;
+  $('trail').replaceChildren(...provenance.trail.map((entry) => {
+    const item = el('li');
+    const time = el('time', when(entry.timestamp));
+    time.dateTime = entry.timestamp;
+    const what = el('strong', entry.plain.charAt(0).toUpperCase() + entry.plain.slice(1));
+    const line = el('p');
+    line.append(what);
+    if (entry.summary) line.append(document.createTextNode(` — ${entry.summary}`));
+    const by = el('p', '', 'muted small');
+    by.append(document.createTextNode(`by `), el('code', short(entry.actor)),
+      document.createTextNode(` · block ${entry.block} · transaction `), el('code', short(entry.transaction)));
+    by.querySelectorAll('code')[0].title = entry.actor;
+    by.querySelectorAll('code')[1].title = entry.transaction;
+    item.append(time, line, by);
+    return item;
+  }));
+}
+
+function showLicences(listing) {
+  const { count, validCount } = listing;
+  $('licences-count').textContent = count === 0
+    ? 'No licences issued for this work yet.'
+    : `${count} ${count === 1 ? 'licence' : 'licences'} issued, ${validCount} valid now.`;
+  $('licences').replaceChildren(...listing.licences.map((licence) => {
+    const item = el('li');
+    item.append(el('strong', plainUse(licence.use)), document.createTextNode(': '));
+    const who = el('code', short(licence.licensee));
+    who.title = licence.licensee;
+    const how = { bought: `bought for ${licence.price}`, granted: 'granted by the holder', offer: `from the holder's offer (${licence.price})` }[licence.source];
+    const until = licence.validUntil ? `until ${when(licence.validUntil)}` : 'with no end';
+    item.append(document.createTextNode('for '), who, document.createTextNode(`, ${how}, ${until}`));
+    item.append(el('span', licence.validNow ? ' (valid now)' : ' (not valid now)', licence.validNow ? 'ok' : 'muted'));
+    return item;
+  }));
+}
+
+function sectionError(id, error) {
+  const target = $(id);
+  target.textContent = `Could not load this part: ${error.message}`;
+  target.classList.add('error');
+}
+
+async function loadDetails(hash) {
+  if ($('export-box')) $('export-box').hidden = true;
+  const jobs = [];
+  if (has('label')) jobs.push(api('GET', `/works/${hash}/label`).then(showLabel, (e) => sectionError('label-plain', e)));
+  if (has('provenance')) jobs.push(api('GET', `/works/${hash}/provenance`).then(showTrail, (e) => sectionError('trail-count', e)));
+  if (has('licences')) jobs.push(api('GET', `/works/${hash}/licences`).then(showLicences, (e) => sectionError('licences-count', e)));
+  await Promise.all(jobs);
+}
+
+const EXPORT_TITLES = { odrl: 'ODRL 2.2 policy (JSON-LD)', tdmrep: 'TDMRep (TDM reservation protocol)', cawg: 'CAWG training-and-data-mining assertion' };
+
+async function showExport(format) {
+  const view = $('export-view');
+  $('export-box').hidden = false;
+  $('export-title').textContent = EXPORT_TITLES[format];
+  $('export-link').href = `/works/${state.hash}/exports/${format}`;
+  view.textContent = 'Loading…';
+  try {
+    view.textContent = JSON.stringify(await api('GET', `/works/${state.hash}/exports/${format}`), null, 2);
+  } catch (error) {
+    view.textContent = `Could not load it: ${error.message}`;
+  }
+  for (const button of document.querySelectorAll('[data-export]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.export === format));
+  }
 }
 
 function showWork(hash, work) {
@@ -111,6 +224,7 @@ async function lookUp(hash) {
   try {
     const work = await api('GET', `/works/${hash}`);
     showWork(work.contentHash, work);
+    await loadDetails(work.contentHash);
     say('status', 'Found in the registry.');
   } catch (error) {
     if (error.code === 'work-not-registered') {
@@ -175,6 +289,7 @@ async function setOptOut(uses, verb) {
     const receipt = await api('PUT', `/works/${state.hash}/opt-out`, { request: prepared.request, signature });
     const work = await api('GET', `/works/${state.hash}`);
     showWork(state.hash, work);
+    await loadDetails(state.hash);
     say('act-status', `Done: ${verb}. Recorded in block ${receipt.block} (transaction ${receipt.transaction}).`);
   } catch (error) {
     let message = error.message;
@@ -239,6 +354,9 @@ drop.addEventListener('drop', (event) => {
   drop.classList.remove('over');
   onFile(event.dataTransfer.files[0]);
 });
+for (const button of document.querySelectorAll('[data-export]')) {
+  button.addEventListener('click', () => showExport(button.dataset.export));
+}
 $('optout').addEventListener('click', () => setOptOut(nextOptOuts(true), 'your work is opted out of AI training'));
 $('optin').addEventListener('click', () => setOptOut(nextOptOuts(false), 'your work is opted back in to AI training'));
 start();
