@@ -6,13 +6,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 from rightsledger.chain import free_port
+from rightsledger.client import deploy
+from rightsledger.deployments import Deployment
 from rightsledger.gateway import GatewaySettings, create_app
 from rightsledger.gateway.deps import GatewayState
 from rightsledger.relay import ForwardRequest
@@ -67,3 +73,37 @@ def relay_register(http: httpx.Client, account: LocalAccount, content_hash: str,
     )
     prepared.raise_for_status()
     return http.post("/works", json=sign_prepared(prepared.json(), account))
+
+
+def funded_account(w3: Web3, wei: int = 10**21) -> LocalAccount:
+    """A fresh random account with ether set by anvil (no transaction: no other account's nonce or
+    balance changes, so no snapshot test notices)."""
+    account: LocalAccount = Account.create()
+    w3.provider.make_request("anvil_setBalance", [account.address, hex(wei)])  # type: ignore[arg-type]
+    return account
+
+
+@dataclass(frozen=True)
+class IsolatedGateway:
+    url: str
+    deployment: Deployment
+    deployer: LocalAccount  # the deployment's admin and registrar
+    relayer: LocalAccount
+    home: Path
+
+
+@contextmanager
+def isolated_gateway(w3: Web3, rpc_url: str, home: Path, *, dev_keys: bool = False) -> Iterator[IsolatedGateway]:
+    """A gateway over its own fresh deployment on the session's anvil, with its own relayer.
+
+    For tests whose writes other tests must never see: dataset ids, dataset counts and levy epochs
+    are per deployment, and the snapshot tests count them on the session deployment."""
+    from rightsledger.gateway import GatewaySettings
+
+    deployer, relayer = funded_account(w3), funded_account(w3)
+    deployment = deploy(w3, deployer, home=home)
+    settings = GatewaySettings(
+        rpc_url=rpc_url, home=str(home), dev_keys=dev_keys, rate_limit=0, relayer_key="0x" + bytes(relayer.key).hex()
+    )
+    with running_gateway(settings) as url:
+        yield IsolatedGateway(url, deployment, deployer, relayer, home)

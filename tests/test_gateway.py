@@ -56,13 +56,13 @@ def error_code(response: httpx.Response) -> str:
 # ---------------------------------------------------------------------- reading
 
 
-def test_info_names_the_chain_contracts_relayer_and_missing_features(http: httpx.Client, deployment) -> None:
+def test_info_names_the_chain_contracts_relayer_and_features(http: httpx.Client, deployment) -> None:
     info = http.get("/info").json()
     assert info["chainId"] == LOCAL_CHAIN_ID
     assert info["contracts"] == deployment.contracts
     assert info["relayer"] == dev_account(9).address
     assert info["features"]["relay"] and info["features"]["checks"]
-    assert info["features"]["provenance"] is True and info["features"]["removal-requests"] is False
+    assert info["features"]["provenance"] is True and info["features"]["removal-requests"] is True
     assert [u["use"] for u in info["uses"]] == [u.value for u in Use]
     assert info["limits"]["maxBatch"] == 10_000
 

@@ -256,8 +256,8 @@ def test_an_unknown_format_or_unregistered_work_has_no_export(http: httpx.Client
     assert missing.status_code == 404 and error_code(missing) == "work-not-registered"
 
 
-def test_info_reports_the_new_features_and_only_issue_5_as_missing(http: httpx.Client) -> None:
+def test_info_reports_every_feature_present(http: httpx.Client) -> None:
     features = http.get("/info").json()["features"]
-    for name in ("label", "provenance", "exports", "licences", "offers"):
+    for name in ("label", "provenance", "exports", "licences", "offers", "datasets", "removal-requests"):
         assert features[name] is True, name
-    assert {name for name, present in features.items() if not present} == {"datasets", "removal-requests"}
+    assert {name for name, present in features.items() if not present} == set()

@@ -489,6 +489,19 @@ class RightsLedger(ProvenanceMixin):
         _, code = self._call(self.works.functions.check(digest, use.code, who, to_timestamp(at)), f"checking {digest}")
         return CheckResult(digest, use, cast(Reason, Reason.from_code(code)), licensee)
 
+    def check_at(
+        self, item: ContentLike, use: Use | str, *, licensee: str | None = None, at: datetime | int
+    ) -> CheckResult:
+        """`check` as the registry would have answered at `at`, with the terms in force then (its
+        terms history): the policy and opt-outs of that time; holder, status and licences as now,
+        the licence module asked about `at`. A work registered after `at` answers `unregistered`."""
+        use = _as_use(use)
+        digest = content_hash(item)
+        who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
+        call = self.works.functions.checkAt(digest, use.code, who, to_timestamp(at))
+        _, code = self._call(call, f"checking {digest} as of {at}")
+        return CheckResult(digest, use, cast(Reason, Reason.from_code(code)), licensee)
+
     def check_many(
         self,
         items: Sequence[ContentLike],

@@ -22,7 +22,8 @@ from .merkle import MerkleTree
 from .vocabulary import ContentHash, Reason, Use
 
 if TYPE_CHECKING:
-    from .client import RightsLedger
+    from .client import CheckResult, RightsLedger
+    from .indexer import Indexer
 
 ITEM_PROVEN = 1
 ITEM_VIOLATION = 2
@@ -86,6 +87,26 @@ class ItemStatus:
 
 
 @dataclass(frozen=True)
+class Inclusion:
+    """A work in a declared dataset: was the dataset's use permitted for its declarer when it was
+    declared (the registry's terms history), and what has been recorded since (proof, violation,
+    removal)."""
+
+    dataset: Dataset
+    content_hash: ContentHash
+    permitted: CheckResult  # checkAt(hash, use, declarer, declaredAt)
+    status: ItemStatus
+    source: str  # "manifest" (listed in its readable manifest), "proof" (proven on-chain), "" (asked directly)
+
+    @property
+    def removal(self) -> str:
+        """ "acknowledged", "requested" or "" (none)."""
+        if self.status.removal_acknowledged:
+            return "acknowledged"
+        return "requested" if self.status.removal_requested else ""
+
+
+@dataclass(frozen=True)
 class ProofResult:
     dataset_id: int
     content_hash: ContentHash
@@ -112,7 +133,9 @@ def manifest_path_of(uri: str) -> Path:
         return Path(unquote(parsed.path))
     if parsed.scheme == "" and uri:
         return Path(uri)
-    raise ValidationError(f"manifest URI {uri!r} is not a local file; give the manifest with --manifest")
+    raise ValidationError(
+        f"manifest URI {uri!r} is not a local file; give the manifest with --manifest", code="manifest-unreadable"
+    )
 
 
 def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
@@ -198,15 +221,33 @@ class DatasetClient:
         record = self.dataset(dataset_id)
         path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri)
         if not path.exists():
-            raise NotFoundError(f"the manifest of dataset {dataset_id} ({path}) is not readable here")
+            raise NotFoundError(
+                f"the manifest of dataset {dataset_id} ({path}) is not readable here", code="manifest-unreadable"
+            )
         tree = tree_of_manifest(path)
         if tree.root != record.root:
             raise ValidationError(
-                f"manifest {path} makes root {tree.root}, but dataset {dataset_id} declared {record.root}"
+                f"manifest {path} makes root {tree.root}, but dataset {dataset_id} declared {record.root}",
+                code="manifest-root-mismatch",
             )
         return tree
 
     # ------------------------------------------------------------------ proofs
+
+    def inclusion(self, dataset_id: int, item: ContentLike, *, source: str = "") -> Inclusion:
+        """The dataset, the answer at its declaration, and the work's flags in it (proof, violation, removal)."""
+        digest = content_hash(item)
+        record = self.dataset(dataset_id)
+        permitted = self.ledger.check_at(digest, record.use, licensee=record.declarer, at=record.declared_at)
+        return Inclusion(record, digest, permitted, self.item_status(dataset_id, digest), source)
+
+    def containing(self, item: ContentLike, index: Indexer, *, sync: bool = True) -> list[Inclusion]:
+        """The declared datasets that contain the work (listed in a readable manifest, or proven
+        on-chain), found through the index (synced first unless `sync` is false), by dataset id."""
+        digest = content_hash(item)
+        if sync:
+            index.sync()
+        return [self.inclusion(h.dataset_id, digest, source=h.source) for h in index.datasets_containing(digest)]
 
     def item_status(self, dataset_id: int, item: ContentLike) -> ItemStatus:
         return ItemStatus(int(self.registry.functions.itemFlags(dataset_id, content_hash(item)).call()))

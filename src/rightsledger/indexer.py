@@ -91,12 +91,16 @@ def _plain(value: Any) -> Any:
 
 
 class Indexer:
-    def __init__(self, client: RightsLedger, db_path: str | Path, *, range_size: int = RANGE) -> None:
+    def __init__(
+        self, client: RightsLedger, db_path: str | Path, *, range_size: int = RANGE, threaded: bool = False
+    ) -> None:
+        """`threaded`: the index may be used from threads other than the one that opened it (the
+        gateway's request threads); the caller then serialises every use (one lock)."""
         self.client = client
         self.db_path = Path(db_path)
         self.range_size = range_size
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.db_path)
+        self.db = sqlite3.connect(self.db_path, check_same_thread=not threaded)
         self.db.executescript(_SCHEMA)
         deployment = client.deployment
         self._contracts: dict[str, Any] = {}

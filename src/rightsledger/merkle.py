@@ -92,7 +92,7 @@ class MerkleTree:
         """The sibling hashes from the leaf of `content_hash` up to the root."""
         key = parse_hash(content_hash)
         if key not in self._index:
-            raise NotFoundError(f"{key} is not in this dataset")
+            raise NotFoundError(f"{key} is not in this dataset", code="not-in-dataset")
         i = self._index[key]
         proof: list[str] = []
         while i > 0:

@@ -2,8 +2,8 @@
 
 A user who holds a key but no ether (an artist with a browser wallet) signs an EIP-712
 `ForwardRequest(from, to, value, gas, nonce, deadline, data)`; anyone may then submit it to
-`Forwarder.execute`, paying the gas, and the WorkRegistry (or the LicenceManager) sees the user as the caller
-(`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
+`Forwarder.execute`, paying the gas, and the WorkRegistry (the LicenceManager, the DatasetRegistry)
+sees the user as the caller (`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
 in the forwarder and a deadline, so it cannot be replayed, reused elsewhere or kept forever.
 
 For users (Python, tests): `RequestBuilder` makes the request for an action, and
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from web3.logs import DISCARD
 
 from .client import RightsLedger, _use_mask, parse_address
 from .contracts import abi, signature_type
-from .errors import ContractRevert, RelayError, ValidationError
+from .errors import ContractRevert, NotFoundError, RelayError, RightsLedgerError, ValidationError
 from .hashing import ContentLike, content_hash
 from .licensing import SignedOffer
 from .terms import Terms, format_wei
@@ -88,11 +88,16 @@ RELAYABLE: dict[tuple[str, str], str] = {
     # Only free offers: a relayed request carries no value, and the relayer never pays a price
     # for the user (checked in Relayer.check, answered with `offer-not-free`).
     ("LicenceManager", "redeemOffer"): "redeem-offer",
+    # A holder proves their work is in a declared dataset (anyone may; the signer is the prover)
+    # and asks its declarer to remove it (the holder or an approved operator only).
+    ("DatasetRegistry", "proveInclusion"): "prove-inclusion",
+    ("DatasetRegistry", "requestRemoval"): "request-removal",
 }
 # Events a relayed request's receipt reports, per contract.
 _RECEIPT_EVENTS: dict[str, tuple[str, ...]] = {
     "WorkRegistry": ("WorksRegistered", "PolicyAttached", "OptOutChanged"),
     "LicenceManager": ("OfferRedeemed", "LicenceIssued"),
+    "DatasetRegistry": ("InclusionProven", "ViolationRecorded", "RemovalRequested"),
 }
 
 
@@ -335,6 +340,45 @@ class RequestBuilder:
         data = str(licensing.contract.encode_abi("redeemOffer", args=args))
         return self.build(sender, data, ttl=ttl, to=licensing.address_of_contract)
 
+    def prove_inclusion(
+        self,
+        sender: str,
+        dataset_id: int,
+        item: ContentLike,
+        *,
+        proof: Sequence[str] | None = None,
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        """Prove the work is in the dataset (a violation is recorded if the use was not permitted at
+        its declaration). Without `proof`, it is read from the dataset's manifest (its URI must be
+        readable here, and its tree must make the root declared on-chain)."""
+        digest = content_hash(item)
+        datasets = self.ledger.datasets
+        if proof is None:
+            try:
+                tree = datasets.tree(dataset_id)
+            except RightsLedgerError as exc:
+                if exc.code != "manifest-unreadable":
+                    raise
+                uri = datasets.dataset(dataset_id).manifest_uri or "no manifest URI"
+                raise NotFoundError(
+                    f"the manifest of dataset {dataset_id} ({uri}) is not readable here: give the Merkle proof "
+                    "(the sibling hashes from the work's leaf to the root) with the request",
+                    code="manifest-unreadable",
+                ) from None
+            proof = tree.proof(digest)
+        data = str(datasets.registry.encode_abi("proveInclusion", args=[dataset_id, digest, list(proof)]))
+        return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
+
+    def request_removal(
+        self, sender: str, dataset_id: int, item: ContentLike, *, note: str = "", ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Ask the dataset's declarer to remove the work (the holder or an approved operator, after
+        its inclusion is proven)."""
+        datasets = self.ledger.datasets
+        data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
+        return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
+
     def _policy(self, terms: Terms | int | None) -> PolicyId:
         if terms is None:
             return PolicyId(0)
@@ -562,6 +606,8 @@ class Relayer:
 
 
 def _display(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_display(v) for v in value]
     return "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else value
 
 

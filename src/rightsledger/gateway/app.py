@@ -14,26 +14,41 @@ from .. import __version__
 from . import errors
 from .deps import GatewayState
 from .limits import BodySizeLimit, RateLimit
-from .routes import checks, dev, exports, info, label, licences, offers, policies, provenance, relay, works
+from .routes import (
+    checks,
+    datasets,
+    dev,
+    exports,
+    info,
+    label,
+    licences,
+    offers,
+    policies,
+    provenance,
+    relay,
+    removals,
+    works,
+)
 from .settings import GatewaySettings
 
 # Each resource is one module; adding an endpoint family (provenance, exports, licences,
 # datasets, removal requests) is one module here and its line in this list.
 ROUTE_MODULES: list[ModuleType] = [
-    info, works, label, provenance, exports, licences, checks, policies, offers, relay,
+    info, works, label, provenance, exports, licences, datasets, removals, checks, policies, offers, relay,
 ]  # fmt: skip
 # Parts of the product whose API is not in this gateway yet; /info reports them false and the
-# page shows "not available yet" for them.
-PLANNED_FEATURES = ("datasets", "removal-requests")
+# page shows "not available yet" for them. (None now; kept for the next one.)
+PLANNED_FEATURES: tuple[str, ...] = ()
 
 STATIC = Path(str(resources.files("rightsledger") / "gateway" / "static"))
 
 DESCRIPTION = """\
 The rightsledger gateway: read the registry of works and their usage terms, AI labels, provenance
-trails, licences and exports to the standards (ODRL, TDMRep, CAWG, PLUS, ERC-7517, IPTC); check uses
-one at a time or 10,000 at once; check licence offers; and relay writes that users sign with their
-own keys (ERC-2771 forward requests; the gateway pays the gas and never holds a user's key, and
-never pays a price for anyone).
+trails, licences, exports to the standards (ODRL, TDMRep, CAWG, PLUS, ERC-7517, IPTC) and the declared
+AI datasets that contain a work (with whether that use was permitted then); check uses one at a time
+or 10,000 at once; check licence offers; and relay writes that users sign with their own keys
+(register, set terms, opt out, prove inclusion, request removal, redeem a free offer: ERC-2771 forward
+requests; the gateway pays the gas, never holds a user's key, and never pays a price for anyone).
 
 Every error is `{"error": {"code": "<stable code>", "message": "<what to do>"}}`.
 """

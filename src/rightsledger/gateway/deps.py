@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ..chain import LOCAL_CHAIN_ID, dev_account
 from ..client import RightsLedger, account_from_key
+from ..deployments import home_dir
 from ..errors import ConfigError
+from ..indexer import Indexer
 from ..relay import Relayer
 from .settings import GatewaySettings
 
@@ -23,6 +29,23 @@ class GatewayState:
     ledger: RightsLedger
     relayer: Relayer | None
     features: dict[str, bool] = field(default_factory=dict)
+    _index: Indexer | None = field(default=None, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def index_path(self) -> Path:
+        if self.settings.index_db:
+            return Path(self.settings.index_db)
+        return home_dir(self.settings.home) / f"gateway-index-{self.ledger.chain_id}.sqlite"
+
+    @contextmanager
+    def index(self) -> Iterator[Indexer]:
+        """The gateway's one index, opened on first use; one request at a time uses it (it syncs
+        and reads under this lock, so syncs never overlap)."""
+        with self._index_lock:
+            if self._index is None:
+                self._index = Indexer(self.ledger, self.index_path, threaded=True)
+            yield self._index
 
     @property
     def dev_keys(self) -> bool:

@@ -50,6 +50,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown-format": 422,
     "no-disclosure": 404,
     "tdm-not-offered": 409,
+    # Datasets: proofs the gateway cannot make.
+    "manifest-unreadable": 404,
+    "not-in-dataset": 404,
+    "manifest-root-mismatch": 409,
 }
 
 # Decoded contract errors -> status: who may not, what does not exist, what conflicts.
@@ -67,6 +71,10 @@ STATUS_BY_CONTRACT_ERROR: dict[str, int] = {
     "LicenceOfferNotForLicensee": 403,
     "LicenceOfferBadSignature": 400,
     "UnknownUse": 422,
+    "DatasetUnknown": 404,
+    "DatasetNotHolder": 403,
+    "DatasetNotDeclarer": 403,
+    "DatasetInvalidProof": 422,
 }
 
 

@@ -31,3 +31,7 @@ class GatewaySettings(BaseSettings):
     rate_burst: int = Field(default=60, ge=1)
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
+    # The SQLite mirror of the chain's events and the datasets' manifests that answers which
+    # declared datasets contain a work (synced on each such request). Default:
+    # <home>/gateway-index-<chainId>.sqlite (its own file: the CLI's index is another writer).
+    index_db: str | None = None

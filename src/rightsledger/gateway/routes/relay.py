@@ -18,13 +18,18 @@ router = APIRouter(prefix="/relay", tags=["relay"])
     "/prepare",
     response_model=PreparedRequest,
     responses={403: {"model": ErrorPublic}, 409: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
-    summary="a forward request to sign, for register / set-terms / opt-out / redeem-offer (free offers only)",
+    summary=(
+        "a forward request to sign, for register / set-terms / opt-out / redeem-offer (free offers only) / "
+        "prove-inclusion / request-removal"
+    ),
 )
 def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settings: SettingsDep) -> PreparedRequest:
     """The request is simulated as the signer first, so one that would fail (not the holder, already
     registered) is refused here with the decoded contract error. Terms given as `terms` are stored as
     a policy by the relayer (policy creation is permissionless). An offer with a price is refused
-    with 403 `offer-not-free`: the relayer never pays a price for anyone."""
+    with 403 `offer-not-free`: the relayer never pays a price for anyone. For `prove-inclusion` the
+    Merkle proof is read from the dataset's manifest unless given (404 `manifest-unreadable` when
+    this gateway cannot read it; 404 `not-in-dataset` when the manifest does not list the work)."""
     builder = relayer.builder
     ttl = settings.relay_ttl
     if body.action == "register":
@@ -37,8 +42,12 @@ def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settin
         request = builder.set_terms(body.sender, body.content_hash, terms, ttl=ttl)
     elif body.action == "opt-out":
         request = builder.set_opt_out(body.sender, body.content_hash, body.uses, ttl=ttl)
-    else:
+    elif body.action == "redeem-offer":
         request = builder.redeem_offer(body.sender, body.offer.to_sdk(), licensee=body.licensee, ttl=ttl)
+    elif body.action == "prove-inclusion":
+        request = builder.prove_inclusion(body.sender, body.dataset_id, body.content_hash, proof=body.proof, ttl=ttl)
+    else:
+        request = builder.request_removal(body.sender, body.dataset_id, body.content_hash, note=body.note, ttl=ttl)
     return PreparedRequest(
         action=body.action,
         request=ForwardRequestBody.from_sdk(request),
