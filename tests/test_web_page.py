@@ -12,12 +12,15 @@ import httpx
 import pytest
 from web3 import Web3
 
-from rightsledger import RightsLedger, hash_file
+from rightsledger import RightsLedger, hash_bytes, hash_file
+from rightsledger.bulk import Item
 from rightsledger.chain import DEV_KEYS, dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.datasets import write_manifest
+from rightsledger.merkle import MerkleTree
+from rightsledger.vocabulary import Use
 
 from .conftest import ROOT
-from .gateway_support import relay_register
+from .gateway_support import funded_account, isolated_gateway, relay_register
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -37,8 +40,8 @@ def browser() -> None:
         pytest.skip(message)
 
 
-def test_a_creator_checks_a_file_sees_its_label_and_history_and_opts_it_out_in_the_browser(
-    browser: None, gateway_url: str, w3: Web3, deployment: Deployment, tmp_path: Path
+def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_removal_and_opts_out_in_the_browser(
+    browser: None, anvil_url: str, w3: Web3, tmp_path: Path
 ) -> None:
     artist = dev_account(1)
     work = tmp_path / "harbour-study.txt"
@@ -46,26 +49,38 @@ def test_a_creator_checks_a_file_sees_its_label_and_history_and_opts_it_out_in_t
     unknown = tmp_path / "sketch.txt"
     unknown.write_bytes(os.urandom(64))
     terms = {"rules": {"tdm": {"mode": "allow"}, "ai-training": {"mode": "licence", "fee": "0.01 ether"}}}
-    with httpx.Client(base_url=gateway_url, timeout=60) as http:
+    # Its own deployment: the dataset declared here must not show in the snapshot tests' counts.
+    with (
+        isolated_gateway(w3, anvil_url, tmp_path / "home", dev_keys=True) as gateway,
+        httpx.Client(base_url=gateway.url, timeout=60) as http,
+    ):
         assert relay_register(http, artist, hash_file(work), terms=terms).status_code == 201
-        holder = RightsLedger(w3, deployment, artist)
+        holder = RightsLedger(w3, gateway.deployment, artist)
         holder.record_stage(work, "digitised")
         holder.disclose(work, "ai-assisted-production/post-production;tools=an upscaler")
-        holder.licensing.grant(work, "tdm", dev_account(7).address)  # an account no snapshot test counts
+        holder.licensing.grant(work, "tdm", dev_account(7).address)
+        # An AI developer declares a training dataset holding the work, without a licence.
+        hashes = [hash_file(work), hash_bytes(os.urandom(32))]
+        tree = MerkleTree.of(hashes)
+        manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, tmp_path, "scrape")
+        trainer = RightsLedger(w3, gateway.deployment, funded_account(w3))
+        dataset_id = trainer.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
         shot = tmp_path / "page.png"
         result = subprocess.run(
-            ["node", str(ROOT / "tests" / "browser" / "creator_page.mjs"), gateway_url, str(work), str(unknown),
-             artist.address, DEV_KEYS[1], str(shot)],
+            ["node", str(ROOT / "tests" / "browser" / "creator_page.mjs"), gateway.url, str(work), str(unknown),
+             artist.address, DEV_KEYS[1], str(shot), str(dataset_id)],
             capture_output=True, text=True, timeout=180, cwd=ROOT,
         )  # fmt: skip
         steps = [json.loads(line)["step"] for line in result.stdout.splitlines() if line.startswith("{")]
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
         assert steps[-1] == "ok" and "opted out" in steps and "opted back in with a wallet" in steps
         assert "label and trail" in steps and "odrl export" in steps
+        assert "dataset listed" in steps and "removal requested" in steps
         assert shot.stat().st_size > 10_000
         final = http.get(f"/works/{hash_file(work)}").json()
         assert final["optedOut"] == []
-        assert http.get(f"/relay/nonces/{artist.address}").json()["nonce"] >= 3
+        assert trainer.datasets.item_status(dataset_id, work).removal_requested  # on-chain, not just on the page
+        assert http.get(f"/relay/nonces/{artist.address}").json()["nonce"] == 5  # register, proof, removal, out, in
 
 
 def test_the_vendored_javascript_matches_the_pinned_npm_packages() -> None:

@@ -1,14 +1,15 @@
 // Drives the creators' page in headless Chromium (Debian's, via playwright-core): pick a file,
-// see the right answer, opt out with the local development key, see the change; then opt back
-// in through a browser wallet (an EIP-1193 provider injected into the page).
-// Usage: node creator_page.mjs GATEWAY_URL REGISTERED_FILE UNREGISTERED_FILE HOLDER_ADDRESS HOLDER_KEY SCREENSHOT
+// see the right answer and the dataset that contains it, request its removal and opt out with the
+// local development key, see the changes; then opt back in through a browser wallet (an EIP-1193
+// provider injected into the page).
+// Usage: node creator_page.mjs GATEWAY_URL REGISTERED_FILE UNREGISTERED_FILE HOLDER_ADDRESS HOLDER_KEY SCREENSHOT DATASET_ID
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { signTypedData } from '../../src/rightsledger/gateway/static/eip712.js';
 
-const [url, registeredFile, unregisteredFile, holder, holderKey, screenshot] = process.argv.slice(2);
+const [url, registeredFile, unregisteredFile, holder, holderKey, screenshot, datasetId] = process.argv.slice(2);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const step = (name, detail = '') => console.log(JSON.stringify({ step: name, detail }));
 
@@ -70,6 +71,23 @@ try {
   await page.locator('#export-view', { hasText: '"@type": "Offer"' }).waitFor();
   check(await page.getByRole('link', { name: 'open it on its own' }).getAttribute('href') === `/works/${await page.locator('#fingerprint').textContent()}/exports/odrl`, 'export link');
   step('odrl export', 'shown');
+
+  // The declared dataset that contains the work: its use was not permitted (a licence was needed).
+  const dataset = page.locator('#datasets > li', { hasText: `Dataset #${datasetId}` });
+  await dataset.waitFor();
+  check(await page.getByText('1 declared dataset contains this work.').isVisible(), 'dataset count not shown');
+  check(await dataset.getByText('This use was not permitted: it needed a licence').isVisible(), 'permitted answer not shown');
+  check(await dataset.getByText('Not yet proven in the registry. No removal requested.').isVisible(), 'dataset state not shown');
+  step('dataset listed', await dataset.locator('.answer').textContent());
+
+  // Request removal, signing with the local development key (account 1, the holder): the page
+  // proves the work is in the dataset first, then sends the request, and shows the new state.
+  check(await page.getByLabel(/local development key/).isChecked(), 'the dev key should be the default signer here');
+  await dataset.getByRole('button', { name: `Request removal from dataset #${datasetId}` }).click();
+  await page.locator('#datasets-status', { hasText: 'Done: removal requested' }).waitFor({ timeout: 30000 });
+  await dataset.getByText('a violation is recorded. Removal requested; the declarer has not acknowledged it yet.').waitFor();
+  check(await dataset.getByRole('button').count() === 0, 'the removal button should be gone once requested');
+  step('removal requested', await page.locator('#datasets-status').textContent());
 
   // Opt out, signing with the local development key (account 1, the holder).
   check(await page.getByLabel(/local development key/).isChecked(), 'the dev key should be the default signer here');

@@ -1,10 +1,11 @@
-// The creators' page: hash a file in the browser, show the record, opt out by signing a request.
+// The creators' page: hash a file in the browser, show the record and the AI datasets that contain
+// it; opt out, or ask a dataset's declarer to remove it, by signing a request.
 import { addressOf, signTypedData } from './eip712.js';
 
 const AI_USES = ['ai-training', 'ai-generative-training'];
 const WEB_CRYPTO_LIMIT = 256 * 1024 * 1024;  // larger files are hashed in slices
 const $ = (id) => document.getElementById(id);
-const state = { info: null, devAccounts: [], work: null, hash: null };
+const state = { info: null, devAccounts: [], work: null, hash: null, datasets: [] };
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -144,9 +145,94 @@ function sectionError(id, error) {
   target.classList.add('error');
 }
 
+// ---------------------------------------------------------------- datasets and removal requests
+
+function datasetStatus(entry) {
+  if (!entry.proven) return `Not yet proven in the registry. ${entry.removalPlain}`;
+  return `Proven in the registry${entry.violation ? '; a violation is recorded' : ''}. ${entry.removalPlain}`;
+}
+
+function answerClass(entry) {
+  if (entry.permitted) return 'answer yes';
+  return ['unregistered', 'disputed'].includes(entry.reason) ? 'answer neutral' : 'answer no';
+}
+
+function showDatasets(listing) {
+  state.datasets = listing.datasets;
+  const { count } = listing;
+  $('datasets-count').textContent = count === 0
+    ? 'No declared dataset is known to contain this work.'
+    : `${count} declared ${count === 1 ? 'dataset contains' : 'datasets contain'} this work.`;
+  const canRequest = !!state.work && has('removal-requests') && has('relay');
+  $('datasets').replaceChildren(...listing.datasets.map((entry) => {
+    const item = el('li');
+    const head = el('p');
+    const who = el('code', short(entry.declarer));
+    who.title = entry.declarer;
+    head.append(el('strong', `Dataset #${entry.datasetId}`),
+      document.createTextNode(` for ${plainUse(entry.use)}, declared ${when(entry.declaredAt)} by `), who,
+      document.createTextNode(` (${entry.itemCount} ${entry.itemCount === 1 ? 'work' : 'works'}).`));
+    item.append(head, el('p', entry.plain, answerClass(entry)), el('p', datasetStatus(entry), 'muted small'));
+    if (canRequest && entry.removal === 'none') {
+      const button = el('button', `Request removal from dataset #${entry.datasetId}`, 'secondary');
+      button.type = 'button';
+      button.addEventListener('click', () => requestRemoval(entry));
+      item.append(button);
+    }
+    return item;
+  }));
+}
+
+async function loadDatasets(hash) {
+  try {
+    showDatasets(await api('GET', `/works/${hash}/datasets`));
+  } catch (error) {
+    sectionError('datasets-count', error);
+  }
+}
+
+async function relaySigned(who, body, path) {
+  const prepared = await api('POST', '/relay/prepare', { ...body, from: who.address, contentHash: state.hash });
+  const signature = await who.sign(prepared.typedData);
+  return api('POST', `/works/${state.hash}/${path}`, { request: prepared.request, signature });
+}
+
+async function requestRemoval(entry) {
+  const id = entry.datasetId;
+  const buttons = [...document.querySelectorAll('#datasets button')];
+  buttons.forEach((b) => { b.disabled = true; });
+  say('datasets-status', '');
+  try {
+    const who = await signer();
+    let step = '';
+    if (!entry.proven) {
+      // The registry records a removal request only for a work proven to be in the dataset.
+      say('datasets-status', `Step 1 of 2: proving your work is in dataset #${id}. Please sign the request…`);
+      await relaySigned(who, { action: 'prove-inclusion', datasetId: id }, 'proofs');
+      step = 'Step 2 of 2: ';
+    }
+    say('datasets-status', `${step || ''}${step ? 'asking' : 'Asking'} the declarer of dataset #${id} to remove your work. Please sign the request…`);
+    const receipt = await relaySigned(who, { action: 'request-removal', datasetId: id }, 'removal-requests');
+    await loadDatasets(state.hash);
+    say('datasets-status', `Done: removal requested from dataset #${id}. Recorded in block ${receipt.block} (transaction ${receipt.transaction}).`);
+  } catch (error) {
+    let message = error.message;
+    if (error.contractError === 'DatasetNotHolder') {
+      message = `Only the holder of this work (${state.work.holder}) or someone they approved can ask for its removal. ` + message;
+    }
+    say('datasets-status', message, true);
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
 async function loadDetails(hash) {
   if ($('export-box')) $('export-box').hidden = true;
   const jobs = [];
+  if (has('datasets')) jobs.push(loadDatasets(hash));
+  if (!state.work) {
+    await Promise.all(jobs);
+    return;
+  }
   if (has('label')) jobs.push(api('GET', `/works/${hash}/label`).then(showLabel, (e) => sectionError('label-plain', e)));
   if (has('provenance')) jobs.push(api('GET', `/works/${hash}/provenance`).then(showTrail, (e) => sectionError('trail-count', e)));
   if (has('licences')) jobs.push(api('GET', `/works/${hash}/licences`).then(showLicences, (e) => sectionError('licences-count', e)));
@@ -228,7 +314,9 @@ async function lookUp(hash) {
     say('status', 'Found in the registry.');
   } catch (error) {
     if (error.code === 'work-not-registered') {
-      showWork(hash.toLowerCase().startsWith('0x') ? hash.toLowerCase() : `0x${hash.toLowerCase()}`, null);
+      const normal = hash.toLowerCase().startsWith('0x') ? hash.toLowerCase() : `0x${hash.toLowerCase()}`;
+      showWork(normal, null);
+      await loadDetails(normal);
       say('status', 'Not in the registry.');
     } else {
       $('result').hidden = true;
