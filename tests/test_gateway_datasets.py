@@ -6,6 +6,7 @@ snapshot tests count them on the session's), fresh random accounts, no chain sna
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -131,10 +132,20 @@ def test_a_work_whose_terms_denied_the_use_is_listed_as_not_permitted(world: Wor
     assert (world.gateway.home / "gateway-index-31337.sqlite").is_file()  # the default index path
 
 
-def test_a_work_whose_terms_allowed_the_use_is_listed_as_permitted(world: World) -> None:
+def test_a_work_whose_terms_allowed_the_use_is_listed_as_permitted_even_after_they_close(world: World) -> None:
     entry = only(world, world.allowed, world.dataset_id)
     assert entry["permitted"] is True and entry["reason"] == "allowed-by-terms"
     assert entry["plain"].startswith("This use was permitted")
+    # The holder closes the terms afterwards: the answer is about the declaration, not now. (A
+    # change in the declaration's own second would count as in force then: wait for the next.)
+    time.sleep(1.1)
+    prepared = prepare(world, "set-terms", world.holder, world.allowed, terms=DENY)
+    assert prepared.status_code == 200, prepared.text
+    changed = world.http.put(f"/works/{world.allowed}/terms", json=sign_prepared(prepared.json(), world.holder))
+    assert changed.status_code == 200, changed.text
+    assert world.http.get(f"/checks/{world.allowed}?use=ai-training").json()["reason"] == "denied"
+    entry = only(world, world.allowed, world.dataset_id)
+    assert entry["permitted"] is True and entry["reason"] == "allowed-by-terms"
 
 
 def test_an_unregistered_work_in_a_dataset_is_listed_with_no_terms(world: World) -> None:
