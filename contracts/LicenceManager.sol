@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -30,6 +31,8 @@ import {
 /// @dev Callers are `_msgSender()` (ERC-2771), so the gateway can relay a user's signed request;
 /// the forwarder passes ether on, so even a purchase can be relayed.
 contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
+    using Checkpoints for Checkpoints.Trace208;
+
     /// @notice How a licence was issued (the `source` of LicenceIssued).
     uint8 public constant SOURCE_BOUGHT = 0;
     uint8 public constant SOURCE_GRANTED = 1;
@@ -72,6 +75,10 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
     IPolicyRegistry private immutable _policies;
 
     mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Period))) private _periods;
+    /// @dev Every licensed period ever (key: validFrom, value: validUntil), so that `isLicensed` can
+    /// answer for a past moment after a later licence started a new period (dataset accountability).
+    mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Checkpoints.Trace208))) private
+        _periodHistory;
     mapping(address account => Account) private _accounts;
     mapping(bytes32 contentHash => Royalty) private _royalties;
     mapping(bytes32 offerHash => OfferState) private _offers;
@@ -249,7 +256,11 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         returns (bool)
     {
         Period memory period = _periods[contentHash][licensee][use];
-        return period.validFrom <= timestamp && timestamp < period.validUntil;
+        if (period.validFrom <= timestamp) return timestamp < period.validUntil;
+        // Before the current period began: the period that had started by then, if any.
+        // timestamp < validFrom of the current period, a uint40: the cast cannot truncate.
+        uint256 until = _periodHistory[contentHash][licensee][use].upperLookup(uint48(timestamp));
+        return timestamp < until;
     }
 
     /// @inheritdoc ILicenceManager
@@ -312,8 +323,8 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
     // ---------------------------------------------------------------- internals
 
     /// @dev Records a licence. A licence that starts while the licensee's previous one for the same
-    /// use still runs extends that period; otherwise the new period replaces the lapsed one here
-    /// (every licence stays in the event log).
+    /// use still runs extends that period; otherwise a new period starts. Every period is kept
+    /// (`_periodHistory`), so `isLicensed` answers for past moments too.
     function _issue(
         bytes32 contentHash,
         uint8 use,
@@ -335,6 +346,8 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         }
         period.validFrom = validFrom;
         period.validUntil = validUntil;
+        // Keys never decrease: validFrom is the running period's start or now. Same key: extended.
+        _periodHistory[contentHash][licensee][use].push(validFrom, validUntil);
         licenceId = ++_licenceCount;
         emit LicenceIssued(licenceId, contentHash, licensee, use, source, validFrom, validUntil, payer, price);
     }

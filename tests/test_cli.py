@@ -166,3 +166,16 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2 and "--use" in result.stderr
+
+
+def test_check_as_of_uses_the_terms_in_force_then(cli, files: list[Path], chain: Web3) -> None:
+    cli("--dev-account", "1", "register", str(files[0]), "--allow", "tdm")
+    then = int(chain.eth.get_block("latest")["timestamp"])
+    chain.provider.make_request("evm_increaseTime", [100])  # type: ignore[arg-type]
+    assert cli("--dev-account", "1", "terms", "set", str(files[0]), "--preset", "reserved")[0] == 0
+    code, out, _ = cli("check", str(files[0]), "--use", "tdm", "--as-of", str(then), "--json")
+    assert code == 0 and json.loads(out)[0]["reason"] == "allowed-by-terms"
+    code, out, _ = cli("check", str(files[0]), "--use", "tdm", "--at", str(then), "--json")
+    assert code == 3 and json.loads(out)[0]["reason"] == "denied"
+    code, _, err = cli("check", str(files[0]), "--use", "tdm", "--at", str(then), "--as-of", str(then))
+    assert code == 1 and "not both" in err

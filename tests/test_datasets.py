@@ -123,6 +123,20 @@ def test_permitted_use_is_not_recorded_as_a_violation_even_if_terms_closed_later
     assert status.proven and not status.violation
 
 
+def test_a_licence_valid_at_declaration_counts_even_after_it_lapsed_and_a_new_one_began(
+    alice: RightsLedger, bob: RightsLedger, chain: Web3
+) -> None:
+    alice.register(b"licensed work")  # terms deny training: only a licence permits it
+    start = int(chain.eth.get_block("latest")["timestamp"])
+    alice.licensing.grant(b"licensed work", Use.AI_TRAINING, bob.address, until=start + 1_000)
+    _set_time(chain, 60)
+    dataset_id, tree = _declare(bob, [b"licensed work", b"filler"])
+    _set_time(chain, 5_000)  # the licence lapses; a new one starts a new period
+    alice.licensing.grant(b"licensed work", Use.AI_TRAINING, bob.address, until=start + 100_000)
+    result = alice.datasets.prove(dataset_id, b"licensed work", tree=tree)
+    assert (result.violation, result.reason) == (False, Reason.ALLOWED_BY_LICENCE)
+
+
 def test_work_registered_after_the_declaration_is_no_violation(
     alice: RightsLedger, bob: RightsLedger, chain: Web3
 ) -> None:

@@ -257,3 +257,22 @@ def test_a_poor_account_gets_a_clear_error(chain: Web3, deployment: Deployment) 
     with pytest.raises(ChainError, match="too little ether"):
         pauper.register(b"no gas money")
     assert dev_account(0).address != pauper.address
+
+
+def test_check_at_answers_under_the_terms_in_force_then(alice: RightsLedger, chain: Web3) -> None:
+    open_terms = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.ALLOW)})
+    alice.register(b"changing terms", terms=open_terms)
+    before_change = now(chain)
+    chain.provider.make_request("evm_increaseTime", [100])  # type: ignore[arg-type]
+    alice.set_terms(b"changing terms", Terms())
+    after_change = now(chain)
+    assert after_change > before_change
+    assert alice.check_at(b"changing terms", Use.AI_TRAINING, before_change).reason is Reason.ALLOWED_BY_TERMS
+    assert alice.check_at(b"changing terms", Use.AI_TRAINING, after_change).reason is Reason.DENIED
+    assert alice.check(b"changing terms", Use.AI_TRAINING, at=before_change).reason is Reason.DENIED, (
+        "check applies today's terms to any moment"
+    )
+    assert alice.terms_at(b"changing terms", before_change) == open_terms
+    assert alice.terms_at(b"changing terms", after_change) == Terms()
+    assert alice.terms_at(b"never registered", after_change) is None
+    assert alice.check_at(b"changing terms", Use.AI_TRAINING, before_change - 10_000).reason is Reason.UNREGISTERED

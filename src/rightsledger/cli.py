@@ -308,9 +308,15 @@ def cmd_check(ctx: Context) -> int:
     args = ctx.args
     use = _use(args.use)
     hashes = [resolve_file_or_hash(i) for i in args.items]
+    if args.at and args.as_of:
+        raise CliError("give --at (today's terms at that time) or --as-of (the terms in force then), not both")
     at = _parse_time(args.at, what="--at") if args.at else None
     client = ctx.client()
-    results = client.check_many(hashes, use, licensee=args.licensee, at=at)
+    if args.as_of:
+        as_of = _parse_time(args.as_of, what="--as-of")
+        results = [client.check_at(h, use, as_of, licensee=args.licensee) for h in hashes]
+    else:
+        results = client.check_many(hashes, use, licensee=args.licensee, at=at)
     if args.json:
         _print_json(
             [
@@ -843,7 +849,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("items", nargs="+", metavar="FILE|HASH")
     check.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
     check.add_argument("--licensee", help="the address that would use the works (for licences)")
-    check.add_argument("--at", help="answer for this time instead of now (ISO 8601)")
+    check.add_argument("--at", help="answer for this time instead of now, under today's terms (ISO 8601)")
+    check.add_argument("--as-of", help="answer as the registry would have at this past time, under the terms then")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_check)
 

@@ -490,17 +490,24 @@ class RightsLedger(ProvenanceMixin):
         return CheckResult(digest, use, cast(Reason, Reason.from_code(code)), licensee)
 
     def check_at(
-        self, item: ContentLike, use: Use | str, *, licensee: str | None = None, at: datetime | int
+        self, item: ContentLike, use: Use | str, at: datetime | int, *, licensee: str | None = None
     ) -> CheckResult:
-        """`check` as the registry would have answered at `at`, with the terms in force then (its
-        terms history): the policy and opt-outs of that time; holder, status and licences as now,
-        the licence module asked about `at`. A work registered after `at` answers `unregistered`."""
+        """How the registry would have answered at the past moment `at`, under the terms in force then
+        (`check` with `at` applies today's terms to that moment)."""
         use = _as_use(use)
         digest = content_hash(item)
         who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
         call = self.works.functions.checkAt(digest, use.code, who, to_timestamp(at))
-        _, code = self._call(call, f"checking {digest} as of {at}")
+        _, code = self._call(call, f"checking {digest} as at {at}")
         return CheckResult(digest, use, cast(Reason, Reason.from_code(code)), licensee)
+
+    def terms_at(self, item: ContentLike, at: datetime | int) -> Terms | None:
+        """The terms in force for the work at `at`, or None if it was not registered then."""
+        digest = content_hash(item)
+        registered, policy_id, _mask = self._call(
+            self.works.functions.termsAt(digest, to_timestamp(at)), f"reading the terms of {digest} as at {at}"
+        )
+        return self.policy(policy_id) if registered else None
 
     def check_many(
         self,

@@ -175,6 +175,42 @@ contract LicenceManagerTest is LicenceBaseTest {
         assertEq(until, block.timestamp + 30 days, "to the later end");
     }
 
+    function test_a_lapsed_licence_still_answers_for_its_own_time_after_a_new_one() public {
+        _register(alice, SONG, 0);
+        uint256 t0 = 1_800_000_000;
+        vm.prank(alice);
+        licences.grantLicence(SONG, USE_AI_TRAINING, trainer, uint40(t0 + 10 days));
+        vm.warp(t0 + 20 days);
+        vm.prank(alice);
+        licences.grantLicence(SONG, USE_AI_TRAINING, trainer, uint40(t0 + 40 days));
+        (uint40 from,) = licences.licenceOf(SONG, USE_AI_TRAINING, trainer);
+        assertEq(from, t0 + 20 days, "a new period after the gap");
+        assertTrue(licences.isLicensed(SONG, USE_AI_TRAINING, trainer, uint64(t0 + 5 days)), "first period kept");
+        assertFalse(licences.isLicensed(SONG, USE_AI_TRAINING, trainer, uint64(t0 + 10 days)), "first period ended");
+        assertFalse(licences.isLicensed(SONG, USE_AI_TRAINING, trainer, uint64(t0 + 15 days)), "the gap");
+        assertTrue(licences.isLicensed(SONG, USE_AI_TRAINING, trainer, uint64(t0 + 25 days)), "second period");
+        assertFalse(licences.isLicensed(SONG, USE_AI_TRAINING, trainer, uint64(t0 - 1)), "before any licence");
+        (, uint8 reason) = works.checkAt(SONG, USE_AI_TRAINING, trainer, uint64(t0 + 5 days));
+        assertEq(reason, REASON_ALLOWED_BY_LICENCE, "a past check sees the licence of its time");
+    }
+
+    function testFuzz_isLicensed_matches_the_periods_issued(uint32 gap, uint32 first, uint32 second, uint32 probe) public {
+        _register(alice, SONG, 0);
+        uint256 t0 = 1_800_000_000;
+        uint256 len1 = bound(first, 1, 100 days);
+        uint256 start2 = t0 + len1 + bound(gap, 0, 100 days);
+        uint256 end2 = start2 + bound(second, 1, 100 days);
+        vm.prank(alice);
+        licences.grantLicence(SONG, USE_TDM, trainer, uint40(t0 + len1));
+        vm.warp(start2);
+        vm.prank(alice);
+        licences.grantLicence(SONG, USE_TDM, trainer, uint40(end2));
+        uint256 t = bound(probe, t0 - 10, end2 + 10);
+        bool expected = (t >= t0 && t < t0 + len1) || (t >= start2 && t < end2)
+            || (start2 <= t0 + len1 && t >= t0 && t < end2);
+        assertEq(licences.isLicensed(SONG, USE_TDM, trainer, uint64(t)), expected, "licensed exactly in the periods");
+    }
+
     // ------------------------------------------------------------------ granting
 
     function test_holder_or_operator_grants_and_nobody_else() public {
