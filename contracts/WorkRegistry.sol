@@ -178,6 +178,7 @@ contract WorkRegistry is
         // Assembly because the batch benchmark demands it (issue 5: <= 25,000 gas per work): assigning
         // the fields compiles to one read-modify-write of the slot per field (~450 gas more per work);
         // this is one SSTORE of the whole slot, which was all zeros (checked just above).
+        // slither-disable-next-line assembly
         assembly ("memory-safe") {
             sstore(work.slot, slotValue)
         }
