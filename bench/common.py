@@ -22,6 +22,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 @contextmanager
 def fresh_chain(*extra_args: str) -> Iterator[RightsLedger]:
     """A new anvil with the contracts deployed; yields a client signing as dev account 0."""
+    with fresh_chain_process(*extra_args) as (client, _process):
+        yield client
+
+
+@contextmanager
+def fresh_chain_process(*extra_args: str) -> Iterator[tuple[RightsLedger, subprocess.Popen[bytes]]]:
+    """`fresh_chain`, also yielding the anvil process (to watch its memory)."""
     port = free_port()
     process = subprocess.Popen(
         [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent", *extra_args],
@@ -34,10 +41,21 @@ def fresh_chain(*extra_args: str) -> Iterator[RightsLedger]:
         w3 = connect_web3(url)
         with tempfile.TemporaryDirectory() as home:
             deployment = deploy(w3, dev_account(0), home=home)
-            yield RightsLedger(w3, deployment, dev_account(0))
+            yield RightsLedger(w3, deployment, dev_account(0)), process
     finally:
         process.terminate()
         process.wait(10)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux /proc), 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def write_result(name: str, data: dict[str, Any]) -> Path:

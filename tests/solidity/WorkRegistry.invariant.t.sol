@@ -43,6 +43,24 @@ contract RegistryHandler is Test {
         expectedHolder[h] = actor;
     }
 
+    /// @dev The batch path writes each new work's slot as one packed word: the invariants read it back.
+    function registerBatch(uint256 actorSeed, uint256 salt, uint256 policySeed, uint8 size) external {
+        address registrant = actors[actorSeed % 4];
+        uint32 pid = uint32(policySeed % (policyCount + 1));
+        bytes32[] memory batch = new bytes32[](bound(size, 1, 3));
+        for (uint256 i; i < batch.length; ++i) {
+            batch[i] = keccak256(abi.encode("work", (salt + i) % 64));
+            if (expectedHolder[batch[i]] != address(0)) return;
+        }
+        vm.prank(registrant);
+        works.registerBatch(batch, registrant, pid, "");
+        for (uint256 i; i < batch.length; ++i) {
+            hashes.push(batch[i]);
+            expectedPolicy[batch[i]] = pid;
+            expectedHolder[batch[i]] = registrant;
+        }
+    }
+
     function setPolicy(uint256 actorSeed, uint256 index, uint256 policySeed) external {
         if (hashes.length == 0) return;
         bytes32 h = hashes[index % hashes.length];

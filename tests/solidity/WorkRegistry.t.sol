@@ -92,6 +92,120 @@ contract WorkRegistryTest is BaseTest {
         assertLe(perWork, 27_000, "about one storage slot and one event per batched work");
     }
 
+    // ------------------------------------------------------------------ the packed slot of a new work
+    // WorkRegistry writes a new work's slot as one word (assembly, for the batch gas target): these
+    // read every field back through the `Work` struct, proving the word matches its layout.
+
+    /// @dev Storage slots of the counters (forge inspect ... storageLayout); each use checks itself.
+    bytes32 internal constant _REGISTRATION_COUNT_SLOT = bytes32(uint256(5));
+    bytes32 internal constant _POLICY_COUNT_SLOT = bytes32(uint256(3));
+
+    function test_batch_registered_work_reads_back_every_field() public {
+        uint32 open = policies.registerPolicy(_policyWith(USE_PROMOTION, _rule(MODE_ALLOW), 0));
+        uint32 licensed = policies.registerPolicy(_policyWith(USE_PROMOTION, _rule(MODE_LICENCE), 0));
+        // Earlier registrations, so that the batch's registration id (3) differs from its policy id (2).
+        _register(eve, keccak256("an earlier work"), 0);
+        _register(eve, keccak256("another earlier work"), 0);
+        vm.warp(1_800_000_000);
+        bytes32[] memory hs = _hashes(3, 11);
+        vm.prank(bob);
+        uint32 rid = works.registerBatch(hs, alice, licensed, "ipfs://batch/");
+        assertEq(rid, 3, "third registration");
+        for (uint256 i; i < hs.length; ++i) {
+            WorkRecord memory r = works.workOf(hs[i]);
+            assertEq(r.holder, alice, "holder");
+            assertEq(r.registrant, bob, "registrant");
+            assertEq(r.policyId, licensed, "policy");
+            assertEq(r.registrationId, rid, "registration id");
+            assertEq(r.registeredAt, 1_800_000_000, "time");
+            assertEq(r.status, STATUS_UNVERIFIED, "status starts unverified");
+            assertEq(r.optOutMask, 0, "no opt-outs");
+            assertEq(works.ownerOf(uint256(hs[i])), alice, "ERC-721 owner");
+            (bool registered, uint32 policyThen, uint8 maskThen) = works.termsAt(hs[i], 1_800_000_000);
+            assertTrue(registered && policyThen == licensed && maskThen == 0, "terms at registration");
+            (, uint8 reason) = works.checkAt(hs[i], USE_PROMOTION, address(0), 1_800_000_000);
+            assertEq(reason, REASON_LICENCE_REQUIRED, "checkAt reads the packed policy");
+            (, reason) = works.checkAt(hs[i], USE_PROMOTION, address(0), 1_799_999_999);
+            assertEq(reason, REASON_UNREGISTERED, "not registered before its registration");
+        }
+        assertEq(works.balanceOf(alice), 3, "balance");
+        assertEq(keccak256(works.policyIdsOf(hs)), keccak256(abi.encodePacked(licensed, licensed, licensed)), "ids");
+
+        // Later writes of single fields keep their neighbours, and the terms history starts from the packed slot.
+        bytes32 h = hs[1];
+        vm.warp(1_800_000_100);
+        vm.startPrank(alice);
+        works.setPolicy(h, open);
+        works.setOptOut(h, uint8(1 << USE_AI_TRAINING));
+        works.transferFrom(alice, bob, uint256(h));
+        vm.stopPrank();
+        vm.prank(admin);
+        works.markStatus(h, STATUS_VERIFIED, "");
+        WorkRecord memory after_ = works.workOf(h);
+        assertEq(after_.holder, bob, "holder after transfer");
+        assertEq(after_.policyId, open, "policy after change");
+        assertEq(after_.registrationId, rid, "registration id kept");
+        assertEq(after_.status, STATUS_VERIFIED, "status after marking");
+        assertEq(after_.optOutMask, uint8(1 << USE_AI_TRAINING), "opt-outs after change");
+        (, uint32 policyBefore, uint8 maskBefore) = works.termsAt(h, 1_800_000_099);
+        assertTrue(policyBefore == licensed && maskBefore == 0, "history starts with the registered terms");
+        (, uint8 reasonBefore) = works.checkAt(h, USE_PROMOTION, address(0), 1_800_000_099);
+        (, uint8 reasonNow) = works.checkAt(h, USE_PROMOTION, address(0), 1_800_000_100);
+        assertEq(reasonBefore, REASON_LICENCE_REQUIRED, "terms then");
+        assertEq(reasonNow, REASON_ALLOWED_BY_TERMS, "terms now");
+        assertEq(works.workOf(hs[0]).policyId, licensed, "the neighbouring works are untouched");
+    }
+
+    function testFuzz_packed_slot_matches_the_struct_layout(
+        address holder,
+        uint32 policyId,
+        uint32 registrationId,
+        uint8 status,
+        uint8 mask,
+        bool batch
+    ) public {
+        vm.assume(holder != address(0) && holder.code.length == 0 && holder != address(vm));
+        vm.assume(holder != address(forwarder)); // its calls carry the real sender in a suffix
+        registrationId = uint32(bound(registrationId, 1, type(uint32).max));
+        status = uint8(bound(status, 0, STATUS_DISPUTED));
+        mask = uint8(bound(mask, 0, 127));
+        // Let every policy id exist and make the next registration id the fuzzed one.
+        vm.store(address(policies), _POLICY_COUNT_SLOT, bytes32(uint256(type(uint32).max)));
+        assertEq(policies.policyCount(), type(uint32).max, "policy count slot");
+        vm.store(address(works), _REGISTRATION_COUNT_SLOT, bytes32(uint256(registrationId - 1)));
+        assertEq(works.registrationCount(), registrationId - 1, "registration count slot");
+
+        bytes32[] memory hs = _hashes(batch ? 2 : 1, registrationId);
+        vm.prank(alice);
+        uint32 rid = batch
+            ? works.registerBatch(hs, holder, policyId, "")
+            : works.register(hs[0], holder, policyId, "");
+        assertEq(rid, registrationId, "registration id");
+        for (uint256 i; i < hs.length; ++i) {
+            WorkRecord memory r = works.workOf(hs[i]);
+            assertEq(r.holder, holder, "holder");
+            assertEq(r.policyId, policyId, "policy");
+            assertEq(r.registrationId, registrationId, "registration id");
+            assertEq(r.status, 0, "status");
+            assertEq(r.optOutMask, 0, "opt-outs");
+            assertEq(works.ownerOf(uint256(hs[i])), holder, "ERC-721 owner");
+            (bool registered, uint32 policyNow, uint8 maskNow) = works.termsAt(hs[i], 0);
+            assertTrue(registered && policyNow == policyId && maskNow == 0, "termsAt");
+        }
+        assertEq(uint256(uint32(bytes4(works.policyIdsOf(hs)))), policyId, "policyIdsOf");
+        // The two fields left zero are where the struct puts them: writing them keeps the rest.
+        vm.prank(admin);
+        works.markStatus(hs[0], status, "");
+        vm.prank(holder);
+        works.setOptOut(hs[0], mask);
+        WorkRecord memory changed = works.workOf(hs[0]);
+        assertEq(changed.status, status, "status written");
+        assertEq(changed.optOutMask, mask, "opt-outs written");
+        assertEq(changed.holder, holder, "holder kept");
+        assertEq(changed.policyId, policyId, "policy kept");
+        assertEq(changed.registrationId, registrationId, "registration id kept");
+    }
+
     // ------------------------------------------------------------------ terms changes
 
     function test_only_holder_or_operator_changes_terms() public {

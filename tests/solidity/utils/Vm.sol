@@ -20,6 +20,8 @@ interface Vm {
     function chainId(uint256 newChainId) external;
     function snapshotState() external returns (uint256);
     function revertToState(uint256 snapshotId) external returns (bool);
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function load(address target, bytes32 slot) external view returns (bytes32);
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
