@@ -87,7 +87,8 @@ bench: install
 # uninitialized-local, dead-code.
 slither: install
 	@test -x .tools/bin/slither || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "slither-analyzer==0.11.6"; }
-	forge build --build-info --skip test
+	rm -rf out/build-info
+	forge build --force --build-info --skip test
 	.tools/bin/slither . --config-file slither.config.json
 
 lint: install

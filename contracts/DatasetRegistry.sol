@@ -39,6 +39,8 @@ contract DatasetRegistry is IDatasetRegistry, ERC2771Context {
     uint256 private _datasetCount;
 
     constructor(address works, address trustedForwarder) ERC2771Context(trustedForwarder) {
+        // The deploy script passes the registry it just deployed.
+        // slither-disable-next-line missing-zero-check
         _works = works;
     }
 

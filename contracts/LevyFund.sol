@@ -69,6 +69,8 @@ contract LevyFund is ILevyFund, ERC2771Context {
         }
         uint256 items = _countItemsDeclaredBefore(_genesis + (epoch + 1) * _epochLength);
         uint256 perItem = items == 0 ? 0 : pool / items;
+        // On purpose: what the rounding leaves over.
+        // slither-disable-next-line divide-before-multiply
         uint256 carried = pool - perItem * items;
         record.pool = uint128(pool);
         record.items = uint64(items);
@@ -127,6 +129,8 @@ contract LevyFund is ILevyFund, ERC2771Context {
         _balances[account] = 0;
         _credited -= amount;
         emit Withdrawn(account, amount);
+        // A pull payment to the claimant; balance zeroed first.
+        // slither-disable-next-line low-level-calls
         (bool sent,) = payable(account).call{value: amount}("");
         if (!sent) revert LevyWithdrawalFailed(account, amount);
     }

@@ -186,6 +186,8 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         _accounts[account].withdrawable = 0;
         emit Withdrawn(account, to, amount);
         // The balance is zeroed before the call: a re-entering `to` finds nothing left to take.
+        // A pull payment; the balance is zeroed first.
+        // slither-disable-next-line low-level-calls
         (bool sent,) = to.call{value: amount}("");
         if (!sent) revert LicenceWithdrawFailed(to, amount);
     }
@@ -239,10 +241,13 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         }
         if (totalBps > _WHOLE_BPS) revert DerivativeSharesExceedWhole(totalBps);
 
-        registrationId = _works.registerFor(registrant, contentHash, holder, policyId, metadataURI);
         _parents[contentHash] = parents;
         _shares[contentHash] = packed;
+        registrationId = _works.registerFor(registrant, contentHash, holder, policyId, metadataURI);
+        // The links follow the registration's own events: the derivative's trail reads in order.
         for (uint256 i; i < n; ++i) {
+            // The call is to our own immutable registry.
+            // slither-disable-next-line reentrancy-events
             emit DerivativeLinked(contentHash, parents[i], _shareAt(packed, i));
         }
     }

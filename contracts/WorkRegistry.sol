@@ -93,6 +93,8 @@ contract WorkRegistry is
 
     /// @dev Per work, (policyId << 8 | optOutMask) by timestamp, written only when terms change
     /// (registration costs nothing extra): an empty history means the current terms applied since registration.
+    // Written through storage pointers: `.push`.
+    // slither-disable-next-line uninitialized-state
     mapping(bytes32 contentHash => Checkpoints.Trace208) private _termsHistory;
 
     constructor(IPolicyRegistry policies, address admin, address trustedForwarder) ERC2771Context(trustedForwarder) {
