@@ -8,22 +8,15 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ICollectionRegistry, CollectionRecord} from "./interfaces/ICollectionRegistry.sol";
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {Decision} from "./libraries/Decision.sol";
 import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
 import {
     Rule,
     USE_COUNT,
-    MODE_DENY,
-    MODE_LICENCE,
     STATUS_DISPUTED,
     REASON_UNREGISTERED,
     REASON_ALLOWED_BY_TERMS,
-    REASON_ALLOWED_BY_LICENCE,
-    REASON_DENIED,
-    REASON_LICENCE_REQUIRED,
-    REASON_OUTSIDE_WINDOW,
-    REASON_EXPIRED,
-    REASON_DISPUTED,
-    REASON_OPTED_OUT
+    REASON_ALLOWED_BY_LICENCE
 } from "./RightsTypes.sol";
 
 /// @title CollectionRegistry
@@ -200,21 +193,20 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
         address licensee,
         uint64 timestamp
     ) private view returns (uint8) {
-        if (timestamp < collection.registeredAt) return REASON_UNREGISTERED;
-        if (collection.status == STATUS_DISPUTED) return REASON_DISPUTED;
-        ILicenceOracle licences = _works.licenceOracle();
-        if (
-            licensee != address(0) && address(licences) != address(0)
-                && licences.isLicensed(contentHash, use, licensee, timestamp)
-        ) return REASON_ALLOWED_BY_LICENCE;
-        if (collection.optOutMask & (1 << use) != 0) return REASON_OPTED_OUT;
-        if (expiresAt != 0 && timestamp >= expiresAt) return REASON_EXPIRED;
-        if (rule.mode == MODE_DENY) return REASON_DENIED;
-        if ((rule.start != 0 && timestamp < rule.start) || (rule.end != 0 && timestamp >= rule.end)) {
-            return REASON_OUTSIDE_WINDOW;
-        }
-        if (rule.mode == MODE_LICENCE) return REASON_LICENCE_REQUIRED;
-        return REASON_ALLOWED_BY_TERMS;
+        // The licence module is asked only when there is a licensee to ask about.
+        ILicenceOracle licences = licensee == address(0) ? ILicenceOracle(address(0)) : _works.licenceOracle();
+        return Decision.decide(
+            timestamp >= collection.registeredAt,
+            collection.status,
+            collection.optOutMask,
+            expiresAt,
+            rule,
+            licences,
+            contentHash,
+            use,
+            licensee,
+            timestamp
+        );
     }
 
     function _leaf(bytes32 contentHash) private pure returns (bytes32) {

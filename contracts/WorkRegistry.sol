@@ -14,6 +14,7 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {Decision} from "./libraries/Decision.sol";
 import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
 import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
 import {ITermsHistory} from "./interfaces/ITermsHistory.sol";
@@ -22,17 +23,9 @@ import {
     WorkRecord,
     USE_COUNT,
     MODE_DENY,
-    MODE_LICENCE,
     STATUS_DISPUTED,
-    REASON_UNREGISTERED,
     REASON_ALLOWED_BY_TERMS,
-    REASON_ALLOWED_BY_LICENCE,
-    REASON_DENIED,
-    REASON_LICENCE_REQUIRED,
-    REASON_OUTSIDE_WINDOW,
-    REASON_EXPIRED,
-    REASON_DISPUTED,
-    REASON_OPTED_OUT
+    REASON_ALLOWED_BY_LICENCE
 } from "./RightsTypes.sol";
 
 /// @title WorkRegistry
@@ -311,20 +304,18 @@ contract WorkRegistry is
         address licensee,
         uint64 timestamp
     ) private view returns (uint8) {
-        if (work.holder == address(0)) return REASON_UNREGISTERED;
-        if (work.status == STATUS_DISPUTED) return REASON_DISPUTED;
-        if (
-            licensee != address(0) && address(_licences) != address(0)
-                && _licences.isLicensed(contentHash, use, licensee, timestamp)
-        ) return REASON_ALLOWED_BY_LICENCE;
-        if (work.optOutMask & (1 << use) != 0) return REASON_OPTED_OUT;
-        if (expiresAt != 0 && timestamp >= expiresAt) return REASON_EXPIRED;
-        if (rule.mode == MODE_DENY) return REASON_DENIED;
-        if ((rule.start != 0 && timestamp < rule.start) || (rule.end != 0 && timestamp >= rule.end)) {
-            return REASON_OUTSIDE_WINDOW;
-        }
-        if (rule.mode == MODE_LICENCE) return REASON_LICENCE_REQUIRED;
-        return REASON_ALLOWED_BY_TERMS;
+        return Decision.decide(
+            work.holder != address(0),
+            work.status,
+            work.optOutMask,
+            expiresAt,
+            rule,
+            _licences,
+            contentHash,
+            use,
+            licensee,
+            timestamp
+        );
     }
 
     // ---------------------------------------------------------------- reads

@@ -7,27 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from web3 import Web3
 
-from rightsledger.cli import main
-from rightsledger.deployments import Deployment, save_deployment
 from rightsledger.hashing import hash_file
 
 ARTIST = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # dev account 1
 TRAINER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # dev account 2
-
-
-@pytest.fixture
-def cli(chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    home = tmp_path / "home"
-    save_deployment(deployment, home)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
