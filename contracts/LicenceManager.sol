@@ -75,8 +75,8 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
     IPolicyRegistry private immutable _policies;
 
     mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Period))) private _periods;
-    /// @dev Every licensed period ever (key: validFrom, value: validUntil), so that `isLicensed` can
-    /// answer for a past moment after a later licence started a new period (dataset accountability).
+    /// @dev The lapsed periods before the current one (key: validFrom, value: validUntil), so that
+    /// `isLicensed` answers for a past moment after a later licence started a new period.
     mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Checkpoints.Trace208))) private
         _periodHistory;
     mapping(address account => Account) private _accounts;
@@ -262,7 +262,7 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
     {
         Period memory period = _periods[contentHash][licensee][use];
         if (period.validFrom <= timestamp) return timestamp < period.validUntil;
-        // Before the current period began: the period that had started by then, if any.
+        // Before the current period began: the lapsed period that had started by then, if any.
         // timestamp < validFrom of the current period, a uint40: the cast cannot truncate.
         uint256 until = _periodHistory[contentHash][licensee][use].upperLookup(uint48(timestamp));
         return timestamp < until;
@@ -348,11 +348,13 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         if (current.validUntil >= now_) {
             validFrom = current.validFrom;
             if (current.validUntil > validUntil) validUntil = current.validUntil;
+        } else if (current.validUntil != 0) {
+            // A new period after a gap: the lapsed one goes to the history (a first licence and an
+            // extension pay nothing for it). Keys increase: each period starts after the last ended.
+            _periodHistory[contentHash][licensee][use].push(current.validFrom, current.validUntil);
         }
         period.validFrom = validFrom;
         period.validUntil = validUntil;
-        // Keys never decrease: validFrom is the running period's start or now. Same key: extended.
-        _periodHistory[contentHash][licensee][use].push(validFrom, validUntil);
         licenceId = ++_licenceCount;
         emit LicenceIssued(licenceId, contentHash, licensee, use, source, validFrom, validUntil, payer, price);
     }
