@@ -26,6 +26,7 @@ from .contracts import abi, artifact, decode_revert
 from .deployments import Deployment, find_deployment, save_deployment
 from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, ValidationError
 from .hashing import ContentLike, content_hash
+from .logs import fetcher, logs_in_pages
 from .provenance import ProvenanceMixin
 from .terms import Terms, from_timestamp, to_timestamp
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
@@ -384,17 +385,14 @@ class RightsLedger(ProvenanceMixin):
         """The receipt of the transaction that made registration `registration_id` (its gas, block, sender)."""
         topic = "0x" + int(registration_id).to_bytes(32, "big").hex()
         signature = "0x" + keccak(text="WorksRegistered(uint32,address,address,uint32,uint256,string)").hex()
-        logs = self.w3.eth.get_logs(
-            {
-                "address": self.works.address,
-                "fromBlock": self.deployment.block,
-                "toBlock": "latest",
-                "topics": [signature, topic],
-            }
+        filters = {"address": self.works.address, "topics": [signature, topic]}
+        pages = logs_in_pages(
+            fetcher(self.w3), filters, self.deployment.block, self.w3.eth.block_number, action="finding a registration"
         )
-        if not logs:
+        first = next(iter(pages), None)
+        if first is None:
             raise NotFoundError(f"registration {registration_id} does not exist on this deployment")
-        return self.w3.eth.get_transaction_receipt(logs[0]["transactionHash"])
+        return self.w3.eth.get_transaction_receipt(first["transactionHash"])
 
     # ------------------------------------------------------------------ reading works
 

@@ -30,6 +30,7 @@ from web3.types import EventData, TxReceipt
 from .contracts import abi
 from .errors import ContractRevert, NotFoundError, ValidationError
 from .hashing import ContentLike, content_hash, parse_hash
+from .logs import fetcher, logs_in_pages
 from .terms import MAX_TIME, Terms, format_wei, from_timestamp, parse_fee, to_timestamp
 from .vocabulary import ContentHash, PolicyId, RegistrationId, Use
 
@@ -556,15 +557,18 @@ class Licensing:
 
     def licences(self, *, licensee: str | None = None, item: ContentLike | None = None) -> list[Licence]:
         """Every licence issued on this deployment, optionally only those of a licensee or of a work."""
-        filters: dict[str, Any] = {}
-        if licensee:
-            filters["licensee"] = self._address(licensee, "licensee")
-        if item is not None:
-            filters["contentHash"] = bytes.fromhex(content_hash(item)[2:])
-        logs = self.contract.events.LicenceIssued.get_logs(
-            from_block=self.client.deployment.block, to_block="latest", argument_filters=filters or None
+        # LicenceIssued's indexed topics: contentHash, licensee, payer.
+        signature = (
+            "0x" + keccak(text="LicenceIssued(uint64,bytes32,address,uint8,uint8,uint40,uint40,address,uint256)").hex()
         )
-        return [_licence(log) for log in logs]
+        work_topic = content_hash(item) if item is not None else None
+        licensee_topic = "0x" + self._address(licensee, "licensee")[2:].lower().rjust(64, "0") if licensee else None
+        filters = {"address": self.contract.address, "topics": [signature, work_topic, licensee_topic]}
+        w3 = self.client.w3
+        start, end = self.client.deployment.block, w3.eth.block_number
+        event = self.contract.events.LicenceIssued()
+        pages = logs_in_pages(fetcher(w3), filters, start, end, action="listing licences")
+        return [_licence(event.process_log(log)) for log in pages]
 
     # ------------------------------------------------------------------ money
 

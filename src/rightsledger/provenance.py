@@ -14,7 +14,6 @@ indexed topic, so a long history never asks a node for more than it serves.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +31,9 @@ from web3.types import LogReceipt, TxReceipt
 from .contracts import abi
 from .deployments import Deployment
 from .disclosure import Disclosure, DisclosureLevel, phases_from_mask
-from .errors import ChainError, ConfigError, ValidationError
+from .errors import ConfigError, ValidationError
 from .hashing import ContentLike, content_hash, hash_bytes, hash_file, parse_hash
+from .logs import DEFAULT_PAGE_SIZE, logs_in_pages
 from .terms import from_timestamp
 from .vocabulary import Status, Use
 
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
-DEFAULT_PAGE_SIZE = 5_000
-"""Blocks per eth_getLogs request: below the range limits of common hosted RPC nodes."""
 STAGE_BATCH_CHUNK = 400
 """Works per recordStageBatch transaction (~9k gas each), well under the per-transaction gas cap."""
 
@@ -268,13 +266,6 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
 """Every event that is a stage of a work's trail."""
 
 
-_RANGE_ERROR = re.compile(
-    r"block range|range (is )?too (large|wide)|too many (blocks|results|logs)|limit exceeded|"
-    r"exceed|query returned more than|response size|max(imum)? (block )?range",
-    re.IGNORECASE,
-)
-
-
 class TrailReader:
     """Reads a work's trail from the deployment's contracts, one page of blocks at a time."""
 
@@ -333,19 +324,10 @@ class TrailReader:
     # ------------------------------------------------------------------ paging
 
     def _logs_in_pages(self, addresses: list[str], topics: list[Any], start: int, end: int) -> Iterable[LogReceipt]:
-        span = self.page_size
-        block = start
-        while block <= end:
-            last = min(block + span - 1, end)
-            try:
-                page = self._get_logs({"address": addresses, "fromBlock": block, "toBlock": last, "topics": topics})
-            except Exception as exc:  # noqa: BLE001 - nodes word range limits in many ways
-                if span > 1 and _RANGE_ERROR.search(str(exc)):
-                    span = max(1, span // 2)
-                    continue
-                raise ChainError(f"reading the provenance trail (blocks {block}..{last}): {exc}") from None
-            yield from page
-            block = last + 1
+        filters = {"address": addresses, "topics": topics}
+        return logs_in_pages(
+            self._get_logs, filters, start, end, page_size=self.page_size, action="reading the provenance trail"
+        )
 
     def _get_logs(self, params: dict[str, Any]) -> list[LogReceipt]:
         self.requests += 1
