@@ -177,6 +177,15 @@ def test_removal_request_and_acknowledgement(alice: RightsLedger, bob: RightsLed
     acknowledged = registry.events.RemovalAcknowledged().get_logs(from_block=0)
     assert requested[0]["args"]["note"] == "please remove: mailto:alice@example.org"
     assert acknowledged[0]["args"]["declarer"] == bob.address
+    trail = alice.trail(b"my song")
+    dataset_stages = [(e.stage, e.actor) for e in trail if e.details.get("datasetId") == dataset_id]
+    assert dataset_stages == [
+        ("declared-in-dataset", alice.address),
+        ("violation-recorded", alice.address),  # recorded by the proof alice sent
+        ("removal-requested", alice.address),
+        ("removal-acknowledged", bob.address),
+    ], "the dataset's part of the work's provenance trail, in order"
+    assert trail[-1].summary() == f"dataset #{dataset_id}: removed from v2"
 
 
 def test_declare_prove_and_removal_through_the_cli(

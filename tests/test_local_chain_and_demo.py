@@ -87,9 +87,14 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     for output in (first, second):
         trail = output.split("provenance trail of Lullaby for the North Sea")[1].split("AI disclosure:")[0]
         stages = [line.split()[3] for line in trail.strip().splitlines()[2:]]
-        assert stages == ["registered", "licensed", "derivative-registered", "created", "disclosure-set"], (
-            "the licence and derivative of the licensing scene are stages; re-running adds none"
-        )
+        assert stages == [
+            "registered",
+            "licensed",
+            "derivative-registered",
+            "declared-in-dataset",
+            "created",
+            "disclosure-set",
+        ], "the licence, the derivative and the dataset proof of the earlier scenes are stages; re-running adds none"
         assert "AI disclosure: ai-assisted-ideation/ideation;tools=a brainstorming chatbot" in output
         policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\ntry:")[0])
         assert policy["@type"] == "Offer"

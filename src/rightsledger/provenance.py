@@ -35,7 +35,7 @@ from .errors import ConfigError, ValidationError
 from .hashing import ContentLike, content_hash, hash_bytes, hash_file, parse_hash
 from .logs import DEFAULT_PAGE_SIZE, logs_in_pages
 from .terms import from_timestamp
-from .vocabulary import Status, Use
+from .vocabulary import Reason, Status, Use
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -121,6 +121,10 @@ class TrailEntry:
             parts.append(f"{d['use']} licence #{d['licenceId']} to {d['licensee']} ({d['source']}, {until})")
         elif self.stage == "derivative-registered":
             parts.append(f"derivative {d['derivative'][:10]}… owes {d['revenueShareBps'] / 100:g}%")
+        elif self.stage in ("declared-in-dataset", "violation-recorded"):
+            parts.append(f"dataset #{d['datasetId']}: {d['reasonAtDeclaration']} at declaration")
+        elif self.stage in ("removal-requested", "removal-acknowledged"):
+            parts.append(f"dataset #{d['datasetId']}" + (f": {d['note']}" if d.get("note") else ""))
         elif self.stage == "royalty-set":
             parts.append(f"{d['bps'] / 100:g}% to {d['receiver']}")
         for parent in d.get("parents", ()):
@@ -261,7 +265,43 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
         details=lambda a: {"receiver": a["receiver"], "bps": a["bps"]},
         actor=lambda a: str(a["changedBy"]),
     ),
-    # Dataset declarations ("declared-in-dataset") add their events here when they are deployed.
+    # A declaration names a Merkle root, not its works: a work's trail shows it once someone
+    # proves the work is in the dataset.
+    EventSource(
+        "DatasetRegistry",
+        "InclusionProven",
+        2,
+        stage=lambda a: "declared-in-dataset",
+        details=lambda a: {"datasetId": a["datasetId"], "reasonAtDeclaration": Reason.from_code(a["reason"]).value},
+        actor=lambda a: str(a["prover"]),
+    ),
+    EventSource(
+        "DatasetRegistry",
+        "ViolationRecorded",
+        2,
+        stage=lambda a: "violation-recorded",
+        details=lambda a: {
+            "datasetId": a["datasetId"],
+            "declarer": a["declarer"],
+            "reasonAtDeclaration": Reason.from_code(a["reason"]).value,
+        },
+    ),
+    EventSource(
+        "DatasetRegistry",
+        "RemovalRequested",
+        2,
+        stage=lambda a: "removal-requested",
+        details=lambda a: {"datasetId": a["datasetId"], "note": a["note"]},
+        actor=lambda a: str(a["requester"]),
+    ),
+    EventSource(
+        "DatasetRegistry",
+        "RemovalAcknowledged",
+        2,
+        stage=lambda a: "removal-acknowledged",
+        details=lambda a: {"datasetId": a["datasetId"], "note": a["note"]},
+        actor=lambda a: str(a["declarer"]),
+    ),
 )
 """Every event that is a stage of a work's trail."""
 
