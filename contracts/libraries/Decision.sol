@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ILicenceOracle} from "../interfaces/ILicenceOracle.sol";
+import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
 import {
     Rule,
     MODE_DENY,
@@ -16,7 +16,7 @@ import {
     REASON_EXPIRED,
     REASON_DISPUTED,
     REASON_OPTED_OUT
-} from "../RightsTypes.sol";
+} from "./RightsTypes.sol";
 
 /// @title Decision
 /// @notice The project's order of evaluation of a check (README, "Semantics of terms and

@@ -3,7 +3,7 @@ which phases, and with which tools; its compact text form; and its IPTC digital 
 
 On chain (ProvenanceLog) the label is one storage slot: the level as a number (1..5, 0 = no
 disclosure), the phases as bit flags, plus the tools text. The numbers are in
-contracts/ProvenanceTypes.sol.
+contracts/libraries/ProvenanceTypes.sol.
 
 Compact text form (documented in docs/provenance-and-exports.md)::
 

@@ -1,6 +1,6 @@
 """The stable vocabulary shared with the contracts: uses, modes, reasons, statuses.
 
-The order of each enum's members is its on-chain number (see contracts/RightsTypes.sol).
+The order of each enum's members is its on-chain number (see contracts/libraries/RightsTypes.sol).
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Vm.sol";
-import {PolicyRegistry} from "../../contracts/PolicyRegistry.sol";
-import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
+import {PolicyRegistry} from "../../contracts/registries/PolicyRegistry.sol";
+import {WorkRegistry} from "../../contracts/registries/WorkRegistry.sol";
 import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol";
-import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, MODE_DENY} from "../../contracts/RightsTypes.sol";
+import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, MODE_DENY} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Deploys the contracts as the SDK's `deploy` does: the ERC-2771 forwarder, the
 /// PolicyRegistry, then WorkRegistry(policies, admin, forwarder) with the admin as first registrar.

@@ -2,12 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
-import {DatasetRegistry} from "../../contracts/DatasetRegistry.sol";
-import {CollectionRegistry} from "../../contracts/CollectionRegistry.sol";
-import {LevyFund} from "../../contracts/LevyFund.sol";
-import {ILevyFund} from "../../contracts/interfaces/ILevyFund.sol";
-import {IDatasetRegistry, DatasetRecord} from "../../contracts/interfaces/IDatasetRegistry.sol";
-import {ILicenceOracle} from "../../contracts/interfaces/ILicenceOracle.sol";
+import {DatasetRegistry} from "../../contracts/registries/DatasetRegistry.sol";
+import {CollectionRegistry} from "../../contracts/registries/CollectionRegistry.sol";
+import {LevyFund} from "../../contracts/modules/levy/LevyFund.sol";
+import {ILevyFund} from "../../contracts/interfaces/modules/levy/ILevyFund.sol";
+import {IDatasetRegistry, DatasetRecord} from "../../contracts/interfaces/registries/IDatasetRegistry.sol";
+import {ILicenceOracle} from "../../contracts/interfaces/modules/licensing/ILicenceOracle.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {
     Rule,
@@ -20,7 +20,7 @@ import {
     REASON_LICENCE_REQUIRED,
     REASON_OPTED_OUT,
     REASON_UNREGISTERED
-} from "../../contracts/RightsTypes.sol";
+} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev A licence module that licenses one (work, licensee) during [from, until).
 contract WindowLicences is ILicenceOracle {

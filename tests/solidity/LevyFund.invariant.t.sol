@@ -4,11 +4,11 @@ pragma solidity ^0.8.24;
 import {Test} from "./utils/Vm.sol";
 import {BaseTest} from "./Base.t.sol";
 import {TestTree} from "./Datasets.t.sol";
-import {DatasetRegistry} from "../../contracts/DatasetRegistry.sol";
-import {LevyFund} from "../../contracts/LevyFund.sol";
-import {CollectionRegistry} from "../../contracts/CollectionRegistry.sol";
-import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
-import {USE_AI_TRAINING} from "../../contracts/RightsTypes.sol";
+import {DatasetRegistry} from "../../contracts/registries/DatasetRegistry.sol";
+import {LevyFund} from "../../contracts/modules/levy/LevyFund.sol";
+import {CollectionRegistry} from "../../contracts/registries/CollectionRegistry.sol";
+import {WorkRegistry} from "../../contracts/registries/WorkRegistry.sol";
+import {USE_AI_TRAINING} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Random trainers contribute and declare, time passes, epochs are finalized, holders claim
 /// and withdraw. Ghosts count every wei in and out.

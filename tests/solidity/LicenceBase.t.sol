@@ -2,9 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
-import {LicenceManager} from "../../contracts/LicenceManager.sol";
-import {LicenceOffer} from "../../contracts/interfaces/ILicenceManager.sol";
-import {Policy, Rule, MODE_LICENCE, MODE_ALLOW, DUTY_SHARE_ALIKE} from "../../contracts/RightsTypes.sol";
+import {LicenceManager} from "../../contracts/modules/licensing/LicenceManager.sol";
+import {LicenceOffer} from "../../contracts/interfaces/modules/licensing/ILicenceManager.sol";
+import {Policy, Rule, MODE_LICENCE, MODE_ALLOW, DUTY_SHARE_ALIKE} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Adds the licence manager as the SDK's `deploy` does: LicenceManager(works, forwarder),
 /// set as the registry's licence oracle and given DELEGATE_REGISTRAR_ROLE for derivatives.

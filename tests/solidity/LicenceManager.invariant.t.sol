@@ -3,11 +3,11 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Vm.sol";
 import {LicenceBaseTest} from "./LicenceBase.t.sol";
-import {LicenceManager} from "../../contracts/LicenceManager.sol";
-import {LicenceOffer} from "../../contracts/interfaces/ILicenceManager.sol";
-import {PolicyRegistry} from "../../contracts/PolicyRegistry.sol";
-import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
-import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, USE_COMMERCIAL, USE_DERIVATIVE} from "../../contracts/RightsTypes.sol";
+import {LicenceManager} from "../../contracts/modules/licensing/LicenceManager.sol";
+import {LicenceOffer} from "../../contracts/interfaces/modules/licensing/ILicenceManager.sol";
+import {PolicyRegistry} from "../../contracts/registries/PolicyRegistry.sol";
+import {WorkRegistry} from "../../contracts/registries/WorkRegistry.sol";
+import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, USE_COMMERCIAL, USE_DERIVATIVE} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Drives the licence manager with random actors: purchases, grants, offers, derivatives
 /// with revenue shares, withdrawals, royalty changes and transfers of works. Ghost state records

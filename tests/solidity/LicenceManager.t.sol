@@ -2,11 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {LicenceBaseTest} from "./LicenceBase.t.sol";
-import {LicenceManager} from "../../contracts/LicenceManager.sol";
-import {ILicenceManager, LicenceOffer} from "../../contracts/interfaces/ILicenceManager.sol";
-import {IWorkRegistry} from "../../contracts/interfaces/IWorkRegistry.sol";
+import {LicenceManager} from "../../contracts/modules/licensing/LicenceManager.sol";
+import {ILicenceManager, LicenceOffer} from "../../contracts/interfaces/modules/licensing/ILicenceManager.sol";
+import {IWorkRegistry} from "../../contracts/interfaces/registries/IWorkRegistry.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import "../../contracts/RightsTypes.sol";
+import "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev A holder's wallet that refuses ether, to show a failed withdrawal keeps the balance.
 contract RefusingWallet {}

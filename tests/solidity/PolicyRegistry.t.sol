@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
-import {IPolicyRegistry} from "../../contracts/interfaces/IPolicyRegistry.sol";
-import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, MODE_DENY, USE_AI_TRAINING, USE_PROMOTION} from "../../contracts/RightsTypes.sol";
+import {IPolicyRegistry} from "../../contracts/interfaces/registries/IPolicyRegistry.sol";
+import {Policy, Rule, MODE_ALLOW, MODE_LICENCE, MODE_DENY, USE_AI_TRAINING, USE_PROMOTION} from "../../contracts/libraries/RightsTypes.sol";
 
 contract PolicyRegistryTest is BaseTest {
     function test_registerPolicy_assigns_ids_from_one_and_deduplicates() public {

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
-import {ProvenanceLog} from "../../contracts/ProvenanceLog.sol";
-import {IProvenanceLog} from "../../contracts/interfaces/IProvenanceLog.sol";
+import {ProvenanceLog} from "../../contracts/modules/provenance/ProvenanceLog.sol";
+import {IProvenanceLog} from "../../contracts/interfaces/modules/provenance/IProvenanceLog.sol";
 import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol";
-import "../../contracts/ProvenanceTypes.sol";
+import "../../contracts/libraries/ProvenanceTypes.sol";
 
 contract ProvenanceLogTest is BaseTest {
     ProvenanceLog internal log;

@@ -3,9 +3,9 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Vm.sol";
 import {BaseTest} from "./Base.t.sol";
-import {PolicyRegistry} from "../../contracts/PolicyRegistry.sol";
-import {WorkRegistry} from "../../contracts/WorkRegistry.sol";
-import {Policy, Rule, MODE_ALLOW} from "../../contracts/RightsTypes.sol";
+import {PolicyRegistry} from "../../contracts/registries/PolicyRegistry.sol";
+import {WorkRegistry} from "../../contracts/registries/WorkRegistry.sol";
+import {Policy, Rule, MODE_ALLOW} from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Drives the registry with random actors. Ghost state records what each work's
 /// terms must be: only calls by the holder (or its operator) may move them.

@@ -2,12 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
-import {IWorkRegistry} from "../../contracts/interfaces/IWorkRegistry.sol";
-import {IPolicyRegistry} from "../../contracts/interfaces/IPolicyRegistry.sol";
-import {ILicenceOracle} from "../../contracts/interfaces/ILicenceOracle.sol";
+import {IWorkRegistry} from "../../contracts/interfaces/registries/IWorkRegistry.sol";
+import {IPolicyRegistry} from "../../contracts/interfaces/registries/IPolicyRegistry.sol";
+import {ILicenceOracle} from "../../contracts/interfaces/modules/licensing/ILicenceOracle.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import "../../contracts/RightsTypes.sol";
+import "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev A licence module stand-in for the check order: licences themselves are tested with the licence contracts.
 contract FixedOracle is ILicenceOracle {

@@ -5,11 +5,11 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
-import {ICollectionRegistry, CollectionRecord} from "./interfaces/ICollectionRegistry.sol";
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
-import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
-import {Decision} from "./libraries/Decision.sol";
-import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
+import {ICollectionRegistry, CollectionRecord} from "../interfaces/registries/ICollectionRegistry.sol";
+import {IWorkRegistry} from "../interfaces/registries/IWorkRegistry.sol";
+import {IPolicyRegistry} from "../interfaces/registries/IPolicyRegistry.sol";
+import {Decision} from "../libraries/Decision.sol";
+import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
 import {
     Rule,
     USE_COUNT,
@@ -17,7 +17,7 @@ import {
     REASON_UNREGISTERED,
     REASON_ALLOWED_BY_TERMS,
     REASON_ALLOWED_BY_LICENCE
-} from "./RightsTypes.sol";
+} from "../libraries/RightsTypes.sol";
 
 /// @title CollectionRegistry
 /// @notice See ICollectionRegistry. Answers follow WorkRegistry's order of evaluation.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Policy, Rule} from "../RightsTypes.sol";
+import {Policy, Rule} from "../../libraries/RightsTypes.sol";
 
 /// @title Reusable, de-duplicated usage terms.
 /// @notice A policy is stored once per distinct content (keyed by the hash of its ABI

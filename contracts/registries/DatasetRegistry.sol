@@ -4,10 +4,10 @@ pragma solidity ^0.8.24;
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
-import {IDatasetRegistry, DatasetRecord} from "./interfaces/IDatasetRegistry.sol";
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
-import {ITermsHistory} from "./interfaces/ITermsHistory.sol";
-import {USE_COUNT, REASON_UNREGISTERED, REASON_DISPUTED} from "./RightsTypes.sol";
+import {IDatasetRegistry, DatasetRecord} from "../interfaces/registries/IDatasetRegistry.sol";
+import {IWorkRegistry} from "../interfaces/registries/IWorkRegistry.sol";
+import {ITermsHistory} from "../interfaces/registries/ITermsHistory.sol";
+import {USE_COUNT, REASON_UNREGISTERED, REASON_DISPUTED} from "../libraries/RightsTypes.sol";
 
 /// @dev Flags kept per (dataset, work).
 uint8 constant ITEM_PROVEN = 1;

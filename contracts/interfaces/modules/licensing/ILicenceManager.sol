@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ILicenceOracle} from "./ILicenceOracle.sol";
-import {IWorkRegistry} from "./IWorkRegistry.sol";
+import {IWorkRegistry} from "../../registries/IWorkRegistry.sol";
 
 /// @notice An offer of a licence a holder signed off-chain (EIP-712, bound to chain id and
 /// contract). Whoever redeems it pays `price`; the holder pays no gas.

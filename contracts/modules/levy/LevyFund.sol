@@ -3,10 +3,10 @@ pragma solidity ^0.8.24;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 
-import {ILevyFund, EpochRecord} from "./interfaces/ILevyFund.sol";
-import {IDatasetRegistry, DatasetRecord} from "./interfaces/IDatasetRegistry.sol";
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
-import {ICollectionRegistry} from "./interfaces/ICollectionRegistry.sol";
+import {ILevyFund, EpochRecord} from "../../interfaces/modules/levy/ILevyFund.sol";
+import {IDatasetRegistry, DatasetRecord} from "../../interfaces/registries/IDatasetRegistry.sol";
+import {IWorkRegistry} from "../../interfaces/registries/IWorkRegistry.sol";
+import {ICollectionRegistry} from "../../interfaces/registries/ICollectionRegistry.sol";
 
 /// @title LevyFund
 /// @notice See ILevyFund. Integer accounting, exact: at every moment the balance equals

@@ -13,11 +13,11 @@ import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
-import {Decision} from "./libraries/Decision.sol";
-import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
-import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
-import {ITermsHistory} from "./interfaces/ITermsHistory.sol";
+import {IWorkRegistry} from "../interfaces/registries/IWorkRegistry.sol";
+import {Decision} from "../libraries/Decision.sol";
+import {IPolicyRegistry} from "../interfaces/registries/IPolicyRegistry.sol";
+import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
+import {ITermsHistory} from "../interfaces/registries/ITermsHistory.sol";
 import {
     Rule,
     WorkRecord,
@@ -26,7 +26,7 @@ import {
     STATUS_DISPUTED,
     REASON_ALLOWED_BY_TERMS,
     REASON_ALLOWED_BY_LICENCE
-} from "./RightsTypes.sol";
+} from "../libraries/RightsTypes.sol";
 
 /// @title WorkRegistry
 /// @notice Holds the works: holder (as an ERC-721 token, id = uint256(contentHash)), terms,

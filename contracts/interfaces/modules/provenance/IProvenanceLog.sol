@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IWorkRegistry} from "./IWorkRegistry.sol";
+import {IWorkRegistry} from "../../registries/IWorkRegistry.sol";
 
 /// @title The provenance trail and AI-disclosure label of registered works.
 /// @notice The holder of a work, or an operator the holder approved in the WorkRegistry (an

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {WorkRecord} from "../RightsTypes.sol";
-import {ILicenceOracle} from "./ILicenceOracle.sol";
+import {WorkRecord} from "../../libraries/RightsTypes.sol";
+import {ILicenceOracle} from "../modules/licensing/ILicenceOracle.sol";
 import {IPolicyRegistry} from "./IPolicyRegistry.sol";
 
 /// @title The registry of works: who holds each work, which terms apply, and what a use may do.

@@ -10,10 +10,10 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 
-import {ILicenceManager, LicenceOffer} from "./interfaces/ILicenceManager.sol";
-import {ILicenceOracle} from "./interfaces/ILicenceOracle.sol";
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
-import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {ILicenceManager, LicenceOffer} from "../../interfaces/modules/licensing/ILicenceManager.sol";
+import {ILicenceOracle} from "../../interfaces/modules/licensing/ILicenceOracle.sol";
+import {IWorkRegistry} from "../../interfaces/registries/IWorkRegistry.sol";
+import {IPolicyRegistry} from "../../interfaces/registries/IPolicyRegistry.sol";
 import {
     Rule,
     WorkRecord,
@@ -23,7 +23,7 @@ import {
     REASON_DISPUTED,
     REASON_OPTED_OUT,
     REASON_LICENCE_REQUIRED
-} from "./RightsTypes.sol";
+} from "../../libraries/RightsTypes.sol";
 
 /// @title LicenceManager
 /// @notice Licences, pull payments, EIP-2981 royalties and derivative registration for the works

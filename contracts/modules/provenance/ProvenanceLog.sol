@@ -3,8 +3,8 @@ pragma solidity ^0.8.24;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 
-import {IProvenanceLog} from "./interfaces/IProvenanceLog.sol";
-import {IWorkRegistry} from "./interfaces/IWorkRegistry.sol";
+import {IProvenanceLog} from "../../interfaces/modules/provenance/IProvenanceLog.sol";
+import {IWorkRegistry} from "../../interfaces/registries/IWorkRegistry.sol";
 import {
     Disclosure,
     STAGE_DERIVED_FROM,
@@ -16,7 +16,7 @@ import {
     DISCLOSURE_AI_GENERATED,
     PHASE_IDEATION,
     PHASES_KNOWN
-} from "./ProvenanceTypes.sol";
+} from "../../libraries/ProvenanceTypes.sol";
 
 /// @title ProvenanceLog
 /// @notice Lifecycle stages and AI-disclosure labels of the works in one WorkRegistry.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IPolicyRegistry} from "./interfaces/IPolicyRegistry.sol";
+import {IPolicyRegistry} from "../interfaces/registries/IPolicyRegistry.sol";
 import {
     Policy,
     Rule,
@@ -10,7 +10,7 @@ import {
     MODE_LICENCE,
     MODE_ALLOW,
     DUTIES_KNOWN
-} from "./RightsTypes.sol";
+} from "../libraries/RightsTypes.sol";
 
 /// @title PolicyRegistry
 /// @notice Says what terms mean: reusable policies, de-duplicated by hash, ids from 1.
