@@ -18,7 +18,6 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from . import __version__
 from .chain import LOCAL_CHAIN_ID, LocalChain, dev_account
 from .client import RightsLedger, Work, account_from_env, connect_web3, deploy
 from .deployments import find_deployment, home_dir
@@ -27,6 +26,7 @@ from .hashing import resolve_file_or_hash
 from .licensing import Licence, SignedOffer
 from .terms import PRESETS, Rule, Terms, format_wei, parse_fee
 from .text import render_table
+from .version import __version__
 from .vocabulary import Mode, Status, Use
 
 EXIT_ERROR = 1
@@ -598,11 +598,10 @@ def cmd_datasets(ctx: Context) -> int:
 
 def cmd_collection(ctx: Context) -> int:
     from .bulk import collect, hash_items
-    from .collections import CollectionClient
 
     args = ctx.args
     client = ctx.client()
-    archive = CollectionClient(client, home=ctx.home)
+    archive = client.collections_in(ctx.home)
     if args.action == "register":
         if len(args.source_or_items) != 1:
             raise CliError("collection register takes one folder or manifest")

@@ -21,6 +21,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 from .errors import NotFoundError, ValidationError
+from .files import read_json_file
 from .hashing import parse_hash
 from .vocabulary import ContentHash
 
@@ -135,11 +136,4 @@ class MerkleTree:
 
     @classmethod
     def read(cls, path: str | Path) -> MerkleTree:
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise NotFoundError(f"tree file {path} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"tree file {path} is not JSON ({exc})") from None
-        return cls.load(data, source=str(path))
+        return cls.load(read_json_file(path, what="tree file"), source=str(path))

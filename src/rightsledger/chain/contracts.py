@@ -11,8 +11,8 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
-from .errors import ContractRevert
-from .vocabulary import Reason, Use
+from ..errors import ContractRevert
+from ..vocabulary import Reason, Use
 
 _ARTIFACTS = resources.files("rightsledger") / "artifacts"
 

@@ -18,8 +18,8 @@ from typing import cast
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from ..errors import ChainError, ConfigError
 from .deployments import home_dir
-from .errors import ChainError, ConfigError
 
 LOCAL_CHAIN_ID = 31337
 DEFAULT_PORT = 8545

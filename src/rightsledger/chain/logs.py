@@ -11,7 +11,7 @@ from typing import Any
 from web3 import Web3
 from web3.types import LogReceipt
 
-from .errors import ChainError
+from ..errors import ChainError
 
 DEFAULT_PAGE_SIZE = 5_000
 """Blocks per eth_getLogs request: below the range limits of common hosted RPC nodes."""

@@ -10,8 +10,8 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TimeExhausted, Web3RPCError
 from web3.types import TxReceipt
 
+from ..errors import ChainError, ConfigError, ContractRevert
 from .contracts import decode_revert
-from .errors import ChainError, ConfigError, ContractRevert
 
 GAS_MARGIN = 1.2
 # Plus a flat allowance: a terms-history checkpoint costs a new slot (~20k gas) when the block's

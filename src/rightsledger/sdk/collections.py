@@ -6,47 +6,36 @@ levy claims need."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
-from eth_utils.address import to_checksum_address
 from web3.logs import DISCARD
 
-from .contracts import abi
-from .deployments import home_dir
-from .errors import NotFoundError, ValidationError
-from .hashing import ContentLike, content_hash
-from .merkle import MerkleTree
-from .terms import Terms, to_timestamp
-from .vocabulary import PolicyId, Reason, Use
-
-if TYPE_CHECKING:
-    from .client import CheckResult, RightsLedger
+from ..chain.deployments import home_dir
+from ..chain.module import ChainContext, ContractModule
+from ..errors import NotFoundError, ValidationError
+from ..hashing import ContentLike, content_hash
+from ..merkle import MerkleTree
+from ..records import CheckResult, CollectionRegistration
+from ..terms import Terms
+from ..units import to_timestamp
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, as_use, parse_address
+from .policies import Policies
 
 # Proofs of ~20 nodes for a million works: 1,000 items keep a call far under the gas and size caps.
 MEMBER_CHUNK = 1_000
 
 
-@dataclass(frozen=True)
-class CollectionRegistration:
-    collection_id: int
-    root: str
-    count: int
-    policy_id: PolicyId
-    tree_file: Path
-    transaction: str
-    gas_used: int
+class CollectionClient(ContractModule):
+    """Collections registered by Merkle root, with their trees kept under `<home>/collections/<chainId>/`."""
 
+    contract_name = "CollectionRegistry"
 
-class CollectionClient:
-    def __init__(self, ledger: RightsLedger, *, home: str | Path | None = None) -> None:
-        self.ledger = ledger
-        self.registry = ledger.w3.eth.contract(
-            address=to_checksum_address(ledger.deployment.address("CollectionRegistry")), abi=abi("CollectionRegistry")
-        )
-        self.folder = home_dir(home) / "collections" / str(ledger.chain_id)
+    def __init__(self, ctx: ChainContext, policies: Policies, *, home: str | Path | None = None) -> None:
+        super().__init__(ctx)
+        self.policies = policies
+        self.registry = self.contract
+        self.folder = home_dir(home) / "collections" / str(ctx.chain_id)
 
     def register(
         self,
@@ -57,16 +46,14 @@ class CollectionClient:
         metadata_uri: str = "",
     ) -> CollectionRegistration:
         """Register every item under one Merkle root, in one transaction; keep the tree for proofs."""
-        from .client import parse_address
-
         hashes = [content_hash(i) for i in items]
         if len(set(hashes)) != len(hashes):
             raise ValidationError("the collection lists a work twice")
         tree = MerkleTree.of(hashes)
-        holder_address = parse_address(holder, what="holder") if holder else self.ledger.address
-        policy_id = self.ledger._policy_id(terms)
+        holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        policy_id = self.policies.policy_id(terms)
         call = self.registry.functions.registerCollection(tree.root, len(tree), holder_address, policy_id, metadata_uri)
-        receipt = self.ledger._send(call, f"registering a collection of {len(tree):,} works")
+        receipt = self.send(call, f"registering a collection of {len(tree):,} works")
         (event,) = self.registry.events.CollectionRegistered().process_receipt(receipt, errors=DISCARD)
         collection_id = int(event["args"]["collectionId"])
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -119,9 +106,7 @@ class CollectionClient:
         chunk_size: int = MEMBER_CHUNK,
     ) -> list[CheckResult]:
         """Batch check of collection members, each with its proof. Non-members answer unregistered."""
-        from .client import ZERO_ADDRESS, CheckResult, parse_address
-
-        chosen = use if isinstance(use, Use) else cast(Use, Use.parse(use))
+        chosen = as_use(use)
         tree = tree or self.tree(collection_id)
         who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
         hashes = [content_hash(i) for i in items]
@@ -139,6 +124,9 @@ class CollectionClient:
                 who,
                 to_timestamp(at),
             )
-            reasons = bytes(self.ledger._call(call, f"checking {len(chunk)} collection members"))
+            reasons = bytes(self.call(call, f"checking {len(chunk)} collection members"))
             results.extend(CheckResult(h, chosen, members[r], licensee) for h, r in zip(chunk, reasons, strict=True))
         return results
+
+
+__all__ = ["MEMBER_CHUNK", "CollectionClient"]

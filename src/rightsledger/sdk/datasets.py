@@ -3,192 +3,44 @@ over the DatasetRegistry and LevyFund contracts."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
 
-from eth_utils.address import to_checksum_address
 from web3.logs import DISCARD
 
-from .bulk import MANIFEST_FORMAT, Item, read_manifest
-from .contracts import abi
-from .errors import NotFoundError, ValidationError
-from .hashing import ContentLike, content_hash
-from .merkle import MerkleTree
-from .vocabulary import ContentHash, Reason, Use
+from ..chain.module import ChainContext, ContractModule
+from ..errors import NotFoundError, ValidationError
+from ..hashing import ContentLike, content_hash
+from ..manifests import manifest_path_of, tree_of_manifest
+from ..merkle import MerkleTree
+from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, ProofResult
+from ..vocabulary import Reason, Use
+from .collections import CollectionClient
+from .works import Works
 
 if TYPE_CHECKING:
-    from .client import CheckResult, RightsLedger
-    from .indexer import Indexer
-
-ITEM_PROVEN = 1
-ITEM_VIOLATION = 2
-ITEM_REMOVAL_REQUESTED = 4
-ITEM_REMOVAL_ACKNOWLEDGED = 8
+    from ..workflows.indexer import Indexer
 
 
-@dataclass(frozen=True)
-class Dataset:
-    dataset_id: int
-    declarer: str
-    declared_at: datetime
-    use: Use
-    item_count: int
-    root: str
-    manifest_uri: str
-
-
-@dataclass(frozen=True)
-class Declaration:
-    dataset_id: int
-    root: str
-    item_count: int
-    manifest_uri: str
-    transaction: str
-    block: int
-    gas_used: int
-
-
-@dataclass(frozen=True)
-class ItemStatus:
-    """What the registry records about one work in one dataset."""
-
-    flags: int
-
-    @property
-    def proven(self) -> bool:
-        return bool(self.flags & ITEM_PROVEN)
-
-    @property
-    def violation(self) -> bool:
-        return bool(self.flags & ITEM_VIOLATION)
-
-    @property
-    def removal_requested(self) -> bool:
-        return bool(self.flags & ITEM_REMOVAL_REQUESTED)
-
-    @property
-    def removal_acknowledged(self) -> bool:
-        return bool(self.flags & ITEM_REMOVAL_ACKNOWLEDGED)
-
-    def describe(self) -> str:
-        if not self.proven:
-            return "not proven"
-        parts = ["proven", "violation recorded" if self.violation else "no violation"]
-        if self.removal_acknowledged:
-            parts.append("removal acknowledged")
-        elif self.removal_requested:
-            parts.append("removal requested")
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class Inclusion:
-    """A work in a declared dataset: was the dataset's use permitted for its declarer when it was
-    declared (the registry's terms history), and what has been recorded since (proof, violation,
-    removal)."""
-
-    dataset: Dataset
-    content_hash: ContentHash
-    permitted: CheckResult  # checkAt(hash, use, declarer, declaredAt)
-    status: ItemStatus
-    source: str  # "manifest" (listed in its readable manifest), "proof" (proven on-chain), "" (asked directly)
-
-    @property
-    def removal(self) -> str:
-        """ "acknowledged", "requested" or "" (none)."""
-        if self.status.removal_acknowledged:
-            return "acknowledged"
-        return "requested" if self.status.removal_requested else ""
-
-
-@dataclass(frozen=True)
-class ProofResult:
-    dataset_id: int
-    content_hash: ContentHash
-    reason: Reason
-    violation: bool
-    transaction: str
-
-
-@dataclass(frozen=True)
-class Epoch:
-    epoch: int
-    contributed: int
-    pool: int
-    items: int
-    per_item: int
-    claimed: int
-    finalized: bool
-
-
-def manifest_path_of(uri: str) -> Path:
-    """A local path from a manifest URI: file:// URIs and plain paths; anything else cannot be read here."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "" and uri:
-        return Path(uri)
-    raise ValidationError(
-        f"manifest URI {uri!r} is not a local file; give the manifest with --manifest", code="manifest-unreadable"
-    )
-
-
-def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
-    """`<name>.manifest.json` (items, root, use) and `<name>.tree.json` (the OpenZeppelin dump)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = folder / f"{name}.manifest.json"
-    tree_file = folder / f"{name}.tree.json"
-    tree.save(tree_file)
-    data = {
-        "format": MANIFEST_FORMAT,
-        "use": use.value,
-        "root": tree.root,
-        "itemCount": len(tree),
-        "leafEncoding": "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)",
-        "tree": tree_file.name,
-        "items": [{"hash": i.content_hash, "path": i.path} for i in items],
-    }
-    tmp = manifest.with_name(manifest.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    tmp.replace(manifest)
-    return manifest, tree_file
-
-
-def tree_of_manifest(path: Path) -> MerkleTree:
-    """The tree of a manifest: its distinct hashes, in order."""
-    data = read_manifest(path)
-    seen: dict[str, None] = {}
-    for entry in data["items"]:
-        value = entry.get("hash") if isinstance(entry, dict) else None
-        if not value:
-            raise ValidationError(f"manifest {path} has an item without a hash")
-        seen.setdefault(str(value).lower(), None)
-    return MerkleTree.of(seen)
-
-
-class DatasetClient:
+class DatasetClient(ContractModule):
     """Dataset operations for one RightsLedger client (its chain, deployment and account)."""
 
-    def __init__(self, ledger: RightsLedger) -> None:
-        self.ledger = ledger
-        w3 = ledger.w3
-        self.registry = w3.eth.contract(
-            address=to_checksum_address(ledger.deployment.address("DatasetRegistry")), abi=abi("DatasetRegistry")
-        )
-        self.levy = w3.eth.contract(
-            address=to_checksum_address(ledger.deployment.address("LevyFund")), abi=abi("LevyFund")
-        )
+    contract_name = "DatasetRegistry"
+
+    def __init__(self, ctx: ChainContext, works: Works, collections: CollectionClient) -> None:
+        super().__init__(ctx)
+        self.works = works
+        self.collections = collections
+        self.registry = self.contract
+        self.levy = ctx.contract("LevyFund")
 
     # ------------------------------------------------------------------ declarations
 
     def declare(self, tree: MerkleTree, use: Use, manifest_uri: str = "") -> Declaration:
         call = self.registry.functions.declare(tree.root, len(tree), use.code, manifest_uri)
-        receipt = self.ledger._send(call, f"declaring a dataset of {len(tree):,} works")
+        receipt = self.send(call, f"declaring a dataset of {len(tree):,} works")
         (event,) = self.registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)
         return Declaration(
             dataset_id=int(event["args"]["datasetId"]),
@@ -201,7 +53,7 @@ class DatasetClient:
         )
 
     def dataset(self, dataset_id: int) -> Dataset:
-        raw = self.ledger._call(self.registry.functions.datasetOf(dataset_id), f"reading dataset {dataset_id}")
+        raw = self.call(self.registry.functions.datasetOf(dataset_id), f"reading dataset {dataset_id}")
         declarer, declared_at, use, count, root, uri = raw
         return Dataset(
             dataset_id=dataset_id,
@@ -238,7 +90,7 @@ class DatasetClient:
         """The dataset, the answer at its declaration, and the work's flags in it (proof, violation, removal)."""
         digest = content_hash(item)
         record = self.dataset(dataset_id)
-        permitted = self.ledger.check_at(digest, record.use, licensee=record.declarer, at=record.declared_at)
+        permitted = self.works.check_at(digest, record.use, licensee=record.declarer, at=record.declared_at)
         return Inclusion(record, digest, permitted, self.item_status(dataset_id, digest), source)
 
     def containing(self, item: ContentLike, index: Indexer, *, sync: bool = True) -> list[Inclusion]:
@@ -260,7 +112,7 @@ class DatasetClient:
         if proof is None:
             proof = (tree or self.tree(dataset_id)).proof(digest)
         call = self.registry.functions.proveInclusion(dataset_id, digest, list(proof))
-        receipt = self.ledger._send(call, f"proving {digest} is in dataset {dataset_id}")
+        receipt = self.send(call, f"proving {digest} is in dataset {dataset_id}")
         (event,) = self.registry.events.InclusionProven().process_receipt(receipt, errors=DISCARD)
         violations = self.registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
         return ProofResult(
@@ -274,19 +126,19 @@ class DatasetClient:
     def request_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
         digest = content_hash(item)
         call = self.registry.functions.requestRemoval(dataset_id, digest, note)
-        self.ledger._send(call, f"requesting removal of {digest} from dataset {dataset_id}")
+        self.send(call, f"requesting removal of {digest} from dataset {dataset_id}")
 
     def acknowledge_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
         digest = content_hash(item)
         call = self.registry.functions.acknowledgeRemoval(dataset_id, digest, note)
-        self.ledger._send(call, f"acknowledging removal of {digest} from dataset {dataset_id}")
+        self.send(call, f"acknowledging removal of {digest} from dataset {dataset_id}")
 
     # ------------------------------------------------------------------ levy fund
 
     def contribute(self, amount: int) -> int:
         """Pay `amount` wei into the current epoch; returns the epoch."""
         data = self.levy.encode_abi("contribute", [])
-        self.ledger._tx.send(
+        self.ctx.transactor.send(
             {"to": self.levy.address, "data": data, "value": amount}, action="contributing to the levy"
         )
         return self.current_epoch()
@@ -299,14 +151,14 @@ class DatasetClient:
         return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized)
 
     def finalize(self, epoch: int) -> Epoch:
-        self.ledger._send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
+        self.send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
         return self.epoch(epoch)
 
     def claim(self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None) -> int:
         """Credit the work's holder its share for this dataset; returns the wei credited."""
         digest = content_hash(item)
         proof = (tree or self.tree(dataset_id)).proof(digest)
-        receipt = self.ledger._send(
+        receipt = self.send(
             self.levy.functions.claim(dataset_id, digest, proof), f"claiming the levy share of {digest}"
         )
         (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
@@ -325,25 +177,25 @@ class DatasetClient:
         digest = content_hash(item)
         proof = (tree or self.tree(dataset_id)).proof(digest)
         if member_proof is None:
-            member_proof = self.ledger.collections.proof(collection_id, digest)
+            member_proof = self.collections.proof(collection_id, digest)
         call = self.levy.functions.claimForCollectionMember(
             dataset_id, digest, proof, collection_id, list(member_proof)
         )
-        receipt = self.ledger._send(call, f"claiming the levy share of {digest}")
+        receipt = self.send(call, f"claiming the levy share of {digest}")
         (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
         return int(event["args"]["amount"])
 
     def levy_balance(self, account: str | None = None) -> int:
-        return int(self.levy.functions.balanceOf(account or self.ledger.address).call())
+        return int(self.levy.functions.balanceOf(account or self.ctx.address).call())
 
     def withdraw_levy(self) -> int:
         amount = self.levy_balance()
-        self.ledger._send(self.levy.functions.withdraw(), "withdrawing levy shares")
+        self.send(self.levy.functions.withdraw(), "withdrawing levy shares")
         return amount
 
     def levy_accounts(self) -> dict[str, Any]:
         credited, claimable, carried, pending = self.levy.functions.accounts().call()
-        balance = int(self.ledger.w3.eth.get_balance(self.levy.address))
+        balance = int(self.ctx.w3.eth.get_balance(self.levy.address))
         return {
             "credited": credited,
             "claimable": claimable,
@@ -351,3 +203,6 @@ class DatasetClient:
             "pending": pending,
             "balance": balance,
         }
+
+
+__all__ = ["DatasetClient"]

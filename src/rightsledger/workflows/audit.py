@@ -22,11 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .bulk import Checkpoint, Progress, collect, hash_items
-from .client import CHECK_CHUNK, ZERO_ADDRESS, RightsLedger, parse_address
-from .errors import ValidationError
-from .vocabulary import Reason, Use
+from ..errors import ValidationError
+from ..manifests import collect
+from ..sdk.client import RightsLedger
+from ..sdk.works import CHECK_CHUNK
+from ..version import __version__
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
+from .bulk import Checkpoint, Progress, hash_items
 
 ANSWERS = ("cleared", "needs-licence", "denied", "unregistered", "disputed")
 POLICY_CHUNK = 10_000

@@ -4,155 +4,21 @@ file so an interrupted run resumes where it stopped."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import ConfigError, NotFoundError, ValidationError
-from .hashing import parse_hash
-from .vocabulary import ContentHash
+from ..errors import NotFoundError
+from ..hashing import parse_hash, sha256_of_file
+from ..manifests import Item
+from ..vocabulary import ContentHash
 
 _READ = 1 << 20
-_PATH_KEYS = ("path", "file", "filename")
-_HASH_KEYS = ("hash", "content_hash", "contenthash", "sha256")
-MANIFEST_FORMAT = "rightsledger-dataset-manifest-v1"
-
-
-@dataclass
-class Item:
-    """One work of a dataset: where it is (if known) and its content hash (once known)."""
-
-    path: str | None
-    content_hash: ContentHash | None = None
-    size: int = 0
-    mtime_ns: int = 0
-
-
-# ---------------------------------------------------------------------- reading a dataset
-
-
-def collect(source: str | Path) -> list[Item]:
-    """The items of a folder (every regular file below it, in path order) or of a manifest file."""
-    path = Path(source)
-    if path.is_dir():
-        return _walk(path)
-    if not path.exists():
-        raise NotFoundError(f"{path} is neither a folder nor a manifest file")
-    suffix = "".join(path.suffixes[-1:]).lower()
-    if suffix == ".csv":
-        rows: Iterator[dict[str, Any]] = _csv_rows(path)
-    elif suffix in (".jsonl", ".ndjson"):
-        rows = _jsonl_rows(path)
-    elif suffix == ".parquet":
-        rows = _parquet_rows(path)
-    elif suffix == ".json":
-        rows = _manifest_rows(path)
-    else:
-        raise ValidationError(f"{path}: manifests are .csv, .jsonl, .parquet or a rightsledger .json manifest")
-    items = [_item(row, path, line) for line, row in enumerate(rows, start=1)]
-    if not items:
-        raise ValidationError(f"{path} lists no items")
-    return items
-
-
-def _walk(root: Path) -> list[Item]:
-    found: list[Item] = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            full = Path(folder) / name
-            try:
-                stat = full.stat()
-            except OSError:
-                continue
-            if full.is_file():
-                found.append(Item(str(full), size=stat.st_size, mtime_ns=stat.st_mtime_ns))
-    if not found:
-        raise ValidationError(f"folder {root} holds no files")
-    return found
-
-
-def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
-            raise ValidationError(f"{path} is empty")
-        yield from reader
-
-
-def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open() as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"{path} line {number} is not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise ValidationError(f"{path} line {number} is not a JSON object")
-            yield row
-
-
-def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:
-        raise ConfigError(
-            "reading Parquet needs pyarrow: pip install 'rightsledger[parquet]' (or give a CSV or JSONL manifest)"
-        ) from None
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for bad files
-        raise ValidationError(f"{path} is not a readable Parquet file ({exc})") from None
-    for batch in table.to_batches():
-        yield from batch.to_pylist()
-
-
-def _manifest_rows(path: Path) -> Iterator[dict[str, Any]]:
-    data = read_manifest(path)
-    yield from data["items"]
-
-
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    """A manifest written by `rightsledger declare` (format rightsledger-dataset-manifest-v1)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise NotFoundError(f"manifest {path} does not exist") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"manifest {path} is not JSON ({exc.msg})") from None
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not isinstance(data.get("items"), list):
-        raise ValidationError(f"{path} is not a rightsledger dataset manifest ({MANIFEST_FORMAT})")
-    return data
-
-
-def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
-    lowered = {str(k).strip().lower(): v for k, v in row.items()}
-    path_value = next((lowered[k] for k in _PATH_KEYS if lowered.get(k)), None)
-    hash_value = next((lowered[k] for k in _HASH_KEYS if lowered.get(k)), None)
-    if path_value is None and hash_value is None:
-        raise ValidationError(f"{manifest} item {line} has neither a path nor a hash column")
-    path_text: str | None = None
-    if path_value is not None:
-        candidate = Path(str(path_value))
-        path_text = str(candidate if candidate.is_absolute() else manifest.parent / candidate)
-    try:
-        digest = parse_hash(str(hash_value)) if hash_value is not None else None
-    except ValidationError as exc:
-        raise ValidationError(f"{manifest} item {line}: {exc}") from None
-    return Item(path_text, digest)
-
-
 # ---------------------------------------------------------------------- progress
 
 
@@ -290,19 +156,7 @@ class Checkpoint:
 
 def _hash_one(item: Item) -> Item:
     assert item.path is not None
-    digest = hashlib.sha256()
-    try:
-        with open(item.path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            while chunk := handle.read(_READ):
-                digest.update(chunk)
-    except FileNotFoundError:
-        raise NotFoundError(f"file {item.path} does not exist") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{item.path} is a folder, not a file") from None
-    item.size = stat.st_size
-    item.mtime_ns = stat.st_mtime_ns
-    item.content_hash = ContentHash("0x" + digest.hexdigest())
+    item.content_hash, item.size, item.mtime_ns = sha256_of_file(item.path)
     return item
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .disclosure import Disclosure, disclosure_from_source_type
-from .errors import ConfigError, NotFoundError, ValidationError
-from .exports.cawg import LABEL as TRAINING_MINING_LABEL
-from .exports.cawg import LEGACY_LABELS, terms_from_assertion
-from .terms import Terms
+from ..disclosure import Disclosure, disclosure_from_source_type
+from ..errors import ConfigError, NotFoundError, ValidationError
+from ..exports.cawg import LABEL as TRAINING_MINING_LABEL
+from ..exports.cawg import LEGACY_LABELS, terms_from_assertion
+from ..terms import Terms
 
 _ACTIONS_LABELS = ("c2pa.actions", "c2pa.actions.v2")
 _UNTRUSTED = "signingCredential.untrusted"

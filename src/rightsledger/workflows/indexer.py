@@ -23,11 +23,11 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 
-from .client import RightsLedger
-from .contracts import abi
-from .datasets import manifest_path_of, tree_of_manifest
-from .errors import ConfigError, RightsLedgerError
-from .vocabulary import ContentHash, Use
+from ..chain.contracts import abi
+from ..errors import ConfigError, RightsLedgerError
+from ..manifests import manifest_path_of, tree_of_manifest
+from ..sdk.client import RightsLedger
+from ..vocabulary import ContentHash, Use
 
 RANGE = 2_000
 _SCHEMA = """
