@@ -7,6 +7,7 @@ A feature module never reaches into another module's private state: it calls `se
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
@@ -42,6 +43,18 @@ class ChainContext:
     def address(self) -> str:
         """The signing account's address (ConfigError saying how to give a key, if there is none)."""
         return self.transactor.address
+
+    @property
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def block_time(self, block: int | str = "latest") -> datetime:
+        """The chain's time at `block` (the latest by default): what "now" means to the contracts."""
+        try:
+            timestamp = int(self.w3.eth.get_block(block)["timestamp"])  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            raise ChainError(f"reading block {block}: {exc}") from None
+        return datetime.fromtimestamp(timestamp, tz=UTC)
 
     def contract(self, name: str) -> Contract:
         """The deployment's contract `name`, built once."""

@@ -52,7 +52,7 @@ class RightsLedger:
         self.policies = Policies(self.ctx)
         self.works = Works(self.ctx, self.policies)
         self.licensing = Licensing(self.ctx, self.works)
-        self.provenance = Provenance(self.ctx)
+        self.provenance = Provenance(self.ctx, self.works)
         self.collections = CollectionClient(self.ctx, self.policies, home=home)
         self.datasets = DatasetClient(self.ctx, self.works, self.collections)
 
@@ -117,6 +117,14 @@ class RightsLedger:
     def address(self) -> str:
         """The signing account's address."""
         return self.ctx.address
+
+    @property
+    def block_number(self) -> int:
+        return self.ctx.block_number
+
+    def chain_time(self) -> datetime:
+        """The latest block's time: "now" as the contracts see it."""
+        return self.ctx.block_time()
 
     # ------------------------------------------------------------------ policies
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from web3.logs import DISCARD
 
@@ -19,9 +19,6 @@ from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, ProofR
 from ..vocabulary import Reason, Use
 from .collections import CollectionClient
 from .works import Works
-
-if TYPE_CHECKING:
-    from ..workflows.indexer import Indexer
 
 
 class DatasetClient(ContractModule):
@@ -92,14 +89,6 @@ class DatasetClient(ContractModule):
         record = self.dataset(dataset_id)
         permitted = self.works.check_at(digest, record.use, licensee=record.declarer, at=record.declared_at)
         return Inclusion(record, digest, permitted, self.item_status(dataset_id, digest), source)
-
-    def containing(self, item: ContentLike, index: Indexer, *, sync: bool = True) -> list[Inclusion]:
-        """The declared datasets that contain the work (listed in a readable manifest, or proven
-        on-chain), found through the index (synced first unless `sync` is false), by dataset id."""
-        digest = content_hash(item)
-        if sync:
-            index.sync()
-        return [self.inclusion(h.dataset_id, digest, source=h.source) for h in index.datasets_containing(digest)]
 
     def item_status(self, dataset_id: int, item: ContentLike) -> ItemStatus:
         return ItemStatus(int(self.registry.functions.itemFlags(dataset_id, content_hash(item)).call()))

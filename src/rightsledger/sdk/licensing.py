@@ -279,6 +279,13 @@ class Licensing(ContractModule):
         pages = logs_in_pages(fetcher(w3), filters, start, end, action="listing licences")
         return [_licence(event.process_log(log)) for log in pages]
 
+    def licences_of_work(self, item: ContentLike, *, licensee: str | None = None) -> list[Licence]:
+        """The licences issued for a registered work (NotFoundError if it is not registered)."""
+        licences = self.licences(item=item, licensee=licensee)
+        if not licences:
+            self.works.work(item)  # raises NotFoundError for an unregistered work
+        return licences
+
     # ------------------------------------------------------------------ money
 
     def earnings(self, account: str | None = None) -> Earnings:
@@ -367,7 +374,7 @@ class Licensing(ContractModule):
         return parse_address(value, what=what) if value else self.ctx.address
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(int(self.ctx.w3.eth.get_block("latest")["timestamp"]), tz=UTC)
+        return self.ctx.block_time()
 
     def _licence_from(self, receipt: TxReceipt) -> Licence:
         events = self.contract.events.LicenceIssued().process_receipt(receipt, errors=DISCARD)

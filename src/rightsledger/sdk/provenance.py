@@ -4,21 +4,27 @@ trail read back from every contract's events (see trail.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..chain.logs import DEFAULT_PAGE_SIZE
-from ..chain.module import ContractModule
+from ..chain.module import ChainContext, ContractModule
 from ..disclosure import Disclosure, DisclosureLevel, phases_from_mask
 from ..errors import ValidationError
 from ..hashing import ContentLike, content_hash
 from ..units import from_timestamp
 from .trail import STAGE_BATCH_CHUNK, TRAIL_SOURCES, EventSource, Stage, TrailEntry, TrailReader, details_digest
+from .works import Works
 
 
 class Provenance(ContractModule):
     """The ProvenanceLog: stages of a work's life, its AI-disclosure label, and its whole trail."""
 
     contract_name = "ProvenanceLog"
+
+    def __init__(self, ctx: ChainContext, works: Works) -> None:
+        super().__init__(ctx)
+        self.works = works
 
     def record_stage(
         self,
@@ -104,5 +110,32 @@ class Provenance(ContractModule):
         reader = TrailReader(self.ctx.w3, self.ctx.deployment, sources=sources, page_size=page_size)
         return reader.read(item, from_block=from_block, to_block=to_block)
 
+    def trail_range(
+        self, item: ContentLike, *, from_block: int | None = None, to_block: int | None = None
+    ) -> TrailRange:
+        """The trail of a registered work within blocks `from_block`..`to_block` (defaults: the
+        deployment's block, the latest; `to_block` is capped at the latest). NotFoundError for an
+        unregistered work; ValidationError (`invalid-range`) when the range is empty."""
+        latest = self.ctx.block_number
+        first = self.ctx.deployment.block if from_block is None else from_block
+        last = latest if to_block is None else min(to_block, latest)
+        if first > last:
+            raise ValidationError(
+                f"fromBlock {first} is after toBlock {last} (the latest block is {latest})", code="invalid-range"
+            )
+        entries = self.trail(item, from_block=first, to_block=last)
+        if not entries:
+            self.works.work(item)  # an unregistered work is NotFoundError, a quiet range an empty trail
+        return TrailRange(first, last, tuple(entries))
 
-__all__ = ["Provenance"]
+
+@dataclass(frozen=True)
+class TrailRange:
+    """A trail read over a block range: the range actually read, and its entries."""
+
+    from_block: int
+    to_block: int
+    entries: tuple[TrailEntry, ...]
+
+
+__all__ = ["Provenance", "TrailRange"]

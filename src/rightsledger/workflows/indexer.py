@@ -25,7 +25,9 @@ from hexbytes import HexBytes
 
 from ..chain.contracts import abi
 from ..errors import ConfigError, RightsLedgerError
+from ..hashing import ContentLike, content_hash
 from ..manifests import manifest_path_of, tree_of_manifest
+from ..records import Inclusion
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, Use
 
@@ -260,6 +262,16 @@ class Indexer:
         )
 
     # ------------------------------------------------------------------ queries
+
+    def inclusions(self, item: ContentLike, *, sync: bool = True) -> list[Inclusion]:
+        """The declared datasets that contain the work (listed in a readable manifest, or proven
+        on-chain), by dataset id, each with the registry's answer at its declaration and the
+        work's flags in it; the index is synced first unless `sync` is false."""
+        digest = content_hash(item)
+        if sync:
+            self.sync()
+        datasets = self.client.datasets
+        return [datasets.inclusion(h.dataset_id, digest, source=h.source) for h in self.datasets_containing(digest)]
 
     def datasets_containing(self, content_hash: ContentHash) -> list[DatasetHit]:
         """Declared datasets that list the work in their manifest, or in which it was proven on-chain."""
