@@ -102,6 +102,10 @@ class MerkleTree:
             i = (i - 1) // 2
         return proof
 
+    def has_layout(self, nodes: list[bytes], index: dict[str, int]) -> bool:
+        """Whether this tree's nodes and leaf positions are exactly `nodes` and `index` (a dump's)."""
+        return self._tree == nodes and self._index == index
+
     def dump(self) -> dict[str, Any]:
         """The @openzeppelin/merkle-tree "standard-v1" JSON form."""
         return {
@@ -123,7 +127,7 @@ class MerkleTree:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValidationError(f"{source} is malformed ({exc})") from None
         rebuilt = cls.of(values)
-        if rebuilt._tree != tree or rebuilt._index != index:
+        if not rebuilt.has_layout(tree, index):
             raise ValidationError(f"{source} does not hold the tree its values make; it was altered")
         return rebuilt
 
