@@ -1,5 +1,5 @@
-"""CLI commands for the provenance trail, the AI-disclosure label, exports and C2PA import:
-`history`, `stage`, `disclose`, `label`, `export`, `import`. Registered by cli.build_parser."""
+"""Commands for the provenance trail, the AI-disclosure label, exports and C2PA import:
+`history`, `stage`, `disclose`, `label`, `export`, `import`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .disclosure import Disclosure, DisclosureLevel, Phase
-from .errors import ValidationError
-from .exports import (
+from ..c2pa_import import read_c2pa
+from ..disclosure import Disclosure, DisclosureLevel, Phase
+from ..errors import ValidationError
+from ..exports import (
     ExportRecord,
     data_mining,
     digital_source_type,
@@ -22,16 +23,14 @@ from .exports import (
     training_mining_assertion,
     well_known,
 )
-from .hashing import resolve_file_or_hash
-from .provenance import DEFAULT_PAGE_SIZE, Stage
-from .text import render_table
-
-if TYPE_CHECKING:
-    from .cli import Context
+from ..hashing import resolve_file_or_hash
+from ..provenance import DEFAULT_PAGE_SIZE, Stage
+from .context import Context
+from .render import print_json, render_trail
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    print_json(data, ensure_ascii=False)
 
 
 def cmd_history(ctx: Context) -> int:
@@ -46,21 +45,6 @@ def cmd_history(ctx: Context) -> int:
     print(f"provenance trail of {digest} ({len(entries)} stages)\n")
     print(render_trail(entries))
     return 0
-
-
-def render_trail(entries: list[Any]) -> str:
-    rows = [
-        (
-            e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
-            str(e.block),
-            e.stage,
-            f"{e.actor[:10]}…",
-            f"{e.transaction[:12]}…",
-            e.summary(),
-        )
-        for e in entries
-    ]
-    return render_table(rows, ("time (UTC)", "block", "stage", "actor", "transaction", "details"))
 
 
 def cmd_stage(ctx: Context) -> int:
@@ -166,8 +150,6 @@ def cmd_export(ctx: Context) -> int:
 
 
 def cmd_import(ctx: Context) -> int:
-    from .c2pa_import import read_c2pa
-
     args = ctx.args
     path = Path(args.file)
     offer = read_c2pa(path)
