@@ -14,7 +14,7 @@ in JavaScript reads our files and we read theirs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ class MerkleTree:
             i = (i - 1) // 2
         return proof
 
-    def has_layout(self, nodes: list[bytes], index: dict[str, int]) -> bool:
+    def has_layout(self, nodes: list[bytes], index: Mapping[Any, int]) -> bool:
         """Whether this tree's nodes and leaf positions are exactly `nodes` and `index` (a dump's)."""
         return self._tree == nodes and self._index == index
 

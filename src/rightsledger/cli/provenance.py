@@ -1,37 +1,27 @@
-"""CLI commands for the provenance trail, the AI-disclosure label, exports and C2PA import:
-`history`, `stage`, `disclose`, `label`, `export`, `import`. Registered by cli.build_parser."""
+"""Commands for the provenance trail, the AI-disclosure label, exports and C2PA import:
+`history`, `stage`, `disclose`, `label`, `export`, `import`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .disclosure import Disclosure, DisclosureLevel, Phase
-from .errors import ValidationError
-from .exports import (
-    ExportRecord,
-    data_mining,
-    digital_source_type,
-    odrl_policy,
-    tdm_declaration,
-    tdm_policy,
-    token_metadata,
-    training_mining_assertion,
-    well_known,
-)
-from .hashing import resolve_file_or_hash
-from .provenance import DEFAULT_PAGE_SIZE, Stage
-from .text import render_table
-
-if TYPE_CHECKING:
-    from .cli import Context
+from ..chain.logs import DEFAULT_PAGE_SIZE
+from ..disclosure import Disclosure, DisclosureLevel, Phase
+from ..errors import ValidationError
+from ..exports import ExportRecord, well_known
+from ..exports.formats import FORMATS, ExportOptions, export
+from ..hashing import resolve_file_or_hash
+from ..sdk.trail import Stage
+from ..workflows.c2pa_import import read_c2pa
+from .context import Context
+from .render import print_json, render_trail
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    print_json(data, ensure_ascii=False)
 
 
 def cmd_history(ctx: Context) -> int:
@@ -46,21 +36,6 @@ def cmd_history(ctx: Context) -> int:
     print(f"provenance trail of {digest} ({len(entries)} stages)\n")
     print(render_trail(entries))
     return 0
-
-
-def render_trail(entries: list[Any]) -> str:
-    rows = [
-        (
-            e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
-            str(e.block),
-            e.stage,
-            f"{e.actor[:10]}…",
-            f"{e.transaction[:12]}…",
-            e.summary(),
-        )
-        for e in entries
-    ]
-    return render_table(rows, ("time (UTC)", "block", "stage", "actor", "transaction", "details"))
 
 
 def cmd_stage(ctx: Context) -> int:
@@ -129,24 +104,14 @@ def cmd_label(ctx: Context) -> int:
 
 
 def _export_one(fmt: str, record: ExportRecord, args: argparse.Namespace) -> Any:
-    def tdmrep() -> dict[str, Any]:
-        url = args.policy_url.replace("{hash}", record.content_hash) if args.policy_url else None
-        declaration = tdm_declaration(record, policy_url=url)
-        return {**declaration.to_json_dict(), "http": declaration.http_headers(), "html": declaration.html_meta()}
-
-    builders: dict[str, Callable[[], Any]] = {
-        "odrl": lambda: odrl_policy(record),
-        "tdmrep": tdmrep,
-        "tdm-policy": lambda: tdm_policy(record, uid=args.policy_url, contact_url=args.contact_url),
-        "cawg": lambda: training_mining_assertion(record),
-        "plus": lambda: data_mining(record),
-        "erc7517": lambda: token_metadata(record, name=args.name),
-        "iptc": lambda: digital_source_type(record),
-    }
-    return builders[fmt]()
+    options = ExportOptions(policy_url=args.policy_url, contact_url=args.contact_url, name=args.name)
+    return export(fmt, record, options)
 
 
-EXPORT_FORMATS = ("odrl", "tdmrep", "tdm-policy", "tdmrep.json", "cawg", "plus", "erc7517", "iptc")
+# The registry's single-record formats, and the multi-record /.well-known/tdmrep.json after tdm-policy.
+EXPORT_FORMATS = tuple(
+    name for f in FORMATS for name in ((f, "tdmrep.json") if f == "tdm-policy" else (f,))
+)
 
 
 def cmd_export(ctx: Context) -> int:
@@ -166,8 +131,6 @@ def cmd_export(ctx: Context) -> int:
 
 
 def cmd_import(ctx: Context) -> int:
-    from .c2pa_import import read_c2pa
-
     args = ctx.args
     path = Path(args.file)
     offer = read_c2pa(path)
