@@ -12,14 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from eth_utils.address import is_address, to_checksum_address
-
 from .eip712 import EIP712_DOMAIN, typed_data_digest
 from .errors import ValidationError
 from .files import read_json_file
 from .hashing import parse_hash
 from .units import MAX_TIME, format_wei, to_timestamp
-from .vocabulary import ZERO_ADDRESS, ContentHash, Use
+from .vocabulary import ZERO_ADDRESS, ContentHash, Use, parse_address
 
 FOREVER = 2**40 - 1
 
@@ -175,14 +173,14 @@ class SignedOffer:
             domain, message = typed["domain"], typed["message"]
             if typed.get("primaryType") != "LicenceOffer" or domain.get("name") != DOMAIN_NAME:
                 raise ValueError("its typed data is not a LicenceOffer of rightsledger")
-            licensee = _address(message["licensee"], "licensee")
+            licensee = parse_address(message["licensee"], what="licensee")
             offer = Offer(
                 content_hash=parse_hash(str(message["contentHash"])),
                 use=cast(Use, Use.from_code(int(message["use"]))),
                 price=_uint(message["price"], "price", 256),
                 valid_until=_time(message["validUntil"], "validUntil"),
                 expires_at=_time(message["expiresAt"], "expiresAt"),
-                signer=_address(message["signer"], "signer"),
+                signer=parse_address(message["signer"], what="signer"),
                 licensee=None if int(licensee, 16) == 0 else licensee,
                 max_redemptions=_uint(message["maxRedemptions"], "maxRedemptions", 32),
                 nonce=_uint(message["nonce"], "nonce", 256),
@@ -193,7 +191,7 @@ class SignedOffer:
             return cls(
                 offer=offer,
                 chain_id=_uint(domain["chainId"], "chainId", 256),
-                verifying_contract=_address(domain["verifyingContract"], "verifyingContract"),
+                verifying_contract=parse_address(domain["verifyingContract"], what="verifyingContract"),
                 signature=signature,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -222,12 +220,6 @@ def offer_typed_data(offer: Offer, chain_id: int, verifying_contract: str) -> di
 def offer_digest(offer: Offer, chain_id: int, verifying_contract: str) -> str:
     """The EIP-712 digest of an offer for one chain and licence manager (what LicenceManager.hashOffer returns)."""
     return typed_data_digest(offer_typed_data(offer, chain_id, verifying_contract))
-
-
-def _address(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise ValueError(f"{what} {value!r} is not an address")
-    return str(to_checksum_address(value))
 
 
 def _uint(value: Any, what: str, bits: int) -> int:

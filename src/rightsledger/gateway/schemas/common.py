@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from ...errors import ValidationError
 from ...hashing import parse_hash
+from ...vocabulary import parse_address
 
 HASH_PATTERN = r"^(0x)?[0-9a-fA-F]{64}$"
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
@@ -30,6 +31,10 @@ def _hash(value: Any) -> str:
 def _address(value: Any) -> str:
     if not isinstance(value, str) or not re.match(ADDRESS_PATTERN, value):
         raise PydanticCustomError("invalid_address", "an address is 0x and 40 hex digits")
+    try:
+        parse_address(value)  # the SDK's rule: a mixed-case address must carry a valid EIP-55 checksum
+    except ValidationError as exc:
+        raise PydanticCustomError("invalid_address", str(exc)) from None
     return value
 
 
