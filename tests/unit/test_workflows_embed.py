@@ -150,6 +150,12 @@ def test_embedded_manifest_validates_and_reads_back_everything(
         )
         assert offer.xmp.ai_disclosure == "ai-generated-human-edited/production;tools=a diffusion model"
         assert (offer.xmp.record, offer.xmp.content_hash, offer.xmp.iscc) == (record.caip19, record.content_hash, ISCC)
+        # An independent reader (Pillow's XMP parser) sees the same packet; the pixels are untouched.
+        with Image.open(result.output) as embedded, Image.open(source) as original:
+            description = embedded.getxmp()["xmpmeta"]["RDF"]["Description"]
+            assert description["DigitalSourceType"] == IPTC + "compositeWithTrainedAlgorithmicMedia"
+            assert description["DataMining"].endswith("DMI-PROHIBITED-SEECONSTRAINT")
+            assert embedded.tobytes() == original.tobytes()
     else:
         assert offer.xmp is None and any("no XMP written" in n for n in result.notes)
 
