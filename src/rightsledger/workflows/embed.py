@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..c2pa_import import ISCC_ALGORITHM, RECORD_LABEL, SOFT_BINDING_LABEL
 from ..errors import ConfigError, NotFoundError, ValidationError
 from ..exports.cawg import training_mining_assertion
 from ..exports.record import ExportRecord
 from ..hashing import hash_bytes
 from ..vocabulary import ContentHash
 from . import xmp
+from .c2pa_import import ISCC_ALGORITHM, RECORD_LABEL, SOFT_BINDING_LABEL
 
 CLAIM_GENERATOR = {"name": "rightsledger", "version": "0.1"}
 
