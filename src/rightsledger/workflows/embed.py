@@ -73,7 +73,8 @@ class SigningConfig:
                 raise NotFoundError(f"signing {what} {path} does not exist; configure the C2PA signing certificate")
         return cls(paths["certificate chain"].read_bytes(), paths["private key"].read_bytes(), algorithm)
 
-    def _signer(self) -> Any:
+    def c2pa_signer(self) -> Any:
+        """A c2pa-python Signer for this configuration (ValidationError if the key or chain is unusable)."""
         c2pa = _c2pa()
         if self.algorithm not in _ALGORITHMS:
             raise ValidationError(f"signing algorithm {self.algorithm!r}; expected one of: {', '.join(_ALGORITHMS)}")
@@ -213,7 +214,7 @@ def embed(
     signed = io.BytesIO()
     try:
         with c2pa.Builder(json.dumps(definition)) as builder:
-            builder.sign(signing._signer(), mime, io.BytesIO(data), signed)
+            builder.sign(signing.c2pa_signer(), mime, io.BytesIO(data), signed)
     except c2pa.C2paError as exc:
         raise ValidationError(f"{src}: signing the C2PA manifest failed ({exc})") from None
     result = signed.getvalue()
