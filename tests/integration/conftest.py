@@ -1,5 +1,9 @@
-"""Fixtures: one real anvil for the session, contracts deployed once through the SDK's own
-`deploy`, and a chain snapshot reverted after every test for isolation."""
+"""Integration fixtures: one real anvil for the session, contracts deployed once through the
+SDK's own `deploy`, a chain snapshot reverted after every test for isolation, the HTTP
+gateway over that chain and the CLI run in-process against it.
+
+Every test under tests/integration/ gets the `chain` marker here, so `pytest -m "not chain"`
+runs the unit tests alone."""
 
 from __future__ import annotations
 
@@ -12,10 +16,18 @@ from web3 import Web3
 
 from rightsledger import RightsLedger
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.cli import main
 from rightsledger.client import connect_web3, deploy
-from rightsledger.deployments import Deployment
+from rightsledger.deployments import Deployment, save_deployment
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `chain` (the hook sees the whole session: filter by path)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.chain)
 
 
 @pytest.fixture(scope="session")
@@ -97,12 +109,35 @@ def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> I
     pytest.importorskip("fastapi")
     from rightsledger.gateway import GatewaySettings
 
-    from .gateway_support import running_gateway
+    from ..gateway_support import running_gateway
 
     settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0)
     with running_gateway(settings) as url:
         yield url
 
 
-# The CLI fixtures (`cli`, `files`) live with the CLI tests; every CLI test module shares them.
-from tests.test_cli import cli, files  # noqa: E402, F401
+# ---------------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli(chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process against the test chain; returns (exit code, stdout, stderr)."""
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    paths = []
+    for name in ("song.txt", "photo.jpg", "plate.svg"):
+        path = tmp_path / name
+        path.write_text(f"content of {name}")
+        paths.append(path)
+    return paths
