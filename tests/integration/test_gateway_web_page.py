@@ -19,9 +19,10 @@ from rightsledger.datasets import write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
 
-from .conftest import ROOT
-from .gateway_support import funded_account, isolated_gateway, relay_register
+from ..conftest import ROOT
+from ..gateway_support import funded_account, isolated_gateway, relay_register
 
+HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
@@ -67,7 +68,7 @@ def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_remova
         dataset_id = trainer.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
         shot = tmp_path / "page.png"
         result = subprocess.run(
-            ["node", str(ROOT / "tests" / "browser" / "creator_page.mjs"), gateway.url, str(work), str(unknown),
+            ["node", str(HERE / "browser" / "creator_page.mjs"), gateway.url, str(work), str(unknown),
              artist.address, DEV_KEYS[1], str(shot), str(dataset_id)],
             capture_output=True, text=True, timeout=180, cwd=ROOT,
         )  # fmt: skip
@@ -81,21 +82,6 @@ def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_remova
         assert final["optedOut"] == []
         assert trainer.datasets.item_status(dataset_id, work).removal_requested  # on-chain, not just on the page
         assert http.get(f"/relay/nonces/{artist.address}").json()["nonce"] == 5  # register, proof, removal, out, in
-
-
-def test_the_vendored_javascript_matches_the_pinned_npm_packages() -> None:
-    import filecmp
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("vendor_js", ROOT / "scripts" / "vendor_js.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    pairs = module.pairs()
-    if not all(source.is_file() for source, _ in pairs):
-        pytest.skip("node_modules is not installed (npm ci)")
-    drifted = [str(target) for source, target in pairs if not filecmp.cmp(source, target, shallow=False)]
-    assert not drifted, f"run `make vendor-js`: {drifted}"
 
 
 def test_the_pages_eip712_signing_matches_the_sdks(tmp_path: Path) -> None:

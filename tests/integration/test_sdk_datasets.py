@@ -1,13 +1,9 @@
-"""Declarations, Merkle proofs (against OpenZeppelin's JavaScript implementation), violations
-judged on the terms in force at declaration time, removal requests, and the levy fund."""
+"""Declarations, Merkle proofs verified on chain, violations judged on the terms in force at
+declaration time, removal requests, and the levy fund, through the SDK on a real anvil."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,52 +11,10 @@ from hypothesis import strategies as st
 from web3 import Web3
 
 from rightsledger import ContractRevert, Mode, Reason, RightsLedger, Rule, Terms, Use, hash_bytes
-from rightsledger.cli import main
-from rightsledger.deployments import Deployment, save_deployment
-from rightsledger.merkle import MerkleTree, verify
-
-from .conftest import ROOT
+from rightsledger.merkle import MerkleTree
 
 OPEN_TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.ALLOW)})
 PAID_TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**15)})
-NODE = shutil.which("node")
-
-
-def _oz(values: list[str]) -> dict:
-    out = subprocess.run(
-        [NODE, str(ROOT / "tests" / "merkle_oz.js")],
-        input=json.dumps({"values": values}),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout)
-
-
-hashes_strategy = st.lists(st.binary(min_size=1, max_size=8), min_size=1, max_size=70, unique=True).map(
-    lambda blobs: [hash_bytes(b) for b in blobs]
-)
-
-
-@pytest.mark.skipif(NODE is None, reason="node is needed to run @openzeppelin/merkle-tree")
-@settings(max_examples=30, deadline=None)
-@given(values=hashes_strategy)
-def test_merkle_tree_matches_openzeppelin_javascript(values: list[str]) -> None:
-    tree = MerkleTree.of(values)
-    reference = _oz(values)
-    assert tree.root == reference["root"]
-    assert [tree.proof(v) for v in values] == reference["proofs"]
-    assert tree.dump() == reference["dump"]
-    assert MerkleTree.load(reference["dump"]).root == tree.root
-    assert all(verify(tree.root, v, tree.proof(v)) for v in values)
-
-
-def test_a_proof_for_another_hash_does_not_verify() -> None:
-    values = [hash_bytes(bytes([i])) for i in range(5)]
-    tree = MerkleTree.of(values)
-    assert not verify(tree.root, hash_bytes(b"outsider"), tree.proof(values[0]))
-    assert not verify(tree.root, values[1], tree.proof(values[0]))
 
 
 def _declare(client: RightsLedger, blobs: list[bytes], use: Use = Use.AI_TRAINING) -> tuple[int, MerkleTree]:
@@ -186,43 +140,6 @@ def test_removal_request_and_acknowledgement(alice: RightsLedger, bob: RightsLed
         ("removal-acknowledged", bob.address),
     ], "the dataset's part of the work's provenance trail, in order"
     assert trail[-1].summary() == f"dataset #{dataset_id}: removed from v2"
-
-
-def test_declare_prove_and_removal_through_the_cli(
-    chain: Web3, deployment: Deployment, anvil_url: str, alice: RightsLedger, tmp_path: Path, capsys
-) -> None:
-    home = tmp_path / "home"
-    save_deployment(deployment, home)
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for i in range(4):
-        (folder / f"{i}.txt").write_text(f"text {i}")
-    (folder / "dup.txt").write_text("text 0")  # the same content twice: one leaf
-    mine = folder / "1.txt"
-    alice.register(mine)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    code, out, _ = run("--dev-account", "2", "declare", str(folder), "--use", "ai-training",
-                       "--out-dir", str(tmp_path), "--quiet", "--json")  # fmt: skip
-    assert code == 0
-    declared = json.loads(out)
-    assert declared["item_count"] == 4
-    manifest = json.loads(Path(declared["manifest"]).read_text())
-    assert manifest["root"] == declared["root"] and len(manifest["items"]) == 5
-    assert declared["manifest_uri"] == Path(declared["manifest"]).resolve().as_uri()
-    dataset_id = str(declared["dataset_id"])
-    code, out, _ = run("prove", str(mine), "--dataset", dataset_id)
-    assert code == 0 and "VIOLATION recorded" in out and "denied" in out
-    code, out, _ = run("--dev-account", "1", "removal", "request", str(mine), "--dataset", dataset_id)
-    assert code == 0 and "removal requested" in out
-    code, out, _ = run("--dev-account", "2", "removal", "acknowledge", str(mine), "--dataset", dataset_id)
-    assert code == 0 and "removal acknowledged" in out
-    code, _, err = run("prove", str(folder / "0.txt"), "--dataset", "99")
-    assert code == 1 and "DatasetUnknown" in err
 
 
 def test_levy_claims_share_each_epoch_exactly_and_roll_over_the_rest(

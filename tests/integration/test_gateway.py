@@ -6,8 +6,6 @@ relayer keeps its own nonce sequence, which a reverted chain would leave ahead o
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -21,8 +19,7 @@ from rightsledger.gateway import GatewaySettings
 from rightsledger.gateway.deps import GatewayState
 from rightsledger.relay import RequestBuilder
 
-from .conftest import ROOT
-from .gateway_support import relay_register, request_json, running_gateway, sign_prepared
+from ..gateway_support import relay_register, request_json, running_gateway, sign_prepared
 
 ALICE, BOB, EVE = dev_account(1), dev_account(2), dev_account(3)
 
@@ -325,18 +322,3 @@ def test_a_gateway_without_a_relayer_refuses_writes_with_503(read_only_url: str)
         info = client.get("/info").json()
         assert info["relayer"] is None and info["devKeys"] is False and info["features"]["relay"] is False
         assert client.get("/dev/accounts").status_code == 404
-
-
-# ---------------------------------------------------------------------- the command
-
-
-def test_serve_without_the_gateway_extra_says_what_to_install() -> None:
-    code = "import sys; sys.modules['fastapi'] = None; from rightsledger.cli import main; sys.exit(main(['serve']))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert result.returncode == 1
-    assert "rightsledger[gateway]" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_the_sdk_does_not_import_fastapi() -> None:
-    code = "import sys, rightsledger, rightsledger.relay, rightsledger.cli; sys.exit('fastapi' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0

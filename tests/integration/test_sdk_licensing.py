@@ -226,19 +226,6 @@ def test_expired_offer_and_offer_of_a_former_holder_are_refused(
     assert "no longer holds" in str(reverts("LicenceOfferSignerNotHolder", bob.licensing.redeem, later))
 
 
-def test_unusable_offer_files_give_one_clear_error(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(ValidationError, match="not valid JSON"):
-        SignedOffer.load(bad)
-    bad.write_text(json.dumps({"kind": "something-else"}))
-    with pytest.raises(ValidationError, match="not a rightsledger licence offer"):
-        SignedOffer.load(bad)
-    bad.write_text(json.dumps({"kind": "rightsledger-licence-offer", "version": 1, "typedData": {}}))
-    with pytest.raises(ValidationError, match="missing"):
-        SignedOffer.load(bad)
-
-
 # ---------------------------------------------------------------------- money
 
 

@@ -1,6 +1,6 @@
-"""C2PA import: a PNG the test signs itself (a throwaway CA and signer made here with
-`cryptography`) is read offline; its digital source type and training-mining assertion are
-offered as the disclosure and terms, and `rightsledger import --register` uses them."""
+"""C2PA test files: a PNG signed here with a throwaway CA and signer (made with `cryptography`),
+for the unit tests of the C2PA reader and the integration test of `rightsledger import`.
+Import it after `pytest.importorskip("c2pa")`."""
 
 from __future__ import annotations
 
@@ -11,18 +11,11 @@ import struct
 import zlib
 from pathlib import Path
 
-import pytest
-
-c2pa = pytest.importorskip("c2pa")
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
-
-from rightsledger.c2pa_import import offer_from_manifest_store, read_c2pa  # noqa: E402
-from rightsledger.disclosure import DisclosureLevel, Phase  # noqa: E402
-from rightsledger.hashing import hash_file  # noqa: E402
-from rightsledger.vocabulary import Mode, Use  # noqa: E402
+import c2pa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def tiny_png(width: int = 8, height: int = 8) -> bytes:
@@ -129,62 +122,3 @@ GENERATED_NO_TRAINING = [
         },
     },
 ]
-
-
-def test_signed_file_offers_its_source_type_as_disclosure_and_its_assertion_as_terms(tmp_path: Path) -> None:
-    offer = read_c2pa(signed_png(tmp_path / "generated.png", GENERATED_NO_TRAINING))
-    assert offer is not None
-    assert offer.valid and not offer.trusted, "valid signature; the test root is on no trust list"
-    assert offer.signer == "rightsledger test signer, rightsledger tests"
-    assert offer.disclosure is not None
-    assert offer.disclosure.level is DisclosureLevel.AI_GENERATED
-    assert offer.disclosure.phases == {Phase.PRODUCTION}
-    assert offer.terms is not None
-    assert offer.terms.rule(Use.TDM).mode is Mode.ALLOW
-    assert offer.terms.rule(Use.AI_INFERENCE).mode is Mode.ALLOW
-    assert offer.terms.rule(Use.AI_TRAINING).mode is Mode.DENY
-    assert offer.terms.rule(Use.AI_GENERATIVE_TRAINING).mode is Mode.LICENCE
-    assert offer.terms.rule(Use.COMMERCIAL).mode is Mode.DENY
-
-
-def test_file_without_manifest_offers_nothing(tmp_path: Path) -> None:
-    plain = tmp_path / "plain.png"
-    plain.write_bytes(tiny_png())
-    assert read_c2pa(plain) is None
-
-
-def test_legacy_c2pa_labels_and_a_missing_assertion_are_handled() -> None:
-    store = {
-        "active_manifest": "m",
-        "manifests": {
-            "m": {
-                "assertions": [
-                    {"label": "c2pa.training-mining", "data": {"entries": {"c2pa.ai_training": {"use": "allowed"}}}}
-                ],
-                "signature_info": {"issuer": "someone"},
-            }
-        },
-        "validation_status": [{"code": "assertion.dataHash.mismatch"}],
-    }
-    offer = offer_from_manifest_store(store)
-    assert offer.terms is not None and offer.terms.rule(Use.AI_TRAINING).mode is Mode.ALLOW
-    assert offer.disclosure is None and not offer.valid
-    assert any("no digital source type" in n for n in offer.notes)
-
-
-def test_cli_import_registers_with_the_offered_terms_and_label(cli, tmp_path: Path) -> None:
-    path = signed_png(tmp_path / "generated.png", GENERATED_NO_TRAINING)
-    code, out, _ = cli("import", str(path))
-    assert code == 0
-    assert "disclosure  ai-generated/production" in out and "signer not on a trust list" in out
-    code, out, _ = cli("--dev-account", "1", "import", str(path), "--register")
-    assert code == 0, out
-    code, out, _ = cli("check", str(path), "--use", "tdm")
-    assert code == 0 and "allowed-by-terms" in out
-    code, out, _ = cli("label", str(path), "--json")
-    assert json.loads(out)["disclosure"]["level"] == "ai-generated"
-    plain = tmp_path / "plain.png"
-    plain.write_bytes(tiny_png())
-    code, _, err = cli("import", str(plain))
-    assert code == 1 and "carries no C2PA manifest" in err
-    assert hash_file(path) != hash_file(plain)

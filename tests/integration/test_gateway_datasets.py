@@ -23,7 +23,7 @@ from rightsledger.merkle import MerkleTree
 from rightsledger.relay import RequestBuilder
 from rightsledger.vocabulary import Use
 
-from .gateway_support import (
+from ..gateway_support import (
     IsolatedGateway,
     funded_account,
     isolated_gateway,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { signTypedData } from '../../src/rightsledger/gateway/static/eip712.js';
+import { signTypedData } from '../../../src/rightsledger/gateway/static/eip712.js';
 
 const [url, registeredFile, unregisteredFile, holder, holderKey, screenshot, datasetId] = process.argv.slice(2);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -1,8 +1,7 @@
-"""Terms, fees, hashes: the SDK's input handling, without a chain."""
+"""Terms: rules, terms files, presets and the policy tuple, without a chain."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,22 +12,7 @@ from hypothesis import strategies as st
 
 from rightsledger import PRESETS, Mode, Rule, Terms, Use
 from rightsledger.errors import NotFoundError, ValidationError
-from rightsledger.hashing import content_hash, hash_bytes, hash_file, parse_hash, resolve_file_or_hash
-from rightsledger.terms import MAX_TIME, parse_fee
-
-
-@pytest.mark.parametrize(
-    ("text", "wei"),
-    [("0.01 ether", 10**16), ("250 gwei", 250 * 10**9), ("1000", 1000), ("2ETH", 2 * 10**18), (7, 7)],
-)
-def test_parse_fee_understands_units(text: str | int, wei: int) -> None:
-    assert parse_fee(text) == wei
-
-
-@pytest.mark.parametrize("bad", ["ten", "0.5 wei", "1 bitcoin", "-1", str(2**96)])
-def test_parse_fee_rejects_bad_amounts_with_the_value(bad: str) -> None:
-    with pytest.raises(ValidationError, match="fee"):
-        parse_fee(bad)
+from rightsledger.terms import MAX_TIME
 
 
 def test_rule_rejects_inconsistent_terms() -> None:
@@ -112,28 +96,3 @@ def test_terms_round_trip_through_the_policy_tuple(rule_map: dict[Use, Rule], ex
     back = Terms.from_policy(terms.as_policy())
     assert back.as_policy() == terms.as_policy()
     assert {u for u, r in back.rules.items()} == {u for u, r in terms.rules.items() if r.mode is not Mode.DENY}
-
-
-def test_hashes_match_sha256_of_the_bytes(tmp_path: Path) -> None:
-    data = b"x" * 3_000_001
-    path = tmp_path / "big.bin"
-    path.write_bytes(data)
-    expected = "0x" + hashlib.sha256(data).hexdigest()
-    assert hash_file(path) == expected
-    assert hash_bytes(data) == expected
-    assert content_hash(path) == expected
-    assert resolve_file_or_hash(str(path)) == expected
-    assert parse_hash(expected[2:].upper()) == expected
-
-
-@pytest.mark.parametrize("bad", ["0x1234", "zz" * 32, "0x" + "0" * 64, ""])
-def test_parse_hash_rejects_malformed_hashes(bad: str) -> None:
-    with pytest.raises(ValidationError):
-        parse_hash(bad)
-
-
-def test_resolve_file_or_hash_says_what_was_wrong(tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="neither an existing file nor a content hash"):
-        resolve_file_or_hash(str(tmp_path / "nope.png"))
-    with pytest.raises(ValidationError, match="is a folder"):
-        resolve_file_or_hash(str(tmp_path))

@@ -12,7 +12,7 @@ from rightsledger import RightsLedger, hash_bytes
 from rightsledger.chain import dev_account
 from rightsledger.deployments import Deployment
 
-from .gateway_support import relay_register
+from ..gateway_support import relay_register
 
 N, THREADS = 40, 8
 

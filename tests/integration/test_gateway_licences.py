@@ -22,7 +22,7 @@ from rightsledger.gateway.deps import GatewayState
 from rightsledger.licensing import SignedOffer
 from rightsledger.relay import RequestBuilder
 
-from .gateway_support import request_json, running_gateway, sign_prepared
+from ..gateway_support import request_json, running_gateway, sign_prepared
 
 # Accounts no snapshot test counts licences or earnings of: these tests cannot revert the chain
 # (the gateway's relayer keeps its own nonces), so what they buy and earn stays.

@@ -19,7 +19,7 @@ from rightsledger.disclosure import AI_IDEATION_ONLY_TERM, IPTC_DIGITAL_SOURCE_T
 from rightsledger.exports.jsonld import expand
 from rightsledger.gateway.schemas import NO_LABEL_TEXT
 
-from .gateway_support import relay_register, sign_prepared
+from ..gateway_support import relay_register, sign_prepared
 
 ALICE = dev_account(1)
 LICENSEE = dev_account(7)  # no snapshot test lists this account's licences (these tests cannot revert)

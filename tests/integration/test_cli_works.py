@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from web3 import Web3
 
-from rightsledger.cli import main
-from rightsledger.deployments import Deployment, save_deployment
 from rightsledger.hashing import hash_file
-
-
-@pytest.fixture
-def cli(chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    """Run the CLI in-process against the test chain; returns (exit code, stdout, stderr)."""
-    home = tmp_path / "home"
-    save_deployment(deployment, home)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> list[Path]:
-    paths = []
-    for name in ("song.txt", "photo.jpg", "plate.svg"):
-        path = tmp_path / name
-        path.write_text(f"content of {name}")
-        paths.append(path)
-    return paths
 
 
 def test_register_and_check_a_file(cli, files: list[Path]) -> None:
@@ -131,41 +103,6 @@ def test_optout_and_mark_change_the_answer(cli, files: list[Path]) -> None:
     assert "opted-out" in cli("check", str(files[0]), "--use", "ai-training")[1]
     assert cli("mark", str(files[0]), "--status", "disputed")[0] == 0
     assert "disputed" in cli("check", str(files[0]), "--use", "tdm")[1]
-
-
-def test_no_chain_running_is_one_clear_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rightsledger.cli",
-            "--rpc-url",
-            "http://127.0.0.1:9",
-            "check",
-            "0x" + "ab" * 32,
-            "--use",
-            "tdm",
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip() == (
-        "rightsledger: error: no Ethereum node answers at http://127.0.0.1:9 (ConnectionError); "
-        "start one with `rightsledger chain start`"
-    )
-
-
-def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "rightsledger.cli", "check", "x"],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 2 and "--use" in result.stderr
 
 
 def test_check_as_of_uses_the_terms_in_force_then(cli, files: list[Path], chain: Web3) -> None:

@@ -1,4 +1,4 @@
-"""The provenance, disclosure and export commands of the CLI against the real chain."""
+"""The provenance, disclosure, export and C2PA import commands of the CLI against the real chain."""
 
 from __future__ import annotations
 
@@ -120,3 +120,24 @@ def test_bad_input_prints_one_clear_line(cli, files: list[Path], args, message: 
     assert message in err
     assert err.count("\n") == 1 and err.startswith("rightsledger: error: ")
     assert "Traceback" not in err + out
+
+
+def test_cli_import_registers_with_the_offered_terms_and_label(cli, tmp_path: Path) -> None:
+    pytest.importorskip("c2pa")
+    from ..c2pa_support import GENERATED_NO_TRAINING, signed_png, tiny_png
+
+    path = signed_png(tmp_path / "generated.png", GENERATED_NO_TRAINING)
+    code, out, _ = cli("import", str(path))
+    assert code == 0
+    assert "disclosure  ai-generated/production" in out and "signer not on a trust list" in out
+    code, out, _ = cli("--dev-account", "1", "import", str(path), "--register")
+    assert code == 0, out
+    code, out, _ = cli("check", str(path), "--use", "tdm")
+    assert code == 0 and "allowed-by-terms" in out
+    code, out, _ = cli("label", str(path), "--json")
+    assert json.loads(out)["disclosure"]["level"] == "ai-generated"
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(tiny_png())
+    code, _, err = cli("import", str(plain))
+    assert code == 1 and "carries no C2PA manifest" in err
+    assert hash_file(path) != hash_file(plain)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rightsledger import RightsLedger, Terms
+from rightsledger import Terms
 from rightsledger.disclosure import Disclosure
 from rightsledger.errors import NotFoundError, ValidationError
 from rightsledger.exports import (
@@ -29,7 +29,8 @@ from rightsledger.exports import (
 from rightsledger.exports.jsonld import document_loader, expand, odrl_context
 from rightsledger.vocabulary import Status, Use
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..conftest import ROOT
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 ODRL = "http://www.w3.org/ns/odrl/2/"
 RL = "https://w3id.org/rightsledger/ns#"
@@ -293,13 +294,3 @@ def test_iptc_digital_source_type_export_needs_a_disclosure() -> None:
     assert out["iptcFallback"] == "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCreation"
     with pytest.raises(NotFoundError, match="no AI disclosure"):
         digital_source_type(record({}))
-
-
-def test_a_record_read_from_the_chain_exports_what_the_registry_says(alice: RightsLedger) -> None:
-    alice.register(b"song", terms=Terms.model_validate({"rules": {"tdm": {"mode": "allow"}}}))
-    alice.disclose(b"song", "human-made")
-    live = ExportRecord.read(alice, b"song")
-    assert live.holder == alice.address and live.chain_id == 31337
-    assert live.disclosure is not None and live.disclosure.to_text() == "human-made"
-    assert data_mining(live)["plus:DataMining"].endswith("DMI-PROHIBITED-AIMLTRAINING")
-    assert live.caip19.startswith(f"eip155:31337/erc721:{alice.deployment.work_registry}/")
