@@ -40,6 +40,8 @@ THRESHOLDS: dict[str, int] = {"image": 12, "text": 12, "audio": 12}
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".rst", ".text", ".csv", ".tsv", ".json", ".xml", ".html",
                              ".htm", ".xhtml", ".srt", ".vtt", ".tex", ".org", ".adoc", ".yaml", ".yml"})
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".psd",
+                              ".ico", ".jp2", ".j2k", ".tga", ".ppm", ".pgm", ".pbm", ".pcx", ".dib"})
 AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff",
                               ".wv", ".ac3", ".wma", ".ape", ".mka"})
 FPCALC_TIMEOUT_S = 300
@@ -96,8 +98,8 @@ def detect_media(data: bytes, name: str | None = None) -> str:
     suffix = Path(name).suffix.lower() if name else ""
     if suffix in AUDIO_EXTENSIONS:
         return "audio"
-    if _pillow_format(data) is not None:
-        return "image"
+    if suffix in IMAGE_EXTENSIONS or _pillow_format(data) is not None:
+        return "image"  # an image extension Pillow cannot decode is a broken image, said as such
     if suffix in TEXT_EXTENSIONS or _is_utf8_text(data):
         return "text"
     label = f"{name}: " if name else ""

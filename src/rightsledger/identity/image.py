@@ -4,7 +4,7 @@
 standard's (and iscc-sdk's) normalisation, in this order:
 
 1. transpose by the EXIF orientation tag (a phone photo stored sideways is the same work);
-2. composite transparency on white;
+2. composite transparency on white, giving RGB;
 3. trim a uniform border, taking the top-left pixel as the border colour;
 4. convert to grey (Pillow's ITU-R 601-2 luma, mode "L");
 5. resize to 32x32 with Pillow's bicubic filter, over the full image.
@@ -54,9 +54,20 @@ def exif_transpose(img: Image.Image) -> Image.Image:
 
 
 def fill_transparency(img: Image.Image) -> Image.Image:
-    rgba = img if img.mode == "RGBA" else img.convert("RGBA")
-    background = Image.new("RGBA", rgba.size, (255, 255, 255))
-    return Image.alpha_composite(background, rgba)
+    """An RGB image with transparent parts on white.
+
+    RGB, not RGBA: Pillow's `getbbox` looks only at the alpha channel of an RGBA image (since
+    Pillow 10), so trimming an RGBA image would never find a border. iscc-sdk made the same move.
+    """
+    if img.mode == "RGB":
+        return img
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", img.size, (255, 255, 255))
+        background.paste(img.convert("RGBA") if img.mode == "PA" else img, mask=img.getchannel("A"))
+        return background
+    return img.convert("RGB")
 
 
 def trim_border(img: Image.Image) -> Image.Image:

@@ -20,7 +20,7 @@ Structure, chosen by measurement (docs/identity.md, bench/identity.py):
 So a code costs 8 + 3 + 3 = 14 bytes plus its id, plus 16 MiB fixed (1.7 bytes a code at 10M).
 Below `SCAN_BELOW` codes there are no tables and a query is a scan of the codes.
 Additions go to a small buffer that is scanned and merged into the tables once it grows;
-removals are marked in a bitmap and dropped at the next merge.
+removals are marked (a byte a code, only once something was removed) and dropped at the next merge.
 """
 
 from __future__ import annotations
@@ -287,14 +287,22 @@ class SimilarityIndex:
         dead = 0 if self._dead is None else int(self._dead.sum())
         return int(self._codes.size) - dead + self._pending_n
 
+    def memory(self) -> dict[str, int]:
+        """Bytes held, by part: `codes`, `ids` and `perms` grow with the codes; `offsets` is fixed."""
+        pending = sum(c.nbytes + i.nbytes for c, i in zip(self._pending_codes, self._pending_ids, strict=True))
+        return {
+            "codes": int(self._codes.nbytes),
+            "ids": int(self._ids.nbytes),
+            "perms": sum(p.nbytes for p in self._perms if p is not None),
+            "offsets": sum(o.nbytes for o in self._offsets),
+            "removed": 0 if self._dead is None else int(self._dead.nbytes),
+            "pending": int(pending),
+        }
+
     @property
     def nbytes(self) -> int:
         """Memory held by the index, ids included."""
-        total = self._codes.nbytes + self._ids.nbytes
-        total += sum(o.nbytes for o in self._offsets) + sum(p.nbytes for p in self._perms if p is not None)
-        total += 0 if self._dead is None else self._dead.nbytes
-        return int(total + sum(c.nbytes + i.nbytes for c, i in zip(self._pending_codes, self._pending_ids,
-                                                                   strict=True)))
+        return sum(self.memory().values())
 
     # ---- querying -------------------------------------------------------------------------
     def query(self, code: int, max_distance: int | None = None, *, mirrored: bool = False) -> list[Match]:
