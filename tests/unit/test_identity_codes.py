@@ -203,3 +203,12 @@ def test_identity_exposes_the_on_chain_form_of_its_content_code():
     assert ident.content_header is not None and ident.content_header.packed == 0x2101
     assert ident.threshold == 12
     assert ident.as_dict()["contentCode"] == CAT_IMAGE_CODE
+
+
+def test_an_image_beyond_pillows_decompression_limit_is_refused(monkeypatch: pytest.MonkeyPatch):
+    data = _png(Image.new("RGB", (100, 100), (10, 200, 30)))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 10,000 pixels > twice the limit
+    with pytest.raises(ValidationError, match="too large to decode safely"):
+        identify_bytes(data, "huge.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 6000)  # between the warning and the hard limit: decoded
+    assert identify_bytes(data, "big.png").featureless is True

@@ -144,12 +144,15 @@ def image_codes(data: bytes, name: str | None = None) -> tuple[str | None, str |
     label = f"{name}: " if name else ""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Archive scans of 100+ megapixels are real works: decode up to Pillow's hard limit
+            # (twice MAX_IMAGE_PIXELS) without the warning, refuse beyond it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
                 norm = normalise(img)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(f"{label}image too large to decode safely (over {Image.MAX_IMAGE_PIXELS} pixels); "
+    except Image.DecompressionBombError:
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        raise ValidationError(f"{label}image too large to decode safely (over {limit} pixels); "
                               "downscale it first") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ValidationError(f"{label}cannot decode the image ({exc}); is the file complete?") from None
