@@ -153,3 +153,8 @@ def test_index_set_keeps_kinds_apart_and_merges_mirrored_matches():
     assert indexes.find("text", code ^ 0x1FF) == []  # 9 bits: beyond the text threshold of 8
     with pytest.raises(ValidationError, match="no similarity index"):
         indexes.index("video")
+
+
+def test_query_many_on_two_threads_gives_the_same_answers():
+    qs = [int(c) ^ 0b110 for c in CODES[:300]]
+    assert BIG.query_many(qs, workers=2, batch=32) == BIG.query_many(qs, workers=1)
