@@ -212,3 +212,21 @@ def test_an_image_beyond_pillows_decompression_limit_is_refused(monkeypatch: pyt
         identify_bytes(data, "huge.png")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 6000)  # between the warning and the hard limit: decoded
     assert identify_bytes(data, "big.png").featureless is True
+
+
+@pytest.mark.parametrize("mode", ["I;16", "F", "CMYK", "LA", "P", "1"])
+def test_other_pixel_modes_of_the_sample_give_the_reference_code(mode: str):
+    import numpy as np
+
+    with Image.open(CAT_PNG) as img:
+        rgb = img.convert("RGB")
+    grey = np.asarray(rgb.convert("L"))
+    if mode == "I;16":
+        img, fmt = Image.fromarray(grey.astype(np.uint16) * 257), "PNG"  # 16-bit grey PNG
+    elif mode == "F":
+        img, fmt = Image.fromarray(grey.astype(np.float32)), "TIFF"
+    else:
+        img, fmt = rgb.convert(mode), {"CMYK": "JPEG", "P": "GIF"}.get(mode, "PNG")
+    out = io.BytesIO()
+    img.save(out, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    assert identify_bytes(out.getvalue(), f"sample.{fmt.lower()}").content_code == CAT_IMAGE_CODE

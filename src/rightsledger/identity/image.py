@@ -81,7 +81,8 @@ def trim_border(img: Image.Image) -> Image.Image:
 
 
 def _to_rgb_compatible(img: Image.Image) -> Image.Image:
-    """16-bit and float greys do not convert to RGBA directly in Pillow: map them to 8 bits first."""
+    """16-bit greys are scaled to 8 bits (value / 256); 32-bit integer and float greys are clipped
+    to 0..255, as Pillow's own conversion of them does."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         return img.point(lambda v: v / 256 if img.mode.startswith("I;16") else v).convert("L")
     return img
