@@ -22,6 +22,7 @@ _PATH_KEYS = ("path", "file", "filename")
 
 
 _HASH_KEYS = ("hash", "content_hash", "contenthash", "sha256")
+_LOCATION_KEYS = ("location", "url")
 
 
 MANIFEST_FORMAT = "rightsledger-dataset-manifest-v1"
@@ -35,6 +36,8 @@ class Item:
     content_hash: ContentHash | None = None
     size: int = 0
     mtime_ns: int = 0
+    location: str | None = None
+    """Where a publisher serves the work (a `location` or `url` column): what crawler signals name."""
 
 
 def collect(source: str | Path) -> list[Item]:
@@ -147,7 +150,8 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
         digest = parse_hash(str(hash_value)) if hash_value is not None else None
     except ValidationError as exc:
         raise ValidationError(f"{manifest} item {line}: {exc}") from None
-    return Item(path_text, digest)
+    location = next((str(lowered[k]).strip() for k in _LOCATION_KEYS if lowered.get(k)), None)
+    return Item(path_text, digest, location=location)
 
 
 def manifest_path_of(uri: str) -> Path:

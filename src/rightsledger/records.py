@@ -252,3 +252,17 @@ class CollectionRegistration:
     tree_file: Path
     transaction: str
     gas_used: int
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection registered by Merkle root: its holder, terms, status and opt-outs (one for all members)."""
+
+    collection_id: int
+    holder: str
+    policy_id: PolicyId
+    registered_at: datetime
+    status: Status
+    opted_out: tuple[Use, ...]
+    root: str
+    metadata_uri: str

@@ -86,6 +86,25 @@ class ExportRecord:
             metadata_uri=work.metadata_uri,
         )
 
+    @classmethod
+    def read_member(cls, client: RightsLedger, collection_id: int, item: ContentLike) -> ExportRecord:
+        """The record of a member of a collection registered by Merkle root: the collection's terms."""
+        digest = content_hash(item)
+        collection = client.collections.record(collection_id)
+        return cls(
+            content_hash=digest,
+            chain_id=client.chain_id,
+            registry=client.deployment.address("CollectionRegistry"),
+            holder=collection.holder,
+            policy_id=int(collection.policy_id),
+            terms=client.policy(collection.policy_id),
+            now=client.chain_time(),
+            opted_out=frozenset(collection.opted_out),
+            status=collection.status,
+            metadata_uri=collection.metadata_uri,
+            extra={"collectionId": str(collection_id)},
+        )
+
     # ------------------------------------------------------------------ identifiers
 
     @property

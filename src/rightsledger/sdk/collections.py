@@ -6,8 +6,9 @@ levy claims need."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from web3.logs import DISCARD
 
@@ -16,10 +17,10 @@ from ..chain.module import ChainContext, ContractModule
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
 from ..merkle import MerkleTree
-from ..records import CheckResult, CollectionRegistration
+from ..records import CheckResult, Collection, CollectionRegistration
 from ..terms import Terms
 from ..units import to_timestamp
-from ..vocabulary import ZERO_ADDRESS, Reason, Use, as_use, parse_address
+from ..vocabulary import ZERO_ADDRESS, PolicyId, Reason, Status, Use, as_use, parse_address
 from .policies import Policies
 
 # Proofs of ~20 nodes for a million works: 1,000 items keep a call far under the gas and size caps.
@@ -78,6 +79,21 @@ class CollectionClient(ContractModule):
         if tree.root != root:
             raise ValidationError(f"tree {path} has root {tree.root}, but collection {collection_id} has {root}")
         return tree
+
+    def record(self, collection_id: int) -> Collection:
+        """The collection's record (NotFoundError-like ContractRevert if it does not exist)."""
+        raw = self.call(self.functions.collectionOf(collection_id), f"reading collection {collection_id}")
+        holder, policy_id, registered_at, status, mask, root, uri = raw
+        return Collection(
+            collection_id=collection_id,
+            holder=str(holder),
+            policy_id=PolicyId(int(policy_id)),
+            registered_at=datetime.fromtimestamp(int(registered_at), tz=UTC),
+            status=cast(Status, Status.from_code(int(status))),
+            opted_out=tuple(u for u in Use if int(mask) & (1 << u.code)),
+            root="0x" + bytes(root).hex(),
+            metadata_uri=str(uri),
+        )
 
     def proof(self, collection_id: int, item: ContentLike) -> list[str]:
         return self.tree(collection_id).proof(content_hash(item))

@@ -132,6 +132,18 @@ class Works(ContractModule):
             raise NotFoundError(f"registration {registration_id} does not exist on this deployment")
         return self.ctx.w3.eth.get_transaction_receipt(first["transactionHash"])
 
+    def held_by(self, holder: str) -> list[ContentHash]:
+        """The works `holder` holds now, in the order they came to it (from the registry's Transfer events)."""
+        who = parse_address(holder, what="holder")
+        signature = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+        topic = "0x" + who[2:].lower().rjust(64, "0")
+        filters = {"address": self.address, "topics": [signature, None, topic]}
+        w3 = self.ctx.w3
+        start, end = self.ctx.deployment.block, w3.eth.block_number
+        pages = logs_in_pages(fetcher(w3), filters, start, end, action="listing works")
+        received = dict.fromkeys(ContentHash("0x" + bytes(log["topics"][3]).hex()) for log in pages)
+        return [h for h in received if self.call(self.functions.ownerOf(int(h, 16)), "reading a holder") == who]
+
     # ------------------------------------------------------------------ reading works
 
     def work(self, item: ContentLike) -> Work:
