@@ -5,13 +5,16 @@ word their refusals in many ways. A refused page is halved and retried."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from eth_utils.crypto import keccak
 from web3 import Web3
-from web3.types import LogReceipt
+from web3.contract import Contract
+from web3.types import EventData, LogReceipt
 
-from ..errors import ChainError
+from ..errors import ChainError, ConfigError
+from .contracts import signature_type
 
 DEFAULT_PAGE_SIZE = 5_000
 """Blocks per eth_getLogs request: below the range limits of common hosted RPC nodes."""
@@ -54,3 +57,30 @@ def logs_in_pages(
             raise ChainError(f"{action} (blocks {block}..{last}): {exc}") from None
         yield from page
         block = last + 1
+
+
+def event_topic(contract: Contract, name: str) -> bytes:
+    """topic0 of event `name` as the contract's ABI declares it."""
+    for item in contract.abi:
+        if item.get("type") == "event" and item.get("name") == name:
+            types = ",".join(signature_type(dict(i)) for i in item["inputs"])  # type: ignore[typeddict-item]
+            return keccak(text=f"{name}({types})")
+    raise ConfigError(f"the {name} event is not in the ABI of the contract at {contract.address}")
+
+
+def contract_events(
+    w3: Web3,
+    contract: Contract,
+    name: str,
+    start: int,
+    end: int,
+    *,
+    topics: Sequence[Any] = (),
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> list[EventData]:
+    """Every `name` event of `contract` in blocks `start`..`end`, decoded, in chain order (paged).
+    `topics` filters the indexed arguments after topic0 (None: any)."""
+    filters = {"address": contract.address, "topics": ["0x" + event_topic(contract, name).hex(), *topics]}
+    event = getattr(contract.events, name)()
+    pages = logs_in_pages(fetcher(w3), filters, start, end, page_size=page_size, action=f"reading {name} events")
+    return [event.process_log(log) for log in pages]

@@ -21,6 +21,7 @@ from ..terms import Rule, Terms, format_wei
 from ..vocabulary import ContentHash, Mode, Status, Use
 
 if TYPE_CHECKING:
+    from ..records import Work
     from ..sdk.client import RightsLedger
 
 
@@ -71,15 +72,19 @@ class ExportRecord:
         digest = content_hash(item)
         work = client.work(digest)
         disclosure = client.disclosure(digest) if "ProvenanceLog" in client.deployment.contracts else None
-        block = client.w3.eth.get_block("latest")
+        return cls.of_work(work, client, disclosure=disclosure)
+
+    @classmethod
+    def of_work(cls, work: Work, client: RightsLedger, *, disclosure: Disclosure | None = None) -> ExportRecord:
+        """The record of a work already read, as of the latest block."""
         return cls(
-            content_hash=digest,
+            content_hash=work.content_hash,
             chain_id=client.chain_id,
             registry=client.deployment.work_registry,
             holder=work.holder,
             policy_id=int(work.policy_id),
             terms=work.terms,
-            now=datetime.fromtimestamp(int(block["timestamp"]), tz=UTC),
+            now=client.chain_time(),
             opted_out=frozenset(work.opted_out),
             status=work.status,
             disclosure=disclosure,

@@ -22,11 +22,13 @@ from .routes import (
     info,
     label,
     licences,
+    observatory,
     offers,
     policies,
     provenance,
     relay,
     removals,
+    signals,
     works,
 )
 from .settings import GatewaySettings
@@ -35,6 +37,7 @@ from .settings import GatewaySettings
 # datasets, removal requests) is one module here and its line in this list.
 ROUTE_MODULES: list[ModuleType] = [
     info, works, label, provenance, exports, licences, datasets, removals, checks, policies, offers, relay,
+    signals, observatory,
 ]  # fmt: skip
 # Parts of the product whose API is not in this gateway yet; /info reports them false and the
 # page shows "not available yet" for them. (None now; kept for the next one.)

@@ -35,3 +35,9 @@ class GatewaySettings(BaseSettings):
     # declared datasets contain a work (synced on each such request). Default:
     # <home>/gateway-index-<chainId>.sqlite (its own file: the CLI's index is another writer).
     index_db: str | None = None
+    # The crawler signals this gateway serves (/robots.txt, /.well-known/tdmrep.json, /ai.txt, /rsl.xml)
+    # are for one publisher's works: a holder's, a collection's, or a manifest's (location -> work).
+    signals_holder: str | None = None
+    signals_collection: int | None = Field(default=None, ge=1)
+    signals_manifest: str | None = None
+    signals_location_prefix: str = "/works/"

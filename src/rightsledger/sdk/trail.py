@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -30,9 +29,9 @@ from web3.types import LogReceipt, TxReceipt
 
 from ..chain.contracts import abi
 from ..chain.deployments import Deployment
-from ..chain.logs import DEFAULT_PAGE_SIZE, logs_in_pages
+from ..chain.logs import DEFAULT_PAGE_SIZE, event_topic, logs_in_pages
 from ..disclosure import Disclosure, DisclosureLevel, phases_from_mask
-from ..errors import ConfigError, ValidationError
+from ..errors import ValidationError
 from ..hashing import ContentLike, content_hash, hash_bytes, hash_file, parse_hash
 from ..units import from_timestamp
 from ..vocabulary import ZERO_ADDRESS, Reason, Status, Use
@@ -332,7 +331,7 @@ class TrailReader:
                     address=to_checksum_address(address), abi=abi(source.contract)
                 )
             contract = contracts[source.contract]
-            topic0 = _event_topic(contract, source.event)
+            topic0 = event_topic(contract, source.event)
             self._by_topic[topic0] = (source, contract)
             addresses, topics = self._groups.setdefault(source.hash_topic, ([], []))
             if contract.address not in addresses:
@@ -424,21 +423,6 @@ class TrailReader:
             stamp = int(self.w3.eth.get_block(block)["timestamp"])
             self._block_times[block] = datetime.fromtimestamp(stamp, tz=UTC)
         return self._block_times[block]
-
-
-def _event_topic(contract: Contract, name: str) -> bytes:
-    for item in contract.abi:
-        if item.get("type") == "event" and item.get("name") == name:
-            types = ",".join(_abi_type(i) for i in item["inputs"])  # type: ignore[typeddict-item]
-            return keccak(text=f"{name}({types})")
-    raise ConfigError(f"the {name} event is not in the ABI of the contract at {contract.address}")
-
-
-def _abi_type(param: Mapping[str, Any]) -> str:
-    kind: str = param["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
-    return kind
 
 
 def details_digest(details: Path | bytes | str | None) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
-from ...relay import DecodedCall, SignedForwardRequest
+from ...exports.record import ExportRecord
+from ...exports.signals import signal_headers
+from ...sdk.forwarding import DecodedCall, SignedForwardRequest
 from ..deps import ClientDep, RelayerDep
 from ..schemas import ContentHashStr, ErrorPublic, RelayReceiptPublic, SignedRequestBody, WorkPublic
 
@@ -29,8 +31,14 @@ def _signed(body: SignedRequestBody) -> SignedForwardRequest:
 
 
 @router.get("/{content_hash}", response_model=WorkPublic, responses=_ERRORS, summary="a work's record and terms")
-def get_work(content_hash: HashPath, client: ClientDep) -> WorkPublic:
-    return WorkPublic.from_work(client.work(content_hash))
+def get_work(content_hash: HashPath, client: ClientDep, request: Request, response: Response) -> WorkPublic:
+    """The record, with the signals crawlers read as response headers: TDMRep (`tdm-reservation`,
+    `tdm-policy`) and the IETF AI-preferences `Content-Usage`."""
+    work = client.work(content_hash)
+    base = str(request.base_url).rstrip("/")
+    policy_url = f"{base}/works/{content_hash}/exports/tdm-policy"
+    response.headers.update(signal_headers(ExportRecord.of_work(work, client), policy_url=policy_url))
+    return WorkPublic.from_work(work)
 
 
 @router.post(
