@@ -1,0 +1,1 @@
+"""Workflows over the SDK: audits, bulk work, indexing, snapshots."""
