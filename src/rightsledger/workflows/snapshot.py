@@ -5,7 +5,8 @@ Layout of a snapshot folder:
     manifest.json               chain id, contract addresses, block (number, hash, time), row counts,
                                 the sha256 of every file and one digest over all of them
     works/part-XX.parquet       one file per hash-prefix bucket (XX: the first `prefix_bits` bits of
-                                the content hash, in hex), rows sorted by content hash
+                                the content hash, in hex), rows sorted by content hash within
+                                each row group (one per spill of the write buffer)
     licences/part-XX.parquet    licence periods, bucketed by the work's content hash the same way
     policies.parquet            every policy the works point at, one row per (policy, use)
 
