@@ -42,7 +42,7 @@ try:  # pysha3's C keccak is ~10x faster per call than eth-hash's pycryptodome b
     from sha3 import keccak_256 as _keccak_256  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     def _keccak(data: bytes) -> bytes:
-        return bytes(_keccak_256(data).digest())
+        return _keccak_256(data).digest()  # type: ignore[no-any-return]
 
 except ImportError:  # pragma: no cover - the same function, slower
     from eth_utils.crypto import keccak as _eth_keccak
@@ -142,8 +142,13 @@ def _runs(values: Iterable[Value], run_size: int, folder: Path) -> tuple[list[Pa
     runs: list[Path] = []
     buffer = bytearray()
     count = 0
+    keccak = _keccak
     for value in values:
-        buffer += leaf_of(value)
+        # The hot loop: a 32-byte value is hashed inline, anything else is parsed (and checked) first.
+        if type(value) is bytes and len(value) == NODE:
+            buffer += keccak(keccak(value))
+        else:
+            buffer += leaf_of(value)
         count += 1
         if count % run_size == 0:
             runs.append(_write_run(_sorted_run(buffer), folder))
@@ -214,12 +219,12 @@ def _write_tree(path: Path, leaves: Iterator[bytes], count: int) -> None:
         m = 0
         inner = count - 1
         last = b""
+        keccak = _keccak
         while m < inner:
             b = min(_PASS_BLOCK, max(1, (count - m) // 2), inner - m)
             pairs = os.pread(fd, 2 * b * NODE, HEADER_SIZE + 2 * m * NODE)
-            nodes = b"".join(
-                node_of(pairs[i : i + NODE], pairs[i + NODE : i + 2 * NODE]) for i in range(0, 2 * b * NODE, 2 * NODE)
-            )
+            halves = iter([pairs[i : i + NODE] for i in range(0, 2 * b * NODE, NODE)])
+            nodes = b"".join([keccak(x + y) if x <= y else keccak(y + x) for x, y in zip(halves, halves, strict=True)])
             os.pwrite(fd, nodes, HEADER_SIZE + (count + m) * NODE)
             body.update(nodes)
             last = nodes[-NODE:]

@@ -169,3 +169,15 @@ def test_an_update_rewrites_only_the_buckets_its_rows_fall_in(tmp_path: Path) ->
     # the previous snapshot is untouched and still verifies
     old = read_snapshot(tmp_path / "a")
     assert old.works.num_rows == 400 and old.manifest["digest"] == first["digest"]
+
+
+def test_lookups_are_exact_when_two_hashes_share_their_first_eight_bytes(tmp_path: Path) -> None:
+    twin_a, twin_b = "0x" + "ab" * 8 + "01" * 24, "0x" + "ab" * 8 + "02" * 24
+    rows = [*works(20), WorkRow(twin_a, HOLDER, 0, 0, 2), WorkRow(twin_b, HOLDER, 2, 0, 2)]
+    write_snapshot(tmp_path / "s", META, rows, [LICENCE_TDM, OPEN])
+    snap = read_snapshot(tmp_path / "s")
+    asked = [twin_b, twin_a, "0x" + "ab" * 8 + "03" * 24, h(3)]
+    answers = [Reason.from_code(int(r)) for r in check_snapshot(snap, asked, Use.TDM, at=1_000)]
+    assert answers == [Reason.DISPUTED, Reason.ALLOWED_BY_TERMS, Reason.UNREGISTERED, Reason.ALLOWED_BY_TERMS]
+    with pytest.raises(ValidationError, match="not a content hash"):
+        check_snapshot(snap, ["0x1234"], Use.TDM)

@@ -153,9 +153,34 @@ def _schemas() -> dict[str, Any]:
 
 
 def _hash_bytes(value: str | bytes) -> bytes:
-    if isinstance(value, bytes) and len(value) == 32:
-        return value
-    return bytes.fromhex(parse_hash(str(value))[2:])
+    if isinstance(value, bytes):
+        if len(value) == 32:
+            return value
+    elif len(value) == 66 and value.startswith("0x"):
+        try:
+            raw = bytes.fromhex(value[2:])
+        except ValueError:
+            raw = b""
+        if len(raw) == 32:
+            return raw
+    return bytes.fromhex(parse_hash(str(value))[2:])  # the slow path says clearly what is wrong
+
+
+def _keys_of(hashes: Sequence[str | bytes]) -> Any:
+    """Content hashes as a numpy S32 array (one bytes.fromhex for the common case of 0x hex text)."""
+    if all(isinstance(h, str) and len(h) == 66 for h in hashes):
+        try:
+            raw = bytes.fromhex("".join(str(h)[2:] for h in hashes))
+        except ValueError:
+            raw = b""
+        if len(raw) == 32 * len(hashes) and all(str(h).startswith("0x") for h in hashes):
+            return np.frombuffer(raw, dtype="S32")
+    return np.frombuffer(b"".join(_hash_bytes(h) for h in hashes), dtype="S32")
+
+
+def _prefix64(keys: Any) -> Any:
+    """The first 8 bytes of each S32 key as a big-endian uint64: sorting and searching those is fast."""
+    return np.frombuffer(keys.tobytes(), dtype=">u8").reshape(-1, 4)[:, 0].astype(np.uint64)
 
 
 def _bucket(digest: bytes, bits: int) -> int:
@@ -467,22 +492,27 @@ class Snapshot:
         return [PolicyRow(pid, tuple(r), expiry[pid]) for pid, r in rules.items()]
 
     @cached_property
-    def _keys(self) -> tuple[Any, Any]:
+    def _keys(self) -> tuple[Any, Any, Any]:
+        """The works' hashes sorted, the row of each, and their 8-byte prefixes if those are all distinct."""
         column = self.works.column("content_hash").combine_chunks()
         keys = np.frombuffer(column.buffers()[1], dtype="S32", count=len(column), offset=column.offset * 32)
-        order = np.argsort(keys, kind="stable")
-        return keys[order], order
+        prefixes = _prefix64(keys)
+        order = np.argsort(prefixes, kind="stable")
+        prefixes = prefixes[order]
+        if len(prefixes) > 1 and bool(np.any(prefixes[1:] == prefixes[:-1])):
+            order = np.argsort(keys, kind="stable")  # two hashes share 8 bytes: search the full 32
+            return keys[order], order, None
+        return keys[order], order, prefixes
 
     def rows_of(self, hashes: Sequence[str | bytes]) -> Any:
         """The works-table row of each hash, -1 where the snapshot has no such work."""
-        raw = b"".join(_hash_bytes(h) for h in hashes)
-        return self.rows_of_keys(np.frombuffer(raw, dtype="S32"))
+        return self.rows_of_keys(_keys_of(hashes))
 
     def rows_of_keys(self, queries: Any) -> Any:
-        keys, order = self._keys
+        keys, order, prefixes = self._keys
         if len(keys) == 0:
             return np.full(len(queries), -1, dtype=np.int64)
-        at = np.searchsorted(keys, queries)
+        at = np.searchsorted(keys, queries) if prefixes is None else np.searchsorted(prefixes, _prefix64(queries))
         at = np.minimum(at, len(keys) - 1)
         found = keys[at] == queries
         return np.where(found, order[at], -1).astype(np.int64)
