@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
@@ -44,11 +45,15 @@ try:  # pysha3's C keccak is ~10x faster per call than eth-hash's pycryptodome b
     def _keccak(data: bytes) -> bytes:
         return _keccak_256(data).digest()  # type: ignore[no-any-return]
 
+    _FAST: Any = _keccak_256
+
 except ImportError:  # pragma: no cover - the same function, slower
     from eth_utils.crypto import keccak as _eth_keccak
 
     def _keccak(data: bytes) -> bytes:
         return bytes(_eth_keccak(data))
+
+    _FAST = None
 
 
 MAGIC = b"RLMTREE\x00"
@@ -142,11 +147,11 @@ def _runs(values: Iterable[Value], run_size: int, folder: Path) -> tuple[list[Pa
     runs: list[Path] = []
     buffer = bytearray()
     count = 0
-    keccak = _keccak
+    k = _FAST
     for value in values:
         # The hot loop: a 32-byte value is hashed inline, anything else is parsed (and checked) first.
-        if type(value) is bytes and len(value) == NODE:
-            buffer += keccak(keccak(value))
+        if k is not None and type(value) is bytes and len(value) == NODE:
+            buffer += k(k(value).digest()).digest()
         else:
             buffer += leaf_of(value)
         count += 1
@@ -219,12 +224,17 @@ def _write_tree(path: Path, leaves: Iterator[bytes], count: int) -> None:
         m = 0
         inner = count - 1
         last = b""
-        keccak = _keccak
+        k = _FAST
         while m < inner:
             b = min(_PASS_BLOCK, max(1, (count - m) // 2), inner - m)
             pairs = os.pread(fd, 2 * b * NODE, HEADER_SIZE + 2 * m * NODE)
             halves = iter([pairs[i : i + NODE] for i in range(0, 2 * b * NODE, NODE)])
-            nodes = b"".join([keccak(x + y) if x <= y else keccak(y + x) for x, y in zip(halves, halves, strict=True)])
+            if k is not None:
+                nodes = b"".join(
+                    [k(x + y).digest() if x <= y else k(y + x).digest() for x, y in zip(halves, halves, strict=True)]
+                )
+            else:
+                nodes = b"".join([node_of(x, y) for x, y in zip(halves, halves, strict=True)])
             os.pwrite(fd, nodes, HEADER_SIZE + (count + m) * NODE)
             body.update(nodes)
             last = nodes[-NODE:]

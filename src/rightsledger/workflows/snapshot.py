@@ -167,14 +167,19 @@ def _hash_bytes(value: str | bytes) -> bytes:
 
 
 def _keys_of(hashes: Sequence[str | bytes]) -> Any:
-    """Content hashes as a numpy S32 array (one bytes.fromhex for the common case of 0x hex text)."""
-    if all(isinstance(h, str) and len(h) == 66 for h in hashes):
-        try:
-            raw = bytes.fromhex("".join(str(h)[2:] for h in hashes))
-        except ValueError:
-            raw = b""
-        if len(raw) == 32 * len(hashes) and all(str(h).startswith("0x") for h in hashes):
-            return np.frombuffer(raw, dtype="S32")
+    """Content hashes as a numpy S32 array; 0x hex text is decoded in one pass, not hash by hash."""
+    n = len(hashes)
+    try:
+        text = "".join(hashes).encode("ascii")  # type: ignore[arg-type]
+    except (TypeError, UnicodeEncodeError):
+        text = b""
+    if n and len(text) == 66 * n:
+        chars = np.frombuffer(text, dtype="S1").reshape(n, 66)
+        if bool((chars[:, 0] == b"0").all()) and bool((chars[:, 1] == b"x").all()):
+            try:
+                return np.frombuffer(bytes.fromhex(chars[:, 2:].tobytes().decode("ascii")), dtype="S32")
+            except ValueError:
+                pass
     return np.frombuffer(b"".join(_hash_bytes(h) for h in hashes), dtype="S32")
 
 
