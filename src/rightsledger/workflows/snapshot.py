@@ -166,20 +166,25 @@ def _hash_bytes(value: str | bytes) -> bytes:
     return bytes.fromhex(parse_hash(str(value))[2:])  # the slow path says clearly what is wrong
 
 
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+_NIBBLE[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint8)
+_NIBBLE[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+_NIBBLE[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+
+
 def _keys_of(hashes: Sequence[str | bytes]) -> Any:
-    """Content hashes as a numpy S32 array; 0x hex text is decoded in one pass, not hash by hash."""
+    """Content hashes as a numpy S32 array; 0x hex text is decoded in numpy, not hash by hash."""
     n = len(hashes)
     try:
         text = "".join(hashes).encode("ascii")  # type: ignore[arg-type]
     except (TypeError, UnicodeEncodeError):
         text = b""
     if n and len(text) == 66 * n:
-        chars = np.frombuffer(text, dtype="S1").reshape(n, 66)
-        if bool((chars[:, 0] == b"0").all()) and bool((chars[:, 1] == b"x").all()):
-            try:
-                return np.frombuffer(bytes.fromhex(chars[:, 2:].tobytes().decode("ascii")), dtype="S32")
-            except ValueError:
-                pass
+        chars = np.frombuffer(text, dtype=np.uint8).reshape(n, 66)
+        nibbles = _NIBBLE[chars[:, 2:]]
+        if bool((chars[:, 0] == ord("0")).all() & (chars[:, 1] == ord("x")).all()) and not bool((nibbles == 255).any()):
+            raw = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+            return np.ascontiguousarray(raw).view("S32").reshape(n)
     return np.frombuffer(b"".join(_hash_bytes(h) for h in hashes), dtype="S32")
 
 
@@ -517,7 +522,14 @@ class Snapshot:
         keys, order, prefixes = self._keys
         if len(keys) == 0:
             return np.full(len(queries), -1, dtype=np.int64)
-        at = np.searchsorted(keys, queries) if prefixes is None else np.searchsorted(prefixes, _prefix64(queries))
+        if prefixes is None:
+            at = np.searchsorted(keys, queries)
+        else:
+            # Searching in ascending order keeps the sorted keys in cache: ~3x faster than random order.
+            wanted = _prefix64(queries)
+            ranks = np.argsort(wanted, kind="stable")
+            at = np.empty(len(queries), dtype=np.int64)
+            at[ranks] = np.searchsorted(prefixes, wanted[ranks])
         at = np.minimum(at, len(keys) - 1)
         found = keys[at] == queries
         return np.where(found, order[at], -1).astype(np.int64)
