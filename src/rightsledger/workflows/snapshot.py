@@ -166,25 +166,20 @@ def _hash_bytes(value: str | bytes) -> bytes:
     return bytes.fromhex(parse_hash(str(value))[2:])  # the slow path says clearly what is wrong
 
 
-_NIBBLE = np.full(256, 255, dtype=np.uint8)
-_NIBBLE[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint8)
-_NIBBLE[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
-_NIBBLE[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
-
-
 def _keys_of(hashes: Sequence[str | bytes]) -> Any:
-    """Content hashes as a numpy S32 array; 0x hex text is decoded in numpy, not hash by hash."""
+    """Content hashes as a numpy S32 array. 0x hex text is decoded with one bytes.fromhex over the
+    joined text (the fastest way CPython has); anything else goes hash by hash, with clear errors."""
     n = len(hashes)
     try:
-        text = "".join(hashes).encode("ascii")  # type: ignore[arg-type]
-    except (TypeError, UnicodeEncodeError):
-        text = b""
-    if n and len(text) == 66 * n:
-        chars = np.frombuffer(text, dtype=np.uint8).reshape(n, 66)
-        nibbles = _NIBBLE[chars[:, 2:]]
-        if bool((chars[:, 0] == ord("0")).all() & (chars[:, 1] == ord("x")).all()) and not bool((nibbles == 255).any()):
-            raw = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-            return np.ascontiguousarray(raw).view("S32").reshape(n)
+        text = "".join(hashes)  # type: ignore[arg-type]
+    except TypeError:
+        text = ""
+    # Every item 66 characters starting "0x", and no other "0x" anywhere: then removing "0x" leaves the digits.
+    if n and len(text) == 66 * n and text[0::66] == "0" * n and text[1::66] == "x" * n and text.count("0x") == n:
+        try:
+            return np.frombuffer(bytes.fromhex(text.replace("0x", "")), dtype="S32")
+        except ValueError:
+            pass
     return np.frombuffer(b"".join(_hash_bytes(h) for h in hashes), dtype="S32")
 
 
