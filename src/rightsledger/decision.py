@@ -232,7 +232,8 @@ class LicenceColumns:
 
     def licensed(self, works: int, use: int, licensee: bytes, at: int) -> Bools:
         """Per work row: does `licensee` hold a licence for `use` valid at `at`?"""
-        hit = (self.use == use) & (self.start <= np.uint64(at)) & (np.uint64(at) < self.until)
+        # A work row of -1 (a licence on a work the columns do not hold) must not index from the end.
+        hit = (self.work >= 0) & (self.use == use) & (self.start <= np.uint64(at)) & (np.uint64(at) < self.until)
         hit &= self.licensee == np.bytes_(licensee)
         out = np.zeros(works, dtype=np.bool_)
         out[self.work[hit]] = True

@@ -259,6 +259,8 @@ class TreeFile:
             self._handle = self.path.open("rb")
         except FileNotFoundError:
             raise NotFoundError(f"tree file {self.path} does not exist") from None
+        except IsADirectoryError:
+            raise ValidationError(f"{self.path} is a folder; give the tree file build_tree_file wrote") from None
         self._fd = self._handle.fileno()
         try:
             self._read_header()

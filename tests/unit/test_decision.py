@@ -140,3 +140,15 @@ def test_bad_inputs_are_refused_with_a_clear_error() -> None:
         decide_many(fine, table, 0, 5, licensee="0x12")
     with pytest.raises(ValidationError, match="one per use"):
         PolicyTable.from_rules({1: ([(0, 0, 0)], 0)})
+
+
+def test_a_licence_on_a_work_outside_the_columns_licenses_nothing() -> None:
+    lic = LicenceColumns(
+        np.array([-1, 0], dtype=np.int64),
+        np.array([bytes.fromhex(ALICE[2:]), bytes.fromhex(BOB[2:])], dtype="S20"),
+        np.array([Use.TDM.code, Use.TDM.code], dtype=np.uint8),
+        np.array([0, 0], dtype=np.uint64),
+        np.array([10**6, 10**6], dtype=np.uint64),
+    )
+    assert lic.licensed(3, Use.TDM.code, bytes.fromhex(ALICE[2:][:40]), 50).tolist() == [False, False, False]
+    assert lic.licensed(3, Use.TDM.code, bytes.fromhex(BOB[2:]), 50).tolist() == [True, False, False]

@@ -73,6 +73,7 @@ def test_round_trip_keeps_every_row_and_column(tmp_path: Path) -> None:
 def test_checks_from_a_snapshot_follow_terms_licences_and_time(tmp_path: Path) -> None:
     rows = [*works(10), WorkRow(h(100), HOLDER, 2, 0, 2), WorkRow(h(101), HOLDER, 0, 1 << Use.TDM.code, 2)]
     lic = [LicenceRow(h(4), TRAINER, Use.AI_TRAINING.code, 950, 1200)]
+    lic.append(LicenceRow(h(5000), TRAINER, Use.AI_TRAINING.code, 950, 1200))  # a work the snapshot lacks
     write_snapshot(tmp_path / "s", META, rows, [LICENCE_TDM, OPEN], lic)
     snap = read_snapshot(tmp_path / "s")
     asked = [h(4), h(6), h(5), h(100), h(101), h(999)]  # policy 1, 1, 2, disputed, opted out of tdm, unknown
@@ -132,6 +133,9 @@ def test_a_changed_file_or_manifest_is_detected(tmp_path: Path) -> None:
     (tmp_path / "s" / "policies.parquet").unlink()
     path.write_text(json.dumps(manifest))
     with pytest.raises(ValidationError, match=r"lacks policies\.parquet"):
+        read_snapshot(tmp_path / "s")
+    path.write_text(json.dumps({"format": "rightsledger-snapshot-v1"}))
+    with pytest.raises(ValidationError, match="malformed"):
         read_snapshot(tmp_path / "s")
     with pytest.raises(NotFoundError, match="holds no snapshot"):
         read_snapshot(tmp_path / "nothing")

@@ -565,7 +565,7 @@ class Snapshot:
 
 def read_snapshot(path: str | Path) -> Snapshot:
     """Read a snapshot, checking every file's sha256, the overall digest and the row counts."""
-    arrow = _arrow()
+    _arrow()
     root = Path(path)
     try:
         manifest = json.loads((root / MANIFEST).read_text())
@@ -575,6 +575,16 @@ def read_snapshot(path: str | Path) -> Snapshot:
         raise ValidationError(f"{root / MANIFEST} is not JSON ({exc.msg}); the snapshot is damaged") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValidationError(f"{root} is not a rightsledger snapshot ({FORMAT})")
+    try:
+        return _verified(root, manifest)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError(f"{root / MANIFEST} is malformed ({exc!r}); the snapshot is damaged") from None
+
+
+def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
+    arrow = _arrow()
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
     for name in ("works", "licences", "policies"):
