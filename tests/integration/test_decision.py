@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from web3 import Web3
 
-from rightsledger import Mode, NotFoundError, RightsLedger, Rule, Status, Terms, Use
+from rightsledger import Mode, NotFoundError, Reason, RightsLedger, Rule, Status, Terms, Use
 from rightsledger.chain import dev_account
 from rightsledger.client import ZERO_ADDRESS, Work
 from rightsledger.decision import MAX_UINT40, LicenceColumns, PolicyTable, WorkColumns, address_bytes, decide_many
@@ -232,6 +232,8 @@ def test_offline_decisions_and_snapshots_answer_as_check_batch(
             with ThreadPoolExecutor(8) as pool:
                 answers = list(pool.map(on_chain, cases))
             assert len(answers) == 7 * 3 * 3
+            for code in sorted(set(b"".join(answers))):  # --hypothesis-show-statistics lists what was covered
+                event(f"reason {Reason.from_code(code).value}")
             for (use, who, at), chain in zip(cases, answers, strict=True):
                 assert _offline(state, queries, use.code, who, at) == chain, (use, who, at)
                 assert check_snapshot(snapshot, queries, use, who, at).tobytes() == chain, (use, who, at)
