@@ -93,7 +93,9 @@ class IsolatedGateway:
 
 
 @contextmanager
-def isolated_gateway(w3: Web3, rpc_url: str, home: Path, *, dev_keys: bool = False) -> Iterator[IsolatedGateway]:
+def isolated_gateway(
+    w3: Web3, rpc_url: str, home: Path, *, dev_keys: bool = False, **settings: Any
+) -> Iterator[IsolatedGateway]:
     """A gateway over its own fresh deployment on the session's anvil, with its own relayer.
 
     For tests whose writes other tests must never see: dataset ids, dataset counts and levy epochs
@@ -102,8 +104,13 @@ def isolated_gateway(w3: Web3, rpc_url: str, home: Path, *, dev_keys: bool = Fal
 
     deployer, relayer = funded_account(w3), funded_account(w3)
     deployment = deploy(w3, deployer, home=home)
-    settings = GatewaySettings(
-        rpc_url=rpc_url, home=str(home), dev_keys=dev_keys, rate_limit=0, relayer_key="0x" + bytes(relayer.key).hex()
+    configured = GatewaySettings(
+        rpc_url=rpc_url,
+        home=str(home),
+        dev_keys=dev_keys,
+        rate_limit=0,
+        relayer_key="0x" + bytes(relayer.key).hex(),
+        **settings,
     )
-    with running_gateway(settings) as url:
+    with running_gateway(configured) as url:
         yield IsolatedGateway(url, deployment, deployer, relayer, home)
