@@ -23,7 +23,7 @@ bytes2 constant HEADER_AUDIO_64 = 0x2201;
 /// of a level moves up unchanged; the root is the last node left. One leaf: the root is its hash.
 /// A leaf's preimage is a multiple of 10 bytes and an inner node's 64, so neither passes for the other.
 /// Proofs: the leaf's packed codes plus the sibling per level that has one, bottom up.
-/// Python: rightsledger.codes_commitment builds the same root and proofs.
+/// Python: rightsledger.code_tree builds the same root and proofs.
 library ContentCodes {
     /// @notice The root over `count` packed codes in memory at `codes` (count > 0), using the
     /// memory from `scratch` (one word per leaf) as workspace; it allocates nothing.

@@ -18,10 +18,11 @@ contract RegistryHandler is Test {
     mapping(bytes32 => uint32) public expectedPolicy;
     mapping(bytes32 => address) public expectedHolder;
     uint32 internal policyCount;
-    /// @dev The packed codes of each coded registration, and where each coded work sits in them.
-    bytes[] internal codedRegistrations;
-    mapping(bytes32 => uint256) internal codedRegistrationPlusOne;
-    mapping(bytes32 => uint256) internal positionOf;
+    /// @dev Each work registered with codes: its code and proof, built once from the batch's codes.
+    mapping(bytes32 => bool) internal coded;
+    mapping(bytes32 => bytes10) internal codes_;
+    mapping(bytes32 => bytes) internal leafCodes;
+    mapping(bytes32 => bytes32[]) internal siblings;
 
     constructor(WorkRegistry works_, PolicyRegistry policies) {
         works = works_;
@@ -80,13 +81,15 @@ contract RegistryHandler is Test {
         bytes memory codes = CodeTrees.randomCodes(n, salt);
         vm.prank(registrant);
         works.registerBatchWithCodes(batch, codes, registrant, pid, "");
-        codedRegistrations.push(codes);
         for (uint256 i; i < n; ++i) {
             hashes.push(batch[i]);
             expectedPolicy[batch[i]] = pid;
             expectedHolder[batch[i]] = registrant;
-            codedRegistrationPlusOne[batch[i]] = codedRegistrations.length;
-            positionOf[batch[i]] = i;
+            CodeProof memory proof = CodeTrees.proof(codes, i);
+            coded[batch[i]] = true;
+            codes_[batch[i]] = CodeTrees.codeAt(codes, i);
+            leafCodes[batch[i]] = proof.leafCodes;
+            siblings[batch[i]] = proof.siblings;
         }
     }
 
@@ -98,11 +101,8 @@ contract RegistryHandler is Test {
     }
 
     /// @dev The code registered for `h` and its proof, if it was registered with codes.
-    function codeOf(bytes32 h) external view returns (bool coded, bytes10 code, CodeProof memory proof) {
-        uint256 r = codedRegistrationPlusOne[h];
-        if (r == 0) return (false, bytes10(0), proof);
-        bytes memory codes = codedRegistrations[r - 1];
-        return (true, CodeTrees.codeAt(codes, positionOf[h]), CodeTrees.proof(codes, positionOf[h]));
+    function codeOf(bytes32 h) external view returns (bool, bytes10, CodeProof memory) {
+        return (coded[h], codes_[h], CodeProof(leafCodes[h], siblings[h]));
     }
 
     function setPolicy(uint256 actorSeed, uint256 index, uint256 policySeed) external {
@@ -166,8 +166,8 @@ contract WorkRegistryInvariantTest is BaseTest {
         uint256 n = handler.hashCount();
         for (uint256 i; i < n; ++i) {
             bytes32 h = handler.hashes(i);
-            (bool coded, bytes10 code, CodeProof memory proof) = handler.codeOf(h);
-            if (!coded) {
+            (bool hasCodes, bytes10 code, CodeProof memory proof) = handler.codeOf(h);
+            if (!hasCodes) {
                 (,,, bytes32 root) = works.codeCommitmentOf(h);
                 assertEq(root, bytes32(0), "a work registered without codes has no code root");
                 continue;
