@@ -16,6 +16,7 @@ from web3.logs import DISCARD
 
 from rightsledger import ContractRevert, RightsLedger, Use
 from rightsledger.code_tree import NO_CODE, code_distance, code_proof, coded_leaf_hash, codes_root, split_codes
+from rightsledger.merkle import MerkleTree
 
 from ..conftest import ROOT
 
@@ -28,7 +29,7 @@ process.stdin.on("end", () => {
   const { values } = JSON.parse(input);
   const tree = StandardMerkleTree.of(values, ["bytes32", "bytes10"]);
   const leaves = values.map((v) => tree.leafHash(v));
-  process.stdout.write(JSON.stringify({ root: tree.root, proof0: tree.getProof(0), leaves }));
+  process.stdout.write(JSON.stringify({ root: tree.root, proof0: tree.getProof(0), leaves, dump: tree.dump() }));
 });
 """
 
@@ -82,6 +83,9 @@ def test_a_near_copy_in_an_openzeppelin_coded_tree_is_proven_against_the_registe
                          text=True, check=True, cwd=ROOT)  # fmt: skip
     oz = json.loads(out.stdout)
     assert oz["leaves"] == ["0x" + coded_leaf_hash(h, c).hex() for h, c in values], "same leaf encoding as OZ"
+    ours = MerkleTree.of([h for h, _ in values], [c for _, c in values])
+    assert ours.root == oz["root"] and MerkleTree.load(oz["dump"]).root == oz["root"], "same tree as OZ"
+    assert ours.proof(item_hash) == oz["proof0"]
     registry = bob.datasets.registry
     receipt = bob._send(registry.functions.declare(oz["root"], 7, Use.AI_TRAINING.code, ""), "declaring")
     (declared,) = registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)

@@ -95,3 +95,29 @@ def test_coded_leaf_is_the_double_hash_of_abi_encoded_hash_and_bytes10() -> None
     code = bytes.fromhex("2101a1b2c3d4e5f60718")
     encoded = bytes.fromhex(digest[2:]) + code + bytes(22)
     assert coded_leaf_hash(digest, code) == keccak(keccak(encoded))
+
+
+def test_a_merkle_tree_with_codes_dumps_loads_and_proves() -> None:
+    from rightsledger.merkle import MerkleTree, node_hash
+
+    hashes = ["0x" + os.urandom(32).hex() for _ in range(9)]
+    codes: list[bytes | None] = [*_codes(8, 4), None]
+    tree = MerkleTree.of(hashes, codes)
+    data = tree.dump()
+    assert data["leafEncoding"] == ["bytes32", "bytes10"]
+    assert data["values"][8]["value"] == [hashes[8], "0x" + NO_CODE.hex()]
+    again = MerkleTree.load(data)
+    assert again.root == tree.root and again.code_of(hashes[2]) == codes[2]
+    for h, c in zip(hashes, codes, strict=True):
+        node = coded_leaf_hash(h, c)
+        for sibling in tree.proof(h):
+            node = node_hash(node, bytes.fromhex(sibling[2:]))
+        assert "0x" + node.hex() == tree.root
+    assert MerkleTree.of(hashes).root != tree.root, "codes change every leaf"
+    with pytest.raises(ValidationError, match="one code per item"):
+        MerkleTree.of(hashes, codes[:3])
+    with pytest.raises(ValidationError, match="no codes"):
+        MerkleTree.of(hashes).code_of(hashes[0])
+    data["values"][0]["value"][1] = "0x" + bytes.fromhex("2101" + "00" * 8).hex()
+    with pytest.raises(ValidationError, match="altered"):
+        MerkleTree.load(data)
