@@ -29,9 +29,12 @@ HEADER_TEXT_64 = 0x2001
 HEADER_IMAGE_64 = 0x2101
 HEADER_AUDIO_64 = 0x2201
 CODED_LEAF_ENCODING = ["bytes32", "bytes10"]
+CODES_EVENT = "ContentCodesRecorded(uint32,bytes32,bytes)"
+# A code as callers give it: the 10 bytes, an int (header << 64 | body), or 0x-hex.
+CodeLike = bytes | int | str
 
 
-def pack_code(code: bytes | int | str | None) -> bytes:
+def pack_code(code: CodeLike | None) -> bytes:
     """The 10 on-chain bytes of a code: None = NO_CODE; an int is header << 64 | body; a str is 0x-hex."""
     if code is None:
         return NO_CODE
@@ -99,6 +102,20 @@ class CodeProof:
         return (self.leaf_codes, list(self.siblings))
 
 
+@dataclass(frozen=True, slots=True)
+class RegisteredCode:
+    """A registered work's content code as the chain recorded it, with the proof `verifyCode` takes."""
+
+    code: bytes
+    registration_id: int
+    position: int
+    proof: CodeProof
+
+    @property
+    def featureless(self) -> bool:
+        return self.code == NO_CODE
+
+
 def code_proof(codes: Sequence[bytes], position: int) -> CodeProof:
     """The proof that code number `position` (0-based) of a registration is what it is."""
     packed = _packed(codes)
@@ -155,7 +172,7 @@ def split_codes(packed: bytes) -> list[bytes]:
     return [packed[i : i + CODE_BYTES] for i in range(0, len(packed), CODE_BYTES)]
 
 
-def coded_leaf_hash(content_hash: str, code: bytes | int | str | None) -> bytes:
+def coded_leaf_hash(content_hash: str, code: CodeLike | None) -> bytes:
     """A dataset tree's leaf committing to an item's code: keccak256(keccak256(abi.encode(bytes32, bytes10)))."""
     raw = bytes.fromhex(content_hash.removeprefix("0x"))
     if len(raw) != 32:

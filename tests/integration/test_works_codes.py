@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from web3.logs import DISCARD
 
-from rightsledger import ContractRevert, RightsLedger, Use
+from rightsledger import ContractRevert, Reason, RightsLedger, Use, ValidationError, hash_bytes
 from rightsledger.code_tree import NO_CODE, code_distance, code_proof, coded_leaf_hash, codes_root, split_codes
 from rightsledger.merkle import MerkleTree
 
@@ -99,3 +99,37 @@ def test_a_near_copy_in_an_openzeppelin_coded_tree_is_proven_against_the_registe
     (violation,) = registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
     assert violation["args"]["declarer"] == bob.address, "policy 0 denies training: a violation by the declarer"
     assert registry.functions.itemFlags(dataset_id, hashes[3]).call() == 1 | 2 | 16
+
+
+def test_the_sdk_registers_codes_reads_them_back_and_proves_a_near_copy(alice: RightsLedger, bob: RightsLedger) -> None:
+    codes: list[bytes | None] = [*_codes(34, 5), None]
+    works = [os.urandom(64) for _ in codes]
+    batch = alice.register_batch(works, codes=codes, chunk_size=20)
+    assert len(batch.registrations) == 2
+    registered = alice.registered_code(works[33])
+    assert registered is not None and registered.code == codes[33] and registered.position == 13
+    assert alice.works.functions.verifyCode(hash_bytes(works[33]), registered.code, registered.proof.as_tuple()).call()
+    last = alice.registered_code(works[34])
+    assert last is not None and last.featureless, "None registers NO_CODE"
+    single = os.urandom(64)
+    alice.register(single, code=codes[0])
+    assert alice.registered_code(single).code == codes[0]  # type: ignore[union-attr]
+    plain = os.urandom(64)
+    alice.register(plain)
+    assert alice.registered_code(plain) is None, "registered without a code"
+    with pytest.raises(ValidationError, match="one code"):
+        alice.register_batch(works[:2], codes=codes[:1])
+
+    work_code = codes[33]
+    assert work_code is not None
+    item = os.urandom(64)
+    item_code = work_code[:9] + bytes([work_code[9] ^ 0x07])  # 3 bits off
+    tree = MerkleTree.of([hash_bytes(item), hash_bytes(works[0])], [item_code, codes[0]])
+    declaration = bob.datasets.declare(tree, Use.AI_TRAINING)
+    result = bob.datasets.prove_near_copy(declaration.dataset_id, item, works[33], tree=tree)
+    assert (result.distance, result.violation, result.reason) == (3, True, Reason.DENIED)
+    assert result.content_hash == hash_bytes(works[33])
+    exact = bob.datasets.prove(declaration.dataset_id, works[0], tree=tree)
+    assert exact.violation and exact.content_hash == hash_bytes(works[0])
+    with pytest.raises(ValidationError, match="without a content code"):
+        bob.datasets.prove_near_copy(declaration.dataset_id, item, plain, tree=tree)
