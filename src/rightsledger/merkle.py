@@ -18,7 +18,7 @@ in JavaScript reads our files and we read theirs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from eth_utils.crypto import keccak
 
 from .code_tree import CODED_LEAF_ENCODING, coded_leaf_hash, pack_code
 from .errors import NotFoundError, ValidationError
+from .files import read_json_file
 from .hashing import parse_hash
 from .vocabulary import ContentHash
 
@@ -130,6 +131,10 @@ class MerkleTree:
             raise NotFoundError(f"{key} is not in this dataset", code="not-in-dataset")
         return self.codes[key]
 
+    def has_layout(self, nodes: list[bytes], index: Mapping[Any, int]) -> bool:
+        """Whether this tree's nodes and leaf positions are exactly `nodes` and `index` (a dump's)."""
+        return self._tree == nodes and self._index == index
+
     def dump(self) -> dict[str, Any]:
         """The @openzeppelin/merkle-tree "standard-v1" JSON form."""
         codes = self.codes
@@ -159,7 +164,7 @@ class MerkleTree:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValidationError(f"{source} is malformed ({exc})") from None
         rebuilt = cls.of(values, codes)
-        if rebuilt._tree != tree or rebuilt._index != index:
+        if not rebuilt.has_layout(tree, index):
             raise ValidationError(f"{source} does not hold the tree its values make; it was altered")
         return rebuilt
 
@@ -172,11 +177,4 @@ class MerkleTree:
 
     @classmethod
     def read(cls, path: str | Path) -> MerkleTree:
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise NotFoundError(f"tree file {path} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"tree file {path} is not JSON ({exc})") from None
-        return cls.load(data, source=str(path))
+        return cls.load(read_json_file(path, what="tree file"), source=str(path))
