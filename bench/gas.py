@@ -35,14 +35,14 @@ def random_codes(n: int, rng: random.Random) -> list[bytes]:
 
 
 def send(client: RightsLedger, call: Any, action: str) -> dict[str, Any]:
-    return dict(client._send(call, action))
+    return dict(client.ctx.send(call, action))
 
 
 def erc721_gas(client: RightsLedger, size: int) -> dict[str, int]:
     compiled = compile_erc721()
     factory = client.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
     data = factory.constructor().build_transaction({"from": client.address, "gas": 0, "nonce": 0})["data"]
-    address = client._tx.send({"data": data}, action="deploying the ERC-721 mock")["contractAddress"]
+    address = client.ctx.transactor.send({"data": data}, action="deploying the ERC-721 mock")["contractAddress"]
     nft = client.w3.eth.contract(address=address, abi=compiled["abi"])
     send(client, nft.functions.mint(client.address, 1), "warm-up mint")  # the holder's first token is dearer
     single = send(client, nft.functions.mint(client.address, 2), "mint")

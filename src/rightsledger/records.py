@@ -233,6 +233,20 @@ class ProofResult:
 
 
 @dataclass(frozen=True)
+class NearCopyResult:
+    """A near copy proven on chain: `item_hash` in the dataset, `distance` bits from the registered
+    work `content_hash`, against which inclusion (and any violation) is recorded."""
+
+    dataset_id: int
+    content_hash: ContentHash
+    item_hash: ContentHash
+    distance: int
+    reason: Reason
+    violation: bool
+    transaction: str
+
+
+@dataclass(frozen=True)
 class Epoch:
     epoch: int
     contributed: int

@@ -42,7 +42,7 @@ def _codes(n: int, seed: int) -> list[bytes]:
 def _register_coded(client: RightsLedger, codes: list[bytes]) -> tuple[list[str], Any]:
     hashes = ["0x" + os.urandom(32).hex() for _ in codes]
     call = client.works.functions.registerBatchWithCodes(hashes, b"".join(codes), client.address, 0, "")
-    return hashes, client._send(call, "registering with codes")
+    return hashes, client.works.send(call, "registering with codes")
 
 
 def test_the_event_rebuilds_the_codes_and_every_code_verifies(alice: RightsLedger) -> None:
@@ -65,7 +65,7 @@ def test_a_batch_with_a_bad_codes_length_is_refused_with_a_decoded_error(alice: 
         ["0x" + os.urandom(32).hex()], b"\x01" * 9, alice.address, 0, ""
     )
     with pytest.raises(ContractRevert, match="WorkCodesLengthMismatch"):
-        alice._send(call, "registering with codes")
+        alice.works.send(call, "registering with codes")
 
 
 @pytest.mark.skipif(NODE is None, reason="node is needed for OpenZeppelin's JavaScript Merkle tree")
@@ -87,12 +87,12 @@ def test_a_near_copy_in_an_openzeppelin_coded_tree_is_proven_against_the_registe
     assert ours.root == oz["root"] and MerkleTree.load(oz["dump"]).root == oz["root"], "same tree as OZ"
     assert ours.proof(item_hash) == oz["proof0"]
     registry = bob.datasets.registry
-    receipt = bob._send(registry.functions.declare(oz["root"], 7, Use.AI_TRAINING.code, ""), "declaring")
+    receipt = bob.datasets.send(registry.functions.declare(oz["root"], 7, Use.AI_TRAINING.code, ""), "declaring")
     (declared,) = registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)
     dataset_id = declared["args"]["datasetId"]
     proof = code_proof(codes, 3).as_tuple()
     call = registry.functions.proveNearCopy(dataset_id, item_hash, item_code, oz["proof0"], hashes[3], work_code, proof)
-    receipt = bob._send(call, "proving a near copy")
+    receipt = bob.datasets.send(call, "proving a near copy")
     (near,) = registry.events.NearCopyProven().process_receipt(receipt, errors=DISCARD)
     assert near["args"]["distance"] == code_distance(item_code, work_code) == 4
     assert "0x" + near["args"]["contentHash"].hex().removeprefix("0x") == hashes[3]
