@@ -16,7 +16,8 @@ import solcx
 
 from rightsledger import RightsLedger
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
-from rightsledger.client import connect_web3, deploy
+from rightsledger.chain.connection import connect_web3
+from rightsledger.chain.deploy import deploy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,11 +30,11 @@ import requests
 from common import compile_erc721, fresh_chain_process, rss_bytes, write_result
 
 from rightsledger import RightsLedger, Use
-from rightsledger.bulk import collect, hash_items
-from rightsledger.client import _CHECK_BATCH_SELECTOR, CHECK_CALL_GAS, CHECK_CHUNK
-from rightsledger.collections import CollectionClient
+from rightsledger.chain.transactions import TX_GAS_CAP
+from rightsledger.manifests import collect
 from rightsledger.merkle import MerkleTree
-from rightsledger.transactions import TX_GAS_CAP
+from rightsledger.sdk.works import CHECK_BATCH_SELECTOR, CHECK_CALL_GAS, CHECK_CHUNK
+from rightsledger.workflows.bulk import hash_items
 
 # The largest batch (a multiple of 10) under the 16,777,216-gas transaction cap (EIP-7825):
 # 660 works use 16.47M gas (24,932 per work + the registration record), 1.8 % below the cap.
@@ -56,7 +56,6 @@ def register_many(
     """Registers `n` random works in batches of REGISTER_CHUNK, TXS_PER_BLOCK transactions per block
     (automine off, `evm_mine` after each group), checking anvil's memory after every block."""
     hashes = ["0x" + os.urandom(32).hex() for _ in range(n)]
-    register = client.works.functions.registerBatch
     rpc = client.w3.provider.make_request  # type: ignore[attr-defined]
     started = time.perf_counter()
     group: list[tuple[bytes, dict[str, Any]]] = []
@@ -68,15 +67,16 @@ def register_many(
             chunk = hashes[start : start + REGISTER_CHUNK]
             tx = {
                 "to": client.works.address,
-                "data": register(chunk, client.address, policy, "")._encode_transaction_data(),
+                "data": client.works.encode_abi("registerBatch", [chunk, client.address, policy, ""]),
             }
-            group.append(client._tx.submit(tx, action="bench registering", gas=TX_GAS_CAP))
+            group.append(client.ctx.transactor.submit(tx, action="bench registering", gas=TX_GAS_CAP))
             done = start + len(chunk)
             if len(group) < TXS_PER_BLOCK and done < n:
                 continue
             rpc("evm_mine", [])
             for tx_hash, sent in group:
-                most_gas = max(most_gas, int(client._tx.wait(tx_hash, sent, action="bench registering")["gasUsed"]))
+                receipt = client.ctx.transactor.wait(tx_hash, sent, action="bench registering")
+                most_gas = max(most_gas, int(receipt["gasUsed"]))
             group = []
             rss = rss_bytes(anvil_pid)
             peak_rss = max(peak_rss, rss)
@@ -107,7 +107,7 @@ def register_many(
 
 def raw_body(client: RightsLedger, chunk: list[str], block: int) -> bytes:
     data = (
-        _CHECK_BATCH_SELECTOR
+        CHECK_BATCH_SELECTOR
         + (128).to_bytes(32, "big")
         + Use.AI_TRAINING.code.to_bytes(32, "big")
         + bytes(32)
@@ -214,16 +214,16 @@ def bench_gas(client: RightsLedger) -> dict[str, Any]:
     tree = MerkleTree.of(hashes)
     declaration = client.datasets.declare(tree, Use.AI_TRAINING, "ipfs://bench-manifest")
     with tempfile.TemporaryDirectory() as home:
-        collection = CollectionClient(client, home=home).register(hashes, terms=policy, metadata_uri="ipfs://c/")
+        collection = client.collections_in(home).register(hashes, terms=policy, metadata_uri="ipfs://c/")
     compiled = compile_erc721()
-    tx = client._tx
+    tx = client.ctx.transactor
     factory = client.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
     data = factory.constructor().build_transaction({"from": client.address, "gas": 0, "nonce": 0})["data"]
     address = tx.send({"data": data}, action="deploying the ERC-721 mock")["contractAddress"]
     nft = client.w3.eth.contract(address=address, abi=compiled["abi"])
-    client._send(nft.functions.mint(client.address, 1), "warm-up mint")  # the holder's first token is dearer
-    mint = client._send(nft.functions.mint(client.address, 2), "mint")
-    mint_batch = client._send(
+    client.ctx.send(nft.functions.mint(client.address, 1), "warm-up mint")  # the holder's first token is dearer
+    mint = client.ctx.send(nft.functions.mint(client.address, 2), "mint")
+    mint_batch = client.ctx.send(
         nft.functions.mintBatch(client.address, [int.from_bytes(os.urandom(32), "big") for _ in range(500)]), "mint 500"
     )
     result = {

@@ -21,7 +21,7 @@ from tests.gateway_support import relay_register, running_gateway
 
 from rightsledger import Mode, Rule, Terms, Use, hash_bytes
 from rightsledger.chain import dev_account
-from rightsledger.deployments import save_deployment
+from rightsledger.chain.deployments import save_deployment
 from rightsledger.gateway import GatewaySettings
 
 REGISTERED = 5_000

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import fresh_chain, write_result
 
 from rightsledger.disclosure import Disclosure
-from rightsledger.provenance import TrailReader
+from rightsledger.sdk.trail import TrailReader
 
 STAGES = 200
 

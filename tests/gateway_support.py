@@ -17,11 +17,11 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from rightsledger.chain import free_port
-from rightsledger.client import deploy
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deploy import deploy
+from rightsledger.chain.deployments import Deployment
 from rightsledger.gateway import GatewaySettings, create_app
 from rightsledger.gateway.deps import GatewayState
-from rightsledger.relay import ForwardRequest
+from rightsledger.sdk.forwarding import ForwardRequest
 
 
 @contextmanager

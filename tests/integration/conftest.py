@@ -16,9 +16,10 @@ from web3 import Web3
 
 from rightsledger import RightsLedger
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.chain.connection import connect_web3
+from rightsledger.chain.deploy import deploy
+from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
-from rightsledger.client import connect_web3, deploy
-from rightsledger.deployments import Deployment, save_deployment
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from web3 import Web3
 
+from rightsledger.chain.deployments import save_deployment
 from rightsledger.cli import main
-from rightsledger.deployments import save_deployment
 
 
 def test_collection_cli_registers_a_folder_and_checks_members(

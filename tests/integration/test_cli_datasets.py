@@ -8,8 +8,8 @@ from pathlib import Path
 from web3 import Web3
 
 from rightsledger import RightsLedger
+from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
-from rightsledger.deployments import Deployment, save_deployment
 
 
 def test_declare_prove_and_removal_through_the_cli(

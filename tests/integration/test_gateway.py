@@ -14,10 +14,10 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, Use, hash_bytes
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 from rightsledger.gateway import GatewaySettings
 from rightsledger.gateway.deps import GatewayState
-from rightsledger.relay import RequestBuilder
+from rightsledger.sdk.forwarding import RequestBuilder
 
 from ..gateway_support import relay_register, request_json, running_gateway, sign_prepared
 

@@ -17,10 +17,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
-from rightsledger.bulk import Item
-from rightsledger.datasets import write_manifest
+from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
-from rightsledger.relay import RequestBuilder
+from rightsledger.sdk.forwarding import RequestBuilder
 from rightsledger.vocabulary import Use
 
 from ..gateway_support import (

@@ -16,11 +16,11 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, hash_bytes
 from rightsledger.chain import dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 from rightsledger.gateway import GatewaySettings
 from rightsledger.gateway.deps import GatewayState
-from rightsledger.licensing import SignedOffer
-from rightsledger.relay import RequestBuilder
+from rightsledger.offers import SignedOffer
+from rightsledger.sdk.forwarding import RequestBuilder
 
 from ..gateway_support import request_json, running_gateway, sign_prepared
 

@@ -10,7 +10,7 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.chain import dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 
 from ..gateway_support import relay_register
 

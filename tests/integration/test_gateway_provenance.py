@@ -14,7 +14,7 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, Use, hash_bytes
 from rightsledger.chain import dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 from rightsledger.disclosure import AI_IDEATION_ONLY_TERM, IPTC_DIGITAL_SOURCE_TYPE
 from rightsledger.exports.jsonld import expand
 from rightsledger.gateway.schemas import NO_LABEL_TEXT

@@ -13,9 +13,8 @@ import pytest
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes, hash_file
-from rightsledger.bulk import Item
 from rightsledger.chain import DEV_KEYS, dev_account
-from rightsledger.datasets import write_manifest
+from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
 
@@ -87,7 +86,7 @@ def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_remova
 def test_the_pages_eip712_signing_matches_the_sdks(tmp_path: Path) -> None:
     if not shutil.which("node"):
         pytest.skip("node is not installed")
-    from rightsledger.relay import ForwardRequest
+    from rightsledger.sdk.forwarding import ForwardRequest
 
     forwarder = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     request = ForwardRequest(

@@ -12,7 +12,7 @@ from web3 import Web3
 
 from rightsledger import PRESETS, ContractRevert, Mode, Reason, RightsLedger, Rule, SignedOffer, Status, Terms, Use
 from rightsledger.errors import ValidationError
-from rightsledger.licensing import LicenceSource
+from rightsledger.records import LicenceSource
 
 from .conftest import now
 
@@ -78,10 +78,10 @@ def test_paying_other_than_the_fee_is_refused(alice: RightsLedger, bob: RightsLe
     alice.register(b"lullaby", terms=TRAINING)
     digest = alice.work(b"lullaby").content_hash
     call = bob.licensing.contract.functions.buyLicence(digest, Use.AI_TRAINING.code, bob.address)
-    low = reverts("LicenceWrongPayment", bob._send, call, "buying", value=FEE - 1)
+    low = reverts("LicenceWrongPayment", bob.ctx.send, call, "buying", value=FEE - 1)
     assert low.args_by_name == {"price": FEE, "paid": FEE - 1}
     assert "send exactly the price" in str(low)
-    reverts("LicenceWrongPayment", bob._send, call, "buying", value=FEE + 1)
+    reverts("LicenceWrongPayment", bob.ctx.send, call, "buying", value=FEE + 1)
     assert alice.licensing.earnings().earned == 0
 
 
@@ -311,7 +311,7 @@ def test_derivative_input_is_checked_before_sending(alice: RightsLedger) -> None
 
 def test_deploy_wires_the_licence_manager_and_hands_roles_to_another_admin(w3: Web3, tmp_path: Path) -> None:
     from rightsledger.chain import dev_account
-    from rightsledger.client import deploy
+    from rightsledger.chain.deploy import deploy
 
     other = dev_account(5).address
     deployment = deploy(w3, dev_account(4), admin=other, home=tmp_path)

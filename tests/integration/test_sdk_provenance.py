@@ -11,7 +11,7 @@ from rightsledger import RightsLedger, Terms
 from rightsledger.disclosure import Disclosure, DisclosureLevel
 from rightsledger.errors import ContractRevert, ValidationError
 from rightsledger.hashing import hash_bytes
-from rightsledger.provenance import TrailReader
+from rightsledger.sdk.trail import TrailReader
 from rightsledger.vocabulary import Status, Use
 
 WORK = b"a herbarium plate, scanned"
@@ -167,11 +167,11 @@ def test_the_contract_refuses_labels_the_sdk_would_refuse(alice: RightsLedger) -
     digest = hash_bytes(WORK)
     call = alice.provenance.functions.setDisclosure(digest, DisclosureLevel.HUMAN_MADE.code, 1, "")
     with pytest.raises(ContractRevert) as caught:
-        alice._send(call, "disclosing")
+        alice.ctx.send(call, "disclosing")
     assert caught.value.error == "DisclosureInconsistentPhases"
     assert "contradict level 1" in str(caught.value)
     with pytest.raises(ContractRevert, match="DisclosureUnknownLevel"):
-        alice._send(alice.provenance.functions.setDisclosure(digest, 9, 0, ""), "disclosing")
+        alice.ctx.send(alice.provenance.functions.setDisclosure(digest, 9, 0, ""), "disclosing")
 
 
 def test_relabelling_keeps_every_version_in_the_trail(alice: RightsLedger) -> None:

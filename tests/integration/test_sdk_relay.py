@@ -7,9 +7,10 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, Use, hash_bytes
 from rightsledger.chain import dev_account
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 from rightsledger.errors import ContractRevert, RelayError
-from rightsledger.relay import ForwardRequest, Relayer, RequestBuilder, SignedForwardRequest
+from rightsledger.sdk.forwarding import ForwardRequest, RequestBuilder, SignedForwardRequest
+from rightsledger.sdk.relay import Relayer
 
 ALICE = dev_account(1)
 EVE = dev_account(3)

@@ -25,9 +25,9 @@ from rightsledger import (
     hash_bytes,
 )
 from rightsledger.chain import dev_account
-from rightsledger.client import CHECK_CHUNK
-from rightsledger.deployments import Deployment
+from rightsledger.chain.deployments import Deployment
 from rightsledger.errors import ChainError, ConfigError
+from rightsledger.sdk.works import CHECK_CHUNK
 
 from .conftest import now
 

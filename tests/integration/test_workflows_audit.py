@@ -15,10 +15,10 @@ import pytest
 from web3 import Web3
 
 from rightsledger import Mode, RightsLedger, Rule, Status, Terms, Use
-from rightsledger.audit import read_report, run_audit
+from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
-from rightsledger.deployments import Deployment, save_deployment
 from rightsledger.hashing import hash_file
+from rightsledger.workflows.audit import read_report, run_audit
 
 FEE = 10**16
 LICENSED_TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=FEE)})

@@ -9,13 +9,12 @@ from pathlib import Path
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
-from rightsledger.bulk import Item
+from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
-from rightsledger.datasets import write_manifest
-from rightsledger.deployments import Deployment, save_deployment
-from rightsledger.indexer import Indexer
+from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
+from rightsledger.workflows.indexer import Indexer
 
 
 def _declare_with_manifest(client: RightsLedger, blobs: list[bytes], folder: Path, name: str) -> int:

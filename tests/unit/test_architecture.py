@@ -20,7 +20,8 @@ def _python_files(*folders: Path) -> list[Path]:
 
 
 def test_no_module_in_src_is_over_600_lines() -> None:
-    long = {str(p.relative_to(ROOT)): n for p in _python_files(SRC) if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in _python_files(SRC)}
+    long = {name: lines for name, lines in sizes.items() if lines > MAX_LINES}
     assert long == {}
 
 
@@ -37,7 +38,7 @@ def test_the_package_has_no_import_cycle_not_even_inside_functions_or_type_check
         state[module] = 1
         for dep in sorted(edges.get(module, ())):
             if state.get(dep) == 1:
-                cycle.extend(path[path.index(dep) :] + [module, dep] if dep in path else [module, dep])
+                cycle.extend([*path[path.index(dep):], module, dep] if dep in path else [module, dep])
                 return True
             if state.get(dep) is None and visit(dep, [*path, module]):
                 return True

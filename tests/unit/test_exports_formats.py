@@ -17,7 +17,7 @@ from rightsledger.exports import ExportRecord, tdm_declaration
 from rightsledger.exports.formats import FORMATS, SIGNAL_FORMATS, ExportOptions, export, export_signals
 from rightsledger.exports.signals import SignalWork, robots_txt, rsl_xml, signal_headers
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
