@@ -16,8 +16,10 @@ uint8 constant ITEM_PROVEN = 1;
 uint8 constant ITEM_VIOLATION = 2;
 uint8 constant ITEM_REMOVAL_REQUESTED = 4;
 uint8 constant ITEM_REMOVAL_ACKNOWLEDGED = 8;
+/// @dev The proof found the work disputed: no holder's terms counted then, so the proof may be made again.
+uint8 constant ITEM_PROVEN_WHILE_DISPUTED = 16;
 /// @dev The work was proven in the dataset as a near copy (a different file with a code within threshold).
-uint8 constant ITEM_NEAR_COPY = 16;
+uint8 constant ITEM_NEAR_COPY = 32;
 /// @dev Default near-copy thresholds, in bits of the 64-bit code bodies (docs/identity-onchain.md).
 uint8 constant DEFAULT_IMAGE_MAX_DISTANCE = 12;
 uint8 constant DEFAULT_TEXT_MAX_DISTANCE = 12;
@@ -158,19 +160,25 @@ contract DatasetRegistry is IDatasetRegistry, ERC2771Context {
         return plusOne == 0 ? (false, 0) : (true, plusOne - 1);
     }
 
-    /// @dev `proveInclusion`'s record for a verified leaf: judged on the terms of `contentHash` for
-    /// the declared use, for the declarer, at declaration time; `extraFlags` marks a near copy.
-    function _recordProof(uint256 datasetId, Dataset memory dataset, bytes32 contentHash, uint8 extraFlags)
+    /// @dev The record of a verified leaf for `contentHash`, judged on its terms for the declared use,
+    /// for the declarer, at declaration time; `nearCopyFlag` is ITEM_NEAR_COPY or 0. As for exact
+    /// proofs (branch `attack`), a proof made while the work was disputed may be made again.
+    function _recordProof(uint256 datasetId, Dataset memory dataset, bytes32 contentHash, uint8 nearCopyFlag)
         private
         returns (bool violation, uint8 reason)
     {
         uint8 flags = _itemFlags[datasetId][contentHash];
-        if (flags & ITEM_PROVEN != 0) revert DatasetAlreadyProven(datasetId, contentHash);
+        if (flags & ITEM_PROVEN != 0 && flags & ITEM_PROVEN_WHILE_DISPUTED == 0) {
+            revert DatasetAlreadyProven(datasetId, contentHash);
+        }
         bool allowed;
         (allowed, reason) =
             ITermsHistory(_works).checkAt(contentHash, dataset.use, dataset.declarer, dataset.declaredAt);
+        if (reason == REASON_DISPUTED && flags & ITEM_PROVEN != 0) revert DatasetAlreadyProven(datasetId, contentHash);
         violation = !allowed && reason != REASON_UNREGISTERED && reason != REASON_DISPUTED;
-        flags |= (violation ? ITEM_PROVEN | ITEM_VIOLATION : ITEM_PROVEN) | extraFlags;
+        flags = (flags & ~(ITEM_PROVEN_WHILE_DISPUTED | ITEM_NEAR_COPY)) | ITEM_PROVEN | nearCopyFlag;
+        if (violation) flags |= ITEM_VIOLATION;
+        if (reason == REASON_DISPUTED) flags |= ITEM_PROVEN_WHILE_DISPUTED;
         _itemFlags[datasetId][contentHash] = flags;
         emit InclusionProven(datasetId, contentHash, _msgSender(), reason);
         if (violation) emit ViolationRecorded(datasetId, contentHash, dataset.declarer, reason);

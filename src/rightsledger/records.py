@@ -146,6 +146,8 @@ ITEM_PROVEN = 1
 ITEM_VIOLATION = 2
 ITEM_REMOVAL_REQUESTED = 4
 ITEM_REMOVAL_ACKNOWLEDGED = 8
+# 16: proven while the work was disputed (may be proven again).
+ITEM_NEAR_COPY = 32
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,11 @@ class ItemStatus:
     @property
     def removal_acknowledged(self) -> bool:
         return bool(self.flags & ITEM_REMOVAL_ACKNOWLEDGED)
+
+    @property
+    def near_copy(self) -> bool:
+        """Proven as a near copy: the dataset holds a different file whose code is within threshold."""
+        return bool(self.flags & ITEM_NEAR_COPY)
 
     def describe(self) -> str:
         if not self.proven:

@@ -98,7 +98,7 @@ def test_a_near_copy_in_an_openzeppelin_coded_tree_is_proven_against_the_registe
     assert "0x" + near["args"]["contentHash"].hex().removeprefix("0x") == hashes[3]
     (violation,) = registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
     assert violation["args"]["declarer"] == bob.address, "policy 0 denies training: a violation by the declarer"
-    assert registry.functions.itemFlags(dataset_id, hashes[3]).call() == 1 | 2 | 16
+    assert registry.functions.itemFlags(dataset_id, hashes[3]).call() == 1 | 2 | 32
 
 
 def test_the_sdk_registers_codes_reads_them_back_and_proves_a_near_copy(alice: RightsLedger, bob: RightsLedger) -> None:

@@ -3,7 +3,11 @@ pragma solidity ^0.8.24;
 
 import {BaseTest} from "./Base.t.sol";
 import {CodeTrees, LeafTrees} from "./utils/CodeTrees.sol";
-import {DatasetRegistry, ITEM_NEAR_COPY} from "../../contracts/registries/DatasetRegistry.sol";
+import {
+    DatasetRegistry,
+    ITEM_NEAR_COPY,
+    ITEM_PROVEN_WHILE_DISPUTED
+} from "../../contracts/registries/DatasetRegistry.sol";
 import {IDatasetRegistry} from "../../contracts/interfaces/registries/IDatasetRegistry.sol";
 import {CodeProof} from "../../contracts/interfaces/registries/IWorkRegistry.sol";
 import {NO_CODE, HEADER_IMAGE_64, HEADER_TEXT_64} from "../../contracts/libraries/ContentCodes.sol";
@@ -11,7 +15,10 @@ import {
     MODE_ALLOW,
     USE_AI_TRAINING,
     REASON_DENIED,
-    REASON_ALLOWED_BY_TERMS
+    REASON_DISPUTED,
+    REASON_ALLOWED_BY_TERMS,
+    STATUS_DISPUTED,
+    STATUS_VERIFIED
 } from "../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Near copies in declared datasets: a leaf commits to an item's code; the registry checks the
@@ -233,5 +240,22 @@ contract NearCopyTest is BaseTest {
         vm.prank(bob);
         datasets.requestRemoval(id, WORK, "the new holder asks");
         assertEq(datasets.itemFlags(id, WORK) & 4, 4, "removal requested by the new holder");
+    }
+
+    function test_a_near_copy_proven_while_the_work_was_disputed_is_proven_again_after() public {
+        bytes10 itemCode = _flip(WORK_CODE, 0x11);
+        (uint256 id, bytes32[] memory tree) = _declare(ITEM, itemCode);
+        vm.prank(admin);
+        works.markStatus(WORK, STATUS_DISPUTED, "ipfs://who-made-it");
+        (bool violation, uint8 reason,) = _proveNear(id, tree, itemCode, WORK, WORK_CODE, 2);
+        assertTrue(!violation && reason == REASON_DISPUTED, "no holder's terms counted while disputed");
+        assertEq(datasets.itemFlags(id, WORK), 1 | ITEM_PROVEN_WHILE_DISPUTED | ITEM_NEAR_COPY, "flags");
+        vm.expectRevert(abi.encodeWithSelector(IDatasetRegistry.DatasetAlreadyProven.selector, id, WORK));
+        _proveNear(id, tree, itemCode, WORK, WORK_CODE, 2);
+        vm.prank(admin);
+        works.markStatus(WORK, STATUS_VERIFIED, "");
+        (violation, reason,) = _proveNear(id, tree, itemCode, WORK, WORK_CODE, 2);
+        assertTrue(violation && reason == REASON_DENIED, "judged on the terms once the dispute is settled");
+        assertEq(datasets.itemFlags(id, WORK), 1 | 2 | ITEM_NEAR_COPY, "the disputed mark is gone");
     }
 }

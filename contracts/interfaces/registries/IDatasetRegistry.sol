@@ -124,7 +124,7 @@ interface IDatasetRegistry {
     /// (`itemHash`, `itemCode`) is in the dataset's tree (`itemProof`), the work was registered with
     /// `workCode` (`codeProof`, see IWorkRegistry.verifyCode), both codes are of the same kind and
     /// within its threshold. Then records inclusion, and a violation if the work's terms did not permit
-    /// the use at declaration time, against the registered work, flagged ITEM_NEAR_COPY.
+    /// the use at declaration time, against the registered work, flagged ITEM_NEAR_COPY (32).
     /// @return violation whether a violation was recorded.
     /// @return reason the registry's answer (REASON_*) for the declared use at declaration time.
     /// @return distance the Hamming distance of the two codes' bodies.
