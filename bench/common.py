@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import solcx
+
 from rightsledger import RightsLedger
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
 from rightsledger.chain.connection import connect_web3
 from rightsledger.chain.deploy import deploy
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
@@ -70,3 +73,26 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def compile_erc721() -> dict[str, Any]:
+    """bench/contracts/BenchERC721.sol (OpenZeppelin's ERC-721 mint), compiled with the registry's settings."""
+    source = (ROOT / "bench" / "contracts" / "BenchERC721.sol").read_text()
+    out = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": {"bench/contracts/BenchERC721.sol": {"content": source}},
+            "settings": {
+                "optimizer": {"enabled": True, "runs": 10_000},
+                "evmVersion": "prague",
+                "viaIR": True,
+                "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
+                "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+            },
+        },
+        solc_binary=str(ROOT / "scripts" / "solc"),
+        base_path=str(ROOT),
+        allow_paths=[str(ROOT), str(ROOT / "node_modules")],
+    )
+    data = out["contracts"]["bench/contracts/BenchERC721.sol"]["BenchERC721"]
+    return {"abi": data["abi"], "bytecode": "0x" + data["evm"]["bytecode"]["object"]}

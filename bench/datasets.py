@@ -27,8 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests
-import solcx
-from common import fresh_chain_process, rss_bytes, write_result
+from common import compile_erc721, fresh_chain_process, rss_bytes, write_result
 
 from rightsledger import RightsLedger, Use
 from rightsledger.chain.transactions import TX_GAS_CAP
@@ -37,7 +36,6 @@ from rightsledger.merkle import MerkleTree
 from rightsledger.sdk.works import CHECK_BATCH_SELECTOR, CHECK_CALL_GAS, CHECK_CHUNK
 from rightsledger.workflows.bulk import hash_items
 
-ROOT = Path(__file__).resolve().parent.parent
 # The largest batch (a multiple of 10) under the 16,777,216-gas transaction cap (EIP-7825):
 # 660 works use 16.47M gas (24,932 per work + the registration record), 1.8 % below the cap.
 REGISTER_CHUNK = 660
@@ -205,28 +203,6 @@ def bench_hashing(files: int, size_mb: int, workers: list[int]) -> dict[str, Any
     }
     print(f"  hashing: sha256sum {result['sha256sum_mb_per_s']} MB/s; rightsledger {ours} MB/s by workers")
     return result
-
-
-def compile_erc721() -> dict[str, Any]:
-    source = (ROOT / "bench" / "contracts" / "BenchERC721.sol").read_text()
-    out = solcx.compile_standard(
-        {
-            "language": "Solidity",
-            "sources": {"bench/contracts/BenchERC721.sol": {"content": source}},
-            "settings": {
-                "optimizer": {"enabled": True, "runs": 10_000},
-                "evmVersion": "prague",
-                "viaIR": True,
-                "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
-                "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
-            },
-        },
-        solc_binary=str(ROOT / "scripts" / "solc"),
-        base_path=str(ROOT),
-        allow_paths=[str(ROOT), str(ROOT / "node_modules")],
-    )
-    data = out["contracts"]["bench/contracts/BenchERC721.sol"]["BenchERC721"]
-    return {"abi": data["abi"], "bytecode": "0x" + data["evm"]["bytecode"]["object"]}
 
 
 def bench_gas(client: RightsLedger) -> dict[str, Any]:

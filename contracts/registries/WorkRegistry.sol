@@ -13,7 +13,8 @@ import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
-import {IWorkRegistry} from "../interfaces/registries/IWorkRegistry.sol";
+import {IWorkRegistry, CodeProof} from "../interfaces/registries/IWorkRegistry.sol";
+import {ContentCodes, CODE_BYTES} from "../libraries/ContentCodes.sol";
 import {Decision} from "../libraries/Decision.sol";
 import {IPolicyRegistry} from "../interfaces/registries/IPolicyRegistry.sol";
 import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
@@ -54,13 +55,16 @@ contract WorkRegistry is
     /// @notice May register a work on behalf of its registrant (the licence manager, for derivatives).
     bytes32 public constant DELEGATE_REGISTRAR_ROLE = keccak256("DELEGATE_REGISTRAR_ROLE");
 
-    /// @dev One slot on purpose: 160 + 32 + 32 + 8 + 8 = 240 bits.
+    /// @dev One slot on purpose: 160 + 32 + 32 + 8 + 8 + 16 = 256 bits. `position` is the work's
+    /// place in its registration (0-based): with the registration's code root it locates the
+    /// work's content code, so codes cost no storage per work.
     struct Work {
         address holder;
         uint32 policyId;
         uint32 registrationId;
         uint8 status;
         uint8 optOutMask;
+        uint16 position;
     }
 
     /// @dev One slot: 160 + 40 + 32 = 232 bits. The metadata URI lives apart, written only when given.
@@ -71,6 +75,8 @@ contract WorkRegistry is
     }
 
     uint8 private constant _ALL_USES_MASK = uint8((1 << USE_COUNT) - 1);
+    /// @dev A registration's works are numbered in a uint16 (`Work.position`).
+    uint256 private constant _MAX_BATCH = 1 << 16;
 
     IPolicyRegistry private immutable _policies;
     ILicenceOracle private _licences;
@@ -89,6 +95,9 @@ contract WorkRegistry is
     // Written through storage pointers: `.push`.
     // slither-disable-next-line uninitialized-state
     mapping(bytes32 contentHash => Checkpoints.Trace208) private _termsHistory;
+
+    /// @dev Per registration with codes, the root of its codes' tree (ContentCodes); 0 = no codes.
+    mapping(uint32 registrationId => bytes32) private _codeRoots;
 
     constructor(IPolicyRegistry policies, address admin, address trustedForwarder) ERC2771Context(trustedForwarder) {
         _policies = policies;
@@ -115,11 +124,48 @@ contract WorkRegistry is
     {
         uint256 n = contentHashes.length;
         registrationId = _openRegistration(holder, policyId, n, metadataURI);
-        // Every work of the batch gets the same slot value: pack it once.
-        uint256 slotValue = _newWorkSlot(holder, policyId, registrationId);
-        for (uint256 i; i < n; ++i) {
-            _mint(contentHashes[i], i, slotValue);
+        _mintBatch(contentHashes, _newWorkSlot(holder, policyId, registrationId));
+        _closeRegistration(registrationId, holder, policyId, n, metadataURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registerWithCode(
+        bytes32 contentHash,
+        bytes10 code,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId) {
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
+        uint256 data = _codesEventData(CODE_BYTES);
+        // A bytes10 is left-aligned with zeros after it: one store writes the packed code and its padding.
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(add(data, 0x60), code)
         }
+        _commitCodes(registrationId, data, 1);
+        _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function registerBatchWithCodes(
+        bytes32[] calldata contentHashes,
+        bytes calldata codes,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId) {
+        uint256 n = contentHashes.length;
+        if (codes.length != n * CODE_BYTES) revert WorkCodesLengthMismatch(n, codes.length);
+        registrationId = _openRegistration(holder, policyId, n, metadataURI);
+        _mintBatch(contentHashes, _newWorkSlot(holder, policyId, registrationId));
+        uint256 data = _codesEventData(codes.length);
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            calldatacopy(add(data, 0x60), codes.offset, codes.length)
+        }
+        _commitCodes(registrationId, data, n);
         _closeRegistration(registrationId, holder, policyId, n, metadataURI);
     }
 
@@ -147,7 +193,7 @@ contract WorkRegistry is
         returns (uint32 registrationId)
     {
         if (n == 0) revert WorkEmptyBatch();
-        if (n > type(uint32).max) revert WorkBatchTooLarge(n);
+        if (n > _MAX_BATCH) revert WorkBatchTooLarge(n);
         if (holder == address(0)) revert ERC721InvalidReceiver(address(0));
         _requirePolicy(policyId);
         registrationId = ++_registrationCount;
@@ -158,7 +204,7 @@ contract WorkRegistry is
 
     /// @dev The slot of a new work, packed as `Work` lays it out (first member in the lowest bits):
     /// holder in bits 0-159, policyId 160-191, registrationId 192-223; status (224-231) and
-    /// opt-outs (232-239) start at zero. test_batch_registered_work_reads_back_every_field and
+    /// opt-outs (232-239) start at zero; position (240-255) is added per work (`_mintBatch`). test_batch_registered_work_reads_back_every_field and
     /// testFuzz_packed_slot_matches_the_struct_layout read every field back through the struct.
     function _newWorkSlot(address holder, uint32 policyId, uint32 registrationId) private pure returns (uint256) {
         return uint256(uint160(holder)) | (uint256(policyId) << 160) | (uint256(registrationId) << 192);
@@ -178,6 +224,81 @@ contract WorkRegistry is
             sstore(work.slot, slotValue)
         }
         emit Transfer(address(0), address(uint160(slotValue)), uint256(contentHash));
+    }
+
+    /// @dev `_mint` for every hash of a batch, in order, position i in bits 240-255 of work i's slot:
+    /// the same checks, errors, storage word and Transfer events, in one loop of assembly because
+    /// the batch benchmark demands it (issue 11: with codes, at most an OpenZeppelin ERC-721 batch
+    /// mint per token; the Solidity loop spent ~400 gas per work on bounds checks, memory and jumps).
+    /// `_MAX_BATCH` (checked in `_openRegistration`) keeps i within 16 bits.
+    function _mintBatch(bytes32[] calldata contentHashes, uint256 slotValue) private {
+        bytes4 zeroHash = IWorkRegistry.WorkZeroHash.selector;
+        bytes4 alreadyRegistered = IWorkRegistry.WorkAlreadyRegistered.selector;
+        bytes32 transferTopic = IERC721.Transfer.selector;
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            let holder := and(slotValue, 0xffffffffffffffffffffffffffffffffffffffff)
+            // The mapping's slot for key h is keccak256(h ++ _works.slot): the second word stays put.
+            mstore(0x20, _works.slot)
+            let end := add(contentHashes.offset, shl(5, contentHashes.length))
+            for { let at := contentHashes.offset let i := 0 } lt(at, end) { at := add(at, 0x20) i := add(i, 1) } {
+                let contentHash := calldataload(at)
+                if iszero(contentHash) {
+                    mstore(0, zeroHash)
+                    mstore(0x04, i)
+                    revert(0, 0x24)
+                }
+                mstore(0, contentHash)
+                let slot := keccak256(0, 0x40)
+                let current := and(sload(slot), 0xffffffffffffffffffffffffffffffffffffffff)
+                if current {
+                    mstore(0, alreadyRegistered)
+                    mstore(0x04, contentHash)
+                    mstore(0x24, current)
+                    revert(0, 0x44)
+                }
+                // The slot was all zeros (no holder: never registered, as a holder is never reset).
+                sstore(slot, or(slotValue, shl(240, i)))
+                log4(0, 0, transferTopic, 0, holder, contentHash)
+            }
+        }
+    }
+
+    /// @dev Memory for the ContentCodesRecorded event's data (codesRoot, offset, length, `codesLength`
+    /// bytes of codes, zero-padded to a word), at the free memory pointer, which it moves past;
+    /// the codes go at `data + 0x60`.
+    function _codesEventData(uint256 codesLength) private pure returns (uint256 data) {
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            data := mload(0x40)
+            let padded := and(add(codesLength, 31), not(31))
+            mstore(add(data, 0x20), 0x40)
+            mstore(add(data, 0x40), codesLength)
+            // The last word of the codes first: the bytes after them must be zero in the event.
+            mstore(add(add(data, 0x40), padded), 0)
+            mstore(0x40, add(add(data, 0x60), padded))
+        }
+    }
+
+    /// @dev Computes the codes' root, stores it for the registration and emits ContentCodesRecorded
+    /// from the event data prepared by `_codesEventData` and filled with `n` codes.
+    function _commitCodes(uint32 registrationId, uint256 data, uint256 n) private {
+        uint256 scratch;
+        uint256 size;
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            scratch := mload(0x40)
+            size := add(0x60, and(add(mload(add(data, 0x40)), 31), not(31)))
+        }
+        bytes32 root = ContentCodes.rootInMemory(data + 0x60, n, scratch);
+        _codeRoots[registrationId] = root;
+        bytes32 topic = IWorkRegistry.ContentCodesRecorded.selector;
+        // The event is emitted from the memory the codes were hashed in: no second copy.
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(data, root)
+            log2(data, size, topic, registrationId)
+        }
     }
 
     function _closeRegistration(
@@ -360,6 +481,31 @@ contract WorkRegistry is
     }
 
     /// @inheritdoc IWorkRegistry
+    function verifyCode(bytes32 contentHash, bytes10 code, CodeProof calldata proof) external view returns (bool) {
+        Work memory work = _works[contentHash];
+        if (work.holder == address(0)) return false;
+        bytes32 root = _codeRoots[work.registrationId];
+        if (root == bytes32(0)) return false;
+        uint256 count = _registrations[work.registrationId].count;
+        return ContentCodes.verify(root, count, work.position, code, proof.leafCodes, proof.siblings);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function codeCommitmentOf(bytes32 contentHash)
+        external
+        view
+        returns (uint32 registrationId, uint16 position, uint32 count, bytes32 codesRoot)
+    {
+        Work memory work = _existingWork(contentHash);
+        return (
+            work.registrationId,
+            work.position,
+            _registrations[work.registrationId].count,
+            _codeRoots[work.registrationId]
+        );
+    }
+
+    /// @inheritdoc IWorkRegistry
     function registrationCount() external view returns (uint32) {
         return _registrationCount;
     }
@@ -391,7 +537,7 @@ contract WorkRegistry is
     function _workAt(bytes32 contentHash, uint64 timestamp) private view returns (Work memory work) {
         work = _works[contentHash];
         if (work.holder == address(0)) return work;
-        if (timestamp < _registrations[work.registrationId].registeredAt) return Work(address(0), 0, 0, 0, 0);
+        if (timestamp < _registrations[work.registrationId].registeredAt) return Work(address(0), 0, 0, 0, 0, 0);
         Checkpoints.Trace208 storage history = _termsHistory[contentHash];
         if (history.length() != 0) {
             uint208 packed = history.upperLookupRecent(uint48(timestamp));

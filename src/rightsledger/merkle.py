@@ -7,6 +7,10 @@ Pair:  keccak256(min(a, b) ++ max(a, b))  (sorted pairs), as OpenZeppelin's Merk
 Shape: leaves sorted by their hash, laid out as that library's array tree: `tree[0]` is the root,
        node i has children 2i+1 and 2i+2, and leaf k sits at `len(tree) - 1 - k`.
 
+A tree may also commit to each item's ISCC content code (`MerkleTree.of(hashes, codes=...)`): leaf
+keccak256(keccak256(abi.encode(bytes32 contentHash, bytes10 code))), i.e. leaf encoding
+["bytes32", "bytes10"] (rightsledger.code_tree; DatasetRegistry.proveCodedInclusion and proveNearCopy).
+
 `MerkleTree.dump()` writes the library's own "standard-v1" JSON, so `StandardMerkleTree.load`
 in JavaScript reads our files and we read theirs.
 """
@@ -20,6 +24,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
+from .code_tree import CODED_LEAF_ENCODING, coded_leaf_hash, pack_code
 from .errors import NotFoundError, ValidationError
 from .files import read_json_file
 from .hashing import parse_hash
@@ -53,18 +58,33 @@ def verify(root: str, content_hash: str, proof: Sequence[str]) -> bool:
 class MerkleTree:
     """A tree over distinct content hashes; proofs for any of them."""
 
-    def __init__(self, tree: list[bytes], values: list[ContentHash], tree_index: dict[str, int]) -> None:
+    def __init__(
+        self,
+        tree: list[bytes],
+        values: list[ContentHash],
+        tree_index: dict[str, int],
+        codes: dict[str, bytes] | None = None,
+    ) -> None:
         self._tree = tree
         self.values = values
         self._index = tree_index
+        self.codes = codes
 
     @classmethod
-    def of(cls, hashes: Iterable[str]) -> MerkleTree:
-        """Build the tree over `hashes` (0x hex sha256 values); duplicates are an error."""
+    def of(cls, hashes: Iterable[str], codes: Sequence[bytes | int | str | None] | None = None) -> MerkleTree:
+        """Build the tree over `hashes` (0x hex sha256 values); duplicates are an error. With `codes`
+        (one per hash, None for an item without one), the leaves commit to each item's content code."""
         values = [parse_hash(h) for h in hashes]
         if not values:
             raise ValidationError("a Merkle tree needs at least one content hash")
-        leaves = [(leaf_hash(v), i) for i, v in enumerate(values)]
+        packed: dict[str, bytes] | None = None
+        if codes is not None:
+            if len(codes) != len(values):
+                raise ValidationError(f"{len(values)} content hashes but {len(codes)} codes: give one code per item")
+            packed = {v: pack_code(c) for v, c in zip(values, codes, strict=True)}
+            leaves = [(coded_leaf_hash(v, packed[v]), i) for i, v in enumerate(values)]
+        else:
+            leaves = [(leaf_hash(v), i) for i, v in enumerate(values)]
         leaves.sort()
         n = len(leaves)
         tree: list[bytes] = [b""] * (2 * n - 1)
@@ -77,7 +97,7 @@ class MerkleTree:
             index[values[value_index]] = position
         for i in range(len(tree) - 1 - n, -1, -1):
             tree[i] = node_hash(tree[2 * i + 1], tree[2 * i + 2])
-        return cls(tree, values, index)
+        return cls(tree, values, index, packed)
 
     @property
     def root(self) -> str:
@@ -102,31 +122,48 @@ class MerkleTree:
             i = (i - 1) // 2
         return proof
 
+    def code_of(self, content_hash: str) -> bytes:
+        """The code the leaf of `content_hash` commits to (a tree with codes only)."""
+        key = parse_hash(content_hash)
+        if self.codes is None:
+            raise ValidationError("this dataset's tree has no codes: its leaves are content hashes only")
+        if key not in self.codes:
+            raise NotFoundError(f"{key} is not in this dataset", code="not-in-dataset")
+        return self.codes[key]
+
     def has_layout(self, nodes: list[bytes], index: Mapping[Any, int]) -> bool:
         """Whether this tree's nodes and leaf positions are exactly `nodes` and `index` (a dump's)."""
         return self._tree == nodes and self._index == index
 
     def dump(self) -> dict[str, Any]:
         """The @openzeppelin/merkle-tree "standard-v1" JSON form."""
+        codes = self.codes
         return {
             "format": FORMAT,
-            "leafEncoding": LEAF_ENCODING,
+            "leafEncoding": LEAF_ENCODING if codes is None else CODED_LEAF_ENCODING,
             "tree": ["0x" + node.hex() for node in self._tree],
-            "values": [{"value": [v], "treeIndex": self._index[v]} for v in self.values],
+            "values": [
+                {"value": [v] if codes is None else [v, "0x" + codes[v].hex()], "treeIndex": self._index[v]}
+                for v in self.values
+            ],
         }
 
     @classmethod
     def load(cls, data: dict[str, Any], *, source: str = "tree") -> MerkleTree:
         """Read a "standard-v1" dump (ours or the JavaScript library's); checks every node."""
-        if data.get("format") != FORMAT or data.get("leafEncoding") != LEAF_ENCODING:
-            raise ValidationError(f"{source} is not a standard-v1 Merkle tree over bytes32 values")
+        coded = data.get("leafEncoding") == CODED_LEAF_ENCODING
+        if data.get("format") != FORMAT or not (coded or data.get("leafEncoding") == LEAF_ENCODING):
+            raise ValidationError(
+                f"{source} is not a standard-v1 Merkle tree over bytes32 values (or bytes32, bytes10 with codes)"
+            )
         try:
             tree = [bytes.fromhex(str(node)[2:]) for node in data["tree"]]
             values = [parse_hash(entry["value"][0]) for entry in data["values"]]
+            codes = [str(entry["value"][1]) for entry in data["values"]] if coded else None
             index = {v: int(entry["treeIndex"]) for v, entry in zip(values, data["values"], strict=True)}
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValidationError(f"{source} is malformed ({exc})") from None
-        rebuilt = cls.of(values)
+        rebuilt = cls.of(values, codes)
         if not rebuilt.has_layout(tree, index):
             raise ValidationError(f"{source} does not hold the tree its values make; it was altered")
         return rebuilt

@@ -146,6 +146,8 @@ ITEM_PROVEN = 1
 ITEM_VIOLATION = 2
 ITEM_REMOVAL_REQUESTED = 4
 ITEM_REMOVAL_ACKNOWLEDGED = 8
+# 16: proven while the work was disputed (may be proven again).
+ITEM_NEAR_COPY = 32
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,11 @@ class ItemStatus:
     def removal_acknowledged(self) -> bool:
         return bool(self.flags & ITEM_REMOVAL_ACKNOWLEDGED)
 
+    @property
+    def near_copy(self) -> bool:
+        """Proven as a near copy: the dataset holds a different file whose code is within threshold."""
+        return bool(self.flags & ITEM_NEAR_COPY)
+
     def describe(self) -> str:
         if not self.proven:
             return "not proven"
@@ -227,6 +234,20 @@ class Inclusion:
 class ProofResult:
     dataset_id: int
     content_hash: ContentHash
+    reason: Reason
+    violation: bool
+    transaction: str
+
+
+@dataclass(frozen=True)
+class NearCopyResult:
+    """A near copy proven on chain: `item_hash` in the dataset, `distance` bits from the registered
+    work `content_hash`, against which inclusion (and any violation) is recorded."""
+
+    dataset_id: int
+    content_hash: ContentHash
+    item_hash: ContentHash
+    distance: int
     reason: Reason
     violation: bool
     transaction: str

@@ -23,7 +23,8 @@ from .test_gateway_web_page import CHROMIUM, HERE, browser  # noqa: F401 - the f
 SITE = "https://archive.example"
 OPEN = Terms(rules={u: Rule(mode=Mode.ALLOW) for u in (Use.TDM, Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING)})
 # RSL's `ai-train` covers both AI training uses: a fee shows only when both are licensable.
-PAID = Terms(rules={u: Rule(mode=Mode.LICENCE, fee="0.01 ether") for u in (Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING)})
+AI_USES = (Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING)
+PAID = Terms(rules={u: Rule(mode=Mode.LICENCE, fee="0.01 ether") for u in AI_USES})
 
 
 def test_the_gateway_serves_its_publishers_signals_and_headers_that_parsers_read(
@@ -67,7 +68,10 @@ def test_a_gateway_without_a_publisher_says_how_to_configure_signals(gateway_url
 
 
 def test_the_observatory_counts_what_the_chain_holds_and_draws_it_in_the_browser(
-    browser: None, anvil_url: str, w3: Web3, tmp_path: Path
+    browser: None,  # noqa: F811 - the fixture imported above
+    anvil_url: str,
+    w3: Web3,
+    tmp_path: Path,
 ) -> None:
     artist, trainer = funded_account(w3), funded_account(w3)
     with isolated_gateway(w3, anvil_url, tmp_path / "home") as gateway:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {CodeProof} from "./IWorkRegistry.sol";
+
 /// @notice A declared dataset as the registry reports it.
 struct DatasetRecord {
     address declarer;
@@ -19,6 +21,15 @@ struct DatasetRecord {
 /// @dev Leaf = keccak256(bytes.concat(keccak256(abi.encode(contentHash)))); pairs hashed sorted
 /// (OpenZeppelin MerkleProof), so trees built by the StandardMerkleTree of openzeppelin/merkle-tree
 /// with leaf encoding ["bytes32"] verify here.
+/// A tree may instead commit to each item's ISCC content code beside its hash (leaf encoding
+/// ["bytes32", "bytes10"]): leaf = keccak256(bytes.concat(keccak256(abi.encode(contentHash, code)))),
+/// code = the 10-byte ISCC unit (header, 64-bit body) or bytes10(0) for an item without one.
+/// The two leaf kinds hash 32 and 64 bytes, so a proof of one never passes as the other.
+/// With such a tree `proveNearCopy` accepts an item that is not a registered work's exact bytes
+/// but whose code is within the registry's threshold of one. The contract checks the registered
+/// code (by the work registry's code proof) and the distance; it cannot check that the item's code
+/// is the code of the item's file: a declarer who lies about a leaf's code is caught only by
+/// someone who holds the file (recompute its code, show the leaf's hash is the file's sha256).
 interface IDatasetRegistry {
     /// @notice No dataset has this id.
     error DatasetUnknown(uint256 datasetId);
@@ -42,6 +53,22 @@ interface IDatasetRegistry {
     error DatasetRemovalAlreadyRequested(uint256 datasetId, bytes32 contentHash);
     /// @notice No removal is pending for this work in this dataset.
     error DatasetNoRemovalPending(uint256 datasetId, bytes32 contentHash);
+    /// @notice The proof does not show (`contentHash`, `code`) as a leaf of the dataset's tree.
+    error DatasetInvalidCodedProof(uint256 datasetId, bytes32 contentHash, bytes10 code);
+    /// @notice A near copy needs codes on both sides: `contentHash` has NO_CODE (featureless or unknown).
+    error DatasetNoCode(bytes32 contentHash);
+    /// @notice The item's code and the work's are of different kinds (ISCC headers: e.g. text vs image).
+    error DatasetCodeTypeMismatch(bytes2 itemHeader, bytes2 workHeader);
+    /// @notice The registry takes no near-copy proofs for codes with this header (no threshold set).
+    error DatasetNearCopyNotAccepted(bytes2 codeHeader);
+    /// @notice The code proof does not show that the registered work `contentHash` has `code`.
+    error DatasetInvalidCodeProof(bytes32 contentHash, bytes10 code);
+    /// @notice The item's code is `distance` bits from the work's, more than the threshold.
+    error DatasetNotNearCopy(bytes32 contentHash, bytes32 itemHash, uint8 distance, uint8 maxDistance);
+    /// @notice Only a registrar of the work registry (REGISTRAR_ROLE) may set thresholds.
+    error DatasetNotRegistrar(address caller);
+    /// @notice A threshold above 64 bits.
+    error DatasetInvalidThreshold(uint8 maxDistance);
 
     /// @notice A dataset was declared.
     event DatasetDeclared(
@@ -57,6 +84,19 @@ interface IDatasetRegistry {
     event InclusionProven(uint256 indexed datasetId, bytes32 indexed contentHash, address indexed prover, uint8 reason);
     /// @notice The dataset used the work when its terms did not permit it and no licence covered the declarer.
     event ViolationRecorded(uint256 indexed datasetId, bytes32 indexed contentHash, address indexed declarer, uint8 reason);
+    /// @notice The dataset's item `itemHash`, whose leaf commits to `itemCode`, was shown to be a near
+    /// copy of the registered work `contentHash`, `distance` bits from its code. InclusionProven (and
+    /// ViolationRecorded, if any) for `contentHash` are emitted in the same call: the record is the work's.
+    event NearCopyProven(
+        uint256 indexed datasetId,
+        bytes32 indexed contentHash,
+        bytes32 indexed itemHash,
+        bytes10 itemCode,
+        uint8 distance,
+        address prover
+    );
+    /// @notice A registrar set the Hamming distance within which a code with this header is a near copy.
+    event NearCopyThresholdSet(bytes2 indexed codeHeader, bool accepted, uint8 maxDistance, address indexed registrar);
     /// @notice The work's holder asked the declarer to remove it from the dataset.
     event RemovalRequested(uint256 indexed datasetId, bytes32 indexed contentHash, address indexed requester, string note);
     /// @notice The declarer acknowledged the removal request.
@@ -74,6 +114,37 @@ interface IDatasetRegistry {
     function proveInclusion(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof)
         external
         returns (bool violation, uint8 reason);
+
+    /// @notice `proveInclusion` for a tree whose leaves commit to codes: (`contentHash`, `code`) is a leaf.
+    function proveCodedInclusion(uint256 datasetId, bytes32 contentHash, bytes10 code, bytes32[] calldata proof)
+        external
+        returns (bool violation, uint8 reason);
+
+    /// @notice Proves that the dataset holds a near copy of the registered work `workHash`: the leaf
+    /// (`itemHash`, `itemCode`) is in the dataset's tree (`itemProof`), the work was registered with
+    /// `workCode` (`codeProof`, see IWorkRegistry.verifyCode), both codes are of the same kind and
+    /// within its threshold. Then records inclusion, and a violation if the work's terms did not permit
+    /// the use at declaration time, against the registered work, flagged ITEM_NEAR_COPY (32).
+    /// @return violation whether a violation was recorded.
+    /// @return reason the registry's answer (REASON_*) for the declared use at declaration time.
+    /// @return distance the Hamming distance of the two codes' bodies.
+    function proveNearCopy(
+        uint256 datasetId,
+        bytes32 itemHash,
+        bytes10 itemCode,
+        bytes32[] calldata itemProof,
+        bytes32 workHash,
+        bytes10 workCode,
+        CodeProof calldata codeProof
+    ) external returns (bool violation, uint8 reason, uint8 distance);
+
+    /// @notice Sets whether near copies are accepted for codes with `codeHeader` and within how
+    /// many bits (0-64). REGISTRAR_ROLE of the work registry only. Defaults: image and text
+    /// Content-Codes (64-bit) within 12 bits; any other kind not accepted.
+    function setNearCopyThreshold(bytes2 codeHeader, bool accepted, uint8 maxDistance) external;
+
+    /// @notice Whether near copies are accepted for codes with `codeHeader`, and the threshold.
+    function nearCopyThreshold(bytes2 codeHeader) external view returns (bool accepted, uint8 maxDistance);
 
     /// @notice The holder (or operator) asks the declarer to remove the work. Inclusion must be proven.
     function requestRemoval(uint256 datasetId, bytes32 contentHash, string calldata note) external;

@@ -5,6 +5,14 @@ import {WorkRecord} from "../../libraries/RightsTypes.sol";
 import {ILicenceOracle} from "../modules/licensing/ILicenceOracle.sol";
 import {IPolicyRegistry} from "./IPolicyRegistry.sol";
 
+/// @notice Shows that a registered work has a given content code: the packed codes of the
+/// leaf of its registration's code tree that holds the work, and the sibling hashes above it
+/// (ContentCodes has the tree's shape; the SDK builds proofs from the ContentCodesRecorded event).
+struct CodeProof {
+    bytes leafCodes;
+    bytes32[] siblings;
+}
+
 /// @title The registry of works: who holds each work, which terms apply, and what a use may do.
 /// @notice A work is keyed by its content hash (sha256 of the file's bytes). Holdership is an
 /// ERC-721 token whose id is uint256(contentHash), so it can be transferred, and every
@@ -28,6 +36,8 @@ interface IWorkRegistry {
     error WorkInvalidOptOutMask(uint8 mask);
     /// @notice A verification status outside STATUS_*.
     error WorkInvalidStatus(uint8 status);
+    /// @notice `codes` must hold 10 bytes (an ISCC content code with its header, or 0) per work.
+    error WorkCodesLengthMismatch(uint256 works, uint256 codesLength);
 
     /// @notice Works were registered: `count` Transfer events from address(0) in the same
     /// transaction name their hashes. A single registration is a batch of one.
@@ -39,6 +49,10 @@ interface IWorkRegistry {
         uint256 count,
         string metadataURI
     );
+    /// @notice The content codes of registration `registrationId`, 10 bytes per work in the order of
+    /// its Transfer events (ISCC unit header and 64-bit body; all zero = no code), and the root of
+    /// their tree (ContentCodes), which the registry keeps to verify codes. Only registrations with codes.
+    event ContentCodesRecorded(uint32 indexed registrationId, bytes32 codesRoot, bytes codes);
     /// @notice The work now follows policy `policyId` (a terms change; history is this event log).
     event PolicyAttached(bytes32 indexed contentHash, uint32 indexed policyId, address indexed changedBy);
     /// @notice The holder opted the uses in `optOutMask` out (and every other use back in).
@@ -59,6 +73,26 @@ interface IWorkRegistry {
     function registerBatch(bytes32[] calldata contentHashes, address holder, uint32 policyId, string calldata metadataURI)
         external
         returns (uint32 registrationId);
+
+    /// @notice `register`, recording the work's ISCC content code (NO_CODE, all zero: none) on chain.
+    function registerWithCode(
+        bytes32 contentHash,
+        bytes10 code,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId);
+
+    /// @notice `registerBatch`, recording each work's content code: `codes` packs 10 bytes per work,
+    /// in the order of `contentHashes` (all zero bytes: that work has no code). The codes are in the
+    /// ContentCodesRecorded event; one word per registration (their tree's root) is stored.
+    function registerBatchWithCodes(
+        bytes32[] calldata contentHashes,
+        bytes calldata codes,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId);
 
     /// @notice Registers one work on behalf of `registrant`, who is recorded as its registrant.
     /// DELEGATE_REGISTRAR_ROLE only: the licence manager, after it enforced a derivative's parents' terms.
@@ -113,6 +147,18 @@ interface IWorkRegistry {
 
     /// @notice The licence module consulted by checks, or address(0).
     function licenceOracle() external view returns (ILicenceOracle);
+
+    /// @notice Whether the registered work `contentHash` was registered with content code `code`
+    /// (NO_CODE included), shown by `proof`. False for unregistered works, works registered
+    /// without codes, and any other code or proof. Transfers, terms and status do not change it.
+    function verifyCode(bytes32 contentHash, bytes10 code, CodeProof calldata proof) external view returns (bool);
+
+    /// @notice Where a work's code is committed: its registration, its position in it (0-based,
+    /// the order of registration), the registration's size and code root (0: registered without codes).
+    function codeCommitmentOf(bytes32 contentHash)
+        external
+        view
+        returns (uint32 registrationId, uint16 position, uint32 count, bytes32 codesRoot);
 
     /// @notice How many registration records (single or batch) exist.
     function registrationCount() external view returns (uint32);

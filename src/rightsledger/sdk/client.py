@@ -21,6 +21,7 @@ from ..chain.connection import account_from_env, account_from_key, connect_web3
 from ..chain.deployments import Deployment, find_deployment
 from ..chain.logs import DEFAULT_PAGE_SIZE
 from ..chain.module import ChainContext
+from ..code_tree import CodeLike, RegisteredCode
 from ..disclosure import Disclosure
 from ..errors import ConfigError
 from ..hashing import ContentLike
@@ -143,10 +144,17 @@ class RightsLedger:
     # ------------------------------------------------------------------ works
 
     def register(
-        self, item: ContentLike, *, terms: Terms | int | None = None, holder: str | None = None, metadata_uri: str = ""
+        self,
+        item: ContentLike,
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        code: CodeLike | None = None,
     ) -> Registration:
-        """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id)."""
-        return self.works.register(item, terms=terms, holder=holder, metadata_uri=metadata_uri)
+        """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id),
+        with its content code recorded on chain if `code` is given."""
+        return self.works.register(item, terms=terms, holder=holder, metadata_uri=metadata_uri, code=code)
 
     def register_batch(
         self,
@@ -156,11 +164,17 @@ class RightsLedger:
         holder: str | None = None,
         metadata_uri: str = "",
         chunk_size: int = REGISTER_CHUNK,
+        codes: Sequence[CodeLike | None] | None = None,
     ) -> BatchRegistration:
-        """Register a collection sharing one policy, in as few transactions as the gas cap allows."""
+        """Register a collection sharing one policy, in as few transactions as the gas cap allows,
+        with one content code (or None) per work recorded on chain if `codes` is given."""
         return self.works.register_batch(
-            items, terms=terms, holder=holder, metadata_uri=metadata_uri, chunk_size=chunk_size
+            items, terms=terms, holder=holder, metadata_uri=metadata_uri, chunk_size=chunk_size, codes=codes
         )
+
+    def registered_code(self, item: ContentLike) -> RegisteredCode | None:
+        """The work's content code as registered, with its proof; None if registered without codes."""
+        return self.works.registered_code(item)
 
     def registration_receipt(self, registration_id: int) -> TxReceipt:
         return self.works.registration_receipt(registration_id)

@@ -15,7 +15,7 @@ from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
 from ..manifests import manifest_path_of, tree_of_manifest
 from ..merkle import MerkleTree
-from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, ProofResult
+from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, NearCopyResult, ProofResult
 from ..vocabulary import Reason, Use
 from .collections import CollectionClient
 from .works import Works
@@ -99,14 +99,56 @@ class DatasetClient(ContractModule):
         """Prove the work is in the dataset; a violation is recorded if the use was not permitted then."""
         digest = content_hash(item)
         if proof is None:
-            proof = (tree or self.tree(dataset_id)).proof(digest)
-        call = self.registry.functions.proveInclusion(dataset_id, digest, list(proof))
+            tree = tree or self.tree(dataset_id)
+            proof = tree.proof(digest)
+        if tree is not None and tree.codes is not None:
+            prove = self.registry.functions.proveCodedInclusion
+            call = prove(dataset_id, digest, tree.code_of(digest), list(proof))
+        else:
+            call = self.registry.functions.proveInclusion(dataset_id, digest, list(proof))
         receipt = self.send(call, f"proving {digest} is in dataset {dataset_id}")
         (event,) = self.registry.events.InclusionProven().process_receipt(receipt, errors=DISCARD)
         violations = self.registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
         return ProofResult(
             dataset_id=dataset_id,
             content_hash=digest,
+            reason=Reason.from_code(int(event["args"]["reason"])),  # type: ignore[arg-type]
+            violation=bool(violations),
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+        )
+
+    def prove_near_copy(
+        self, dataset_id: int, item: ContentLike, work: ContentLike, *, tree: MerkleTree | None = None
+    ) -> NearCopyResult:
+        """Prove that the dataset's item (in a tree with codes) is a near copy of the registered `work`:
+        the contract checks the work's registered code by its proof and the distance against the
+        registry's threshold, and records inclusion (and a violation, if any) against the work."""
+        item_hash, work_hash = content_hash(item), content_hash(work)
+        tree = tree or self.tree(dataset_id)
+        registered = self.works.registered_code(work_hash)
+        if registered is None:
+            raise ValidationError(
+                f"{work_hash} was registered without a content code: a near copy of it cannot be proven on chain",
+                code="work-has-no-code",
+            )
+        call = self.registry.functions.proveNearCopy(
+            dataset_id,
+            item_hash,
+            tree.code_of(item_hash),
+            tree.proof(item_hash),
+            work_hash,
+            registered.code,
+            registered.proof.as_tuple(),
+        )
+        receipt = self.send(call, f"proving {item_hash} in dataset {dataset_id} is a near copy of {work_hash}")
+        (event,) = self.registry.events.InclusionProven().process_receipt(receipt, errors=DISCARD)
+        (near,) = self.registry.events.NearCopyProven().process_receipt(receipt, errors=DISCARD)
+        violations = self.registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
+        return NearCopyResult(
+            dataset_id=dataset_id,
+            content_hash=work_hash,
+            item_hash=item_hash,
+            distance=int(near["args"]["distance"]),
             reason=Reason.from_code(int(event["args"]["reason"])),  # type: ignore[arg-type]
             violation=bool(violations),
             transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),

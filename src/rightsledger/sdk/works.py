@@ -16,6 +16,7 @@ from web3.types import TxReceipt
 from ..chain.logs import fetcher, logs_in_pages
 from ..chain.module import CALL_GAS, ChainContext, ContractModule
 from ..chain.transactions import as_revert
+from ..code_tree import CODES_EVENT, CodeLike, RegisteredCode, code_proof, pack_code, split_codes
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
 from ..records import BatchRegistration, CheckResult, Registration, Work
@@ -68,12 +69,17 @@ class Works(ContractModule):
         terms: Terms | int | None = None,
         holder: str | None = None,
         metadata_uri: str = "",
+        code: CodeLike | None = None,
     ) -> Registration:
-        """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id)."""
+        """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id).
+        With `code` (its ISCC content code, 10 bytes; NO_CODE for none), the code is recorded on chain."""
         digest = content_hash(item)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
         policy_id = self.policies.policy_id(terms)
-        call = self.functions.register(digest, holder_address, policy_id, metadata_uri)
+        if code is None:
+            call = self.functions.register(digest, holder_address, policy_id, metadata_uri)
+        else:
+            call = self.functions.registerWithCode(digest, pack_code(code), holder_address, policy_id, metadata_uri)
         receipt = self.send(call, f"registering {digest}")
         return self._registration(receipt, (digest,), holder_address, policy_id)
 
@@ -85,10 +91,15 @@ class Works(ContractModule):
         holder: str | None = None,
         metadata_uri: str = "",
         chunk_size: int = REGISTER_CHUNK,
+        codes: Sequence[CodeLike | None] | None = None,
     ) -> BatchRegistration:
-        """Register a collection sharing one policy, in as few transactions as the gas cap allows."""
+        """Register a collection sharing one policy, in as few transactions as the gas cap allows.
+        With `codes` (one per item, None for an item without one), the codes are recorded on chain."""
         if not items:
             raise ValidationError("the collection is empty: give at least one work")
+        if codes is not None and len(codes) != len(items):
+            raise ValidationError(f"{len(items)} works but {len(codes)} codes: give one code (or None) per work")
+        packed = None if codes is None else [pack_code(c) for c in codes]
         hashes = [content_hash(item) for item in items]
         seen: set[str] = set()
         for h in hashes:
@@ -98,8 +109,13 @@ class Works(ContractModule):
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
         policy_id = self.policies.policy_id(terms)
         done: list[Registration] = []
-        for chunk in chunks(hashes, chunk_size):
-            call = self.functions.registerBatch(list(chunk), holder_address, policy_id, metadata_uri)
+        for start in range(0, len(hashes), chunk_size):
+            chunk = hashes[start : start + chunk_size]
+            if packed is None:
+                call = self.functions.registerBatch(chunk, holder_address, policy_id, metadata_uri)
+            else:
+                joined = b"".join(packed[start : start + chunk_size])
+                call = self.functions.registerBatchWithCodes(chunk, joined, holder_address, policy_id, metadata_uri)
             receipt = self.send(call, f"registering {len(chunk)} works")
             done.append(self._registration(receipt, tuple(chunk), holder_address, policy_id))
         return BatchRegistration(tuple(done))
@@ -143,6 +159,30 @@ class Works(ContractModule):
         pages = logs_in_pages(fetcher(w3), filters, start, end, action="listing works")
         received = dict.fromkeys(ContentHash("0x" + bytes(log["topics"][3]).hex()) for log in pages)
         return [h for h in received if self.call(self.functions.ownerOf(int(h, 16)), "reading a holder") == who]
+
+    def registered_code(self, item: ContentLike) -> RegisteredCode | None:
+        """The content code the work was registered with (from its registration's ContentCodesRecorded
+        event) and its proof for `verifyCode`; None if it was registered without codes."""
+        digest = content_hash(item)
+        action = f"reading the code of {digest}"
+        try:
+            registration_id, position, _count, root = self.functions.codeCommitmentOf(digest).call()
+        except Exception as exc:  # noqa: BLE001
+            revert = as_revert(exc, action)
+            if revert is not None and revert.error == "WorkNotRegistered":
+                raise NotFoundError(f"no work is registered under {digest}", code="work-not-registered") from None
+            raise self.chain_error(exc, action) from None
+        if bytes(root) == bytes(32):
+            return None
+        topics = ["0x" + keccak(text=CODES_EVENT).hex(), "0x" + int(registration_id).to_bytes(32, "big").hex()]
+        filters = {"address": self.address, "topics": topics}
+        w3 = self.ctx.w3
+        pages = logs_in_pages(fetcher(w3), filters, self.ctx.deployment.block, w3.eth.block_number, action=action)
+        log = next(iter(pages), None)
+        if log is None:
+            raise NotFoundError(f"registration {registration_id} of {digest} has a code root but no codes event")
+        codes = split_codes(bytes(self.events.ContentCodesRecorded().process_log(log)["args"]["codes"]))
+        return RegisteredCode(codes[position], int(registration_id), int(position), code_proof(codes, position))
 
     # ------------------------------------------------------------------ reading works
 
@@ -188,9 +228,7 @@ class Works(ContractModule):
             raise ValidationError("no works given")
         policy_id = self.policies.policy_id(terms)
         for chunk in chunks(hashes, chunk_size):
-            self.send(
-                self.functions.setPolicyBatch(list(chunk), policy_id), f"setting terms of {len(chunk)} works"
-            )
+            self.send(self.functions.setPolicyBatch(list(chunk), policy_id), f"setting terms of {len(chunk)} works")
         return policy_id
 
     def set_opt_out(self, item: ContentLike, uses: Iterable[Use]) -> tuple[Use, ...]:

@@ -4,6 +4,14 @@ pragma solidity ^0.8.24;
 /// @dev The few forge cheatcodes these tests use (the npm forge-std is old and unofficial,
 /// so the project declares its own). Signatures as in foundry's cheatcodes reference.
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
