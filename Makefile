@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install chromium demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
+.PHONY: help install chromium dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
@@ -61,7 +61,11 @@ artifacts: install
 vendor-js: $(NPM_STAMP)
 	$(PY) scripts/vendor_js.py
 
-demo: install
+# A development C2PA certificate chain for `rightsledger embed` on the local chain (never in the repo).
+dev-certs: $(PY_STAMP)
+	$(PY) -c "from rightsledger.workflows.devcerts import ensure_dev_certs; ensure_dev_certs('.rightsledger/c2pa-dev')"
+
+demo: install dev-certs
 	$(VENV)/bin/rightsledger demo
 
 serve: $(PY_STAMP) $(NPM_STAMP)
