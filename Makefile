@@ -81,6 +81,7 @@ bench: install
 	$(PY) bench/licences.py
 	$(PY) bench/provenance.py
 	$(PY) bench/gateway.py
+	$(PY) bench/levy.py
 
 # Static analysis: slither in its own venv (.tools), on forge's build output.
 # Excluded detectors, each by design (README, "Static analysis"): timestamp, calls-loop,
