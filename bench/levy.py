@@ -40,7 +40,7 @@ def _logs(node: Any) -> list[str]:
 def main() -> None:
     forge = shutil.which("forge") or str(ROOT / "node_modules" / ".bin" / "forge")
     run = subprocess.run(
-        [forge, "test", "--match-test", TEST, "--json"], cwd=ROOT, capture_output=True, text=True, check=False
+        [forge, "test", "--match-test", TEST, "--json", "-vv"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     if run.returncode != 0:
         raise SystemExit(f"forge test {TEST} failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
