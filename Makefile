@@ -26,7 +26,7 @@ help:
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
 	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
 	@echo "make slither - static analysis of the contracts"
-	@echo "make lint   - ruff and mypy;  make artifacts - recompile ABIs/bytecode into the package"
+	@echo "make lint   - ruff, import-linter and mypy;  make artifacts - recompile ABIs/bytecode into the package"
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,7 @@ slither: install
 
 lint: install
 	$(VENV)/bin/ruff check src tests scripts bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
 clean:

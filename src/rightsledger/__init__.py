@@ -1,14 +1,32 @@
 """rightsledger: a usage-rights and provenance registry for cultural and creative works."""
 
-from .client import BatchRegistration, CheckResult, Registration, RightsLedger, Work, deploy
-from .deployments import Deployment
-from .errors import ChainError, ConfigError, ContractRevert, NotFoundError, RightsLedgerError, ValidationError
+from .chain.deploy import deploy
+from .chain.deployments import Deployment
+from .errors import (
+    ChainError,
+    ConfigError,
+    ContractRevert,
+    NotFoundError,
+    RightsLedgerError,
+    ValidationError,
+)
 from .hashing import content_hash, hash_bytes, hash_file, parse_hash
-from .licensing import DerivativeRegistration, Earnings, Licence, LicenceSource, Licensing, Offer, SignedOffer
+from .offers import Offer, SignedOffer
+from .records import (
+    BatchRegistration,
+    CheckResult,
+    DerivativeRegistration,
+    Earnings,
+    Licence,
+    LicenceSource,
+    Registration,
+    Work,
+)
+from .sdk.client import RightsLedger
+from .sdk.licensing import Licensing
 from .terms import PRESETS, Rule, Terms
+from .version import __version__
 from .vocabulary import ContentHash, Mode, PolicyId, Reason, RegistrationId, Status, Use
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",
@@ -40,6 +58,7 @@ __all__ = [
     "Use",
     "ValidationError",
     "Work",
+    "__version__",
     "content_hash",
     "deploy",
     "hash_bytes",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
+from stat import S_ISREG
 
 from .errors import NotFoundError, ValidationError
 from .vocabulary import ContentHash
@@ -22,17 +24,27 @@ def hash_bytes(data: bytes | bytearray | memoryview) -> ContentHash:
 
 def hash_file(path: str | Path) -> ContentHash:
     """sha256 of a file, read in 1 MiB chunks so size does not matter."""
+    return sha256_of_file(path)[0]
+
+
+def sha256_of_file(path: str | Path) -> tuple[ContentHash, int, int]:
+    """The one streaming sha256: (hash, size, mtime in ns) of a file, read in 1 MiB chunks."""
     path = Path(path)
     digest = hashlib.sha256()
     try:
+        if not S_ISREG(path.stat().st_mode) and not path.is_dir():  # opening a FIFO would block
+            raise ValidationError(f"{path} is not a regular file (a FIFO, socket or device?)")
         with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
     except FileNotFoundError:
         raise NotFoundError(f"file {path} does not exist") from None
     except IsADirectoryError:
         raise ValidationError(f"{path} is a folder, not a file") from None
-    return ContentHash("0x" + digest.hexdigest())
+    except PermissionError:
+        raise ValidationError(f"file {path} cannot be read (permission denied)") from None
+    return ContentHash("0x" + digest.hexdigest()), stat.st_size, stat.st_mtime_ns
 
 
 def is_hash(text: str) -> bool:
@@ -72,6 +84,8 @@ def resolve_file_or_hash(arg: str) -> ContentHash:
         return hash_file(path)
     if is_hash(arg):
         return parse_hash(arg)
-    if path.exists():
+    if path.is_dir():
         raise ValidationError(f"{arg} is a folder, not a file")
+    if path.exists():
+        raise ValidationError(f"{arg} is not a regular file (a FIFO, socket or device?)")
     raise NotFoundError(f"{arg} is neither an existing file nor a content hash (64 hex digits)")

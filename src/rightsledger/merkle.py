@@ -14,13 +14,14 @@ in JavaScript reads our files and we read theirs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from eth_utils.crypto import keccak
 
 from .errors import NotFoundError, ValidationError
+from .files import read_json_file
 from .hashing import parse_hash
 from .vocabulary import ContentHash
 
@@ -101,6 +102,10 @@ class MerkleTree:
             i = (i - 1) // 2
         return proof
 
+    def has_layout(self, nodes: list[bytes], index: Mapping[Any, int]) -> bool:
+        """Whether this tree's nodes and leaf positions are exactly `nodes` and `index` (a dump's)."""
+        return self._tree == nodes and self._index == index
+
     def dump(self) -> dict[str, Any]:
         """The @openzeppelin/merkle-tree "standard-v1" JSON form."""
         return {
@@ -122,7 +127,7 @@ class MerkleTree:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ValidationError(f"{source} is malformed ({exc})") from None
         rebuilt = cls.of(values)
-        if rebuilt._tree != tree or rebuilt._index != index:
+        if not rebuilt.has_layout(tree, index):
             raise ValidationError(f"{source} does not hold the tree its values make; it was altered")
         return rebuilt
 
@@ -135,11 +140,4 @@ class MerkleTree:
 
     @classmethod
     def read(cls, path: str | Path) -> MerkleTree:
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise NotFoundError(f"tree file {path} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"tree file {path} is not JSON ({exc})") from None
-        return cls.load(data, source=str(path))
+        return cls.load(read_json_file(path, what="tree file"), source=str(path))

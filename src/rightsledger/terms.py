@@ -6,83 +6,30 @@ of the CLI. A use without a rule is denied (consent is opt-in).
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from .errors import NotFoundError, ValidationError
+from .errors import ValidationError
+from .files import read_json_file
+from .units import (
+    DUTY_ATTRIBUTION,
+    DUTY_SHARE_ALIKE,
+    MAX_TIME,
+    chain_time,
+    format_wei,
+    from_timestamp,
+    parse_fee,
+    parse_time,
+    to_timestamp,
+)
 from .vocabulary import Mode, Use
 
-MAX_UINT40 = 2**40 - 1
-# The contracts keep uint40 seconds; Python's datetime ends at 9999-12-31, the bound both respect.
-MAX_TIME = 253_402_300_799
-MAX_UINT96 = 2**96 - 1
-DUTY_ATTRIBUTION = 1
-DUTY_SHARE_ALIKE = 2
-
-_UNITS = {"wei": 0, "gwei": 9, "ether": 18, "eth": 18}
-_FEE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)?\s*$")
-
-
-def parse_fee(value: int | str) -> int:
-    """A fee in wei from an int or a string such as '0.01 ether', '250 gwei', '1000'."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValidationError("fee must be a number of wei or a string like '0.01 ether'")
-    if isinstance(value, int):
-        amount = value
-    else:
-        match = _FEE.match(value)
-        if not match or (match.group(2) or "wei").lower() not in _UNITS:
-            raise ValidationError(f"fee {value!r} is not an amount like '0.01 ether', '250 gwei' or '1000' (wei)")
-        try:
-            scaled = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[(match.group(2) or "wei").lower()])
-        except InvalidOperation:
-            raise ValidationError(f"fee {value!r} is not a number") from None
-        if scaled != scaled.to_integral_value():
-            raise ValidationError(f"fee {value!r} is a fraction of a wei")
-        amount = int(scaled)
-    if not 0 <= amount <= MAX_UINT96:
-        raise ValidationError(f"fee {value!r} is outside 0 .. 2**96-1 wei")
-    return amount
-
-
-def to_timestamp(value: datetime | int | None) -> int:
-    """Seconds since the epoch (0 for None). Naive datetimes are taken as UTC."""
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        seconds = int(value.timestamp())
-    else:
-        seconds = int(value)
-    if not 0 <= seconds < 2**64:
-        raise ValidationError(f"time {value} is outside what the registry records (1970-01-01 onwards)")
-    return seconds
-
-
-def from_timestamp(value: int) -> datetime | None:
-    if value == 0:
-        return None
-    return datetime.fromtimestamp(min(value, MAX_TIME), tz=UTC)
-
-
-def _chain_time(value: datetime) -> datetime:
-    """A moment the contracts can store: timezone-aware (naive means UTC), after the epoch."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    if not 0 < value.timestamp() <= MAX_TIME:
-        raise ValueError("must lie after 1970-01-01T00:00:00Z")
-    return value
-
-
-ChainTime = Annotated[datetime, AfterValidator(_chain_time)]
+ChainTime = Annotated[datetime, AfterValidator(chain_time)]
 
 
 class Rule(BaseModel):
@@ -213,26 +160,7 @@ class Terms(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> Terms:
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except FileNotFoundError:
-            raise NotFoundError(f"terms file {path} does not exist") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"terms file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-        return cls.from_json_dict(data, source=f"terms file {path}")
-
-
-def format_wei(amount: int) -> str:
-    if amount == 0:
-        return "free"
-    if amount >= 10**15:
-        return f"{Decimal(amount) / Decimal(10**18):f}".rstrip("0").rstrip(".") + " ETH"
-    if amount >= 10**6:
-        return f"{Decimal(amount) / Decimal(10**9):f}".rstrip("0").rstrip(".") + " gwei"
-    return f"{amount} wei"
+        return cls.from_json_dict(read_json_file(path, what="terms file"), source=f"terms file {path}")
 
 
 _OPEN_USES = [Use.COMMERCIAL, Use.PROMOTION, Use.DERIVATIVE, Use.TDM]
@@ -256,4 +184,73 @@ PRESETS: dict[str, Terms] = {
 }
 """Named starting points for the CLI's `--preset`."""
 
-__all__ = ["PRESETS", "Rule", "Terms", "format_wei", "parse_fee", "to_timestamp", "from_timestamp"]
+
+def terms_from_options(
+    *,
+    terms_file: str | Path | None = None,
+    preset: str | None = None,
+    allow: Sequence[str] = (),
+    licence: Sequence[str] = (),
+    window: Sequence[str] = (),
+    attribution: bool = False,
+    expires: str | None = None,
+) -> Terms | None:
+    """Terms from a terms file, or from a preset adjusted by per-use options; None if nothing was given.
+
+    The one way front ends (CLI flags, gateway forms) turn options into terms: `allow` lists uses
+    allowed openly, `licence` lists `USE=FEE`, `window` lists `USE=START/END` (ISO dates or seconds).
+    """
+    options_given = any((preset, allow, licence, window, expires, attribution))
+    if terms_file:
+        if options_given:
+            raise ValidationError(
+                "give either --terms FILE or preset flags (--preset, --allow, --licence, ...), not both"
+            )
+        return Terms.from_file(terms_file)
+    if not options_given:
+        return None
+    if preset and preset not in PRESETS:
+        raise ValidationError(f"unknown preset {preset!r}; expected one of: {', '.join(sorted(PRESETS))}")
+    base = PRESETS[preset] if preset else Terms()
+    rules: dict[Use, Rule] = dict(base.rules)
+    for text in allow:
+        rules[_use(text)] = Rule(mode=Mode.ALLOW, attribution=attribution)
+    for text in licence:
+        use_text, sep, fee_text = text.partition("=")
+        if not sep:
+            raise ValidationError(f"--licence {text!r}: write USE=FEE, e.g. ai-training=0.01ether")
+        rules[_use(use_text)] = Rule(mode=Mode.LICENCE, fee=parse_fee(fee_text), attribution=attribution)
+    for text in window:
+        use_text, sep, span = text.partition("=")
+        start_text, slash, end_text = span.partition("/")
+        if not sep or not slash:
+            raise ValidationError(f"--window {text!r}: write USE=START/END, e.g. promotion=2026-12-01/2027-01-01")
+        use = _use(use_text)
+        if use not in rules or rules[use].mode is Mode.DENY:
+            raise ValidationError(
+                f"--window {text!r}: allow or licence {use} first (--allow {use} or --licence {use}=FEE)"
+            )
+        start = parse_time(start_text, what="window start") if start_text else None
+        end = parse_time(end_text, what="window end") if end_text else None
+        rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+    if attribution:
+        rules = {u: r if r.mode is Mode.DENY else r.model_copy(update={"attribution": True}) for u, r in rules.items()}
+    until = parse_time(expires, what="--expires") if expires else base.expires
+    return Terms.from_json_dict({"rules": {u.value: r.model_dump() for u, r in rules.items()}, "expires": until})
+
+
+def _use(text: str) -> Use:
+    return cast(Use, Use.parse(text))
+
+
+__all__ = [
+    "MAX_TIME",
+    "PRESETS",
+    "Rule",
+    "Terms",
+    "format_wei",
+    "from_timestamp",
+    "parse_fee",
+    "terms_from_options",
+    "to_timestamp",
+]

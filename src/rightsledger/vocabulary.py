@@ -5,8 +5,11 @@ The order of each enum's members is its on-chain number (see contracts/libraries
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import NewType
+from typing import NewType, cast
+
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 
 from .errors import ValidationError
 
@@ -14,6 +17,9 @@ ContentHash = NewType("ContentHash", str)
 """A work's identity: sha256 of its bytes, as 0x-prefixed lowercase hex (66 characters)."""
 PolicyId = NewType("PolicyId", int)
 RegistrationId = NewType("RegistrationId", int)
+
+ZERO_ADDRESS = "0x" + "00" * 20
+"""The zero address: \"anyone\" as a licensee, \"let the contract choose\" as a recipient."""
 
 
 class _Coded(StrEnum):
@@ -88,3 +94,29 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.DISPUTED: "a registrar marked the registration disputed",
     Reason.OPTED_OUT: "the holder opted this use out",
 }
+
+
+def as_use(use: Use | str) -> Use:
+    """A Use from a Use or its name (ValidationError naming the choices otherwise)."""
+    return use if isinstance(use, Use) else cast(Use, Use.parse(use))
+
+
+def use_mask(uses: Iterable[Use]) -> int:
+    """The contracts' bit mask of a set of uses (bit i: the use numbered i)."""
+    mask = 0
+    for use in uses:
+        mask |= 1 << use.code
+    return mask
+
+
+def parse_address(value: str, *, what: str = "address") -> str:
+    """An EIP-55 checksummed address; a mixed-case address whose checksum is wrong is refused (a typo)."""
+    if not isinstance(value, str) or not is_address(value.lower()):
+        raise ValidationError(f"{what} {value!r} is not an Ethereum address (0x and 40 hex digits)")
+    body = value[2:]
+    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+        raise ValidationError(
+            f"{what} {value!r} has a wrong EIP-55 checksum (a mistyped letter?): "
+            f"check it, or write it all in lower case"
+        )
+    return str(to_checksum_address(value))

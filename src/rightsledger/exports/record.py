@@ -21,7 +21,7 @@ from ..terms import Rule, Terms, format_wei
 from ..vocabulary import ContentHash, Mode, Status, Use
 
 if TYPE_CHECKING:
-    from ..client import RightsLedger
+    from ..sdk.client import RightsLedger
 
 
 class Access(StrEnum):

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
+from ..version import __version__
 from . import errors
 from .deps import GatewayState
 from .limits import BodySizeLimit, RateLimit

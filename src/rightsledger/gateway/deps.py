@@ -11,12 +11,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..chain import LOCAL_CHAIN_ID, dev_account
-from ..client import RightsLedger, account_from_key
-from ..deployments import home_dir
+from ..chain.connection import choose_account
+from ..chain.deployments import home_dir
+from ..chain.local import LOCAL_CHAIN_ID
 from ..errors import ConfigError
-from ..indexer import Indexer
-from ..relay import Relayer
+from ..sdk.client import RightsLedger
+from ..sdk.relay import Relayer
+from ..workflows.indexer import Indexer
 from .settings import GatewaySettings
 
 # The local chain's development account that pays for relayed writes by default.
@@ -58,12 +59,9 @@ class GatewayState:
             raise ConfigError(
                 f"--dev-keys is only for the local chain (id {LOCAL_CHAIN_ID}); this node is chain {ledger.chain_id}"
             )
-        if settings.relayer_key:
-            relayer_account = account_from_key(settings.relayer_key)
-        elif ledger.chain_id == LOCAL_CHAIN_ID:
-            relayer_account = dev_account(LOCAL_RELAYER_ACCOUNT)
-        else:
-            relayer_account = None
+        relayer_account = choose_account(
+            ledger.chain_id, key=settings.relayer_key, local_default=LOCAL_RELAYER_ACCOUNT, use_env=False
+        )
         relayer = (
             Relayer(ledger.with_account(relayer_account), max_gas=settings.relay_max_gas)
             if relayer_account is not None

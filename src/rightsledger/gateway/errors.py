@@ -10,7 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ContractRevert, RightsLedgerError
+from ..errors import (
+    ChainError,
+    ConfigError,
+    ContractRevert,
+    NotFoundError,
+    RelayError,
+    RightsLedgerError,
+    ValidationError,
+)
 
 # Stable codes -> HTTP status. Codes not listed fall back to their SDK branch's status.
 STATUS_BY_CODE: dict[str, int] = {
@@ -102,7 +110,23 @@ def _sdk_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
             error_body(exc.code, str(exc), contractError=exc.error, details=args or None), status_code=status
         )
-    return JSONResponse(error_body(exc.code, str(exc)), status_code=STATUS_BY_CODE.get(exc.code, 500))
+    return JSONResponse(error_body(exc.code, str(exc)), status_code=status_of(exc))
+
+
+# A code not listed answers its SDK branch's status: an SDK error is never a 500.
+STATUS_BY_BRANCH: tuple[tuple[type[RightsLedgerError], int], ...] = (
+    (ValidationError, 422),
+    (NotFoundError, 404),
+    (RelayError, 400),
+    (ConfigError, 503),
+    (ChainError, 502),
+)
+
+
+def status_of(exc: RightsLedgerError) -> int:
+    if exc.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[exc.code]
+    return next((status for branch, status in STATUS_BY_BRANCH if isinstance(exc, branch)), 422)
 
 
 _CUSTOM_TYPES = {"invalid_hash": "invalid-hash", "invalid_address": "invalid-address", "invalid_hex": "invalid-hex"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..deps import ClientDep, StateDep
+from ..deps import StateDep
 from ..schemas import DatasetInclusionPublic, DatasetsPublic, ErrorPublic
 from .works import HashPath
 
@@ -19,12 +19,12 @@ router = APIRouter(prefix="/works", tags=["datasets"])
     responses={422: {"model": ErrorPublic}, 502: {"model": ErrorPublic}},
     summary="declared datasets that contain the work, and whether that use was permitted at their declaration",
 )
-def get_datasets(content_hash: HashPath, client: ClientDep, state: StateDep) -> DatasetsPublic:
+def get_datasets(content_hash: HashPath, state: StateDep) -> DatasetsPublic:
     """Found through the gateway's index (synced with the chain first): datasets whose readable
     manifest lists the work, and datasets in which its inclusion was proven on-chain. A work in no
     dataset (registered or not) answers an empty list."""
     with state.index() as index:
-        found = client.datasets.containing(content_hash, index)
+        found = index.inclusions(content_hash)
         indexed_to = index.cursor
     items = [DatasetInclusionPublic.from_inclusion(i) for i in found]
     return DatasetsPublic(content_hash=content_hash, indexed_to=indexed_to, count=len(items), datasets=items)

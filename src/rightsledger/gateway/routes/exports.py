@@ -3,23 +3,14 @@ training-mining assertion, IPTC/PLUS data mining, ERC-7517 token metadata, the I
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ...exports import (
-    ExportRecord,
-    data_mining,
-    digital_source_type,
-    odrl_policy,
-    tdm_declaration,
-    tdm_policy,
-    token_metadata,
-    training_mining_assertion,
-)
+from ...exports import ExportRecord
+from ...exports.formats import FORMATS, JSON_LD, ExportOptions
 from ..deps import ClientDep
 from ..schemas import ErrorPublic
 from .works import HashPath
@@ -27,9 +18,7 @@ from .works import HashPath
 FEATURE = "exports"
 router = APIRouter(prefix="/works", tags=["exports"])
 
-JSON_LD = "application/ld+json"
-
-
+# The path parameter's choices: every single-record format of `exports.formats.FORMATS` (a test keeps them equal).
 class ExportFormat(StrEnum):
     ODRL = "odrl"
     TDMREP = "tdmrep"
@@ -68,20 +57,6 @@ def get_export(
 ) -> JSONResponse:
     record = ExportRecord.read(client, content_hash)
     policy_url = str(request.url_for("get_export", content_hash=content_hash, export_format="tdm-policy"))
-
-    def tdmrep() -> dict[str, Any]:
-        declaration = tdm_declaration(record, policy_url=policy_url)
-        return {**declaration.to_json_dict(), "http": declaration.http_headers(), "html": declaration.html_meta()}
-
-    builders: dict[ExportFormat, Callable[[], dict[str, Any]]] = {
-        ExportFormat.ODRL: lambda: odrl_policy(record),
-        ExportFormat.TDMREP: tdmrep,
-        ExportFormat.TDM_POLICY: lambda: tdm_policy(record, uid=policy_url),
-        ExportFormat.CAWG: lambda: training_mining_assertion(record),
-        ExportFormat.PLUS: lambda: data_mining(record),
-        ExportFormat.ERC7517: lambda: token_metadata(record),
-        ExportFormat.IPTC: lambda: digital_source_type(record),
-    }
-    document = builders[export_format]()
-    media = JSON_LD if export_format in (ExportFormat.ODRL, ExportFormat.TDM_POLICY) else "application/json"
-    return JSONResponse(document, media_type=media)
+    exporter = FORMATS[export_format.value]
+    document = exporter.build(record, ExportOptions(policy_url=policy_url))
+    return JSONResponse(document, media_type=exporter.media_type)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ... import __version__
+from ...version import __version__
 from ...vocabulary import Use
 from ..deps import StateDep
 from ..schemas import InfoPublic, LimitsPublic, UsePublic
@@ -30,7 +30,7 @@ def info(state: StateDep) -> InfoPublic:
         name="rightsledger",
         version=__version__,
         chain_id=state.ledger.chain_id,
-        block=state.ledger.w3.eth.block_number,
+        block=state.ledger.block_number,
         contracts=state.ledger.deployment.contracts,
         relayer=state.relayer.address if state.relayer else None,
         dev_keys=state.dev_keys,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -26,10 +25,8 @@ def get_licences(
     client: ClientDep,
     licensee: Annotated[AddressStr | None, Query(description="only this licensee's licences")] = None,
 ) -> LicencesPublic:
-    licences = client.licensing.licences(item=content_hash, licensee=licensee)
-    if not licences:
-        client.work(content_hash)  # an unregistered work is 404, a registered one without licences []
-    now = datetime.fromtimestamp(int(client.w3.eth.get_block("latest")["timestamp"]), tz=UTC)
+    licences = client.licensing.licences_of_work(content_hash, licensee=licensee)
+    now = client.chain_time()
     items = [LicencePublic.build(licence, now) for licence in licences]
     return LicencesPublic(
         content_hash=content_hash,

@@ -27,5 +27,5 @@ def get_policy(policy_id: Annotated[int, Path(ge=0, lt=2**32)], client: ClientDe
     summary="the policy id of these terms (stored first if new; the relayer pays)",
 )
 def ensure_policy(terms: Terms, relayer: RelayerDep) -> PolicyPublic:
-    policy_id = relayer.ledger.ensure_policy(terms)
+    policy_id = relayer.ledger.policies.ensure(terms)
     return PolicyPublic(policy_id=policy_id, terms=terms, plain=TermsPublic.build(policy_id, terms))

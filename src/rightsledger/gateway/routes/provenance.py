@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ..deps import ClientDep
-from ..errors import GatewayError
 from ..schemas import ErrorPublic, ProvenancePublic, TrailEntryPublic
 from .works import HashPath
 
@@ -29,20 +28,11 @@ def get_trail(
     from_block: Annotated[Block, Query(alias="fromBlock")] = None,
     to_block: Annotated[Block, Query(alias="toBlock")] = None,
 ) -> ProvenancePublic:
-    latest = client.w3.eth.block_number
-    first = client.deployment.block if from_block is None else from_block
-    last = latest if to_block is None else min(to_block, latest)
-    if first > last:
-        raise GatewayError(
-            422, "invalid-range", f"fromBlock {first} is after toBlock {last} (the latest block is {latest})"
-        )
-    entries = client.trail(content_hash, from_block=first, to_block=last)
-    if not entries:
-        client.work(content_hash)  # an unregistered work is 404, a quiet range an empty trail
+    found = client.provenance.trail_range(content_hash, from_block=from_block, to_block=to_block)
     return ProvenancePublic(
         content_hash=content_hash,
-        from_block=first,
-        to_block=last,
-        count=len(entries),
-        trail=[TrailEntryPublic.from_entry(e) for e in entries],
+        from_block=found.from_block,
+        to_block=found.to_block,
+        count=len(found.entries),
+        trail=[TrailEntryPublic.from_entry(e) for e in found.entries],
     )

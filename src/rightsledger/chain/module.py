@@ -1,0 +1,150 @@
+"""The base every SDK module builds on (web3.py's `Module` in spirit): one shared connection context
+that owns the call plumbing, and a `ContractModule` per contract of the deployment.
+
+A feature module never reaches into another module's private state: it calls `send`, `call`,
+`raw_call` and `chain_error`, which are public here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from ..errors import ChainError
+from .contracts import abi, decode_revert
+from .deployments import Deployment
+from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
+
+CALL_GAS = 50_000_000
+"""Gas for one read-only batch call: under the ~50M `eth_call` cap of common RPC nodes."""
+
+
+class ChainContext:
+    """One node, one deployment and (optionally) one signing account, shared by every module of a client."""
+
+    def __init__(self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None) -> None:
+        self.w3 = w3
+        self.deployment = deployment
+        self.account = account
+        self.transactor = Transactor(w3, account)
+        self._contracts: dict[str, Contract] = {}
+
+    @property
+    def chain_id(self) -> int:
+        return self.deployment.chain_id
+
+    @property
+    def address(self) -> str:
+        """The signing account's address (ConfigError saying how to give a key, if there is none)."""
+        return self.transactor.address
+
+    @property
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def block_time(self, block: int | str = "latest") -> datetime:
+        """The chain's time at `block` (the latest by default): what "now" means to the contracts."""
+        try:
+            timestamp = int(self.w3.eth.get_block(block)["timestamp"])  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            raise ChainError(f"reading block {block}: {exc}") from None
+        return datetime.fromtimestamp(timestamp, tz=UTC)
+
+    def contract(self, name: str) -> Contract:
+        """The deployment's contract `name`, built once."""
+        if name not in self._contracts:
+            address = to_checksum_address(self.deployment.address(name))
+            self._contracts[name] = self.w3.eth.contract(address=address, abi=abi(name))
+        return self._contracts[name]
+
+    def send(self, call: Any, action: str, *, value: int = 0) -> TxReceipt:
+        """Send a contract function call as a transaction from the signing account; wait for its receipt."""
+        tx = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": value})
+        return self.transactor.send({"to": tx["to"], "data": tx["data"], "value": tx.get("value", 0)}, action=action)
+
+    def call(self, call: Any, action: str) -> Any:
+        """A read-only call; a revert becomes the decoded ContractRevert, anything else a ChainError."""
+        try:
+            return call.call()
+        except Exception as exc:  # noqa: BLE001
+            raise self.chain_error(exc, action) from None
+
+    def raw_call(self, to: str, data: bytes, block_tag: str, action: str) -> bytes:
+        """`eth_call` of hand-encoded calldata (the bulk paths): the raw return bytes."""
+        payload = {"to": to, "data": "0x" + data.hex(), "gas": hex(CALL_GAS)}
+        response = self.w3.provider.make_request("eth_call", [payload, block_tag])  # type: ignore[arg-type]
+        if "error" in response:
+            revert = revert_data(RPCFailure(response["error"]))
+            if revert:
+                raise decode_revert(revert, action=action)
+            raise ChainError(f"{action}: the node answered {response['error']}")
+        return bytes.fromhex(str(response["result"])[2:])
+
+    @staticmethod
+    def chain_error(exc: Exception, action: str) -> Exception:
+        revert = as_revert(exc, action)
+        if revert is not None:
+            return revert
+        return ChainError(f"{action}: {exc}")
+
+    def with_account(self, account: LocalAccount | None) -> ChainContext:
+        """The same node and deployment, signing as `account` (contract objects are shared)."""
+        other = ChainContext(self.w3, self.deployment, account)
+        other._contracts = self._contracts
+        return other
+
+
+class ContractModule:
+    """An SDK module over one contract of the deployment, sharing the client's `ChainContext`.
+
+    `functions`, `events` and `address` are the contract's, so `ledger.works.functions.workOf(h)`
+    reads as it always did.
+    """
+
+    contract_name: ClassVar[str]
+
+    def __init__(self, ctx: ChainContext) -> None:
+        self.ctx = ctx
+        self.contract = ctx.contract(self.contract_name)
+
+    @property
+    def functions(self) -> Any:
+        return self.contract.functions
+
+    @property
+    def events(self) -> Any:
+        return self.contract.events
+
+    @property
+    def address(self) -> str:
+        return str(self.contract.address)
+
+    def encode_abi(self, name: str, args: list[Any]) -> str:
+        return str(self.contract.encode_abi(name, args))
+
+    def send(self, call: Any, action: str, *, value: int = 0) -> TxReceipt:
+        return self.ctx.send(call, action, value=value)
+
+    def call(self, call: Any, action: str) -> Any:
+        return self.ctx.call(call, action)
+
+    @staticmethod
+    def chain_error(exc: Exception, action: str) -> Exception:
+        return ChainContext.chain_error(exc, action)
+
+
+class RPCFailure(Exception):
+    """A JSON-RPC error answer, shaped like web3's exceptions so `revert_data` finds its data."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(error)
+        self.data = error.get("data") if isinstance(error, dict) else None
+
+
+__all__ = ["CALL_GAS", "ChainContext", "ContractModule", "RPCFailure"]

@@ -1,0 +1,52 @@
+"""The `rightsledger` command line: the root parser, one command group per module, and main.
+
+Exit status: 0 success (for `check`: every answer allowed), 1 an error (one line on
+stderr saying what was wrong), 2 a usage error, 3 `check` answered and at least one use
+is not allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import RightsLedgerError
+from ..version import __version__
+from . import chain, collections, datasets, demo, licences, provenance, serve, works
+from .context import EXIT_ERROR, Context
+
+DEFAULT_RPC = "http://127.0.0.1:8545"
+
+# In the order `rightsledger --help` lists the commands.
+COMMAND_GROUPS = (chain, works, datasets, collections, licences, provenance, serve, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rightsledger",
+        description="A usage-rights and provenance registry for cultural and creative works.",
+        epilog="Signing: $RIGHTSLEDGER_PRIVATE_KEY, or --dev-account N on the local chain (default 0 there).",
+    )
+    parser.add_argument("--version", action="version", version=f"rightsledger {__version__}")
+    parser.add_argument("--rpc-url", default=os.environ.get("RIGHTSLEDGER_RPC_URL", DEFAULT_RPC), help="node URL")
+    parser.add_argument("--home", default=None, help="state folder (default $RIGHTSLEDGER_HOME or ./.rightsledger)")
+    parser.add_argument("--dev-account", type=int, default=None, metavar="N", help="sign as local dev account N")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(Context(args)))
+    except RightsLedgerError as exc:
+        print(f"rightsledger: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("rightsledger: interrupted", file=sys.stderr)
+        return 130

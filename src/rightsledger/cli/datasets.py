@@ -1,0 +1,300 @@
+"""Dataset commands: `audit`, `declare`, `prove`, `removal`, `levy`, and the event index
+(`index`, `datasets`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..hashing import resolve_file_or_hash
+from ..manifests import collect, write_manifest
+from ..merkle import MerkleTree
+from ..sdk.client import RightsLedger
+from ..text import render_table
+from ..units import format_wei, parse_fee
+from ..vocabulary import Use
+from ..workflows.audit import buy_licences, run_audit
+from ..workflows.bulk import Progress, hash_items
+from ..workflows.indexer import open_index
+from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .options import parse_use
+from .render import print_json
+
+
+def cmd_audit(ctx: Context) -> int:
+    args = ctx.args
+    if args.buy and args.max_spend is None:
+        raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
+    client = ctx.client()
+    result = run_audit(
+        client,
+        args.source,
+        parse_use(args.use),
+        licensee=args.licensee,
+        out=args.out,
+        unregistered_cleared=args.include_unregistered_as_cleared,
+        workers=args.workers,
+        progress=not args.quiet,
+        keep_rows=args.buy,
+    )
+    summary = result.summary
+    purchase = None
+    if args.buy:
+        cap = parse_fee(args.max_spend)
+        purchase = buy_licences(client, result, parse_use(args.use), cap=cap, licensee=args.licensee)
+    if args.json:
+        bought = None
+        if purchase is not None:
+            bought = {
+                "bought": [{"hash": h, "licenceId": i, "price": p} for h, i, p in purchase.bought],
+                "leftForTheCap": [{"hash": h, "fee": f} for h, f in purchase.skipped],
+                "spent": purchase.spent,
+            }
+        print_json({"report": str(result.report), "receipt": result.receipt, "summary": summary, "purchase": bought})
+    else:
+        receipt = result.receipt
+        print(
+            f"audit of {summary['items']:,} items for {receipt['use']} at block {receipt['block']} "
+            f"(chain {receipt['chainId']}, registry {receipt['workRegistry']})"
+        )
+        rows = [
+            (answer, f"{summary[answer]:,}")
+            for answer in ("cleared", "needs-licence", "denied", "unregistered", "disputed")
+        ]
+        print(render_table(rows, ("answer", "items")))
+        if summary["needs-licence"]:
+            print(
+                f"licences needed: {summary['needs-licence']:,}, fees {format_wei(summary['licenceFeeTotal'])} in total"
+            )
+        if summary["resumedFromCheckpoint"]:
+            print(f"resumed: {summary['resumedFromCheckpoint']:,} hashes reused from the checkpoint")
+        print(f"report: {result.report}")
+        if purchase is not None:
+            print(
+                f"bought {len(purchase.bought):,} licence(s) for {format_wei(purchase.spent)}; "
+                f"{len(purchase.skipped):,} left for the cap. Audit again for a receipt that shows them."
+            )
+    if purchase is not None and not purchase.skipped:
+        all_buyable = summary["cleared"] + summary["needs-licence"] == summary["items"]
+        return 0 if all_buyable else EXIT_NOT_ALLOWED
+    return 0 if result.all_cleared else EXIT_NOT_ALLOWED
+
+
+def cmd_declare(ctx: Context) -> int:
+    args = ctx.args
+    use = parse_use(args.use)
+    source = Path(args.source)
+    items = collect(source)
+    bar = None if args.quiet else Progress("hashing", len(items))
+    hash_items(items, workers=args.workers, progress=bar)
+    if bar:
+        bar.finish()
+    distinct = list(dict.fromkeys(str(i.content_hash) for i in items))
+    tree = MerkleTree.of(distinct)
+    name = args.name or source.stem.removesuffix(".manifest")
+    folder = Path(args.out_dir) if args.out_dir else Path.cwd()
+    manifest, tree_file = write_manifest(items, tree, use, folder, name)
+    uri = args.manifest_uri or manifest.resolve().as_uri()
+    client = ctx.client()
+    declaration = client.datasets.declare(tree, use, uri)
+    if args.json:
+        print_json({**declaration.__dict__, "manifest": str(manifest), "tree": str(tree_file)})
+    else:
+        print(f"dataset {declaration.dataset_id} declared: {len(tree):,} works for {use.value}")
+        print(f"  root      {tree.root}")
+        print(f"  manifest  {manifest}  (URI {uri})")
+        print(f"  tree      {tree_file}")
+        print(f"  block {declaration.block}, {declaration.gas_used:,} gas")
+    return 0
+
+
+def cmd_prove(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    datasets = client.datasets
+    tree = datasets.tree(args.dataset, args.manifest)
+    result = datasets.prove(args.dataset, digest, tree=tree)
+    if args.json:
+        print_json({**result.__dict__, "reason": result.reason.value})
+    else:
+        verdict = "VIOLATION recorded" if result.violation else "no violation"
+        print(f"{digest} is in dataset {args.dataset}: {verdict} (at declaration: {result.reason.value})")
+    return 0
+
+
+def cmd_removal(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    datasets = client.datasets
+    if args.action == "request":
+        if not datasets.item_status(args.dataset, digest).proven:
+            datasets.prove(args.dataset, digest, tree=datasets.tree(args.dataset, args.manifest))
+        datasets.request_removal(args.dataset, digest, args.note)
+    elif args.action == "acknowledge":
+        datasets.acknowledge_removal(args.dataset, digest, args.note)
+    status = datasets.item_status(args.dataset, digest)
+    if args.json:
+        print_json({"dataset": args.dataset, "contentHash": digest, "status": status.describe()})
+    else:
+        print(f"{digest} in dataset {args.dataset}: {status.describe()}")
+    return 0
+
+
+def cmd_levy(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    datasets = client.datasets
+    if args.action == "contribute":
+        if not args.value:
+            raise CliError("levy contribute needs an amount: rightsledger levy contribute 0.5ether")
+        epoch = datasets.contribute(parse_fee(args.value))
+        print(f"contributed {format_wei(parse_fee(args.value))} to epoch {epoch}")
+    elif args.action == "finalize":
+        epoch = int(args.value) if args.value else datasets.current_epoch() - 1
+        record = datasets.finalize(epoch)
+        print(f"epoch {epoch}: pool {format_wei(record.pool)} over {record.items:,} items, {record.per_item} wei each")
+    elif args.action == "claim":
+        if not args.value or args.dataset is None:
+            raise CliError("levy claim needs a work and a dataset: rightsledger levy claim FILE --dataset ID")
+        amount = datasets.claim(args.dataset, resolve_file_or_hash(args.value))
+        print(f"credited {format_wei(amount)} to the work's holder; withdraw with `rightsledger levy withdraw`")
+    elif args.action == "withdraw":
+        print(f"withdrew {format_wei(datasets.withdraw_levy())}")
+    else:
+        accounts = datasets.levy_accounts()
+        epoch = datasets.current_epoch()
+        if args.json:
+            print_json({"currentEpoch": epoch, **accounts})
+        else:
+            print(f"current epoch {epoch}")
+            for key, value in accounts.items():
+                print(f"  {key:<12} {format_wei(value)}")
+    return 0
+
+
+def _index_path(ctx: Context, client: RightsLedger) -> Path:
+    return Path(ctx.args.db) if ctx.args.db else ctx.home / f"index-{client.chain_id}.sqlite"
+
+
+def cmd_index(ctx: Context) -> int:
+    client = ctx.client()
+    with open_index(client, _index_path(ctx, client)) as index:
+        result = index.sync()
+        counts = index.counts()
+        if ctx.args.action == "history":
+            if not ctx.args.item:
+                raise CliError("index history needs a work: rightsledger index history FILE|HASH")
+            rows = index.history(resolve_file_or_hash(ctx.args.item))
+            if ctx.args.json:
+                print_json(rows)
+            else:
+                table = [(str(r["block"]), r["contract"], r["event"], json.dumps(r["args"])[:80]) for r in rows]
+                print(render_table(table, ("block", "contract", "event", "details")))
+            return 0
+    if ctx.args.json:
+        print_json({**counts, "rolledBackTo": result.rolled_back_to, "newEvents": result.events})
+    else:
+        if result.rolled_back_to is not None:
+            print(f"the chain reorganised: rolled back to block {result.rolled_back_to}")
+        print(
+            f"indexed to block {counts['cursor']}: {counts['events']:,} events, {counts['datasets']:,} datasets, "
+            f"{counts['datasetItems']:,} dataset items ({result.events:,} new events)"
+        )
+    return 0
+
+
+def cmd_datasets(ctx: Context) -> int:
+    client = ctx.client()
+    digest = resolve_file_or_hash(ctx.args.item)
+    with open_index(client, _index_path(ctx, client)) as index:
+        index.sync()
+        hits = index.datasets_containing(digest)
+    if ctx.args.json:
+        print_json([hit.__dict__ for hit in hits])
+        return 0
+    if not hits:
+        print(f"{digest} is in no declared dataset this index can read")
+        return 0
+    rows = [
+        (
+            str(h.dataset_id),
+            h.use,
+            h.declarer,
+            h.source,
+            "VIOLATION" if h.violation else "",
+            h.removal,
+        )
+        for h in hits
+    ]
+    print(f"{digest} appears in {len(hits)} declared dataset(s):")
+    print(render_table(rows, ("dataset", "use", "declarer", "found by", "violation", "removal")))
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="audit a dataset (folder or manifest) against the registry; write a report")
+    audit.add_argument(
+        "source", metavar="PATH|MANIFEST", help="a folder, or a manifest (.csv, .jsonl, .parquet, .json)"
+    )
+    audit.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    audit.add_argument("--licensee", help="the address that would use the works (licences count)")
+    audit.add_argument("--out", help="report file, .jsonl or .csv (default ./audit-<name>.jsonl)")
+    audit.add_argument(
+        "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
+    )
+    audit.add_argument("--buy", action="store_true", help="buy the licences the report lists, cheapest first")
+    audit.add_argument("--max-spend", metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)")
+    audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
+    audit.add_argument("--quiet", action="store_true", help="no progress bar")
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(func=cmd_audit)
+
+    declare = sub.add_parser("declare", help="declare a dataset: Merkle root of its content hashes, on-chain")
+    declare.add_argument("source", metavar="MANIFEST|PATH", help="a manifest (.csv, .jsonl, .parquet, .json) or folder")
+    declare.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    declare.add_argument("--manifest-uri", help="where others can read the manifest (default: its file:// URI)")
+    declare.add_argument("--name", help="file name stem for the manifest and tree (default: the source's name)")
+    declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree.json (default: .)")
+    declare.add_argument("--workers", type=int, default=4)
+    declare.add_argument("--quiet", action="store_true")
+    declare.add_argument("--json", action="store_true")
+    declare.set_defaults(func=cmd_declare)
+
+    prove = sub.add_parser("prove", help="prove a work is in a declared dataset (records a violation if it was one)")
+    prove.add_argument("item", metavar="FILE|HASH")
+    prove.add_argument("--dataset", type=int, required=True, metavar="ID")
+    prove.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    prove.add_argument("--json", action="store_true")
+    prove.set_defaults(func=cmd_prove)
+
+    removal = sub.add_parser("removal", help="holders: request removal from a dataset; declarers: acknowledge")
+    removal.add_argument("action", choices=("request", "acknowledge", "status"))
+    removal.add_argument("item", metavar="FILE|HASH")
+    removal.add_argument("--dataset", type=int, required=True, metavar="ID")
+    removal.add_argument("--note", default="", help="a message or URI kept with the request")
+    removal.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    removal.add_argument("--json", action="store_true")
+    removal.set_defaults(func=cmd_removal)
+
+    levy = sub.add_parser("levy", help="the AI levy fund: contribute, finalize an epoch, claim, withdraw, status")
+    levy.add_argument("action", choices=("contribute", "finalize", "claim", "withdraw", "status"))
+    levy.add_argument("value", nargs="?", help="contribute: AMOUNT; finalize: EPOCH; claim: FILE|HASH")
+    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work")
+    levy.add_argument("--json", action="store_true")
+    levy.set_defaults(func=cmd_levy)
+
+    index = sub.add_parser("index", help="mirror the contracts' events and dataset manifests into SQLite")
+    index.add_argument("action", nargs="?", choices=("sync", "history"), default="sync")
+    index.add_argument("item", nargs="?", metavar="FILE|HASH", help="history: the work")
+    index.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(func=cmd_index)
+
+    found = sub.add_parser("datasets", help="which declared datasets contain this work? (syncs the index first)")
+    found.add_argument("item", metavar="FILE|HASH")
+    found.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    found.add_argument("--json", action="store_true")
+    found.set_defaults(func=cmd_datasets)

@@ -1,0 +1,41 @@
+"""Parsing shared by several commands: uses, times (units.parse_time), and terms from --terms FILE or
+preset flags (terms.terms_from_options, the rule the gateway uses too)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..terms import PRESETS, Terms, terms_from_options
+from ..units import parse_time
+from ..vocabulary import Use
+
+
+def parse_use(text: str) -> Use:
+    return Use.parse(text)  # type: ignore[return-value]
+
+
+def add_terms_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("terms (a JSON file, or a preset adjusted by flags; default: every use denied)")
+    group.add_argument("--terms", metavar="FILE.json", help="terms file (see README, 'Terms files')")
+    group.add_argument("--preset", choices=sorted(PRESETS), help="start from named terms")
+    group.add_argument("--allow", action="append", metavar="USE", help="allow USE openly (repeatable)")
+    group.add_argument("--licence", action="append", metavar="USE=FEE", help="allow USE with a licence for FEE")
+    group.add_argument("--window", action="append", metavar="USE=START/END", help="limit USE to [START, END)")
+    group.add_argument("--attribution", action="store_true", help="require attribution for allowed uses")
+    group.add_argument("--expires", metavar="DATE", help="the whole record's terms expire at DATE")
+
+
+def terms_from_args(args: argparse.Namespace) -> Terms | None:
+    """Terms from --terms FILE, or from --preset and the per-use flags; None if none were given."""
+    return terms_from_options(
+        terms_file=args.terms,
+        preset=args.preset,
+        allow=args.allow or (),
+        licence=args.licence or (),
+        window=args.window or (),
+        attribution=args.attribution,
+        expires=args.expires,
+    )
+
+
+__all__ = ["add_terms_flags", "parse_time", "parse_use", "terms_from_args"]

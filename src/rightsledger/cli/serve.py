@@ -1,0 +1,45 @@
+"""`serve`: the HTTP gateway and the creators' web page (the gateway extra, imported only here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigError
+from .context import Context
+from .demo import connect_local
+
+
+def cmd_serve(ctx: Context) -> int:
+    args = ctx.args
+    try:
+        from ..gateway import GatewaySettings, serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"the gateway needs its extra ({exc.name} is missing): pip install 'rightsledger[gateway]'"
+        ) from None
+    rpc_url = ctx.rpc_url
+    if args.local_chain:
+        rpc_url = connect_local(ctx.home, args.chain_port).w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
+    if args.dev_keys:
+        overrides["dev_keys"] = True
+    settings = GatewaySettings(**overrides)
+    print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
+    serve(settings)
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP gateway and the creators' web page (needs the gateway extra)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--dev-keys",
+        action="store_true",
+        help="local demo only (chain 31337): let the page sign with the chain's public development keys",
+    )
+    serve.add_argument(
+        "--local-chain", action="store_true", help="start the local chain and deploy first, if not done already"
+    )
+    serve.add_argument("--chain-port", type=int, default=8545, help="port of the local chain (with --local-chain)")
+    serve.set_defaults(func=cmd_serve)

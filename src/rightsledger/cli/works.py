@@ -1,0 +1,237 @@
+"""Commands on single works: `register` (also derivatives), `terms show|set`, `check`, `optout`,
+`mark`, `transfer`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..hashing import resolve_file_or_hash
+from ..terms import Terms
+from ..text import render_table
+from ..vocabulary import Status, Use
+from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .options import add_terms_flags, parse_time, parse_use, terms_from_args
+from .render import describe_terms, print_json, work_json
+
+
+def cmd_register(ctx: Context) -> int:
+    args = ctx.args
+    paths = [Path(p) for p in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"{path} is not a file")
+    if args.derived_from:
+        return _register_derivative(ctx, paths, terms_from_args(args))
+    terms = terms_from_args(args) or Terms()
+    client = ctx.client()
+    if len(paths) == 1:
+        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri)
+        registrations = [reg]
+    else:
+        registrations = list(
+            client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri).registrations
+        )
+    hashes = [h for r in registrations for h in r.content_hashes]
+    if args.json:
+        print_json(
+            {
+                "works": [{"file": str(p), "contentHash": h} for p, h in zip(paths, hashes, strict=True)],
+                "policyId": registrations[0].policy_id,
+                "registrations": [
+                    {"id": r.registration_id, "transaction": r.transaction, "block": r.block, "gasUsed": r.gas_used}
+                    for r in registrations
+                ],
+            }
+        )
+        return 0
+    for path, digest in zip(paths, hashes, strict=True):
+        print(f"registered {path}  {digest}")
+    gas = sum(r.gas_used for r in registrations)
+    print(
+        f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), "
+        f"{gas:,} gas ({gas // len(paths):,} per work)"
+    )
+    return 0
+
+
+def _register_derivative(ctx: Context, paths: list[Path], terms: Terms | None) -> int:
+    args = ctx.args
+    if len(paths) != 1:
+        raise CliError("--derived-from registers one derivative at a time: give one FILE")
+    parents = [resolve_file_or_hash(p) for p in args.derived_from]
+    client = ctx.client()
+    done = client.licensing.register_derivative(
+        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri
+    )
+    if args.json:
+        print_json(
+            {
+                "works": [{"file": str(paths[0]), "contentHash": done.content_hash}],
+                "policyId": done.policy_id,
+                "parents": [
+                    {"contentHash": p.content_hash, "revenueShareBps": p.revenue_share_bps} for p in done.parents
+                ],
+                "registrations": [
+                    {
+                        "id": done.registration.registration_id,
+                        "transaction": done.registration.transaction,
+                        "block": done.registration.block,
+                        "gasUsed": done.registration.gas_used,
+                    }
+                ],
+            }
+        )
+        return 0
+    print(f"registered {paths[0]}  {done.content_hash}")
+    for parent in done.parents:
+        share = f", owed {parent.revenue_share_bps / 100:g}% of its licence income" if parent.revenue_share_bps else ""
+        print(f"  derived from {parent.content_hash}{share}")
+    print(f"policy {done.policy_id}; {done.registration.gas_used:,} gas")
+    return 0
+
+
+def cmd_terms(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    if args.action == "show":
+        work = client.work(resolve_file_or_hash(args.items[0]))
+        if args.json:
+            print_json(work_json(work))
+            return 0
+        print(f"work        {work.content_hash}")
+        print(f"holder      {work.holder}")
+        print(f"registrant  {work.registrant}  at {work.registered_at:%Y-%m-%d %H:%M:%S UTC}")
+        print(f"status      {work.status.value}")
+        if work.metadata_uri:
+            print(f"metadata    {work.metadata_uri}")
+        print(f"opted out   {', '.join(u.value for u in work.opted_out) or 'nothing'}")
+        print(f"terms       policy {work.policy_id}")
+        for use, text in describe_terms(work.terms):
+            print(f"  {use:<24} {text}")
+        return 0
+    terms = terms_from_args(args)
+    if terms is None:
+        raise CliError("terms set needs new terms: --terms FILE or preset flags (--preset, --allow, --licence, ...)")
+    hashes = [resolve_file_or_hash(i) for i in args.items]
+    policy_id = client.set_terms(hashes[0], terms) if len(hashes) == 1 else client.set_terms_batch(hashes, terms)
+    if args.json:
+        print_json({"policyId": policy_id, "works": hashes})
+    else:
+        print(f"terms of {len(hashes)} work(s) set to policy {policy_id}")
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    args = ctx.args
+    use = parse_use(args.use)
+    hashes = [resolve_file_or_hash(i) for i in args.items]
+    if args.at and args.as_of:
+        raise CliError("give --at (today's terms at that time) or --as-of (the terms in force then), not both")
+    at = parse_time(args.at, what="--at") if args.at else None
+    client = ctx.client()
+    if args.as_of:
+        as_of = parse_time(args.as_of, what="--as-of")
+        results = [client.check_at(h, use, as_of, licensee=args.licensee) for h in hashes]
+    else:
+        results = client.check_many(hashes, use, licensee=args.licensee, at=at)
+    if args.json:
+        print_json(
+            [
+                {
+                    "item": item,
+                    "contentHash": r.content_hash,
+                    "use": r.use.value,
+                    "allowed": r.allowed,
+                    "reason": r.reason.value,
+                }
+                for item, r in zip(args.items, results, strict=True)
+            ]
+        )
+    else:
+        rows = [
+            (item, "yes" if r.allowed else "no", r.reason.value) for item, r in zip(args.items, results, strict=True)
+        ]
+        print(render_table(rows, ("work", f"{use.value}?", "reason")))
+    return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
+
+
+def cmd_optout(ctx: Context) -> int:
+    args = ctx.args
+    uses = [parse_use(u) for u in args.use] if args.use else [Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING]
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    now = (
+        client.opt_out(digest, uses)
+        if not args.undo
+        else client.set_opt_out(digest, set(client.work(digest).opted_out) - set(uses))
+    )
+    print(f"{digest}: opted out of {', '.join(u.value for u in now) or 'nothing'}")
+    return 0
+
+
+def cmd_mark(ctx: Context) -> int:
+    args = ctx.args
+    client = ctx.client()
+    digest = resolve_file_or_hash(args.item)
+    client.mark(digest, Status.parse(args.status), args.evidence)  # type: ignore[arg-type]
+    print(f"{digest}: marked {args.status}")
+    return 0
+
+
+def cmd_transfer(ctx: Context) -> int:
+    client = ctx.client()
+    digest = resolve_file_or_hash(ctx.args.item)
+    client.transfer(digest, ctx.args.to)
+    print(f"{digest}: now held by {ctx.args.to}")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    reg = sub.add_parser("register", help="register works (several files: one batch)")
+    reg.add_argument("files", nargs="+", metavar="FILE")
+    reg.add_argument("--holder", help="holder of the works (default: the signing account)")
+    reg.add_argument("--metadata-uri", default="", help="metadata URI (for a collection, ending in / appends the hash)")
+    reg.add_argument(
+        "--derived-from",
+        action="extend",
+        nargs="+",
+        metavar="FILE|HASH",
+        help="register FILE as a derivative of these registered works (their derivative rules must allow it)",
+    )
+    reg.add_argument("--json", action="store_true")
+    add_terms_flags(reg)
+    reg.set_defaults(func=cmd_register)
+
+    terms = sub.add_parser("terms", help="show or set a work's terms")
+    terms.add_argument("action", choices=("show", "set"))
+    terms.add_argument("items", nargs="+", metavar="FILE|HASH")
+    terms.add_argument("--json", action="store_true")
+    add_terms_flags(terms)
+    terms.set_defaults(func=cmd_terms)
+
+    check = sub.add_parser("check", help="may USE be made of these works? (exit 3 if any is not allowed)")
+    check.add_argument("items", nargs="+", metavar="FILE|HASH")
+    check.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
+    check.add_argument("--licensee", help="the address that would use the works (for licences)")
+    check.add_argument("--at", help="answer for this time instead of now, under today's terms (ISO 8601)")
+    check.add_argument("--as-of", help="answer as the registry would have at this past time, under the terms then")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_check)
+
+    opt = sub.add_parser("optout", help="opt a work out of uses (default: AI training)")
+    opt.add_argument("item", metavar="FILE|HASH")
+    opt.add_argument("--use", action="append", help="use to opt out (repeatable)")
+    opt.add_argument("--undo", action="store_true", help="opt back in instead")
+    opt.set_defaults(func=cmd_optout)
+
+    mark = sub.add_parser("mark", help="registrars: mark a registration verified, disputed or unverified")
+    mark.add_argument("item", metavar="FILE|HASH")
+    mark.add_argument("--status", required=True, choices=[s.value for s in Status])
+    mark.add_argument("--evidence", default="", help="URI of the evidence")
+    mark.set_defaults(func=cmd_mark)
+
+    transfer = sub.add_parser("transfer", help="transfer holdership of a work")
+    transfer.add_argument("item", metavar="FILE|HASH")
+    transfer.add_argument("--to", required=True)
+    transfer.set_defaults(func=cmd_transfer)

@@ -1,0 +1,47 @@
+"""About the gateway: /info and the local chain's development accounts."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ...vocabulary import Use
+from .common import Schema
+
+
+class UsePublic(Schema):
+    use: Use
+    plain: str
+
+
+class LimitsPublic(Schema):
+    max_body_bytes: int
+    max_batch: int
+    rate_limit: float
+    rate_burst: int
+    relay_max_gas: int
+
+
+class InfoPublic(Schema):
+    name: str
+    version: str
+    chain_id: int
+    block: int
+    contracts: dict[str, str]
+    relayer: str | None = Field(description="the account paying for relayed writes; null: writes are off")
+    dev_keys: bool = Field(description="the page may sign with the local chain's public development keys")
+    features: dict[str, bool] = Field(description="which parts of the API this gateway has")
+    limits: LimitsPublic
+    uses: list[UsePublic]
+
+
+class DevAccountPublic(Schema):
+    index: int
+    address: str
+    private_key: str
+    label: str
+
+
+class DevAccountsPublic(Schema):
+    warning: str
+    count: int
+    accounts: list[DevAccountPublic]

@@ -1,0 +1,132 @@
+"""Collections registered by Merkle root: one transaction for any number of works sharing a
+policy. The SDK keeps each collection's tree (as an OpenZeppelin "standard-v1" JSON file under
+`<home>/collections/<chainId>/<id>.tree.json`) and serves the inclusion proofs that checks and
+levy claims need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from web3.logs import DISCARD
+
+from ..chain.deployments import home_dir
+from ..chain.module import ChainContext, ContractModule
+from ..errors import NotFoundError, ValidationError
+from ..hashing import ContentLike, content_hash
+from ..merkle import MerkleTree
+from ..records import CheckResult, CollectionRegistration
+from ..terms import Terms
+from ..units import to_timestamp
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, as_use, parse_address
+from .policies import Policies
+
+# Proofs of ~20 nodes for a million works: 1,000 items keep a call far under the gas and size caps.
+MEMBER_CHUNK = 1_000
+
+
+class CollectionClient(ContractModule):
+    """Collections registered by Merkle root, with their trees kept under `<home>/collections/<chainId>/`."""
+
+    contract_name = "CollectionRegistry"
+
+    def __init__(self, ctx: ChainContext, policies: Policies, *, home: str | Path | None = None) -> None:
+        super().__init__(ctx)
+        self.policies = policies
+        self.registry = self.contract
+        self.folder = home_dir(home) / "collections" / str(ctx.chain_id)
+
+    def register(
+        self,
+        items: Sequence[ContentLike],
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+    ) -> CollectionRegistration:
+        """Register every item under one Merkle root, in one transaction; keep the tree for proofs."""
+        hashes = [content_hash(i) for i in items]
+        if len(set(hashes)) != len(hashes):
+            raise ValidationError("the collection lists a work twice")
+        tree = MerkleTree.of(hashes)
+        holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        policy_id = self.policies.policy_id(terms)
+        call = self.registry.functions.registerCollection(tree.root, len(tree), holder_address, policy_id, metadata_uri)
+        receipt = self.send(call, f"registering a collection of {len(tree):,} works")
+        (event,) = self.registry.events.CollectionRegistered().process_receipt(receipt, errors=DISCARD)
+        collection_id = int(event["args"]["collectionId"])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tree_file = tree.save(self.folder / f"{collection_id}.tree.json")
+        return CollectionRegistration(
+            collection_id=collection_id,
+            root=tree.root,
+            count=len(tree),
+            policy_id=policy_id,
+            tree_file=tree_file,
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+            gas_used=int(receipt["gasUsed"]),
+        )
+
+    def tree(self, collection_id: int, tree_file: str | Path | None = None) -> MerkleTree:
+        """The collection's tree, as kept at registration (or from `tree_file`), checked against the root."""
+        path = Path(tree_file) if tree_file else self.folder / f"{collection_id}.tree.json"
+        if not path.exists():
+            raise NotFoundError(f"no tree is kept for collection {collection_id} at {path}; pass its tree file")
+        tree = MerkleTree.read(path)
+        root = "0x" + bytes(self.registry.functions.collectionOf(collection_id).call()[5]).hex()
+        if tree.root != root:
+            raise ValidationError(f"tree {path} has root {tree.root}, but collection {collection_id} has {root}")
+        return tree
+
+    def proof(self, collection_id: int, item: ContentLike) -> list[str]:
+        return self.tree(collection_id).proof(content_hash(item))
+
+    def check(
+        self,
+        collection_id: int,
+        item: ContentLike,
+        use: Use | str,
+        *,
+        licensee: str | None = None,
+        at: datetime | int | None = None,
+        tree: MerkleTree | None = None,
+    ) -> CheckResult:
+        return self.check_many(collection_id, [item], use, licensee=licensee, at=at, tree=tree)[0]
+
+    def check_many(
+        self,
+        collection_id: int,
+        items: Sequence[ContentLike],
+        use: Use | str,
+        *,
+        licensee: str | None = None,
+        at: datetime | int | None = None,
+        tree: MerkleTree | None = None,
+        chunk_size: int = MEMBER_CHUNK,
+    ) -> list[CheckResult]:
+        """Batch check of collection members, each with its proof. Non-members answer unregistered."""
+        chosen = as_use(use)
+        tree = tree or self.tree(collection_id)
+        who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
+        hashes = [content_hash(i) for i in items]
+        members = list(Reason)
+        results: list[CheckResult] = []
+        for start in range(0, len(hashes), chunk_size):
+            chunk = hashes[start : start + chunk_size]
+            proofs = [tree.proof(h) if h in tree else [] for h in chunk]
+            call = self.registry.functions.checkMembers(
+                collection_id,
+                chunk,
+                [node for proof in proofs for node in proof],
+                [len(p) for p in proofs],
+                chosen.code,
+                who,
+                to_timestamp(at),
+            )
+            reasons = bytes(self.call(call, f"checking {len(chunk)} collection members"))
+            results.extend(CheckResult(h, chosen, members[r], licensee) for h, r in zip(chunk, reasons, strict=True))
+        return results
+
+
+__all__ = ["MEMBER_CHUNK", "CollectionClient"]

@@ -1,0 +1,197 @@
+"""Dataset declarations, proofs of inclusion, violations, removal requests and the levy fund,
+over the DatasetRegistry and LevyFund contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from web3.logs import DISCARD
+
+from ..chain.module import ChainContext, ContractModule
+from ..errors import NotFoundError, ValidationError
+from ..hashing import ContentLike, content_hash
+from ..manifests import manifest_path_of, tree_of_manifest
+from ..merkle import MerkleTree
+from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, ProofResult
+from ..vocabulary import Reason, Use
+from .collections import CollectionClient
+from .works import Works
+
+
+class DatasetClient(ContractModule):
+    """Dataset operations for one RightsLedger client (its chain, deployment and account)."""
+
+    contract_name = "DatasetRegistry"
+
+    def __init__(self, ctx: ChainContext, works: Works, collections: CollectionClient) -> None:
+        super().__init__(ctx)
+        self.works = works
+        self.collections = collections
+        self.registry = self.contract
+        self.levy = ctx.contract("LevyFund")
+
+    # ------------------------------------------------------------------ declarations
+
+    def declare(self, tree: MerkleTree, use: Use, manifest_uri: str = "") -> Declaration:
+        call = self.registry.functions.declare(tree.root, len(tree), use.code, manifest_uri)
+        receipt = self.send(call, f"declaring a dataset of {len(tree):,} works")
+        (event,) = self.registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)
+        return Declaration(
+            dataset_id=int(event["args"]["datasetId"]),
+            root=tree.root,
+            item_count=len(tree),
+            manifest_uri=manifest_uri,
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+        )
+
+    def dataset(self, dataset_id: int) -> Dataset:
+        raw = self.call(self.registry.functions.datasetOf(dataset_id), f"reading dataset {dataset_id}")
+        declarer, declared_at, use, count, root, uri = raw
+        return Dataset(
+            dataset_id=dataset_id,
+            declarer=declarer,
+            declared_at=datetime.fromtimestamp(declared_at, tz=UTC),
+            use=Use.from_code(use),  # type: ignore[arg-type]
+            item_count=int(count),
+            root="0x" + bytes(root).hex(),
+            manifest_uri=uri,
+        )
+
+    def count(self) -> int:
+        return int(self.registry.functions.datasetCount().call())
+
+    def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
+        """The dataset's tree, rebuilt from its manifest and checked against the root on-chain."""
+        record = self.dataset(dataset_id)
+        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri)
+        if not path.exists():
+            raise NotFoundError(
+                f"the manifest of dataset {dataset_id} ({path}) is not readable here", code="manifest-unreadable"
+            )
+        tree = tree_of_manifest(path)
+        if tree.root != record.root:
+            raise ValidationError(
+                f"manifest {path} makes root {tree.root}, but dataset {dataset_id} declared {record.root}",
+                code="manifest-root-mismatch",
+            )
+        return tree
+
+    # ------------------------------------------------------------------ proofs
+
+    def inclusion(self, dataset_id: int, item: ContentLike, *, source: str = "") -> Inclusion:
+        """The dataset, the answer at its declaration, and the work's flags in it (proof, violation, removal)."""
+        digest = content_hash(item)
+        record = self.dataset(dataset_id)
+        permitted = self.works.check_at(digest, record.use, licensee=record.declarer, at=record.declared_at)
+        return Inclusion(record, digest, permitted, self.item_status(dataset_id, digest), source)
+
+    def item_status(self, dataset_id: int, item: ContentLike) -> ItemStatus:
+        return ItemStatus(int(self.registry.functions.itemFlags(dataset_id, content_hash(item)).call()))
+
+    def prove(
+        self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None, proof: Sequence[str] | None = None
+    ) -> ProofResult:
+        """Prove the work is in the dataset; a violation is recorded if the use was not permitted then."""
+        digest = content_hash(item)
+        if proof is None:
+            proof = (tree or self.tree(dataset_id)).proof(digest)
+        call = self.registry.functions.proveInclusion(dataset_id, digest, list(proof))
+        receipt = self.send(call, f"proving {digest} is in dataset {dataset_id}")
+        (event,) = self.registry.events.InclusionProven().process_receipt(receipt, errors=DISCARD)
+        violations = self.registry.events.ViolationRecorded().process_receipt(receipt, errors=DISCARD)
+        return ProofResult(
+            dataset_id=dataset_id,
+            content_hash=digest,
+            reason=Reason.from_code(int(event["args"]["reason"])),  # type: ignore[arg-type]
+            violation=bool(violations),
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+        )
+
+    def request_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
+        digest = content_hash(item)
+        call = self.registry.functions.requestRemoval(dataset_id, digest, note)
+        self.send(call, f"requesting removal of {digest} from dataset {dataset_id}")
+
+    def acknowledge_removal(self, dataset_id: int, item: ContentLike, note: str = "") -> None:
+        digest = content_hash(item)
+        call = self.registry.functions.acknowledgeRemoval(dataset_id, digest, note)
+        self.send(call, f"acknowledging removal of {digest} from dataset {dataset_id}")
+
+    # ------------------------------------------------------------------ levy fund
+
+    def contribute(self, amount: int) -> int:
+        """Pay `amount` wei into the current epoch; returns the epoch."""
+        data = self.levy.encode_abi("contribute", [])
+        self.ctx.transactor.send(
+            {"to": self.levy.address, "data": data, "value": amount}, action="contributing to the levy"
+        )
+        return self.current_epoch()
+
+    def current_epoch(self) -> int:
+        return int(self.levy.functions.currentEpoch().call())
+
+    def epoch(self, epoch: int) -> Epoch:
+        contributed, pool, items, per_item, claimed, finalized = self.levy.functions.epochOf(epoch).call()
+        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized)
+
+    def finalize(self, epoch: int) -> Epoch:
+        self.send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
+        return self.epoch(epoch)
+
+    def claim(self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None) -> int:
+        """Credit the work's holder its share for this dataset; returns the wei credited."""
+        digest = content_hash(item)
+        proof = (tree or self.tree(dataset_id)).proof(digest)
+        receipt = self.send(
+            self.levy.functions.claim(dataset_id, digest, proof), f"claiming the levy share of {digest}"
+        )
+        (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])
+
+    def claim_for_collection_member(
+        self,
+        dataset_id: int,
+        item: ContentLike,
+        collection_id: int,
+        *,
+        tree: MerkleTree | None = None,
+        member_proof: Sequence[str] | None = None,
+    ) -> int:
+        """`claim` for a work registered only in a collection by Merkle root (its holder is credited)."""
+        digest = content_hash(item)
+        proof = (tree or self.tree(dataset_id)).proof(digest)
+        if member_proof is None:
+            member_proof = self.collections.proof(collection_id, digest)
+        call = self.levy.functions.claimForCollectionMember(
+            dataset_id, digest, proof, collection_id, list(member_proof)
+        )
+        receipt = self.send(call, f"claiming the levy share of {digest}")
+        (event,) = self.levy.events.LevyClaimed().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["amount"])
+
+    def levy_balance(self, account: str | None = None) -> int:
+        return int(self.levy.functions.balanceOf(account or self.ctx.address).call())
+
+    def withdraw_levy(self) -> int:
+        amount = self.levy_balance()
+        self.send(self.levy.functions.withdraw(), "withdrawing levy shares")
+        return amount
+
+    def levy_accounts(self) -> dict[str, Any]:
+        credited, claimable, carried, pending = self.levy.functions.accounts().call()
+        balance = int(self.ctx.w3.eth.get_balance(self.levy.address))
+        return {
+            "credited": credited,
+            "claimable": claimable,
+            "carriedOver": carried,
+            "pending": pending,
+            "balance": balance,
+        }
+
+
+__all__ = ["DatasetClient"]

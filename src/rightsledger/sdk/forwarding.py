@@ -1,0 +1,402 @@
+"""Requests that users sign and a relayer sends: ERC-2771 through the deployment's `Forwarder`.
+
+A user who holds a key but no ether (an artist with a browser wallet) signs an EIP-712
+`ForwardRequest(from, to, value, gas, nonce, deadline, data)`; anyone may then submit it to
+`Forwarder.execute`, paying the gas, and the WorkRegistry (the LicenceManager, the DatasetRegistry)
+sees the user as the caller (`_msgSender()`). The signature is bound to the chain id, the forwarder, the user's nonce
+in the forwarder and a deadline, so it cannot be replayed, reused elsewhere or kept forever.
+
+`RequestBuilder` makes the request for an action, and `ForwardRequest.sign` signs it with a
+local key (`typed_data` is what a browser wallet signs with `eth_signTypedData_v4`). The relayer
+that checks and sends them is in relay.py.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+
+from ..chain.module import ChainContext
+from ..chain.transactions import TX_GAS_CAP, as_revert
+from ..eip712 import EIP712_DOMAIN
+from ..errors import NotFoundError, RelayError, RightsLedgerError, ValidationError
+from ..hashing import ContentLike, content_hash
+from ..offers import SignedOffer
+from ..terms import Terms
+from ..units import format_wei
+from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Use, parse_address, use_mask
+from .datasets import DatasetClient
+from .licensing import Licensing
+from .policies import Policies
+from .works import Works
+
+FORWARDER_NAME = "rightsledger"
+FORWARDER_VERSION = "1"
+DEFAULT_TTL = 600
+# The forwarder reserves 1/64 of the gas for itself (EIP-150); signature recovery, the nonce
+# update and the event cost the rest of this overhead.
+FORWARDER_OVERHEAD = 80_000
+INNER_GAS_MARGIN = 1.25
+MAX_UINT48 = 2**48 - 1
+NOT_FREE_MESSAGE = (
+    "this offer costs {price}: a relayer sends no money for you, so redeem it from your own wallet "
+    "(rightsledger licence redeem OFFER.json, or LicenceManager.redeemOffer with the price as value)"
+)
+
+FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
+    "EIP712Domain": EIP712_DOMAIN,
+    "ForwardRequest": [
+        {"name": "from", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "gas", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint48"},
+        {"name": "data", "type": "bytes"},
+    ],
+}
+
+# What a relayer will send on a user's behalf: (contract, function) -> action name. Transfers
+# and approvals are left out on purpose (OpenZeppelin's advice for relayers: ERC-721 transfer
+# data can run arbitrary code). Other contracts add their relayable functions here; each must
+# trust the deployment's Forwarder (ERC2771Context).
+RELAYABLE: dict[tuple[str, str], str] = {
+    ("WorkRegistry", "register"): "register",
+    ("WorkRegistry", "registerBatch"): "register",
+    ("WorkRegistry", "setPolicy"): "set-terms",
+    ("WorkRegistry", "setPolicyBatch"): "set-terms",
+    ("WorkRegistry", "setOptOut"): "opt-out",
+    # Only free offers: a relayed request carries no value, and the relayer never pays a price
+    # for the user (checked in Relayer.check, answered with `offer-not-free`).
+    ("LicenceManager", "redeemOffer"): "redeem-offer",
+    # A holder proves their work is in a declared dataset (anyone may; the signer is the prover)
+    # and asks its declarer to remove it (the holder or an approved operator only).
+    ("DatasetRegistry", "proveInclusion"): "prove-inclusion",
+    ("DatasetRegistry", "requestRemoval"): "request-removal",
+}
+# Events a relayed request's receipt reports, per contract.
+RECEIPT_EVENTS: dict[str, tuple[str, ...]] = {
+    "WorkRegistry": ("WorksRegistered", "PolicyAttached", "OptOutChanged"),
+    "LicenceManager": ("OfferRedeemed", "LicenceIssued"),
+    "DatasetRegistry": ("InclusionProven", "ViolationRecorded", "RemovalRequested"),
+}
+
+
+class Ledger(Protocol):
+    """What requests are built against: the client's context and modules (a `RightsLedger`)."""
+
+    @property
+    def ctx(self) -> ChainContext: ...
+    @property
+    def works(self) -> Works: ...
+    @property
+    def policies(self) -> Policies: ...
+    @property
+    def licensing(self) -> Licensing: ...
+    @property
+    def datasets(self) -> DatasetClient: ...
+
+
+@dataclass(frozen=True)
+class ForwardRequest:
+    """An unsigned ERC-2771 forward request (the fields of the EIP-712 `ForwardRequest`)."""
+
+    sender: str
+    to: str
+    value: int
+    gas: int
+    nonce: int
+    deadline: int
+    data: str
+
+    def typed_data(self, chain_id: int, forwarder: str) -> dict[str, Any]:
+        """The full EIP-712 document, as `eth_signTypedData_v4` takes it (big numbers as decimal strings)."""
+        return {
+            "types": FORWARD_REQUEST_TYPES,
+            "primaryType": "ForwardRequest",
+            "domain": {
+                "name": FORWARDER_NAME,
+                "version": FORWARDER_VERSION,
+                "chainId": chain_id,
+                "verifyingContract": to_checksum_address(forwarder),
+            },
+            "message": {
+                "from": to_checksum_address(self.sender),
+                "to": to_checksum_address(self.to),
+                "value": str(self.value),
+                "gas": str(self.gas),
+                "nonce": str(self.nonce),
+                "deadline": self.deadline,
+                "data": self.data,
+            },
+        }
+
+    def _signable(self, chain_id: int, forwarder: str) -> Any:
+        typed = self.typed_data(chain_id, forwarder)
+        message = {
+            **typed["message"],
+            "value": self.value,
+            "gas": self.gas,
+            "nonce": self.nonce,
+            "data": bytes.fromhex(self.data[2:]),
+        }
+        return encode_typed_data(full_message={**typed, "message": message})
+
+    def sign(self, account: LocalAccount, chain_id: int, forwarder: str) -> SignedForwardRequest:
+        """Sign with a local key (the user's own; a relayer never needs it)."""
+        if account.address.lower() != self.sender.lower():
+            raise ValidationError(f"the request is from {self.sender}, but the key is {account.address}'s")
+        signed = account.sign_message(self._signable(chain_id, forwarder))
+        return SignedForwardRequest(self, "0x" + bytes(signed.signature).hex())
+
+    def recover(self, signature: str, chain_id: int, forwarder: str) -> str | None:
+        """The address that made `signature` over this request, or None if it is no signature."""
+        try:
+            raw = bytes.fromhex(signature.removeprefix("0x"))
+            return str(Account.recover_message(self._signable(chain_id, forwarder), signature=raw))
+        except Exception:  # noqa: BLE001 - eth-keys raises several types for malformed signatures
+            return None
+
+
+@dataclass(frozen=True)
+class SignedForwardRequest:
+    request: ForwardRequest
+    signature: str
+
+    def as_tuple(self) -> tuple[str, str, int, int, int, bytes, bytes]:
+        """The forwarder's `ForwardRequestData` struct."""
+        r = self.request
+        return (
+            to_checksum_address(r.sender),
+            to_checksum_address(r.to),
+            r.value,
+            r.gas,
+            r.deadline,
+            bytes.fromhex(r.data.removeprefix("0x")),
+            bytes.fromhex(self.signature.removeprefix("0x")),
+        )
+
+
+@dataclass(frozen=True)
+class DecodedCall:
+    """What a request's calldata asks for: the action, the function, the works it touches."""
+
+    action: str
+    function: str
+    content_hashes: tuple[ContentHash, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RelayReceipt:
+    """The facts of a relayed request once it is mined."""
+
+    action: str
+    function: str
+    signer: str
+    nonce: int
+    content_hashes: tuple[ContentHash, ...]
+    transaction: str
+    block: int
+    gas_used: int
+    relayer: str
+    events: tuple[dict[str, Any], ...]
+
+
+class RequestBuilder:
+    """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
+
+    def __init__(self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None) -> None:
+        self.ledger = ledger
+        self._next_nonce = next_nonce or self.nonce
+        self.forwarder = ledger.ctx.contract("Forwarder")
+
+    @property
+    def chain_id(self) -> int:
+        return self.ledger.ctx.chain_id
+
+    @property
+    def forwarder_address(self) -> str:
+        return str(self.forwarder.address)
+
+    def nonce(self, sender: str) -> int:
+        """The signer's next unused nonce in the forwarder."""
+        return int(self.forwarder.functions.nonces(parse_address(sender, what="signer")).call())
+
+    def build(
+        self,
+        sender: str,
+        data: str,
+        *,
+        gas: int | None = None,
+        nonce: int | None = None,
+        ttl: int = DEFAULT_TTL,
+        to: str | None = None,
+    ) -> ForwardRequest:
+        """A request from `sender` calling `to` (default: the WorkRegistry) with `data`; gas estimated as the sender."""
+        sender = parse_address(sender, what="signer")
+        to = to_checksum_address(to) if to else str(self.ledger.works.address)
+        if gas is None:
+            gas = self._estimate(sender, to, data)
+        latest = int(self.ledger.ctx.w3.eth.get_block("latest")["timestamp"])
+        return ForwardRequest(
+            sender=sender,
+            to=to,
+            value=0,
+            gas=gas,
+            nonce=self._next_nonce(sender) if nonce is None else nonce,
+            deadline=min(max(latest, int(time.time())) + ttl, MAX_UINT48),
+            data=data,
+        )
+
+    def _estimate(self, sender: str, to: str, data: str) -> int:
+        call = {"from": self.forwarder_address, "to": to, "data": data + sender[2:].lower()}
+        try:
+            used = int(self.ledger.ctx.w3.eth.estimate_gas(call))  # type: ignore[arg-type]
+        except Exception as exc:
+            revert = as_revert(exc, "preparing the request")
+            if revert is not None:
+                raise revert from None
+            raise
+        return min(int(used * INNER_GAS_MARGIN) + 10_000, TX_GAS_CAP - FORWARDER_OVERHEAD * 2)
+
+    def _encode(self, function: str, args: list[Any]) -> str:
+        return str(self.ledger.works.encode_abi(function, args))
+
+    # The actions a creator signs. Policies are permissionless: whoever pays creates them
+    # (`terms` given as Terms are stored by the ledger's own account first).
+
+    def register(
+        self,
+        sender: str,
+        item: ContentLike,
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        policy_id = self._policy(terms)
+        who = parse_address(holder or sender, what="holder")
+        data = self._encode("register", [content_hash(item), who, policy_id, metadata_uri])
+        return self.build(sender, data, ttl=ttl)
+
+    def register_batch(
+        self,
+        sender: str,
+        items: Iterable[ContentLike],
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        hashes = [content_hash(i) for i in items]
+        if not hashes:
+            raise ValidationError("the collection is empty: give at least one work")
+        policy_id = self._policy(terms)
+        who = parse_address(holder or sender, what="holder")
+        return self.build(sender, self._encode("registerBatch", [hashes, who, policy_id, metadata_uri]), ttl=ttl)
+
+    def set_terms(
+        self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        data = self._encode("setPolicy", [content_hash(item), self._policy(terms)])
+        return self.build(sender, data, ttl=ttl)
+
+    def set_opt_out(
+        self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Opt exactly `uses` out (every other use back in)."""
+        data = self._encode("setOptOut", [content_hash(item), use_mask(uses)])
+        return self.build(sender, data, ttl=ttl)
+
+    def redeem_offer(
+        self, sender: str, signed: SignedOffer, *, licensee: str | None = None, ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Redeem a free offer (price 0) through a relayer. An offer with a price is refused
+        (`offer-not-free`): the relayer never pays for the user, so its redeemer sends the
+        transaction from their own wallet (`rightsledger licence redeem`)."""
+        licensing = self.ledger.licensing
+        if (
+            signed.chain_id != self.chain_id
+            or signed.verifying_contract.lower() != licensing.address_of_contract.lower()
+        ):
+            raise ValidationError(
+                f"this offer was signed for chain {signed.chain_id}, contract {signed.verifying_contract}; "
+                f"this deployment is chain {self.chain_id}, licence manager {licensing.address_of_contract}",
+                code="offer-wrong-deployment",
+            )
+        if signed.offer.price != 0:
+            raise RelayError(NOT_FREE_MESSAGE.format(price=format_wei(signed.offer.price)), code="offer-not-free")
+        who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
+        args = [signed.offer.as_tuple(), bytes.fromhex(signed.signature.removeprefix("0x")), who]
+        data = str(licensing.contract.encode_abi("redeemOffer", args=args))
+        return self.build(sender, data, ttl=ttl, to=licensing.address_of_contract)
+
+    def prove_inclusion(
+        self,
+        sender: str,
+        dataset_id: int,
+        item: ContentLike,
+        *,
+        proof: Sequence[str] | None = None,
+        ttl: int = DEFAULT_TTL,
+    ) -> ForwardRequest:
+        """Prove the work is in the dataset (a violation is recorded if the use was not permitted at
+        its declaration). Without `proof`, it is read from the dataset's manifest (its URI must be
+        readable here, and its tree must make the root declared on-chain)."""
+        digest = content_hash(item)
+        datasets = self.ledger.datasets
+        if proof is None:
+            try:
+                tree = datasets.tree(dataset_id)
+            except RightsLedgerError as exc:
+                if exc.code != "manifest-unreadable":
+                    raise
+                uri = datasets.dataset(dataset_id).manifest_uri or "no manifest URI"
+                raise NotFoundError(
+                    f"the manifest of dataset {dataset_id} ({uri}) is not readable here: give the Merkle proof "
+                    "(the sibling hashes from the work's leaf to the root) with the request",
+                    code="manifest-unreadable",
+                ) from None
+            proof = tree.proof(digest)
+        data = str(datasets.registry.encode_abi("proveInclusion", args=[dataset_id, digest, list(proof)]))
+        return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
+
+    def request_removal(
+        self, sender: str, dataset_id: int, item: ContentLike, *, note: str = "", ttl: int = DEFAULT_TTL
+    ) -> ForwardRequest:
+        """Ask the dataset's declarer to remove the work (the holder or an approved operator, after
+        its inclusion is proven)."""
+        datasets = self.ledger.datasets
+        data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
+        return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
+
+    def _policy(self, terms: Terms | int | None) -> PolicyId:
+        if terms is None:
+            return PolicyId(0)
+        if isinstance(terms, Terms):
+            return self.ledger.policies.ensure(terms)
+        if not 0 <= int(terms) < 2**32:
+            raise ValidationError(f"policy id {terms} is out of range")
+        return PolicyId(int(terms))
+
+
+__all__ = [
+    "FORWARD_REQUEST_TYPES",
+    "RELAYABLE",
+    "DecodedCall",
+    "ForwardRequest",
+    "Ledger",
+    "RelayReceipt",
+    "RequestBuilder",
+    "SignedForwardRequest",
+]

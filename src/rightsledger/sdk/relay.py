@@ -1,0 +1,266 @@
+"""The relayer (the gateway's): checks a signed request before sending anything — an allowed target
+and function, no value, a sane gas, the deadline, the signature, the nonce (neither used nor
+skipped, nor already in flight), and a simulation of the call as the user — so a bad request
+costs the relayer no gas and the user gets a clear, decoded reason. Submissions are serialised
+through one lock-protected nonce sequence of the relayer account, so concurrent relayed writes
+are neither lost nor duplicated.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from ..chain.contracts import abi, signature_type
+from ..chain.transactions import TX_GAS_CAP, as_revert
+from ..errors import ContractRevert, RelayError, ValidationError
+from ..units import format_wei
+from ..vocabulary import ContentHash
+from .forwarding import (
+    FORWARDER_OVERHEAD,
+    NOT_FREE_MESSAGE,
+    RECEIPT_EVENTS,
+    RELAYABLE,
+    DecodedCall,
+    ForwardRequest,
+    Ledger,
+    RelayReceipt,
+    RequestBuilder,
+    SignedForwardRequest,
+)
+
+
+class Relayer:
+    """Checks users' signed requests and submits them from the relayer's own account."""
+
+    def __init__(self, ledger: Ledger, *, max_gas: int = 5_000_000, clock_skew: int = 5) -> None:
+        if ledger.ctx.account is None:
+            raise ValidationError("a relayer needs its own signing account (it pays the gas)")
+        self.ledger = ledger
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, set[int]] = {}
+        # Requests prepared here get the nonce after any of the signer's requests in flight.
+        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
+        self.max_gas = max_gas
+        self.clock_skew = clock_skew
+        # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
+        self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
+        for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
+            if contract_name not in ledger.ctx.deployment.contracts:
+                continue  # not part of this deployment
+            contract = ledger.ctx.contract(contract_name)
+            selectors = {_selector(abi(contract_name), fn): fn for (c, fn) in RELAYABLE if c == contract_name}
+            self._targets[str(contract.address).lower()] = (contract_name, contract, selectors)
+
+    @property
+    def address(self) -> str:
+        return self.ledger.ctx.address
+
+    # ------------------------------------------------------------------ checks
+
+    def decode(self, request: ForwardRequest) -> DecodedCall:
+        """What the request would do; RelayError if it is nothing a relayer sends."""
+        target = self._targets.get(request.to.lower())
+        if target is None:
+            allowed = ", ".join(f"the {name} at {c.address}" for (name, c, _) in self._targets.values())
+            raise RelayError(f"requests may call only {allowed}, not {request.to}", code="target-not-allowed")
+        contract_name, contract, selectors = target
+        try:
+            raw = bytes.fromhex(request.data.removeprefix("0x"))
+        except ValueError:
+            raise ValidationError("data is not hex", code="invalid-request") from None
+        name = selectors.get(raw[:4])
+        if name is None:
+            allowed = ", ".join(sorted(selectors.values()))
+            raise RelayError(
+                f"the request calls a function this relayer does not send to the {contract_name} (it sends {allowed})",
+                code="function-not-allowed",
+            )
+        try:
+            _, args = contract.decode_function_input(raw)
+        except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
+            raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
+        if "offer" in args:
+            args = {**args, "offer": {k: _display(v) for k, v in dict(args["offer"]).items()}}
+            hashes: tuple[ContentHash, ...] = (ContentHash(args["offer"]["contentHash"]),)
+        elif "contentHash" in args:
+            hashes = (ContentHash("0x" + bytes(args["contentHash"]).hex()),)
+        else:
+            hashes = tuple(ContentHash("0x" + bytes(h).hex()) for h in args["contentHashes"])
+        display = {k: _display(v) for k, v in args.items()}
+        return DecodedCall(RELAYABLE[(contract_name, name)], name, hashes, display)
+
+    def check(self, signed: SignedForwardRequest) -> DecodedCall:
+        """Every check that needs no reservation: target, function, value, gas, deadline, signature."""
+        request = signed.request
+        decoded = self.decode(request)
+        if request.value != 0:
+            raise RelayError("relayed requests carry no ether (value must be 0)", code="value-not-allowed")
+        price = int(decoded.args["offer"]["price"]) if decoded.function == "redeemOffer" else 0
+        if price != 0:
+            raise RelayError(NOT_FREE_MESSAGE.format(price=format_wei(price)), code="offer-not-free")
+        if not 21_000 <= request.gas <= self.max_gas:
+            raise RelayError(
+                f"the request asks for {request.gas:,} gas; this relayer forwards 21,000 to {self.max_gas:,}",
+                code="gas-not-allowed",
+            )
+        latest = int(self.ledger.ctx.w3.eth.get_block("latest")["timestamp"])
+        now = max(latest, int(time.time()))
+        if request.deadline < now + self.clock_skew:
+            raise RelayError(
+                f"the request expired (deadline {request.deadline}, now {now}); sign a new one",
+                code="request-expired",
+            )
+        signer = request.recover(signed.signature, self.chain_id, self.builder.forwarder_address)
+        if signer is None or signer.lower() != request.sender.lower():
+            raise RelayError(
+                f"the signature is not {request.sender}'s over this request "
+                f"(chain {self.chain_id}, forwarder {self.builder.forwarder_address})",
+                code="signature-invalid",
+            )
+        return decoded
+
+    @property
+    def chain_id(self) -> int:
+        return self.ledger.ctx.chain_id
+
+    def simulate(self, request: ForwardRequest, block: int | str = "latest") -> None:
+        """Run the call as the forwarder would, as the user; raise the decoded revert if it fails."""
+        call = {
+            "from": self.builder.forwarder_address,
+            "to": request.to,
+            "data": request.data + request.sender[2:].lower(),
+            "gas": request.gas,
+        }
+        try:
+            self.ledger.ctx.w3.eth.call(call, block)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            revert = as_revert(exc, "relaying the request")
+            if revert is not None:
+                raise revert from None
+            raise self.ledger.ctx.chain_error(exc, "relaying the request") from None
+
+    # ------------------------------------------------------------------ sending
+
+    def relay(self, signed: SignedForwardRequest, *, expect: DecodedCall | None = None) -> RelayReceipt:
+        """Check `signed`, submit it, wait for it to be mined; the receipt facts, or a clear error.
+
+        `expect` (optional) pins what the caller means the request to do: its action and works.
+        """
+        request = signed.request
+        decoded = self.check(signed)
+        if expect is not None and (
+            expect.action != decoded.action
+            or (expect.content_hashes and expect.content_hashes != decoded.content_hashes)
+        ):
+            raise RelayError(
+                f"the signed request does {decoded.action} on {', '.join(decoded.content_hashes)}, "
+                f"not {expect.action} on {', '.join(expect.content_hashes)}",
+                code="request-mismatch",
+            )
+        sender = request.sender.lower()
+        call = self.builder.forwarder.functions.execute(signed.as_tuple())
+        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
+        outer = {"to": built["to"], "data": built["data"], "value": 0}
+        gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(built["data"]) // 2, TX_GAS_CAP)
+        # One lock from the nonce check to the send: requests of one signer go out in nonce
+        # order, and the relayer's own nonces follow one sequence (Transactor's lock).
+        with self._lock:
+            onchain = self.builder.nonce(request.sender)
+            pending = self._in_flight.setdefault(sender, set())
+            pending.difference_update({n for n in pending if n < onchain})
+            if request.nonce < onchain:
+                raise RelayError(
+                    f"nonce {request.nonce} of {request.sender} is used already: the request was relayed "
+                    "before (a replay); sign a new one",
+                    code="nonce-used",
+                )
+            if request.nonce in pending:
+                raise RelayError(
+                    f"a request of {request.sender} with nonce {request.nonce} is being relayed now",
+                    code="request-in-flight",
+                )
+            expected = max([onchain, *(n + 1 for n in pending)])
+            if request.nonce != expected:
+                raise RelayError(
+                    f"nonce {request.nonce} skips ahead: {request.sender}'s next nonce is {expected}",
+                    code="nonce-too-high",
+                )
+            if not pending:
+                # With an earlier request of this signer in flight the state it builds on is not
+                # there yet; the chain itself then decides (and the failure is decoded below).
+                self.simulate(request)
+            pending.add(request.nonce)
+            try:
+                tx_hash, sent = self.ledger.ctx.transactor.submit(outer, action=f"relaying {decoded.action}", gas=gas)
+            except BaseException:
+                pending.discard(request.nonce)
+                raise
+        try:
+            receipt = self.ledger.ctx.transactor.wait(tx_hash, sent, action=f"relaying {decoded.action}")
+        except ContractRevert as exc:
+            raise self._explain(request, exc) from None
+        finally:
+            with self._lock:
+                self._in_flight.get(sender, set()).discard(request.nonce)
+        return RelayReceipt(
+            action=decoded.action,
+            function=decoded.function,
+            signer=to_checksum_address(request.sender),
+            nonce=request.nonce,
+            content_hashes=decoded.content_hashes,
+            transaction="0x" + bytes(receipt["transactionHash"]).hex(),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            relayer=self.address,
+            events=tuple(self._events(receipt)),
+        )
+
+    def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
+        """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
+        if exc.error != "FailedCall":
+            return exc
+        try:
+            self.simulate(request)
+        except ContractRevert as inner:
+            return inner
+        except Exception:  # noqa: BLE001 - the original error is the best we have
+            return exc
+        return exc
+
+    def _events(self, receipt: Any) -> list[dict[str, Any]]:
+        found: list[tuple[int, dict[str, Any]]] = []
+        for contract_name, contract, _ in self._targets.values():
+            for name in RECEIPT_EVENTS.get(contract_name, ()):
+                for event in getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD):
+                    args = {k: _display(v) for k, v in event["args"].items()}
+                    found.append((int(event["logIndex"]), {"event": name, **args}))
+        return [event for _, event in sorted(found, key=lambda pair: pair[0])]
+
+    def next_nonce(self, sender: str) -> int:
+        """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
+        onchain = self.builder.nonce(sender)
+        with self._lock:
+            pending = self._in_flight.get(sender.lower(), set())
+            return max([onchain, *(n + 1 for n in pending)])
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_display(v) for v in value]
+    return "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else value
+
+
+def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:
+    fn = next(f for f in contract_abi if f.get("type") == "function" and f.get("name") == name)
+    types = ",".join(signature_type(p) for p in fn["inputs"])
+    return bytes(keccak(text=f"{name}({types})")[:4])
+
+
+__all__ = ["Relayer"]

@@ -1,0 +1,244 @@
+"""Dataset audits: is every work of a dataset cleared for a use, as of one block?
+
+The report is a receipt: its header names the chain id, the registry's address and the block
+(number, hash, time) every answer was read at, so anyone can re-run the same checks against
+an archive node at that block and get the same answers.
+
+Answers per item: `cleared` (allowed by terms or by a licence the licensee holds),
+`needs-licence` (licence-required, with the fee the rule asks), `denied` (denied,
+outside-window, expired, opted-out), `unregistered` (not cleared unless the caller says so),
+`disputed`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from ..manifests import collect
+from ..sdk.client import RightsLedger
+from ..sdk.works import CHECK_CHUNK
+from ..version import __version__
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
+from .bulk import Checkpoint, Progress, hash_items
+
+ANSWERS = ("cleared", "needs-licence", "denied", "unregistered", "disputed")
+POLICY_CHUNK = 10_000
+# A licensee makes every check consult the licence module too: smaller chunks keep such calls
+# under the 50M-gas eth_call cap whatever that module costs (without one: ~4,600 gas per work).
+LICENSEE_CHECK_CHUNK = 2_500
+
+
+def answer_of(reason: Reason, *, unregistered_cleared: bool = False) -> str:
+    if reason.allows:
+        return "cleared"
+    if reason is Reason.LICENCE_REQUIRED:
+        return "needs-licence"
+    if reason is Reason.UNREGISTERED:
+        return "cleared" if unregistered_cleared else "unregistered"
+    if reason is Reason.DISPUTED:
+        return "disputed"
+    return "denied"
+
+
+@dataclass
+class AuditResult:
+    receipt: dict[str, Any]
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    report: Path | None = None
+
+    @property
+    def all_cleared(self) -> bool:
+        return bool(self.summary["cleared"] == self.summary["items"])
+
+
+def checkpoint_path(report: Path) -> Path:
+    return report.with_name(report.name + ".checkpoint")
+
+
+def run_audit(
+    client: RightsLedger,
+    source: str | Path,
+    use: Use,
+    *,
+    licensee: str | None = None,
+    out: str | Path | None = None,
+    unregistered_cleared: bool = False,
+    workers: int = 4,
+    progress: bool = True,
+    keep_rows: bool = False,
+) -> AuditResult:
+    """Hash (resuming from a checkpoint), check at one pinned block, price, and write the report."""
+    who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
+    source_path = Path(source).resolve()
+    report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
+    fmt = _format_of(report)
+    items = collect(source_path)
+
+    fingerprint = {"source": str(source_path), "items": len(items)}
+    checkpoint = Checkpoint(checkpoint_path(report), fingerprint)
+    resumed = checkpoint.load()
+    bar = Progress("hashing", len(items)) if progress else None
+    try:
+        read = hash_items(items, workers=workers, checkpoint=checkpoint, progress=bar)
+    finally:
+        checkpoint.close(remove=False)
+    if bar:
+        bar.finish()
+
+    block = client.w3.eth.get_block("latest")
+    number = int(block["number"])
+    hashes = [str(i.content_hash) for i in items]
+    chunk = LICENSEE_CHECK_CHUNK if licensee else CHECK_CHUNK
+    reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
+    members = list(Reason)
+    fees = _fees(client, hashes, reasons, use, number)
+
+    receipt = {
+        "tool": f"rightsledger {__version__}",
+        "chainId": client.chain_id,
+        "workRegistry": client.deployment.work_registry,
+        "block": number,
+        "blockHash": "0x" + bytes(block["hash"]).hex(),
+        "blockTime": datetime.fromtimestamp(int(block["timestamp"]), tz=UTC).isoformat(),
+        "use": use.value,
+        "licensee": who if licensee else None,
+        "unregisteredCleared": unregistered_cleared,
+        "source": str(source_path),
+        "items": len(items),
+        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    counts: Counter[str] = Counter()
+    total_fee = 0
+    rows: list[dict[str, Any]] = []
+    for item, code, fee in zip(items, reasons, fees, strict=True):
+        reason = members[code]
+        answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
+        counts[answer] += 1
+        total_fee += fee or 0
+        rows.append(
+            {"hash": item.content_hash, "path": item.path, "answer": answer, "reason": reason.value, "fee": fee}
+        )
+    summary: dict[str, Any] = {"items": len(items), **{a: counts[a] for a in ANSWERS}}
+    summary["licenceFeeTotal"] = total_fee
+    summary["filesRead"] = read
+    summary["resumedFromCheckpoint"] = resumed
+    _write_report(report, fmt, receipt, rows, summary)
+    checkpoint.close(remove=True)
+    return AuditResult(receipt, summary, rows if keep_rows else [], report)
+
+
+@dataclass
+class Purchase:
+    """What `buy_licences` did: licences bought (hash, licence id, price), and those left for the cap."""
+
+    bought: list[tuple[str, int, int]] = field(default_factory=list)
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def spent(self) -> int:
+        return sum(price for _, _, price in self.bought)
+
+
+def buy_licences(
+    client: RightsLedger, result: AuditResult, use: Use, *, cap: int, licensee: str | None = None
+) -> Purchase:
+    """Buy the licences an audit lists as needed (cheapest first), spending at most `cap` wei.
+
+    Each work is bought once even if the dataset holds it twice. A work whose price went up
+    since the audit is left for the cap like any other. Re-audit afterwards for a new receipt."""
+    wanted: dict[str, int] = {}
+    for row in result.rows:
+        if row["answer"] == "needs-licence" and row["hash"] not in wanted:
+            wanted[row["hash"]] = int(row["fee"] or 0)
+    done = Purchase()
+    for digest, fee in sorted(wanted.items(), key=lambda kv: kv[1]):
+        if done.spent + fee > cap:
+            done.skipped.append((digest, fee))
+            continue
+        licence = client.licensing.buy(digest, use, licensee=licensee)
+        done.bought.append((digest, licence.licence_id, licence.price))
+    return done
+
+
+def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use, block: int) -> list[int | None]:
+    """The fee of each licence-required work, from its policy's rule; each policy read once."""
+    wanted = [i for i, code in enumerate(reasons) if code == Reason.LICENCE_REQUIRED.code]
+    fees: list[int | None] = [None] * len(hashes)
+    if not wanted:
+        return fees
+    ids = client.policy_ids([hashes[i] for i in wanted], block=block, chunk_size=POLICY_CHUNK)
+    for index, policy_id in zip(wanted, ids, strict=True):
+        fees[index] = client.policy(policy_id).rule(use).fee
+    return fees
+
+
+def _format_of(report: Path) -> str:
+    suffix = report.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise ValidationError(f"report {report}: write .jsonl or .csv")
+
+
+def _write_report(
+    path: Path, fmt: str, receipt: dict[str, Any], rows: list[dict[str, Any]], summary: dict[str, Any]
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        if fmt == "jsonl":
+            handle.write(json.dumps({"receipt": receipt}) + "\n")
+            for row in rows:
+                handle.write(json.dumps(row) + "\n")
+            handle.write(json.dumps({"summary": summary}) + "\n")
+        else:
+            handle.write("# receipt " + json.dumps(receipt) + "\n")
+            writer = csv.writer(handle)
+            writer.writerow(["hash", "path", "answer", "reason", "fee_wei"])
+            for row in rows:
+                writer.writerow(
+                    [
+                        row["hash"],
+                        row["path"] or "",
+                        row["answer"],
+                        row["reason"],
+                        "" if row["fee"] is None else row["fee"],
+                    ]
+                )
+            handle.write("# summary " + json.dumps(summary) + "\n")
+    tmp.replace(path)
+
+
+def read_report(path: str | Path) -> AuditResult:
+    """Read back a report written by `run_audit` (JSONL or CSV)."""
+    path = Path(path)
+    text = path.read_text()
+    if path.suffix.lower() == ".csv":
+        lines = text.splitlines()
+        receipt = json.loads(lines[0].removeprefix("# receipt "))
+        summary = json.loads(lines[-1].removeprefix("# summary "))
+        reader = csv.DictReader(io.StringIO("\n".join(lines[1:-1])))
+        rows = [
+            {
+                "hash": r["hash"],
+                "path": r["path"] or None,
+                "answer": r["answer"],
+                "reason": r["reason"],
+                "fee": int(r["fee_wei"]) if r["fee_wei"] else None,
+            }
+            for r in reader
+        ]
+        return AuditResult(receipt, summary, rows, path)
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return AuditResult(records[0]["receipt"], records[-1]["summary"], records[1:-1], path)

@@ -1,0 +1,143 @@
+"""Integration fixtures: one real anvil for the session, contracts deployed once through the
+SDK's own `deploy`, a chain snapshot reverted after every test for isolation, the HTTP
+gateway over that chain and the CLI run in-process against it.
+
+Every test under tests/integration/ gets the `chain` marker here, so `pytest -m "not chain"`
+runs the unit tests alone."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from rightsledger import RightsLedger
+from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.cli import main
+from rightsledger.client import connect_web3, deploy
+from rightsledger.deployments import Deployment, save_deployment
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `chain` (the hook sees the whole session: filter by path)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.chain)
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_rpc(url, 20, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def w3(anvil_url: str) -> Web3:
+    return connect_web3(anvil_url)
+
+
+@pytest.fixture(scope="session")
+def deployment(w3: Web3, session_home: Path) -> Deployment:
+    return deploy(w3, dev_account(0), home=session_home)
+
+
+@pytest.fixture
+def chain(w3: Web3, deployment: Deployment) -> Iterator[Web3]:
+    """The chain, restored to its state before the test when the test ends."""
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield w3
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def admin(chain: Web3, deployment: Deployment) -> RightsLedger:
+    """Dev account 0: deployer, admin and first registrar."""
+    return RightsLedger(chain, deployment, dev_account(0))
+
+
+@pytest.fixture
+def alice(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(1))
+
+
+@pytest.fixture
+def bob(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(2))
+
+
+@pytest.fixture
+def eve(chain: Web3, deployment: Deployment) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(3))
+
+
+def now(w3: Web3) -> int:
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+# ---------------------------------------------------------------------- the HTTP gateway
+
+
+@pytest.fixture(scope="session")
+def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> Iterator[str]:
+    """A real gateway (uvicorn on a free port, in a thread) over the session's anvil.
+
+    Its relayer keeps its own nonce sequence, so tests that relay through it must not revert the
+    chain under it: they use fresh content instead of the `chain` snapshot fixture."""
+    pytest.importorskip("fastapi")
+    from rightsledger.gateway import GatewaySettings
+
+    from ..gateway_support import running_gateway
+
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0)
+    with running_gateway(settings) as url:
+        yield url
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli(chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process against the test chain; returns (exit code, stdout, stderr)."""
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    paths = []
+    for name in ("song.txt", "photo.jpg", "plate.svg"):
+        path = tmp_path / name
+        path.write_text(f"content of {name}")
+        paths.append(path)
+    return paths
