@@ -16,7 +16,7 @@ from ..hashing import ContentLike, content_hash
 from ..manifests import manifest_path_of, tree_of_manifest
 from ..merkle import MerkleTree
 from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, ProofResult
-from ..vocabulary import Reason, Use
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .collections import CollectionClient
 from .works import Works
 
@@ -136,8 +136,17 @@ class DatasetClient(ContractModule):
         return int(self.levy.functions.currentEpoch().call())
 
     def epoch(self, epoch: int) -> Epoch:
-        contributed, pool, items, per_item, claimed, finalized = self.levy.functions.epochOf(epoch).call()
-        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized)
+        contributed, pool, items, per_item, claimed, finalized_at, claim_until, finalized = (
+            self.levy.functions.epochOf(epoch).call()
+        )
+        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized, finalized_at, claim_until)
+
+    def admit(self, dataset_id: int) -> int:
+        """Admit a declared dataset to the levy of the current epoch (registrar only); returns the epoch.
+        Only admitted datasets share the levy: a registrar checks the declared count first."""
+        receipt = self.send(self.levy.functions.admitDataset(int(dataset_id)), f"admitting dataset {dataset_id}")
+        (event,) = self.levy.events.DatasetAdmitted().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["epoch"])
 
     def finalize(self, epoch: int) -> Epoch:
         self.send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
@@ -177,9 +186,11 @@ class DatasetClient(ContractModule):
     def levy_balance(self, account: str | None = None) -> int:
         return int(self.levy.functions.balanceOf(account or self.ctx.address).call())
 
-    def withdraw_levy(self) -> int:
+    def withdraw_levy(self, to: str | None = None) -> int:
+        """Withdraw this account's levy shares to `to` (default: this account); returns the wei sent."""
         amount = self.levy_balance()
-        self.send(self.levy.functions.withdraw(), "withdrawing levy shares")
+        receiver = parse_address(to, what="--to") if to else ZERO_ADDRESS
+        self.send(self.levy.functions.withdraw(receiver), "withdrawing levy shares")
         return amount
 
     def levy_accounts(self) -> dict[str, Any]:
