@@ -60,7 +60,12 @@ class Rule(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
         if self.mode is Mode.DENY and (
-            self.start or self.end or self.attribution or self.share_alike or self.transferable or self.revenue_share_bps
+            self.start
+            or self.end
+            or self.attribution
+            or self.share_alike
+            or self.transferable
+            or self.revenue_share_bps
         ):
             raise ValueError("a deny rule takes no window, duties or revenue share")
         if self.fee and self.mode is not Mode.LICENCE:
@@ -110,7 +115,11 @@ class Rule(BaseModel):
             since = self.start.strftime("%Y-%m-%d %H:%M UTC") if self.start else "always"
             until = self.end.strftime("%Y-%m-%d %H:%M UTC") if self.end else "open-ended"
             text += f", from {since} until {until}"
-        named = (("attribution", self.attribution), ("share-alike", self.share_alike), ("transferable", self.transferable))
+        named = (
+            ("attribution", self.attribution),
+            ("share-alike", self.share_alike),
+            ("transferable", self.transferable),
+        )
         duties = [d for d, on in named if on]
         if duties:
             text += f"; duties: {', '.join(duties)}"

@@ -40,10 +40,10 @@ def test_collection_opt_out_dispute_and_individual_registration(
     alice.ctx.send(archive.registry.functions.setCollectionOptOut(cid, 1 << Use.TDM.code), "opting out")
     answers = archive.check_many(cid, [b"plate 1", b"plate 3"], Use.TDM)
     assert [a.reason for a in answers] == [Reason.OPTED_OUT, Reason.OPTED_OUT]
-    admin.ctx.send(CollectionClient(admin.ctx, admin.policies, home=tmp_path).registry.functions.markCollectionStatus(cid, 2, ""), "dispute")
+    admin.collections.mark(cid, Status.DISPUTED, "")
     assert archive.check(cid, b"plate 2", Use.TDM).reason is Reason.DISPUTED
     with pytest.raises(ContractRevert) as info:
-        bob.ctx.send(CollectionClient(bob.ctx, bob.policies, home=tmp_path).registry.functions.setCollectionPolicy(cid, 0), "hijack")
+        bob.ctx.send(bob.collections.registry.functions.setCollectionPolicy(cid, 0), "hijack")
     assert info.value.error == "CollectionUnauthorized"
     with pytest.raises(ContractRevert) as info:
         alice.ctx.call(

@@ -132,7 +132,9 @@ _ADVICE: dict[str, str] = {
     "LevyUnauthorized": "{caller} is not a registrar; only a registrar admits datasets to the levy",
     "LevyZeroContribution": "contribute more than nothing",
     "LevyNothingToWithdraw": "{account} has no levy shares to withdraw",
-    "LevyWithdrawalFailed": "sending {amount} wei to {to} failed (a contract that refuses ether?); withdraw --to another address",
+    "LevyWithdrawalFailed": (
+        "sending {amount} wei to {to} failed (a contract that refuses ether?); withdraw --to another address"
+    ),
     "LicenceNotForSale": (
         "the terms of {contentHash} do not sell {useName} licences now (the check answers {reasonName});"
         " see them with `rightsledger terms show`"

@@ -287,7 +287,7 @@ def add_parsers(sub: Any) -> None:
     levy = sub.add_parser("levy", help="the AI levy fund: contribute, finalize an epoch, claim, withdraw, status")
     levy.add_argument("action", choices=("contribute", "admit", "finalize", "claim", "withdraw", "status"))
     levy.add_argument("value", nargs="?", help="contribute: AMOUNT; finalize: EPOCH; claim: FILE|HASH")
-    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work; admit: the dataset")
+    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work; admit: its id")
     levy.add_argument("--to", metavar="ADDR", help="withdraw: send the shares here (default: your account)")
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)

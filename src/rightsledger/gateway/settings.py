@@ -35,3 +35,6 @@ class GatewaySettings(BaseSettings):
     # declared datasets contain a work (synced on each such request). Default:
     # <home>/gateway-index-<chainId>.sqlite (its own file: the CLI's index is another writer).
     index_db: str | None = None
+    # Declared manifest URIs are read only under this folder (default: <home>/datasets, where
+    # `rightsledger declare` writes them); anything else is listed as `unreadable`.
+    manifest_folder: str | None = None

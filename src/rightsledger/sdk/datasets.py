@@ -3,6 +3,7 @@ over the DatasetRegistry and LevyFund contracts."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,10 @@ class DatasetClient(ContractModule):
         self.collections = collections
         self.registry = self.contract
         self.levy = ctx.contract("LevyFund")
+        # The operator's folder of manifests: declared manifest URIs are read only under it (the gateway
+        # always sets one; the CLI and SDK when $RIGHTSLEDGER_MANIFESTS names one).
+        folder = os.environ.get("RIGHTSLEDGER_MANIFESTS")
+        self.manifest_folder: Path | None = Path(folder) if folder else None
 
     # ------------------------------------------------------------------ declarations
 
@@ -68,7 +73,7 @@ class DatasetClient(ContractModule):
     def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
         """The dataset's tree, rebuilt from its manifest and checked against the root on-chain."""
         record = self.dataset(dataset_id)
-        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri)
+        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri, self.manifest_folder)
         if not path.exists():
             raise NotFoundError(
                 f"the manifest of dataset {dataset_id} ({path}) is not readable here", code="manifest-unreadable"
