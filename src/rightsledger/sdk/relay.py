@@ -42,6 +42,8 @@ from .forwarding import (
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BUDGET_WINDOW = 3_600
+# What storing a policy may cost, counted against the signer whose request needed it.
+POLICY_GAS = 400_000
 
 
 class GasBudget:
@@ -101,7 +103,7 @@ class Relayer:
         self._lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         # Requests prepared here get the nonce after any of the signer's requests in flight.
-        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
+        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce, defer_policies=True)
         self.max_gas = max_gas
         self.clock_skew = clock_skew
         self.budget = GasBudget(signer_gas_per_hour, gas_per_hour)
@@ -243,6 +245,7 @@ class Relayer:
                 code="request-mismatch",
             )
         sender = request.sender.lower()
+        self._store_pending_policy(decoded, sender)
         call = self.builder.forwarder.functions.execute(signed.as_tuple())
         built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
         outer = {"to": built["to"], "data": built["data"], "value": 0}
@@ -300,6 +303,29 @@ class Relayer:
             relayer=self.address,
             events=tuple(self._events(receipt)),
         )
+
+    def _store_pending_policy(self, decoded: DecodedCall, sender: str) -> None:
+        """Store the terms a signed, checked request names by the id prepared for them: policies are
+        created only for a signer's request, and the gas counts against that signer's budget."""
+        if "policyId" not in decoded.args:
+            return
+        policy_id = int(decoded.args["policyId"])
+        terms = self.builder.pending_policies.get(policy_id)
+        policies = self.ledger.policies
+        if terms is None:
+            return  # not prepared here: the simulation decides
+        if policy_id <= int(policies.call(policies.functions.policyCount(), "counting policies")):
+            stored = policies.find(terms)  # the id is taken: by these terms, or by others meanwhile
+        else:
+            self.budget.reserve(sender, POLICY_GAS)
+            stored = policies.ensure(terms)
+        self.builder.pending_policies.pop(policy_id, None)
+        if stored != policy_id:
+            raise RelayError(
+                f"the terms were stored as policy {stored}, not the {policy_id} this request names (another "
+                "policy was created meanwhile); prepare the request again and sign it",
+                code="terms-changed",
+            )
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
