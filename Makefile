@@ -86,6 +86,7 @@ bench: install
 	$(PY) bench/provenance.py
 	$(PY) bench/gateway.py
 	$(PY) bench/identity.py
+	$(PY) bench/levy.py
 
 # Static analysis: slither in its own venv (.tools), on forge's build output.
 # Excluded detectors, each by design (README, "Static analysis"): timestamp, calls-loop,

@@ -24,7 +24,10 @@ uint8 constant MODE_ALLOW = 2;
 /// @dev Duties a rule may attach (bit flags).
 uint8 constant DUTY_ATTRIBUTION = 1;
 uint8 constant DUTY_SHARE_ALIKE = 2;
-uint8 constant DUTIES_KNOWN = DUTY_ATTRIBUTION | DUTY_SHARE_ALIKE;
+/// @dev A licence issued under a rule with this duty is a transferable token; without it, the token
+/// stays with its licensee (the licence is personal).
+uint8 constant DUTY_TRANSFERABLE = 4;
+uint8 constant DUTIES_KNOWN = DUTY_ATTRIBUTION | DUTY_SHARE_ALIKE | DUTY_TRANSFERABLE;
 
 /// @dev Answers of a check, most restrictive first in evaluation order (see WorkRegistry).
 uint8 constant REASON_UNREGISTERED = 0;
@@ -36,6 +39,8 @@ uint8 constant REASON_OUTSIDE_WINDOW = 5;
 uint8 constant REASON_EXPIRED = 6;
 uint8 constant REASON_DISPUTED = 7;
 uint8 constant REASON_OPTED_OUT = 8;
+/// @dev Only a licence answers this (LicenceManager.licenceStatus): a registrar revoked it.
+uint8 constant REASON_REVOKED = 9;
 
 /// @dev Verification status a registrar gives a registration claim.
 uint8 constant STATUS_UNVERIFIED = 0;

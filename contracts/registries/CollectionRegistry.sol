@@ -12,7 +12,9 @@ import {Decision} from "../libraries/Decision.sol";
 import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
 import {
     Rule,
+    WorkRecord,
     USE_COUNT,
+    STATUS_VERIFIED,
     STATUS_DISPUTED,
     REASON_UNREGISTERED,
     REASON_ALLOWED_BY_TERMS,
@@ -20,7 +22,8 @@ import {
 } from "../libraries/RightsTypes.sol";
 
 /// @title CollectionRegistry
-/// @notice See ICollectionRegistry. Answers follow WorkRegistry's order of evaluation.
+/// @notice See ICollectionRegistry. Answers follow WorkRegistry's order of evaluation, after the
+/// precedence between a collection and an individual registration.
 contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     bytes32 private constant _REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     uint8 private constant _ALL_USES_MASK = uint8((1 << USE_COUNT) - 1);
@@ -95,6 +98,29 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     }
 
     /// @inheritdoc ICollectionRegistry
+    function correctCollectionHolder(uint256 collectionId, address newHolder, string calldata evidenceURI) external {
+        address registrar = _msgSender();
+        if (!IAccessControl(address(_works)).hasRole(_REGISTRAR_ROLE, registrar)) {
+            revert IAccessControl.AccessControlUnauthorizedAccount(registrar, _REGISTRAR_ROLE);
+        }
+        if (newHolder == address(0)) revert CollectionUnauthorized(collectionId, newHolder);
+        Collection memory collection = _existing(collectionId);
+        if (collection.status != STATUS_DISPUTED) revert CollectionNotDisputed(collectionId);
+        // The wrong holder's terms go with it: the members answer "deny" until the holder sets terms.
+        _collections[collectionId] = Collection({
+            holder: newHolder,
+            policyId: 0,
+            registeredAt: collection.registeredAt,
+            status: STATUS_VERIFIED,
+            optOutMask: 0
+        });
+        emit CollectionHolderCorrected(collectionId, collection.holder, newHolder, registrar, evidenceURI);
+        emit CollectionPolicyAttached(collectionId, 0, registrar);
+        emit CollectionOptOutChanged(collectionId, 0, registrar);
+        emit CollectionStatusMarked(collectionId, STATUS_VERIFIED, registrar, evidenceURI);
+    }
+
+    /// @inheritdoc ICollectionRegistry
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) public view returns (bool) {
         return MerkleProof.verifyCalldata(proof, _roots[collectionId], _leaf(contentHash));
     }
@@ -112,7 +138,7 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
         Collection memory collection = _existing(collectionId);
         if (!isMember(collectionId, contentHash, proof)) revert CollectionInvalidProof(collectionId, contentHash);
         if (timestamp == 0) timestamp = uint64(block.timestamp);
-        if (_works.isRegistered(contentHash)) return _works.check(contentHash, use, licensee, timestamp);
+        if (_individualAnswers(collection, contentHash)) return _works.check(contentHash, use, licensee, timestamp);
         (Rule memory rule, uint40 expiresAt) = _policies.ruleOf(collection.policyId, use);
         reason = _decide(contentHash, collection, rule, expiresAt, use, licensee, timestamp);
         allowed = reason == REASON_ALLOWED_BY_TERMS || reason == REASON_ALLOWED_BY_LICENCE;
@@ -144,7 +170,7 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
             uint8 reason;
             if (!MerkleProof.verifyCalldata(proofs[at:end], root, _leaf(contentHash))) {
                 reason = REASON_UNREGISTERED;
-            } else if (_works.isRegistered(contentHash)) {
+            } else if (_individualAnswers(collection, contentHash)) {
                 (, reason) = _works.check(contentHash, use, licensee, timestamp);
             } else {
                 reason = _decide(contentHash, collection, rule, expiresAt, use, licensee, timestamp);
@@ -207,6 +233,14 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
             licensee,
             timestamp
         );
+    }
+
+    /// @dev The precedence (ICollectionRegistry): a work's own registration answers when it came strictly
+    /// before the collection, or when the collection's holder holds it; a later one by anyone else does not.
+    function _individualAnswers(Collection memory collection, bytes32 contentHash) private view returns (bool) {
+        if (!_works.isRegistered(contentHash)) return false;
+        WorkRecord memory work = _works.workOf(contentHash);
+        return work.registeredAt < collection.registeredAt || work.holder == collection.holder;
     }
 
     function _leaf(bytes32 contentHash) private pure returns (bytes32) {

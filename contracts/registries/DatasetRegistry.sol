@@ -90,12 +90,18 @@ contract DatasetRegistry is IDatasetRegistry, ERC2771Context {
         Dataset memory dataset = _existing(datasetId);
         if (!_verify(datasetId, contentHash, proof)) revert DatasetInvalidProof(datasetId, contentHash);
         uint8 flags = _itemFlags[datasetId][contentHash];
-        if (flags & ITEM_PROVEN != 0) revert DatasetAlreadyProven(datasetId, contentHash);
+        // A proof stands, unless it was made while the work was disputed (no terms were judged then).
+        if (flags & ITEM_PROVEN != 0 && flags & ITEM_PROVEN_WHILE_DISPUTED == 0) {
+            revert DatasetAlreadyProven(datasetId, contentHash);
+        }
         bool allowed;
         (allowed, reason) =
             ITermsHistory(_works).checkAt(contentHash, dataset.use, dataset.declarer, dataset.declaredAt);
+        if (reason == REASON_DISPUTED && flags & ITEM_PROVEN != 0) revert DatasetAlreadyProven(datasetId, contentHash);
         violation = !allowed && reason != REASON_UNREGISTERED && reason != REASON_DISPUTED;
-        flags |= violation ? ITEM_PROVEN | ITEM_VIOLATION : ITEM_PROVEN;
+        flags = (flags & ~ITEM_PROVEN_WHILE_DISPUTED) | ITEM_PROVEN;
+        if (violation) flags |= ITEM_VIOLATION;
+        if (reason == REASON_DISPUTED) flags |= ITEM_PROVEN_WHILE_DISPUTED;
         _itemFlags[datasetId][contentHash] = flags;
         emit InclusionProven(datasetId, contentHash, _msgSender(), reason);
         if (violation) emit ViolationRecorded(datasetId, contentHash, dataset.declarer, reason);

@@ -24,6 +24,7 @@ import {
     WorkRecord,
     USE_COUNT,
     MODE_DENY,
+    STATUS_VERIFIED,
     STATUS_DISPUTED,
     REASON_ALLOWED_BY_TERMS,
     REASON_ALLOWED_BY_LICENCE
@@ -357,6 +358,35 @@ contract WorkRegistry is
         Work storage work = _existingWork(contentHash);
         work.status = status;
         emit StatusMarked(contentHash, status, _msgSender(), evidenceURI);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function correctHolder(bytes32 contentHash, address newHolder, string calldata evidenceURI)
+        external
+        onlyRole(REGISTRAR_ROLE)
+    {
+        if (newHolder == address(0)) revert ERC721InvalidReceiver(address(0));
+        Work storage work = _existingWork(contentHash);
+        if (work.status != STATUS_DISPUTED) revert WorkNotDisputed(contentHash);
+        address previous = work.holder;
+        address registrar = _msgSender();
+        // The wrong holder's terms go with it: the work answers "deny" until its holder sets terms.
+        _checkpointTerms(contentHash, work, 0, 0);
+        if (_tokenApprovals[contentHash] != address(0)) delete _tokenApprovals[contentHash];
+        // Cannot overflow or underflow: `previous` holds this token, and balances count distinct tokens.
+        unchecked {
+            _balances[previous] -= 1;
+            _balances[newHolder] += 1;
+        }
+        work.holder = newHolder;
+        work.policyId = 0;
+        work.optOutMask = 0;
+        work.status = STATUS_VERIFIED;
+        emit Transfer(previous, newHolder, uint256(contentHash));
+        emit HolderCorrected(contentHash, previous, newHolder, registrar, evidenceURI);
+        emit PolicyAttached(contentHash, 0, registrar);
+        emit OptOutChanged(contentHash, 0, registrar);
+        emit StatusMarked(contentHash, STATUS_VERIFIED, registrar, evidenceURI);
     }
 
     /// @inheritdoc IWorkRegistry

@@ -154,16 +154,35 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     return Item(path_text, digest, location=location)
 
 
-def manifest_path_of(uri: str) -> Path:
-    """A local path from a manifest URI: file:// URIs and plain paths; anything else cannot be read here."""
+def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
+    """A local path from a manifest URI: file:// URIs and plain paths; anything else cannot be read here.
+
+    A declaration's URI is whatever its declarer wrote. With `folder` (the operator's manifest folder)
+    the path, resolved (symbolic links and `..` followed; a relative one is taken inside the folder),
+    must lie under it, so a declaration cannot make the reader open /dev/zero, a private file or a
+    folder elsewhere; reading then refuses anything but a regular file within the size cap."""
     parsed = urlparse(uri)
     if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "" and uri:
-        return Path(uri)
-    raise ValidationError(
-        f"manifest URI {uri!r} is not a local file; give the manifest with --manifest", code="manifest-unreadable"
-    )
+        path = Path(unquote(parsed.path))
+    elif parsed.scheme == "" and uri:
+        path = Path(uri)
+    else:
+        raise ValidationError(
+            f"manifest URI {uri!r} is not a local file; give the manifest with --manifest", code="manifest-unreadable"
+        )
+    if folder is None:
+        return path
+    root = folder.resolve()
+    try:
+        resolved = (path if path.is_absolute() else root / path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise ValidationError(f"manifest URI {uri!r} does not resolve", code="manifest-unreadable") from None
+    if not resolved.is_relative_to(root):
+        raise ValidationError(
+            f"manifest URI {uri!r} is outside the manifest folder {root}; only manifests there are read",
+            code="manifest-unreadable",
+        )
+    return resolved
 
 
 def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:

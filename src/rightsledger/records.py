@@ -262,6 +262,8 @@ class Epoch:
     per_item: int
     claimed: int
     finalized: bool
+    finalized_at: int = 0  # unix seconds; 0: not finalized
+    claim_until: int = 0  # the claim window stays open at least until here (unix seconds)
 
 
 @dataclass(frozen=True)

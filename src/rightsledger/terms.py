@@ -19,6 +19,7 @@ from .files import read_json_file
 from .units import (
     DUTY_ATTRIBUTION,
     DUTY_SHARE_ALIKE,
+    DUTY_TRANSFERABLE,
     MAX_TIME,
     chain_time,
     format_wei,
@@ -43,6 +44,7 @@ class Rule(BaseModel):
     fee: int = Field(default=0, description="wei per licence (mode licence only)")
     attribution: bool = False
     share_alike: bool = False
+    transferable: bool = Field(default=False, description="licences under this rule are transferable tokens")
     revenue_share_bps: int = Field(default=0, ge=0, le=10_000, description="derivative rule: parent's share of income")
 
     @field_validator("mode", mode="before")
@@ -58,7 +60,12 @@ class Rule(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
         if self.mode is Mode.DENY and (
-            self.start or self.end or self.attribution or self.share_alike or self.revenue_share_bps
+            self.start
+            or self.end
+            or self.attribution
+            or self.share_alike
+            or self.transferable
+            or self.revenue_share_bps
         ):
             raise ValueError("a deny rule takes no window, duties or revenue share")
         if self.fee and self.mode is not Mode.LICENCE:
@@ -69,7 +76,11 @@ class Rule(BaseModel):
 
     @property
     def duties(self) -> int:
-        return (DUTY_ATTRIBUTION if self.attribution else 0) | (DUTY_SHARE_ALIKE if self.share_alike else 0)
+        return (
+            (DUTY_ATTRIBUTION if self.attribution else 0)
+            | (DUTY_SHARE_ALIKE if self.share_alike else 0)
+            | (DUTY_TRANSFERABLE if self.transferable else 0)
+        )
 
     def as_tuple(self) -> tuple[int, int, int, int, int, int]:
         return (
@@ -91,6 +102,7 @@ class Rule(BaseModel):
             fee=fee,
             attribution=bool(duties & DUTY_ATTRIBUTION),
             share_alike=bool(duties & DUTY_SHARE_ALIKE),
+            transferable=bool(duties & DUTY_TRANSFERABLE),
             revenue_share_bps=share,
         )
 
@@ -103,7 +115,12 @@ class Rule(BaseModel):
             since = self.start.strftime("%Y-%m-%d %H:%M UTC") if self.start else "always"
             until = self.end.strftime("%Y-%m-%d %H:%M UTC") if self.end else "open-ended"
             text += f", from {since} until {until}"
-        duties = [d for d, on in (("attribution", self.attribution), ("share-alike", self.share_alike)) if on]
+        named = (
+            ("attribution", self.attribution),
+            ("share-alike", self.share_alike),
+            ("transferable", self.transferable),
+        )
+        duties = [d for d, on in named if on]
         if duties:
             text += f"; duties: {', '.join(duties)}"
         if self.revenue_share_bps:

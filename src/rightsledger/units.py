@@ -14,6 +14,8 @@ MAX_TIME = 253_402_300_799
 MAX_UINT96 = 2**96 - 1
 DUTY_ATTRIBUTION = 1
 DUTY_SHARE_ALIKE = 2
+# A licence issued under a rule with this duty is a transferable token (LicenceToken); otherwise personal.
+DUTY_TRANSFERABLE = 4
 
 _UNITS = {"wei": 0, "gwei": 9, "ether": 18, "eth": 18}
 _FEE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)?\s*$")

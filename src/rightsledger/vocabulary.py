@@ -71,6 +71,8 @@ class Reason(_Coded):
     EXPIRED = "expired"
     DISPUTED = "disputed"
     OPTED_OUT = "opted-out"
+    # Only a licence answers it (LicenceManager.licenceStatus): a registrar revoked it.
+    REVOKED = "revoked"
 
     @property
     def allows(self) -> bool:

@@ -61,14 +61,32 @@ def test_offer_file_is_signed_without_gas_and_redeemed_once(cli, song: Path, tmp
     assert code == 0 and "no transaction was sent" in out
     assert json.loads(offer.read_text())["typedData"]["primaryType"] == "LicenceOffer"
 
-    code, out, _ = as_trainer(cli, "licence", "redeem", str(offer), "--json")
+    code, out, _ = as_trainer(cli, "licence", "redeem", str(offer), "--json", "--max-price", "0.5ether")
     assert code == 0
     licence = json.loads(out)
     assert licence["source"] == "offer" and licence["licensee"] == TRAINER and licence["price"] == str(5 * 10**17)
     assert licence["validUntil"].startswith("2099-01-01")
 
-    code, _, err = as_trainer(cli, "licence", "redeem", str(offer))
+    code, _, err = as_trainer(cli, "licence", "redeem", str(offer), "--max-price", "1ether")
     assert code == 1 and "LicenceOfferUsedUp" in err and err.count("\n") == 1
+
+
+def test_attack_emailedOfferIsNotPaidWithoutAPriceCap(cli, song: Path, tmp_path: Path) -> None:
+    """An offer file e-mailed by anyone states its own price: `licence redeem` shows it and pays only
+    up to --max-price (no terminal to confirm on here), and a price above the cap sends nothing."""
+    as_artist(cli, "register", str(song))
+    offer = tmp_path / "offer.json"
+    as_artist(cli, "licence", "offer", str(song), "--use", "tdm", "--price", "3ether", "--until", "2099-01-01",
+              "--out", str(offer))  # fmt: skip
+    code, out, err = as_trainer(cli, "licence", "redeem", str(offer))
+    assert code == 1 and "this offer asks 3 ETH" in out
+    assert "pass --max-price 3000000000000000000wei" in err and err.count("\n") == 1
+    code, _, err = as_trainer(cli, "licence", "redeem", str(offer), "--max-price", "0.5ether")
+    assert code == 1 and "more than the 500000000000000000 wei you allowed" in err
+    code, out, _ = cli("earnings", ARTIST, "--json")
+    assert json.loads(out)["earned"] == "0", "nothing was paid"
+    code, out, _ = as_trainer(cli, "licence", "redeem", str(offer), "--max-price", "3ether")
+    assert code == 0 and "this offer asks 3 ETH" in out
 
 
 def test_cancelled_offer_cannot_be_redeemed(cli, song: Path, tmp_path: Path) -> None:

@@ -141,7 +141,9 @@ def test_a_malformed_hash_in_a_batch_is_422_invalid_hash(http: httpx.Client) -> 
 
 
 def test_policies_are_readable_and_unknown_ones_are_404(http: httpx.Client) -> None:
-    created = http.post("/policies", json={"rules": {"promotion": {"mode": "allow", "attribution": True}}})
+    terms = {"rules": {"promotion": {"mode": "allow", "attribution": True}}}
+    registered(http, terms=terms)  # stored by the relayer with the signed registration that uses them
+    created = http.post("/policies", json=terms)
     assert created.status_code == 200
     policy_id = created.json()["policyId"]
     read = http.get(f"/policies/{policy_id}").json()
@@ -322,3 +324,23 @@ def test_a_gateway_without_a_relayer_refuses_writes_with_503(read_only_url: str)
         info = client.get("/info").json()
         assert info["relayer"] is None and info["devKeys"] is False and info["features"]["relay"] is False
         assert client.get("/dev/accounts").status_code == 404
+
+
+def test_attack_anonymousCallsCannotMakeTheRelayerStorePolicies(http: httpx.Client, w3: Web3) -> None:
+    """`POST /policies` and `prepare` with new terms made the relayer send unsigned transactions for
+    anyone. Now neither sends anything; the terms are stored only when the signed request arrives."""
+    relayer = http.get("/info").json()["relayer"]
+    terms = {"rules": {"ai-inference": {"mode": "licence", "fee": f"{int.from_bytes(os.urandom(4), 'big')} wei"}}}
+    before = w3.eth.get_transaction_count(relayer)
+    response = http.post("/policies", json=terms)
+    assert response.status_code == 409 and error_code(response) == "policy-not-stored"
+    digest = fresh()
+    body = {"action": "register", "from": ALICE.address, "contentHash": digest, "terms": terms}
+    prepared = http.post("/relay/prepare", json=body).json()
+    assert w3.eth.get_transaction_count(relayer) == before, "preparing sent nothing"
+    response = http.post("/works", json=sign_prepared(prepared, ALICE))
+    assert response.status_code == 201, response.text
+    stored = http.post("/policies", json=terms)
+    assert stored.status_code == 200
+    rules = {r["use"]: r for r in http.get(f"/works/{digest}").json()["terms"]["rules"]}
+    assert rules["ai-inference"]["feeWei"] == terms["rules"]["ai-inference"]["fee"].split()[0], "the signed terms"

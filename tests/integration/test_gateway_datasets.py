@@ -73,7 +73,7 @@ def world(w3: Web3, anvil_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         declarer = RightsLedger(w3, gateway.deployment, funded_account(w3))
         hashes = [denied, allowed, unregistered]
         tree = MerkleTree.of(hashes)
-        manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, home, "crawl")
+        manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, home / "datasets", "crawl")
         uri = manifest.resolve().as_uri()
         dataset_id = declarer.datasets.declare(tree, Use.AI_TRAINING, uri).dataset_id
         remote_tree = MerkleTree.of([remote_work, fresh()])

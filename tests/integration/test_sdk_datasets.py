@@ -148,12 +148,17 @@ def test_levy_claims_share_each_epoch_exactly_and_roll_over_the_rest(
     epoch_length = admin.datasets.levy.functions.schedule().call()[1]
     alice.register_batch([b"w1", b"w2"])
     bob.register(b"w3")
+    _set_time(chain, 1)  # the levy pays works registered strictly before the declaration
     start = admin.datasets.current_epoch()
     eve.datasets.contribute(1_000)
     admin.datasets.contribute(1)
     _, tree_a = _declare(eve, [b"w1", b"w2", b"w3"])
     b_id, tree_b = _declare(eve, [b"w1", b"unregistered"])
     a_id = b_id - 1
+    with pytest.raises(ContractRevert) as info:
+        eve.datasets.admit(a_id)
+    assert info.value.error == "LevyUnauthorized"
+    assert admin.datasets.admit(a_id) == start and admin.datasets.admit(b_id) == start
     _set_time(chain, epoch_length)
     epoch = eve.datasets.finalize(start)
     assert (epoch.pool, epoch.items, epoch.per_item) == (1_001, 5, 200)
@@ -174,7 +179,9 @@ def test_levy_claims_share_each_epoch_exactly_and_roll_over_the_rest(
     alice_before = alice.w3.eth.get_balance(alice.address)
     assert alice.datasets.withdraw_levy() == 600
     assert alice.w3.eth.get_balance(alice.address) > alice_before - 10**15  # minus gas
-    # Next epoch: no datasets, the unclaimed share and the remainder roll over.
+    # Next epoch: no datasets, the unclaimed share and the remainder roll over, once epoch `start`'s
+    # claim window (at least one epoch long) has passed.
+    assert epoch.claim_until == epoch.finalized_at + epoch_length
     _set_time(chain, epoch_length)
     nxt = eve.datasets.finalize(start + 1)
     assert (nxt.pool, nxt.items, nxt.per_item) == (401, 0, 0)

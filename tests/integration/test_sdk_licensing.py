@@ -77,7 +77,8 @@ def test_a_bought_licence_ends_with_the_rules_window(chain: Web3, alice: RightsL
 def test_paying_other_than_the_fee_is_refused(alice: RightsLedger, bob: RightsLedger) -> None:
     alice.register(b"lullaby", terms=TRAINING)
     digest = alice.work(b"lullaby").content_hash
-    call = bob.licensing.contract.functions.buyLicence(digest, Use.AI_TRAINING.code, bob.address)
+    policy_id = alice.work(b"lullaby").policy_id
+    call = bob.licensing.contract.functions.buyLicence(digest, Use.AI_TRAINING.code, bob.address, policy_id, 0)
     low = reverts("LicenceWrongPayment", bob.ctx.send, call, "buying", value=FEE - 1)
     assert low.args_by_name == {"price": FEE, "paid": FEE - 1}
     assert "send exactly the price" in str(low)

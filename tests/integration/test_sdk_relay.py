@@ -121,3 +121,77 @@ def test_only_free_offers_are_redeemed_through_a_relayer(relayer: Relayer, deplo
     issued = next(e for e in receipt.events if e["event"] == "LicenceIssued")
     assert issued["licensee"] == EVE.address and issued["payer"] == EVE.address
     assert alice.check(b"an offered print", Use.AI_TRAINING, licensee=EVE.address).allowed
+
+
+# ---------------------------------------------------------------------- attacks (issue 12)
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _relayer_spent(relayer: Relayer) -> tuple[int, int]:
+    w3 = relayer.ledger.w3
+    return w3.eth.get_balance(relayer.address), w3.eth.get_transaction_count(relayer.address)
+
+
+def test_attack_highSSignatureIsRefusedBeforeTheRelayerPays(relayer: Relayer) -> None:
+    """The malleable twin (r, n - s, v flipped) recovers the same signer in eth-account but the
+    forwarder's ECDSA refuses it: sent, it reverted with the nonce unused, repeatable for ever."""
+    builder = relayer.builder
+    signed = _sign(builder, builder.register(ALICE.address, b"malleable"))
+    raw = bytes.fromhex(signed.signature.removeprefix("0x"))
+    r, s, v = raw[:32], int.from_bytes(raw[32:64], "big"), raw[64]
+    twin = "0x" + (r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])).hex()
+    assert signed.request.recover(twin, builder.chain_id, builder.forwarder_address) == ALICE.address
+    before = _relayer_spent(relayer)
+    with pytest.raises(RelayError) as info:
+        relayer.relay(SignedForwardRequest(signed.request, twin))
+    assert info.value.code == "signature-malleable"
+    assert _relayer_spent(relayer) == before, "nothing was sent"
+    relayer.relay(signed)  # the low-s original still goes through
+    assert relayer.ledger.work(b"malleable").holder == ALICE.address
+
+
+def test_attack_calldataPaddedAfterItsAbiEncodingIsRefused(relayer: Relayer) -> None:
+    """Bytes after the encoding change nothing the contract reads, but the relayer pays 16 gas each."""
+    builder = relayer.builder
+    data = relayer.ledger.works.encode_abi("register", args=[hash_bytes(b"padded"), ALICE.address, 0, ""])
+    request = builder.build(ALICE.address, data + "00" * 4_000, gas=300_000)
+    before = _relayer_spent(relayer)
+    with pytest.raises(RelayError) as info:
+        relayer.relay(_sign(builder, request))
+    assert info.value.code == "calldata-not-canonical"
+    assert _relayer_spent(relayer) == before, "nothing was sent"
+
+
+def test_attack_oneSignerCannotSpendMoreThanItsGasBudget(chain: Web3, deployment: Deployment) -> None:
+    """Valid requests all the same: a signer's relayed gas is capped per hour, and so is the relayer's."""
+    relayer = Relayer(RightsLedger(chain, deployment, RELAYER), signer_gas_per_hour=10**9, gas_per_hour=10**9)
+    builder = relayer.builder
+    relayer.relay(_sign(builder, builder.register(ALICE.address, b"budget 1")))
+    one = relayer.budget.spent(ALICE.address)
+    assert one > 0
+    relayer.budget.per_signer = one * 3 // 2  # room for one more half request: the next one does not fit
+    with pytest.raises(RelayError) as info:
+        relayer.relay(_sign(builder, builder.register(ALICE.address, b"budget 2")))
+    assert info.value.code == "gas-budget-exceeded"
+    assert not relayer.ledger.works.is_registered(b"budget 2")
+    # Another signer still has its own budget; the relayer's total caps everyone.
+    relayer.relay(_sign(builder, builder.register(EVE.address, b"budget 3"), EVE))
+    tight = Relayer(RightsLedger(chain, deployment, RELAYER), signer_gas_per_hour=10**9, gas_per_hour=100_000)
+    with pytest.raises(RelayError) as info:
+        tight.relay(_sign(tight.builder, tight.builder.register(EVE.address, b"budget 4"), EVE))
+    assert info.value.code == "gas-budget-exceeded"
+
+
+def test_attack_requestThatTheForwarderWouldRefuseIsSimulatedAndNotSent(relayer: Relayer) -> None:
+    """`Forwarder.execute` is simulated from the relayer every time: a request the forwarder itself
+    refuses (here: the target's call fails inside it) costs the relayer nothing."""
+    builder = relayer.builder
+    relayer.relay(_sign(builder, builder.register(ALICE.address, b"taken")))
+    data = relayer.ledger.works.encode_abi("register", args=[hash_bytes(b"taken"), EVE.address, 0, ""])
+    request = builder.build(EVE.address, data, gas=300_000)
+    before = _relayer_spent(relayer)
+    with pytest.raises(ContractRevert) as info:
+        relayer.relay(_sign(builder, request, EVE))
+    assert info.value.error == "WorkAlreadyRegistered"
+    assert _relayer_spent(relayer) == before, "nothing was sent"

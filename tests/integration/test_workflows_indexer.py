@@ -6,11 +6,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
+from rightsledger.errors import RightsLedgerError
 from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
@@ -94,3 +96,42 @@ def test_datasets_cli_answers_which_datasets_hold_a_file(
     assert [h["dataset_id"] for h in json.loads(out)] == [1]
     code = main(["--rpc-url", anvil_url, "--home", str(home), "datasets", "0x" + "ab" * 32])
     assert code == 0 and "in no declared dataset" in capsys.readouterr().out
+
+
+def test_attack_hostileManifestUrisMarkTheirDatasetsUnreadableAndTheSyncGoesOn(
+    alice: RightsLedger, bob: RightsLedger, tmp_path: Path
+) -> None:
+    """A declarer writes any manifest URI. Before issue 12 `/dev/zero` exhausted memory, and a folder or a
+    binary file raised outside the error handler and stopped the index at that block for ever. Now the
+    reader opens only regular files under the operator's manifest folder, and each failure marks its
+    dataset `unreadable` while the sync goes on to the honest declaration after them."""
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "binary.json").write_bytes(bytes(range(256)) * 64)
+    (folder / "a-folder").mkdir()
+    outside, _ = write_manifest([Item(None, hash_bytes(b"x"))], MerkleTree.of([hash_bytes(b"x")]),
+                                Use.AI_TRAINING, tmp_path / "elsewhere", "private")  # fmt: skip
+    (folder / "link.json").symlink_to(outside)
+    alice.datasets.manifest_folder = folder
+    tree = MerkleTree.of([hash_bytes(b"x")])
+    hostile = {
+        "/dev/zero": "file:///dev/zero",
+        "a folder": (folder / "a-folder").as_uri(),
+        "a binary file": (folder / "binary.json").as_uri(),
+        "outside the folder": outside.resolve().as_uri(),
+        "climbing out": "../elsewhere/private.manifest.json",
+        "a link out": (folder / "link.json").as_uri(),
+    }
+    ids = {what: bob.datasets.declare(tree, Use.AI_TRAINING, uri).dataset_id for what, uri in hostile.items()}
+    honest = _declare_with_manifest(bob, [b"honest item"], folder, "honest")
+    index = Indexer(alice, tmp_path / "index.sqlite", range_size=4)
+    index.sync()
+    with sqlite3.connect(tmp_path / "index.sqlite") as raw:
+        status = dict(raw.execute("SELECT dataset_id, manifest_status FROM datasets").fetchall())
+    assert {what: status[i] for what, i in ids.items()} == dict.fromkeys(hostile, "unreadable")
+    assert status[honest] == "loaded", "the sync went on past the hostile declarations"
+    assert [h.dataset_id for h in index.datasets_containing(hash_bytes(b"honest item"))] == [honest]
+    index.close()
+    with pytest.raises(RightsLedgerError) as info:
+        alice.datasets.tree(ids["outside the folder"])
+    assert info.value.code == "manifest-unreadable" and "outside the manifest folder" in str(info.value)

@@ -18,6 +18,8 @@ abstract contract BaseTest is Test {
     address internal alice = address(0xA11CE);
     address internal bob = address(0xB0B);
     address internal eve = address(0xE5E);
+    /// @dev The policy each work got from `_register`: what a buyer saw (read without a call, so a prank stays put).
+    mapping(bytes32 contentHash => uint32) internal policyOfWork;
 
     function setUp() public virtual {
         vm.label(alice, "alice");
@@ -40,6 +42,7 @@ abstract contract BaseTest is Test {
     function _register(address holder, bytes32 contentHash, uint32 policyId) internal {
         vm.prank(holder);
         works.register(contentHash, holder, policyId, "");
+        policyOfWork[contentHash] = policyId;
     }
 
     function _hashes(uint256 n, uint256 salt) internal pure returns (bytes32[] memory out) {

@@ -246,7 +246,7 @@ contract DatasetsTest is BaseTest {
 }
 
 contract LevyFundTest is BaseTest {
-    function test_an_undercounted_dataset_cannot_pay_out_more_than_its_epoch() public {
+    function test_an_undercounted_dataset_cannot_pay_out_more_than_its_count() public {
         vm.warp(1_000_000);
         DatasetRegistry datasets = new DatasetRegistry(address(works), address(forwarder));
         CollectionRegistry collections = new CollectionRegistry(works, address(forwarder));
@@ -254,15 +254,18 @@ contract LevyFundTest is BaseTest {
         bytes32[] memory values = _hashes(2, 9);
         _register(alice, values[0], 0);
         _register(alice, values[1], 0);
+        vm.warp(1_000_010);
         bytes32[] memory tree = TestTree.build(values);
         datasets.declare(tree[0], 1, USE_AI_TRAINING, ""); // two works, declared as one
+        vm.prank(admin);
+        fund.admitDataset(1);
         vm.deal(address(this), 10);
         fund.contribute{value: 10}();
         vm.warp(1_000_000 + 1 days);
         fund.finalize(0);
         assertEq(fund.claim(1, values[0], TestTree.proof(tree, values[0])), 10, "the one counted share");
         bytes32[] memory proof = TestTree.proof(tree, values[1]);
-        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyEpochExhausted.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyDatasetExhausted.selector, 1, 1));
         fund.claim(1, values[1], proof);
     }
 }

@@ -6,30 +6,40 @@ import {BaseTest} from "./Base.t.sol";
 import {TestTree} from "./Datasets.t.sol";
 import {DatasetRegistry} from "../../contracts/registries/DatasetRegistry.sol";
 import {LevyFund} from "../../contracts/modules/levy/LevyFund.sol";
+import {Admission, EpochRecord} from "../../contracts/interfaces/modules/levy/ILevyFund.sol";
+import {DatasetRecord} from "../../contracts/interfaces/registries/IDatasetRegistry.sol";
 import {CollectionRegistry} from "../../contracts/registries/CollectionRegistry.sol";
 import {WorkRegistry} from "../../contracts/registries/WorkRegistry.sol";
 import {USE_AI_TRAINING} from "../../contracts/libraries/RightsTypes.sol";
 
-/// @dev Random trainers contribute and declare, time passes, epochs are finalized, holders claim
-/// and withdraw. Ghosts count every wei in and out.
+/// @dev Random trainers contribute and declare (some under-counting), a registrar admits, time
+/// passes, epochs are finalized, holders claim and withdraw. Ghosts count every wei in and out,
+/// what each dataset paid, and whether an honest claim in its window was ever refused.
 contract LevyHandler is Test {
     LevyFund internal fund;
     DatasetRegistry internal datasets;
     WorkRegistry internal works;
+    address internal registrar;
     uint256 internal epochLength;
     uint256 internal now_;
     address[3] internal holders = [address(0xA11CE), address(0xB0B), address(0xCAFE)];
 
     mapping(uint256 datasetId => bytes32[]) internal _values;
+    mapping(uint256 datasetId => bool) public honest;
+    mapping(uint256 datasetId => uint256) public paidOut;
     uint256 public datasetCount;
     uint256 public ghostIn;
     uint256 public ghostOut;
     uint256 public claims;
+    uint256 public honestClaimsPaid;
+    bool public honestClaimRefused;
+    bool public windowCutShort;
 
-    constructor(LevyFund fund_, DatasetRegistry datasets_, WorkRegistry works_, uint256 epochLength_) {
+    constructor(LevyFund fund_, DatasetRegistry datasets_, WorkRegistry works_, address registrar_, uint256 epochLength_) {
         fund = fund_;
         datasets = datasets_;
         works = works_;
+        registrar = registrar_;
         epochLength = epochLength_;
         now_ = block.timestamp;
     }
@@ -41,7 +51,7 @@ contract LevyHandler is Test {
         ghostIn += amount;
     }
 
-    function declare(uint256 n, uint256 salt, uint256 holderSeed) external {
+    function declare(uint256 n, uint256 salt, uint256 holderSeed, uint256 undercount) external {
         n = bound(n, 1, 6);
         bytes32[] memory values = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
@@ -53,10 +63,22 @@ contract LevyHandler is Test {
                 works.register(values[i], holder, 0, "");
             }
         }
+        // Registered strictly before the declaration.
+        now_ += 1;
+        vm.warp(now_);
+        uint256 count = undercount % 3 == 0 && n > 1 ? n - 1 : n;
         bytes32[] memory tree = TestTree.build(values);
-        uint256 id = datasets.declare(tree[0], n, USE_AI_TRAINING, "");
+        uint256 id = datasets.declare(tree[0], count, USE_AI_TRAINING, "");
         _values[id] = values;
+        honest[id] = count == n;
         datasetCount = id;
+    }
+
+    function admit(uint256 datasetSeed) external {
+        if (datasetCount == 0) return;
+        uint256 id = bound(datasetSeed, 1, datasetCount);
+        vm.prank(registrar);
+        try fund.admitDataset(id) {} catch {}
     }
 
     function warp(uint256 seconds_) external {
@@ -66,7 +88,11 @@ contract LevyHandler is Test {
 
     function finalizeNext(uint256 epoch) external {
         epoch = bound(epoch, 0, fund.currentEpoch());
-        try fund.finalize(epoch) {} catch {}
+        try fund.finalize(epoch) {
+            if (epoch != 0 && block.timestamp < fund.epochOf(epoch - 1).claimUntil) windowCutShort = true;
+            EpochRecord memory record = fund.epochOf(epoch);
+            if (record.claimUntil < record.finalizedAt + epochLength) windowCutShort = true;
+        } catch {}
     }
 
     function claim(uint256 datasetSeed, uint256 itemSeed) external {
@@ -75,16 +101,29 @@ contract LevyHandler is Test {
         bytes32[] memory values = _values[id];
         bytes32 h = values[itemSeed % values.length];
         bytes32[] memory proof = TestTree.proof(TestTree.build(values), h);
-        try fund.claim(id, h, proof) {
+        bool shouldPay = _honestAndOpen(id, h);
+        try fund.claim(id, h, proof) returns (uint256 amount) {
             ++claims;
-        } catch {}
+            paidOut[id] += amount;
+            if (shouldPay) ++honestClaimsPaid;
+        } catch {
+            if (shouldPay) honestClaimRefused = true;
+        }
+    }
+
+    /// @dev An honest dataset, admitted, its epoch's window open, a work registered before the declaration, unclaimed.
+    function _honestAndOpen(uint256 id, bytes32 h) internal view returns (bool) {
+        Admission memory admission = fund.admissionOf(id);
+        if (!honest[id] || !admission.admitted || !works.isRegistered(h) || fund.isClaimed(id, h)) return false;
+        if (!fund.epochOf(admission.epoch).finalized || fund.epochOf(admission.epoch + 1).finalized) return false;
+        return works.workOf(h).registeredAt < datasets.datasetOf(id).declaredAt;
     }
 
     function withdraw(uint256 holderSeed) external {
         address holder = holders[holderSeed % 3];
         uint256 before = holder.balance;
         vm.prank(holder);
-        try fund.withdraw() returns (uint256 amount) {
+        try fund.withdraw(payable(address(0))) returns (uint256 amount) {
             assertEq(holder.balance - before, amount, "paid what was credited");
             ghostOut += amount;
         } catch {}
@@ -93,18 +132,21 @@ contract LevyHandler is Test {
     receive() external payable {}
 }
 
+/// forge-config: default.invariant.runs = 256
+/// forge-config: default.invariant.depth = 100
 contract LevyFundInvariantTest is BaseTest {
     LevyHandler internal handler;
     LevyFund internal fund;
+    DatasetRegistry internal datasets;
     uint256 internal constant EPOCH = 1 days;
 
     function setUp() public override {
         super.setUp();
         vm.warp(1_000_000);
-        DatasetRegistry datasets = new DatasetRegistry(address(works), address(forwarder));
+        datasets = new DatasetRegistry(address(works), address(forwarder));
         CollectionRegistry collections = new CollectionRegistry(works, address(forwarder));
         fund = new LevyFund(datasets, collections, EPOCH, address(forwarder));
-        handler = new LevyHandler(fund, datasets, works, EPOCH);
+        handler = new LevyHandler(fund, datasets, works, admin, EPOCH);
         targetContract(address(handler));
     }
 
@@ -112,5 +154,21 @@ contract LevyFundInvariantTest is BaseTest {
         (uint256 credited, uint256 claimable, uint256 carried, uint256 pending) = fund.accounts();
         assertEq(address(fund).balance, credited + claimable + carried + pending, "books balance");
         assertEq(address(fund).balance + handler.ghostOut(), handler.ghostIn(), "no wei created or lost");
+    }
+
+    function invariant_no_dataset_is_paid_beyond_its_share() public view {
+        uint256 n = handler.datasetCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            Admission memory admission = fund.admissionOf(id);
+            DatasetRecord memory dataset = datasets.datasetOf(id);
+            assertLe(admission.claims, dataset.itemCount, "no more claims than counted items");
+            uint256 share = uint256(fund.epochOf(admission.epoch).perItem) * dataset.itemCount;
+            assertLe(handler.paidOut(id), share, "no more than its items' shares");
+        }
+    }
+
+    function invariant_an_honest_holder_with_a_valid_proof_is_paid_within_the_window() public view {
+        assertFalse(handler.honestClaimRefused(), "an honest claim in its window was refused");
+        assertFalse(handler.windowCutShort(), "a claim window closed before its minimum length");
     }
 }

@@ -73,7 +73,7 @@ contract LicenceHandler is Test {
         uint256 value = 0.0123 ether + (extra % 3 == 0 ? extra % 1 ether : 0);
         vm.deal(who, value);
         vm.prank(who);
-        try licences.buyLicence{value: value}(h, USE_COMMERCIAL, address(0)) {
+        try licences.buyLicence{value: value}(h, USE_COMMERCIAL, address(0), forSale, 0) {
             ghostPaid += value;
         } catch {}
     }

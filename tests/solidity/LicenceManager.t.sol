@@ -40,7 +40,7 @@ contract LicenceManagerTest is LicenceBaseTest {
         assertEq(reason, REASON_LICENCE_REQUIRED, "licence required");
 
         vm.prank(trainer);
-        (uint64 id, uint40 until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        (uint64 id, uint40 until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         assertEq(id, 1, "first licence");
         assertEq(until, type(uint40).max, "no window end and no expiry: perpetual");
         (allowed, reason) = works.check(SONG, USE_AI_TRAINING, trainer, 0);
@@ -66,7 +66,7 @@ contract LicenceManagerTest is LicenceBaseTest {
         p.rules[USE_AI_TRAINING].end = uint40(block.timestamp + 10 days);
         _register(alice, SONG, policies.registerPolicy(p));
         vm.prank(trainer);
-        (, uint40 until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        (, uint40 until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         assertEq(until, block.timestamp + 10 days, "the window's end");
 
         (bool allowed,) = works.check(SONG, USE_AI_TRAINING, trainer, uint64(until - 1));
@@ -80,8 +80,9 @@ contract LicenceManagerTest is LicenceBaseTest {
         uint32 longer = policies.registerPolicy(p);
         vm.prank(alice);
         works.setPolicy(SONG, longer);
+        policyOfWork[SONG] = longer;
         vm.prank(bob);
-        (, until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        (, until) = licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         assertEq(until, block.timestamp + 20 days, "the terms' expiry");
     }
 
@@ -91,7 +92,7 @@ contract LicenceManagerTest is LicenceBaseTest {
         vm.assume(paid != FEE);
         vm.prank(trainer);
         vm.expectRevert(abi.encodeWithSelector(ILicenceManager.LicenceWrongPayment.selector, uint256(FEE), paid));
-        licences.buyLicence{value: paid}(SONG, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: paid}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
     }
 
     function test_buy_is_refused_with_the_checks_reason() public {
@@ -136,13 +137,13 @@ contract LicenceManagerTest is LicenceBaseTest {
         vm.expectRevert(
             abi.encodeWithSelector(ILicenceManager.LicenceNotForSale.selector, work, USE_AI_TRAINING, reason)
         );
-        licences.buyLicence{value: FEE}(work, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: FEE}(work, USE_AI_TRAINING, address(0), policyOfWork[work], 0);
     }
 
     function test_opt_out_stops_new_licences_but_a_sold_licence_runs_to_its_end() public {
         _sellTraining(alice, SONG, FEE);
         vm.prank(trainer);
-        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         vm.prank(alice);
         works.setOptOut(SONG, uint8(1 << USE_AI_TRAINING));
 
@@ -165,7 +166,7 @@ contract LicenceManagerTest is LicenceBaseTest {
         p.rules[USE_AI_TRAINING].end = uint40(block.timestamp + 10 days);
         _register(alice, SONG, policies.registerPolicy(p));
         vm.prank(trainer);
-        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         uint256 bought = 1_800_000_000; // setUp's time (via-IR may read block.timestamp after the warp)
         vm.warp(bought + 5 days);
         vm.prank(alice);
@@ -379,7 +380,7 @@ contract LicenceManagerTest is LicenceBaseTest {
     function test_withdraw_pays_out_the_balance_once() public {
         _sellTraining(alice, SONG, FEE);
         vm.prank(trainer);
-        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         address payable wallet = payable(address(0xBEEF));
         vm.prank(alice);
         assertEq(licences.withdraw(wallet), FEE, "withdrawn amount");
@@ -396,7 +397,7 @@ contract LicenceManagerTest is LicenceBaseTest {
     function test_failed_withdrawal_keeps_the_balance() public {
         _sellTraining(alice, SONG, FEE);
         vm.prank(trainer);
-        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0));
+        licences.buyLicence{value: FEE}(SONG, USE_AI_TRAINING, address(0), policyOfWork[SONG], 0);
         address refusing = address(new RefusingWallet());
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(ILicenceManager.LicenceWithdrawFailed.selector, refusing, FEE));
@@ -474,7 +475,7 @@ contract LicenceManagerTest is LicenceBaseTest {
         );
         licences.registerDerivative(REMIX, _one(SONG), bob, 0, "");
         vm.prank(bob);
-        licences.buyLicence{value: FEE}(SONG, USE_DERIVATIVE, address(0));
+        licences.buyLicence{value: FEE}(SONG, USE_DERIVATIVE, address(0), policyOfWork[SONG], 0);
         vm.prank(bob);
         licences.registerDerivative(REMIX, _one(SONG), bob, 0, "");
         assertTrue(works.isRegistered(REMIX), "registered with the licence");
@@ -519,10 +520,11 @@ contract LicenceManagerTest is LicenceBaseTest {
         uint32 sell = policies.registerPolicy(_policyWith(USE_COMMERCIAL, _licenceRule(fee), 0));
         vm.prank(bob);
         licences.registerDerivative(REMIX, _pair(SONG, MASHUP), bob, sell, "");
+        policyOfWork[REMIX] = sell;
 
         vm.deal(trainer, fee);
         vm.prank(trainer);
-        licences.buyLicence{value: fee}(REMIX, USE_COMMERCIAL, address(0));
+        licences.buyLicence{value: fee}(REMIX, USE_COMMERCIAL, address(0), policyOfWork[REMIX], 0);
         (uint256 a,) = licences.earningsOf(alice);
         (uint256 e,) = licences.earningsOf(eve);
         (uint256 b,) = licences.earningsOf(bob);

@@ -39,8 +39,8 @@ contract PolicyRegistryTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyDenyWithConditions.selector, uint8(1)));
         policies.registerPolicy(_policyWith(1, Rule(MODE_DENY, 0, 0, 0, 1, 0), 0));
 
-        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidDuties.selector, uint8(1), uint8(4)));
-        policies.registerPolicy(_policyWith(1, Rule(MODE_ALLOW, 0, 0, 0, 4, 0), 0));
+        vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidDuties.selector, uint8(1), uint8(8)));
+        policies.registerPolicy(_policyWith(1, Rule(MODE_ALLOW, 0, 0, 0, 8, 0), 0));
 
         vm.expectRevert(abi.encodeWithSelector(IPolicyRegistry.PolicyInvalidShare.selector, uint8(1), uint16(10_001)));
         policies.registerPolicy(_policyWith(1, Rule(MODE_ALLOW, 0, 0, 0, 0, 10_001), 0));

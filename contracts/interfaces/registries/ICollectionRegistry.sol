@@ -17,8 +17,11 @@ struct CollectionRecord {
 /// fixed cost: one root, no storage per work. An item is proven (inclusion proof) whenever it is
 /// checked or claimed. Leaves and pairs are hashed as in IDatasetRegistry (OpenZeppelin
 /// StandardMerkleTree over bytes32 values).
-/// @dev A work also registered on its own in the WorkRegistry is answered by that record: the
-/// individual registration is the more specific claim. Collection terms have no history: checks
+/// @dev Precedence, for a proven member also registered on its own in the WorkRegistry: its own
+/// record answers when it was registered strictly before the collection, or when the collection's
+/// holder holds it (the holder refining terms for one work); otherwise the collection answers: a
+/// later individual registration by anyone else (a squatter) cannot override the collection's terms,
+/// and a registrar can dispute it and correct its holder. Collection terms have no history: checks
 /// at a past time use the collection's current policy and opt-outs.
 interface ICollectionRegistry {
     /// @notice No collection has this id.
@@ -31,6 +34,8 @@ interface ICollectionRegistry {
     error CollectionUnauthorized(uint256 collectionId, address caller);
     /// @notice Input arrays of different lengths, or proof lengths not adding up.
     error CollectionBadBatch();
+    /// @notice Only a disputed collection's holder can be corrected.
+    error CollectionNotDisputed(uint256 collectionId);
 
     /// @notice A collection of `count` works was registered under `policyId`.
     event CollectionRegistered(
@@ -49,6 +54,16 @@ interface ICollectionRegistry {
     /// @notice A registrar marked the collection verified, disputed or unverified.
     event CollectionStatusMarked(uint256 indexed collectionId, uint8 status, address indexed registrar, string evidenceURI);
 
+    /// @notice A registrar settled a dispute by moving the collection to `newHolder` on the evidence at
+    /// `evidenceURI`; its terms are reset (deny) and it is marked verified.
+    event CollectionHolderCorrected(
+        uint256 indexed collectionId,
+        address indexed previousHolder,
+        address indexed newHolder,
+        address registrar,
+        string evidenceURI
+    );
+
     /// @notice Registers the works under `root` to `holder` with policy `policyId`, in one transaction.
     function registerCollection(bytes32 root, uint256 count, address holder, uint32 policyId, string calldata metadataURI)
         external
@@ -62,6 +77,10 @@ interface ICollectionRegistry {
 
     /// @notice Marks the collection's claim verified, disputed or unverified. WorkRegistry REGISTRAR_ROLE only.
     function markCollectionStatus(uint256 collectionId, uint8 status, string calldata evidenceURI) external;
+
+    /// @notice Settles a dispute over who holds a collection: moves it to `newHolder` (terms and opt-outs
+    /// reset, status verified), with the evidence. WorkRegistry REGISTRAR_ROLE only, disputed collections only.
+    function correctCollectionHolder(uint256 collectionId, address newHolder, string calldata evidenceURI) external;
 
     /// @notice Whether `proof` shows `contentHash` in the collection.
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) external view returns (bool);

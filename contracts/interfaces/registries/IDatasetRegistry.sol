@@ -41,7 +41,8 @@ interface IDatasetRegistry {
     error UnknownUse(uint8 use);
     /// @notice The proof does not show `contentHash` in the dataset's tree.
     error DatasetInvalidProof(uint256 datasetId, bytes32 contentHash);
-    /// @notice Inclusion of this work in this dataset was proven already (the record stands).
+    /// @notice Inclusion of this work in this dataset was proven already (the record stands; a proof
+    /// made while the work was disputed may be made again once the dispute is settled).
     error DatasetAlreadyProven(uint256 datasetId, bytes32 contentHash);
     /// @notice Inclusion must be proven before removal can be requested.
     error DatasetNotProven(uint256 datasetId, bytes32 contentHash);
@@ -109,6 +110,7 @@ interface IDatasetRegistry {
         returns (uint256 datasetId);
 
     /// @notice Proves `contentHash` is in the dataset, and records a violation if the use was not permitted then.
+    /// A proof that found the work disputed (ITEM_PROVEN_WHILE_DISPUTED) can be made again after the dispute.
     /// @return violation whether a violation was recorded.
     /// @return reason the registry's answer (REASON_*) for the declared use at declaration time.
     function proveInclusion(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof)

@@ -38,6 +38,8 @@ interface IWorkRegistry {
     error WorkInvalidStatus(uint8 status);
     /// @notice `codes` must hold 10 bytes (an ISCC content code with its header, or 0) per work.
     error WorkCodesLengthMismatch(uint256 works, uint256 codesLength);
+    /// @notice Only a disputed work's holder can be corrected: a registrar marks the dispute first.
+    error WorkNotDisputed(bytes32 contentHash);
 
     /// @notice Works were registered: `count` Transfer events from address(0) in the same
     /// transaction name their hashes. A single registration is a batch of one.
@@ -59,6 +61,15 @@ interface IWorkRegistry {
     event OptOutChanged(bytes32 indexed contentHash, uint8 optOutMask, address indexed changedBy);
     /// @notice A registrar marked the registration claim verified, disputed, or back to unverified.
     event StatusMarked(bytes32 indexed contentHash, uint8 status, address indexed registrar, string evidenceURI);
+    /// @notice A registrar settled a dispute by moving the work from `previousHolder` to `newHolder`,
+    /// on the evidence at `evidenceURI`. The work's terms are reset (deny) and it is marked verified.
+    event HolderCorrected(
+        bytes32 indexed contentHash,
+        address indexed previousHolder,
+        address indexed newHolder,
+        address registrar,
+        string evidenceURI
+    );
     /// @notice The licence module the registry consults changed.
     event LicenceOracleChanged(address indexed previousOracle, address indexed newOracle);
 
@@ -115,6 +126,10 @@ interface IWorkRegistry {
 
     /// @notice Marks a registration verified, disputed or unverified, with evidence. REGISTRAR_ROLE only.
     function markStatus(bytes32 contentHash, uint8 status, string calldata evidenceURI) external;
+
+    /// @notice Settles a dispute over who holds a work: moves it to `newHolder` (the holder's terms and
+    /// opt-outs reset to none, status verified), with the evidence. REGISTRAR_ROLE only, disputed works only.
+    function correctHolder(bytes32 contentHash, address newHolder, string calldata evidenceURI) external;
 
     /// @notice Sets the licence module consulted for `allowed-by-licence` (address(0): none). Admin only.
     function setLicenceOracle(ILicenceOracle oracle) external;

@@ -9,8 +9,11 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
-import {ILicenceManager, LicenceOffer} from "../../interfaces/modules/licensing/ILicenceManager.sol";
+import {ILicenceManager, LicenceOffer, LicenceRecord} from "../../interfaces/modules/licensing/ILicenceManager.sol";
+import {ILicenceTransferHook} from "../../interfaces/modules/licensing/ILicenceToken.sol";
+import {LicenceToken} from "./LicenceToken.sol";
 import {ILicenceOracle} from "../../interfaces/modules/licensing/ILicenceOracle.sol";
 import {IWorkRegistry} from "../../interfaces/registries/IWorkRegistry.sol";
 import {IPolicyRegistry} from "../../interfaces/registries/IPolicyRegistry.sol";
@@ -19,10 +22,15 @@ import {
     WorkRecord,
     USE_DERIVATIVE,
     DUTY_SHARE_ALIKE,
+    DUTY_TRANSFERABLE,
+    STATUS_DISPUTED,
     REASON_UNREGISTERED,
     REASON_DISPUTED,
     REASON_OPTED_OUT,
-    REASON_LICENCE_REQUIRED
+    REASON_LICENCE_REQUIRED,
+    REASON_ALLOWED_BY_LICENCE,
+    REASON_EXPIRED,
+    REASON_REVOKED
 } from "../../libraries/RightsTypes.sol";
 
 /// @title LicenceManager
@@ -30,7 +38,11 @@ import {
 /// of one WorkRegistry, which consults this contract (as its licence oracle) when it answers checks.
 /// @dev Callers are `_msgSender()` (ERC-2771), so the gateway can relay a user's signed request;
 /// the forwarder passes ether on, so even a purchase can be relayed.
-contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
+/// Every licence is also an ERC-721 token of the LicenceToken this contract deploys (id = licence id):
+/// a personal licence (the rule lacks DUTY_TRANSFERABLE) stays with its licensee and extends the
+/// licensee's continuous period; a transferable one is a right of whoever holds the token, moved on
+/// transfer (one running transferable licence per holder, work and use).
+contract LicenceManager is ILicenceManager, ILicenceTransferHook, IERC2981, EIP712, ERC2771Context {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @notice How a licence was issued (the `source` of LicenceIssued).
@@ -44,6 +56,7 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         "LicenceOffer(bytes32 contentHash,uint8 use,address licensee,uint256 price,uint40 validUntil,"
         "uint40 expiresAt,uint32 maxRedemptions,address signer,uint256 nonce)"
     );
+    bytes32 private constant _REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     uint16 private constant _WHOLE_BPS = 10_000;
     uint40 private constant _FOREVER = type(uint40).max;
 
@@ -71,8 +84,27 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         bool cancelled;
     }
 
+    /// @dev Two slots: the work, then 40 + 40 + 8 + 8 + 8 bits.
+    struct Licence {
+        bytes32 contentHash;
+        uint40 validFrom;
+        uint40 validUntil;
+        uint8 use;
+        bool transferable;
+        bool revoked;
+    }
+
     IWorkRegistry private immutable _works;
     IPolicyRegistry private immutable _policies;
+    LicenceToken private immutable _token;
+
+    mapping(uint256 licenceId => Licence) private _licences;
+    /// @dev Per holder of transferable licence tokens: validUntil of the running one, by the time it was
+    /// received (0 from the time it left or was revoked), so `isLicensed` answers for past moments too.
+    mapping(bytes32 contentHash => mapping(address holder => mapping(uint8 use => Checkpoints.Trace208))) private
+        _tokenRights;
+    mapping(address signer => uint256) private _nonceFloors;
+    mapping(bytes32 contentHash => mapping(uint32 policyId => bool)) private _mintingDisabled;
 
     mapping(bytes32 contentHash => mapping(address licensee => mapping(uint8 use => Period))) private _periods;
     /// @dev The lapsed periods before the current one (key: validFrom, value: validUntil), so that
@@ -93,12 +125,13 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
     {
         _works = works;
         _policies = works.policyRegistry();
+        _token = new LicenceToken();
     }
 
     // ---------------------------------------------------------------- getting a licence
 
     /// @inheritdoc ILicenceManager
-    function buyLicence(bytes32 contentHash, uint8 use, address licensee)
+    function buyLicence(bytes32 contentHash, uint8 use, address licensee, uint32 expectedPolicyId, uint40 minValidUntil)
         external
         payable
         returns (uint64 licenceId, uint40 validUntil)
@@ -109,11 +142,18 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         (, uint8 reason) = _works.check(contentHash, use, address(0), 0);
         if (reason != REASON_LICENCE_REQUIRED) revert LicenceNotForSale(contentHash, use, reason);
         WorkRecord memory work = _works.workOf(contentHash);
+        // What the buyer saw: the terms may not change under a purchase in flight.
+        if (work.policyId != expectedPolicyId) revert LicenceTermsChanged(contentHash, expectedPolicyId, work.policyId);
+        _requireMintable(contentHash, work.policyId);
         (Rule memory rule, uint40 expiresAt) = _policies.ruleOf(work.policyId, use);
         if (msg.value != rule.fee) revert LicenceWrongPayment(rule.fee, msg.value);
         validUntil = _earliest(_earliest(_FOREVER, rule.end), expiresAt);
-        licenceId = _issue(contentHash, use, licensee, validUntil, SOURCE_BOUGHT, payer, msg.value);
+        if (validUntil < minValidUntil) revert LicenceValidityTooShort(minValidUntil, validUntil);
+        licenceId = _issue(
+            contentHash, use, licensee, validUntil, SOURCE_BOUGHT, payer, msg.value, _transferable(rule)
+        );
         _collect(contentHash, work.holder, msg.value);
+        _token.mint(licensee, licenceId);
     }
 
     /// @inheritdoc ILicenceManager
@@ -124,7 +164,9 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         address sender = _msgSender();
         if (!_works.isHolderOrOperator(contentHash, sender)) revert LicenceUnauthorized(contentHash, sender);
         _requireLicensable(contentHash, use);
-        licenceId = _issue(contentHash, use, licensee, validUntil, SOURCE_GRANTED, sender, 0);
+        Rule memory rule = _mintableRule(contentHash, use);
+        licenceId = _issue(contentHash, use, licensee, validUntil, SOURCE_GRANTED, sender, 0, _transferable(rule));
+        _token.mint(licensee, licenceId);
     }
 
     /// @inheritdoc ILicenceManager
@@ -138,6 +180,8 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         if (state.cancelled) revert LicenceOfferCancelled(offerHash);
         if (block.timestamp >= offer.expiresAt) revert LicenceOfferExpired(offer.expiresAt);
         if (offer.maxRedemptions == 0) revert LicenceOfferInvalid();
+        uint256 floor = _nonceFloors[offer.signer];
+        if (offer.nonce < floor) revert LicenceOfferNonceCancelled(offer.signer, offer.nonce, floor);
         uint32 redemptions = state.redemptions;
         if (redemptions >= offer.maxRedemptions) revert LicenceOfferUsedUp(offerHash, offer.maxRedemptions);
         if (!SignatureChecker.isValidSignatureNow(offer.signer, offerHash, signature)) {
@@ -154,14 +198,18 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         }
         if (msg.value != offer.price) revert LicenceWrongPayment(offer.price, msg.value);
         _requireLicensable(offer.contentHash, offer.use);
+        bool transferable = _transferable(_mintableRule(offer.contentHash, offer.use));
 
         // Cannot overflow: redemptions < maxRedemptions, a uint32.
         unchecked {
             state.redemptions = redemptions + 1;
         }
         emit OfferRedeemed(offerHash, offer.signer, redemptions + 1);
-        licenceId = _issue(offer.contentHash, offer.use, licensee, offer.validUntil, SOURCE_OFFER, payer, msg.value);
+        licenceId = _issue(
+            offer.contentHash, offer.use, licensee, offer.validUntil, SOURCE_OFFER, payer, msg.value, transferable
+        );
         _collect(offer.contentHash, _holderOf(offer.contentHash), msg.value);
+        _token.mint(licensee, licenceId);
     }
 
     /// @inheritdoc ILicenceManager
@@ -173,6 +221,62 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         bytes32 offerHash = _hashOffer(offer);
         _offers[offerHash].cancelled = true;
         emit OfferCancelled(offerHash, sender);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function cancelOffersBelow(uint256 nonce) external {
+        address signer = _msgSender();
+        uint256 floor = _nonceFloors[signer];
+        if (nonce <= floor) revert LicenceNonceFloorNotRaised(floor, nonce);
+        _nonceFloors[signer] = nonce;
+        emit OffersCancelledBelow(signer, nonce);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function setMintingDisabled(bytes32 contentHash, uint32 policyId, bool disabled) external {
+        address sender = _msgSender();
+        if (!_works.isHolderOrOperator(contentHash, sender)) revert LicenceUnauthorized(contentHash, sender);
+        _mintingDisabled[contentHash][policyId] = disabled;
+        emit MintingDisabledChanged(contentHash, policyId, disabled, sender);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function revokeLicence(uint64 licenceId, string calldata evidenceURI) external {
+        address registrar = _msgSender();
+        if (!IAccessControl(address(_works)).hasRole(_REGISTRAR_ROLE, registrar)) {
+            revert IAccessControl.AccessControlUnauthorizedAccount(registrar, _REGISTRAR_ROLE);
+        }
+        Licence storage entry = _existingLicence(licenceId);
+        if (entry.revoked) revert LicenceAlreadyRevoked(licenceId);
+        entry.revoked = true;
+        uint40 now_ = SafeCast.toUint40(block.timestamp);
+        address holder = _token.ownerOf(licenceId);
+        if (now_ < entry.validUntil) {
+            if (entry.transferable) {
+                _tokenRights[entry.contentHash][holder][entry.use].push(now_, 0);
+            } else {
+                // A personal licence's period may merge several licences: revoking one ends the period now.
+                Period storage period = _periods[entry.contentHash][holder][entry.use];
+                if (period.validUntil > now_) period.validUntil = now_;
+            }
+        }
+        emit LicenceRevoked(licenceId, registrar, evidenceURI);
+    }
+
+    /// @inheritdoc ILicenceTransferHook
+    function onLicenceTransfer(uint256 licenceId, address from, address to) external {
+        if (msg.sender != address(_token)) revert LicenceUnauthorized(bytes32(licenceId), msg.sender);
+        Licence storage entry = _licences[licenceId];
+        if (!entry.transferable) revert LicenceNotTransferable(SafeCast.toUint64(licenceId));
+        uint40 now_ = SafeCast.toUint40(block.timestamp);
+        // A lapsed or revoked token moves as a receipt only: there is no right left to move.
+        if (entry.revoked || now_ >= entry.validUntil) return;
+        bytes32 contentHash = entry.contentHash;
+        uint8 use = entry.use;
+        _tokenRights[contentHash][from][use].push(now_, 0);
+        Checkpoints.Trace208 storage rights = _tokenRights[contentHash][to][use];
+        if (rights.latest() > now_) revert LicenceTransferableHeld(contentHash, use, to);
+        rights.push(now_, entry.validUntil);
     }
 
     // ---------------------------------------------------------------- money
@@ -261,11 +365,53 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         returns (bool)
     {
         Period memory period = _periods[contentHash][licensee][use];
-        if (period.validFrom <= timestamp) return timestamp < period.validUntil;
-        // Before the current period began: the lapsed period that had started by then, if any.
-        // timestamp < validFrom of the current period, a uint40: the cast cannot truncate.
-        uint256 until = _periodHistory[contentHash][licensee][use].upperLookup(uint48(timestamp));
-        return timestamp < until;
+        if (period.validFrom <= timestamp) {
+            if (timestamp < period.validUntil) return true;
+        } else {
+            // Before the current period began: the lapsed period that had started by then, if any.
+            // timestamp < validFrom of the current period, a uint40: the cast cannot truncate.
+            uint256 until = _periodHistory[contentHash][licensee][use].upperLookup(uint48(timestamp));
+            if (timestamp < until) return true;
+        }
+        return _holdsTokenRight(contentHash, use, licensee, timestamp);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function licence(uint64 licenceId) external view returns (LicenceRecord memory) {
+        Licence memory entry = _existingLicence(licenceId);
+        return LicenceRecord({
+            contentHash: entry.contentHash,
+            use: entry.use,
+            holder: _token.ownerOf(licenceId),
+            validFrom: entry.validFrom,
+            validUntil: entry.validUntil,
+            transferable: entry.transferable,
+            revoked: entry.revoked
+        });
+    }
+
+    /// @inheritdoc ILicenceManager
+    function licenceStatus(uint64 licenceId) external view returns (bool valid, uint8 reason) {
+        Licence memory entry = _existingLicence(licenceId);
+        if (entry.revoked) return (false, REASON_REVOKED);
+        if (_works.workOf(entry.contentHash).status == STATUS_DISPUTED) return (false, REASON_DISPUTED);
+        if (block.timestamp >= entry.validUntil) return (false, REASON_EXPIRED);
+        return (true, REASON_ALLOWED_BY_LICENCE);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function licenceToken() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function nonceFloorOf(address signer) external view returns (uint256) {
+        return _nonceFloors[signer];
+    }
+
+    /// @inheritdoc ILicenceManager
+    function isMintingDisabled(bytes32 contentHash, uint32 policyId) external view returns (bool) {
+        return _mintingDisabled[contentHash][policyId];
     }
 
     /// @inheritdoc ILicenceManager
@@ -337,26 +483,74 @@ contract LicenceManager is ILicenceManager, IERC2981, EIP712, ERC2771Context {
         uint40 validUntil,
         uint8 source,
         address payer,
-        uint256 price
+        uint256 price,
+        bool transferable
     ) private returns (uint64 licenceId) {
         if (licensee == address(0)) revert LicenceZeroLicensee();
-        uint40 now_ = uint40(block.timestamp);
+        uint40 now_ = SafeCast.toUint40(block.timestamp);
         if (validUntil <= now_) revert LicenceEndsInPast(validUntil);
-        Period storage period = _periods[contentHash][licensee][use];
-        Period memory current = period;
-        uint40 validFrom = now_;
-        if (current.validUntil >= now_) {
-            validFrom = current.validFrom;
-            if (current.validUntil > validUntil) validUntil = current.validUntil;
-        } else if (current.validUntil != 0) {
-            // A new period after a gap: the lapsed one goes to the history (a first licence and an
-            // extension pay nothing for it). Keys increase: each period starts after the last ended.
-            _periodHistory[contentHash][licensee][use].push(current.validFrom, current.validUntil);
-        }
-        period.validFrom = validFrom;
-        period.validUntil = validUntil;
         licenceId = ++_licenceCount;
+        _licences[licenceId] = Licence({
+            contentHash: contentHash,
+            validFrom: now_,
+            validUntil: validUntil,
+            use: use,
+            transferable: transferable,
+            revoked: false
+        });
+        uint40 validFrom = now_;
+        if (transferable) {
+            Checkpoints.Trace208 storage rights = _tokenRights[contentHash][licensee][use];
+            if (rights.latest() > now_) revert LicenceTransferableHeld(contentHash, use, licensee);
+            rights.push(now_, validUntil);
+        } else {
+            Period storage period = _periods[contentHash][licensee][use];
+            Period memory current = period;
+            if (current.validUntil >= now_) {
+                validFrom = current.validFrom;
+                if (current.validUntil > validUntil) validUntil = current.validUntil;
+            } else if (current.validUntil != 0) {
+                // A new period after a gap: the lapsed one goes to the history (a first licence and an
+                // extension pay nothing for it). Keys increase: each period starts after the last ended.
+                _periodHistory[contentHash][licensee][use].push(current.validFrom, current.validUntil);
+            }
+            period.validFrom = validFrom;
+            period.validUntil = validUntil;
+        }
         emit LicenceIssued(licenceId, contentHash, licensee, use, source, validFrom, validUntil, payer, price);
+    }
+
+    /// @dev Whether `holder` held a running transferable licence token for the use at `timestamp`.
+    function _holdsTokenRight(bytes32 contentHash, uint8 use, address holder, uint64 timestamp)
+        private
+        view
+        returns (bool)
+    {
+        Checkpoints.Trace208 storage rights = _tokenRights[contentHash][holder][use];
+        if (rights.length() == 0) return false;
+        // Every checkpoint key is a block time, far below 2**48: later moments read the latest.
+        uint256 until = timestamp > type(uint48).max ? rights.latest() : rights.upperLookup(uint48(timestamp));
+        return timestamp < until;
+    }
+
+    /// @dev The rule of the work's current policy for `use`, once minting under that policy is allowed.
+    function _mintableRule(bytes32 contentHash, uint8 use) private view returns (Rule memory rule) {
+        uint32 policyId = _works.workOf(contentHash).policyId;
+        _requireMintable(contentHash, policyId);
+        (rule,) = _policies.ruleOf(policyId, use);
+    }
+
+    function _requireMintable(bytes32 contentHash, uint32 policyId) private view {
+        if (_mintingDisabled[contentHash][policyId]) revert LicenceMintingDisabled(contentHash, policyId);
+    }
+
+    function _transferable(Rule memory rule) private pure returns (bool) {
+        return rule.duties & DUTY_TRANSFERABLE != 0;
+    }
+
+    function _existingLicence(uint64 licenceId) private view returns (Licence storage entry) {
+        entry = _licences[licenceId];
+        if (entry.contentHash == bytes32(0)) revert LicenceUnknown(licenceId);
     }
 
     /// @dev Credits a licence payment: each parent's holder its share (rounded down), the work's

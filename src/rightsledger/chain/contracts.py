@@ -107,10 +107,34 @@ _ADVICE: dict[str, str] = {
     "LevyAlreadyClaimed": "the share of {contentHash} in dataset {datasetId} was claimed already",
     "LevyInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}",
     "LevyWorkNotRegistered": "{contentHash} is not registered, so there is no holder to pay; register it first",
-    "LevyEpochExhausted": "epoch {epoch}'s pool is paid out (its datasets held more works than declared)",
+    "LevyInvalidEpochLength": "an epoch length of 0 seconds is impossible; deploy with a positive epoch length",
+    "LevyClaimWindowStillOpen": (
+        "epoch {epoch}'s claim window is open until {claimUntil}; finalize the next epoch after that"
+    ),
+    "LevyWorkDisputed": "{contentHash} is disputed: no levy share is paid until a registrar settles it",
+    "LevyRegisteredAfterDeclaration": (
+        "{contentHash} was registered at {registeredAt}, not before the dataset's declaration at {declaredAt}: "
+        "the levy pays works registered before they were used"
+    ),
+    "LevyCollectionNotVerified": (
+        "collection {collectionId} is not verified (status {status}); a registrar verifies a collection before "
+        "its members are paid"
+    ),
+    "LevyInvalidMemberProof": "the proof does not show {contentHash} in collection {collectionId}",
+    "LevyWorkRegisteredIndividually": (
+        "{contentHash}'s own registration answers for it; claim with `rightsledger levy claim` instead"
+    ),
+    "LevyDatasetNotAdmitted": (
+        "dataset {datasetId} was not admitted to the levy; a registrar admits a dataset after checking its count"
+    ),
+    "LevyDatasetAlreadyAdmitted": "dataset {datasetId} was admitted already",
+    "LevyDatasetExhausted": "dataset {datasetId} paid out all {itemCount} shares its declarer counted",
+    "LevyUnauthorized": "{caller} is not a registrar; only a registrar admits datasets to the levy",
     "LevyZeroContribution": "contribute more than nothing",
     "LevyNothingToWithdraw": "{account} has no levy shares to withdraw",
-    "LevyWithdrawalFailed": "sending {amount} wei to {account} failed (a contract that refuses ether?)",
+    "LevyWithdrawalFailed": (
+        "sending {amount} wei to {to} failed (a contract that refuses ether?); withdraw --to another address"
+    ),
     "LicenceNotForSale": (
         "the terms of {contentHash} do not sell {useName} licences now (the check answers {reasonName});"
         " see them with `rightsledger terms show`"
@@ -134,6 +158,23 @@ _ADVICE: dict[str, str] = {
     "LicenceNothingToWithdraw": "{account} has nothing to withdraw",
     "LicenceWithdrawFailed": "{to} refused the {amount} wei withdrawn; withdraw to another address",
     "LicenceInvalidRoyalty": "a royalty of {bps} basis points to {receiver} is impossible (0..10000, to an address)",
+    "LicenceTermsChanged": (
+        "the terms of {contentHash} changed (policy {policyId}, you saw {expectedPolicyId}); read them again "
+        "with `rightsledger terms show` before buying"
+    ),
+    "LicenceValidityTooShort": "the licence would end at {validUntil}, before the {minValidUntil} you were quoted",
+    "LicenceOfferNonceCancelled": "{signer} cancelled every offer with a nonce below {floor} (this one has {nonce})",
+    "LicenceNonceFloorNotRaised": "the nonce floor is {floor} already; give a higher nonce than {nonce}",
+    "LicenceMintingDisabled": "the holder stopped new licences of {contentHash} under policy {policyId}",
+    "LicenceUnknown": "no licence has id {licenceId}",
+    "LicenceAlreadyRevoked": "licence {licenceId} was revoked already",
+    "LicenceNotTransferable": "licence {licenceId} is personal: its terms do not make it transferable",
+    "LicenceTransferableHeld": (
+        "{holder} already holds a running transferable {useName} licence of {contentHash}"
+    ),
+    "LicenceTokenUnauthorized": "only the licence manager mints licence tokens, not {caller}",
+    "WorkNotDisputed": "{contentHash} is not disputed; mark it disputed before correcting its holder",
+    "CollectionNotDisputed": "collection {collectionId} is not disputed; mark it disputed before correcting its holder",
     "DerivativeParentCount": "a derivative needs 1 to 16 parents, not {count}",
     "DerivativeDuplicateParent": "parent {parent} is listed twice",
     "DerivativeNotAllowed": (

@@ -161,8 +161,13 @@ def cmd_levy(ctx: Context) -> int:
             raise CliError("levy claim needs a work and a dataset: rightsledger levy claim FILE --dataset ID")
         amount = datasets.claim(args.dataset, resolve_file_or_hash(args.value))
         print(f"credited {format_wei(amount)} to the work's holder; withdraw with `rightsledger levy withdraw`")
+    elif args.action == "admit":
+        if args.dataset is None:
+            raise CliError("levy admit needs a dataset: rightsledger levy admit --dataset ID (registrars only)")
+        epoch = datasets.admit(args.dataset)
+        print(f"dataset {args.dataset} admitted to the levy of epoch {epoch}")
     elif args.action == "withdraw":
-        print(f"withdrew {format_wei(datasets.withdraw_levy())}")
+        print(f"withdrew {format_wei(datasets.withdraw_levy(args.to))}")
     else:
         accounts = datasets.levy_accounts()
         epoch = datasets.current_epoch()
@@ -280,9 +285,10 @@ def add_parsers(sub: Any) -> None:
     removal.set_defaults(func=cmd_removal)
 
     levy = sub.add_parser("levy", help="the AI levy fund: contribute, finalize an epoch, claim, withdraw, status")
-    levy.add_argument("action", choices=("contribute", "finalize", "claim", "withdraw", "status"))
+    levy.add_argument("action", choices=("contribute", "admit", "finalize", "claim", "withdraw", "status"))
     levy.add_argument("value", nargs="?", help="contribute: AMOUNT; finalize: EPOCH; claim: FILE|HASH")
-    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work")
+    levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work; admit: its id")
+    levy.add_argument("--to", metavar="ADDR", help="withdraw: send the shares here (default: your account)")
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ def cmd_licence(ctx: Context) -> int:
             client.licensing.cancel(signed)
             print(f"offer {signed.offer_hash} cancelled: it can no longer be redeemed")
             return 0
-        _print_licence(ctx, client.licensing.redeem(signed, licensee=args.licensee))
+        max_price = _redeem_cap(ctx, signed)
+        _print_licence(ctx, client.licensing.redeem(signed, licensee=args.licensee, max_price=max_price))
         return 0
     client = ctx.client()
     if action == "list":
@@ -65,6 +67,26 @@ def cmd_licence(ctx: Context) -> int:
         until = parse_time(args.until, what="--until") if args.until else None
         _print_licence(ctx, client.licensing.grant(digest, use, args.to, until=until))
     return 0
+
+
+def _redeem_cap(ctx: Context, signed: SignedOffer) -> int:
+    """The most the redeemer agreed to pay: --max-price, or a yes on a terminal. An offer file may come
+    from anyone by e-mail, so its price is shown and never paid unasked."""
+    price = signed.offer.price
+    if not ctx.args.json:
+        print(f"this offer asks {format_wei(price)} ({price} wei): {signed.offer.describe()}")
+    if ctx.args.max_price is not None:
+        return parse_fee(ctx.args.max_price)
+    if price == 0:
+        return 0
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"the offer asks {format_wei(price)}; pass --max-price {price}wei (or more) to pay it"
+        )
+    answer = input(f"pay {format_wei(price)}? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("not redeemed: you did not confirm the price")
+    return price
 
 
 def _licence_offer(ctx: Context) -> int:
@@ -153,6 +175,11 @@ def add_parsers(sub: Any) -> None:
     redeem = lic_sub.add_parser("redeem", help="redeem a signed offer, paying its price")
     redeem.add_argument("offer", metavar="OFFER.json")
     redeem.add_argument("--licensee", help="licence holder if the offer is open to anyone (default: the signer)")
+    redeem.add_argument(
+        "--max-price",
+        metavar="FEE",
+        help="pay at most FEE (e.g. 0.05ether); without it a priced offer asks for confirmation on a terminal",
+    )
     cancel = lic_sub.add_parser("cancel", help="holders: cancel an offer so it can never be redeemed")
     cancel.add_argument("offer", metavar="OFFER.json")
     listing = lic_sub.add_parser("list", help="licences issued, by licensee or by work")

@@ -67,6 +67,11 @@ class GatewayState:
             if relayer_account is not None
             else None
         )
+        # Manifest URIs come from declarers: this gateway reads them only under the operator's folder.
+        folder = Path(settings.manifest_folder) if settings.manifest_folder else home_dir(settings.home) / "datasets"
+        ledger.datasets.manifest_folder = folder
+        if relayer is not None:
+            relayer.ledger.datasets.manifest_folder = folder
         return cls(settings=settings, ledger=ledger, relayer=relayer)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,8 @@ from ..errors import (
     RightsLedgerError,
     ValidationError,
 )
+
+LOG = logging.getLogger("rightsledger.gateway")
 
 # Stable codes -> HTTP status. Codes not listed fall back to their SDK branch's status.
 STATUS_BY_CODE: dict[str, int] = {
@@ -110,7 +114,21 @@ def _sdk_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(
             error_body(exc.code, str(exc), contractError=exc.error, details=args or None), status_code=status
         )
-    return JSONResponse(error_body(exc.code, str(exc)), status_code=status_of(exc))
+    status = status_of(exc)
+    if status == 502:
+        # A node's error text may carry a provider URL with its API key: it goes to the log, under an
+        # id the body names, and never to the client.
+        incident = secrets.token_hex(6)
+        LOG.error("incident %s: %s: %s", incident, exc.code, exc)
+        return JSONResponse(
+            error_body(
+                exc.code,
+                f"the chain node did not answer as expected; try again later (incident {incident} in the gateway log)",
+                incident=incident,
+            ),
+            status_code=502,
+        )
+    return JSONResponse(error_body(exc.code, str(exc)), status_code=status)
 
 
 # A code not listed answers its SDK branch's status: an SDK error is never a 500.
@@ -167,6 +185,7 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    LOG.exception("unexpected error", exc_info=exc)
     return JSONResponse(
         error_body("internal-error", f"the gateway failed unexpectedly ({type(exc).__name__}); see its log"),
         status_code=500,

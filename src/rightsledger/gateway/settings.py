@@ -41,3 +41,6 @@ class GatewaySettings(BaseSettings):
     signals_collection: int | None = Field(default=None, ge=1)
     signals_manifest: str | None = None
     signals_location_prefix: str = "/works/"
+    # Declared manifest URIs are read only under this folder (default: <home>/datasets, where
+    # `rightsledger declare` writes them); anything else is listed as `unreadable`.
+    manifest_folder: str | None = None

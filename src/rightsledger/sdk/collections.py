@@ -94,6 +94,17 @@ class CollectionClient(ContractModule):
             root="0x" + bytes(root).hex(),
             metadata_uri=str(uri),
         )
+    def mark(self, collection_id: int, status: Status, evidence_uri: str = "") -> None:
+        """Mark a collection verified, disputed or unverified (WorkRegistry REGISTRAR_ROLE only). Levy
+        shares of members are paid only for verified collections."""
+        call = self.registry.functions.markCollectionStatus(int(collection_id), status.code, evidence_uri)
+        self.send(call, f"marking collection {collection_id} {status}")
+
+    def correct_holder(self, collection_id: int, new_holder: str, evidence_uri: str) -> None:
+        """Settle a dispute: move a disputed collection to `new_holder` (registrar only; its terms reset)."""
+        holder = parse_address(new_holder, what="new holder")
+        call = self.registry.functions.correctCollectionHolder(int(collection_id), holder, evidence_uri)
+        self.send(call, f"correcting the holder of collection {collection_id}")
 
     def proof(self, collection_id: int, item: ContentLike) -> list[str]:
         return self.tree(collection_id).proof(content_hash(item))

@@ -3,6 +3,7 @@ over the DatasetRegistry and LevyFund contracts."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..hashing import ContentLike, content_hash
 from ..manifests import manifest_path_of, tree_of_manifest
 from ..merkle import MerkleTree
 from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, NearCopyResult, ProofResult
-from ..vocabulary import Reason, Use
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .collections import CollectionClient
 from .works import Works
 
@@ -32,6 +33,10 @@ class DatasetClient(ContractModule):
         self.collections = collections
         self.registry = self.contract
         self.levy = ctx.contract("LevyFund")
+        # The operator's folder of manifests: declared manifest URIs are read only under it (the gateway
+        # always sets one; the CLI and SDK when $RIGHTSLEDGER_MANIFESTS names one).
+        folder = os.environ.get("RIGHTSLEDGER_MANIFESTS")
+        self.manifest_folder: Path | None = Path(folder) if folder else None
 
     # ------------------------------------------------------------------ declarations
 
@@ -68,7 +73,7 @@ class DatasetClient(ContractModule):
     def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
         """The dataset's tree, rebuilt from its manifest and checked against the root on-chain."""
         record = self.dataset(dataset_id)
-        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri)
+        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri, self.manifest_folder)
         if not path.exists():
             raise NotFoundError(
                 f"the manifest of dataset {dataset_id} ({path}) is not readable here", code="manifest-unreadable"
@@ -178,8 +183,17 @@ class DatasetClient(ContractModule):
         return int(self.levy.functions.currentEpoch().call())
 
     def epoch(self, epoch: int) -> Epoch:
-        contributed, pool, items, per_item, claimed, finalized = self.levy.functions.epochOf(epoch).call()
-        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized)
+        contributed, pool, items, per_item, claimed, finalized_at, claim_until, finalized = (
+            self.levy.functions.epochOf(epoch).call()
+        )
+        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized, finalized_at, claim_until)
+
+    def admit(self, dataset_id: int) -> int:
+        """Admit a declared dataset to the levy of the current epoch (registrar only); returns the epoch.
+        Only admitted datasets share the levy: a registrar checks the declared count first."""
+        receipt = self.send(self.levy.functions.admitDataset(int(dataset_id)), f"admitting dataset {dataset_id}")
+        (event,) = self.levy.events.DatasetAdmitted().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["epoch"])
 
     def finalize(self, epoch: int) -> Epoch:
         self.send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
@@ -219,9 +233,11 @@ class DatasetClient(ContractModule):
     def levy_balance(self, account: str | None = None) -> int:
         return int(self.levy.functions.balanceOf(account or self.ctx.address).call())
 
-    def withdraw_levy(self) -> int:
+    def withdraw_levy(self, to: str | None = None) -> int:
+        """Withdraw this account's levy shares to `to` (default: this account); returns the wei sent."""
         amount = self.levy_balance()
-        self.send(self.levy.functions.withdraw(), "withdrawing levy shares")
+        receiver = parse_address(to, what="--to") if to else ZERO_ADDRESS
+        self.send(self.levy.functions.withdraw(receiver), "withdrawing levy shares")
         return amount
 
     def levy_accounts(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ that checks and sends them is in relay.py.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -210,13 +211,24 @@ class RelayReceipt:
     events: tuple[dict[str, Any], ...]
 
 
+# Terms prepared but not yet stored, per relayer: the newest kept, so preparing costs memory, not gas.
+MAX_PENDING_POLICIES = 1_000
+
+
 class RequestBuilder:
     """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
 
-    def __init__(self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None, defer_policies: bool = False
+    ) -> None:
+        """`defer_policies` (a relayer's builder): new terms are not stored when a request is prepared;
+        the request names the id they will get, and the relayer stores them only when the signed
+        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned."""
         self.ledger = ledger
         self._next_nonce = next_nonce or self.nonce
         self.forwarder = ledger.ctx.contract("Forwarder")
+        self.defer_policies = defer_policies
+        self.pending_policies: OrderedDict[int, Terms] = OrderedDict()
 
     @property
     def chain_id(self) -> int:
@@ -285,8 +297,8 @@ class RequestBuilder:
     ) -> ForwardRequest:
         policy_id = self._policy(terms)
         who = parse_address(holder or sender, what="holder")
-        data = self._encode("register", [content_hash(item), who, policy_id, metadata_uri])
-        return self.build(sender, data, ttl=ttl)
+        args = [content_hash(item), who, policy_id, metadata_uri]
+        return self.build(sender, self._encode("register", args), ttl=ttl, gas=self._gas(sender, "register", args, 2))
 
     def register_batch(
         self,
@@ -303,13 +315,15 @@ class RequestBuilder:
             raise ValidationError("the collection is empty: give at least one work")
         policy_id = self._policy(terms)
         who = parse_address(holder or sender, what="holder")
-        return self.build(sender, self._encode("registerBatch", [hashes, who, policy_id, metadata_uri]), ttl=ttl)
+        args = [hashes, who, policy_id, metadata_uri]
+        gas = self._gas(sender, "registerBatch", args, 2)
+        return self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas)
 
     def set_terms(
         self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
     ) -> ForwardRequest:
-        data = self._encode("setPolicy", [content_hash(item), self._policy(terms)])
-        return self.build(sender, data, ttl=ttl)
+        args = [content_hash(item), self._policy(terms)]
+        return self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=self._gas(sender, "setPolicy", args, 1))
 
     def set_opt_out(
         self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
@@ -380,9 +394,32 @@ class RequestBuilder:
         data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
         return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
 
+    def _gas(self, sender: str, function: str, args: list[Any], at: int) -> int | None:
+        """For a request naming a policy not stored yet: the gas estimated with policy 0 in its place
+        (the call cannot be simulated before the relayer stores the terms), with a margin."""
+        if int(args[at]) not in self.pending_policies:
+            return None
+        stand_in = [*args[:at], 0, *args[at + 1 :]]
+        to = str(self.ledger.works.address)
+        return self._estimate(parse_address(sender, what="signer"), to, self._encode(function, stand_in)) * 6 // 5
+
     def _policy(self, terms: Terms | int | None) -> PolicyId:
         if terms is None:
             return PolicyId(0)
+        if isinstance(terms, Terms) and self.defer_policies:
+            if not terms.rules and terms.expires is None:
+                return PolicyId(0)
+            existing = self.ledger.policies.find(terms)
+            if existing is not None:
+                return existing
+            # The id the terms get if they are stored next; the relayer stores them on the signed request.
+            count = int(self.ledger.policies.call(self.ledger.policies.functions.policyCount(), "counting policies"))
+            predicted = count + 1
+            self.pending_policies[predicted] = terms
+            self.pending_policies.move_to_end(predicted)
+            while len(self.pending_policies) > MAX_PENDING_POLICIES:
+                self.pending_policies.popitem(last=False)
+            return PolicyId(predicted)
         if isinstance(terms, Terms):
             return self.ledger.policies.ensure(terms)
         if not 0 <= int(terms) < 2**32:

@@ -40,7 +40,7 @@ from ..offers import (
 from ..records import DerivativeRegistration, Earnings, Licence, LicenceSource, Parent, Registration
 from ..terms import Terms
 from ..units import from_timestamp, parse_fee, to_timestamp
-from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, RegistrationId, Use, as_use, parse_address
+from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Reason, RegistrationId, Use, as_use, parse_address
 from .works import Works
 
 MAX_PARENTS = 16
@@ -73,12 +73,20 @@ class Licensing(ContractModule):
         return self.works.work(item).terms.rule(as_use(use)).fee
 
     def buy(self, item: ContentLike, use: Use | str, *, licensee: str | None = None) -> Licence:
-        """Buy a licence for the terms' fee (paid exactly, from the signing account) for `licensee` (default: self)."""
+        """Buy a licence for the terms' fee (paid exactly, from the signing account) for `licensee` (default: self).
+
+        The purchase is bound to what was read here: the work's policy id and the licence's end. If the
+        holder switches terms before the transaction lands, it reverts (`LicenceTermsChanged`,
+        `LicenceValidityTooShort`) instead of buying something else for the same fee."""
         use = as_use(use)
         digest = content_hash(item)
-        price = self.fee(digest, use)
+        work = self.works.work(digest)
+        rule = work.terms.rule(use)
+        price = rule.fee
+        ends = [to_timestamp(t) for t in (rule.end, work.terms.expires) if t is not None]
+        min_valid_until = min(ends) if ends else FOREVER
         who = self._address(licensee, "licensee")
-        call = self.contract.functions.buyLicence(digest, use.code, who)
+        call = self.contract.functions.buyLicence(digest, use.code, who, int(work.policy_id), min_valid_until)
         receipt = self.send(call, f"buying a {use} licence of {digest}", value=price)
         return self._licence_from(receipt)
 
@@ -132,8 +140,21 @@ class Licensing(ContractModule):
         signed = account.sign_typed_data(full_message=typed)
         return SignedOffer(offer, self.ctx.chain_id, self.address_of_contract, "0x" + signed.signature.hex())
 
-    def redeem(self, signed: SignedOffer, *, licensee: str | None = None, check_domain: bool = True) -> Licence:
-        """Redeem a signed offer, paying its price. Refuses offers made for another chain or contract."""
+    def redeem(
+        self,
+        signed: SignedOffer,
+        *,
+        licensee: str | None = None,
+        check_domain: bool = True,
+        max_price: int | None = None,
+    ) -> Licence:
+        """Redeem a signed offer, paying its price. Refuses offers made for another chain or contract,
+        and offers asking more than `max_price` wei (None: no cap; the CLI always asks or caps)."""
+        if max_price is not None and signed.offer.price > max_price:
+            raise ValidationError(
+                f"the offer asks {signed.offer.price} wei, more than the {max_price} wei you allowed; "
+                "raise --max-price if you mean to pay it"
+            )
         if check_domain and (
             signed.chain_id != self.ctx.chain_id or signed.verifying_contract != self.address_of_contract
         ):
@@ -153,6 +174,28 @@ class Licensing(ContractModule):
         offer = signed.offer if isinstance(signed, SignedOffer) else signed
         call = self.contract.functions.cancelOffer(offer.as_tuple())
         self.send(call, f"cancelling an offer for {offer.content_hash}")
+
+    def cancel_offers_below(self, nonce: int) -> None:
+        """Cancel every offer this account signed with a nonce below `nonce` (a floor that only rises)."""
+        self.send(self.contract.functions.cancelOffersBelow(int(nonce)), f"cancelling offers below nonce {nonce}")
+
+    def nonce_floor(self, signer: str | None = None) -> int:
+        """Offers of `signer` (default: this account) with a nonce below this are cancelled."""
+        who = self._address(signer, "signer")
+        return int(self.call(self.contract.functions.nonceFloorOf(who), "reading the offer nonce floor"))
+
+    def set_minting_disabled(self, item: ContentLike, disabled: bool = True) -> None:
+        """Stop (or resume) new licences of the work under its current policy (holder or operator)."""
+        digest = content_hash(item)
+        policy_id = self.works.work(digest).policy_id
+        call = self.contract.functions.setMintingDisabled(digest, int(policy_id), disabled)
+        self.send(call, f"{'disabling' if disabled else 'enabling'} licences of {digest}")
+
+    def licence_status(self, licence_id: int) -> tuple[bool, Reason]:
+        """Whether licence `licence_id` grants its use now, and why: `revoked`, `disputed`, `expired`
+        or `allowed-by-licence`."""
+        valid, reason = self.call(self.contract.functions.licenceStatus(int(licence_id)), "reading a licence")
+        return bool(valid), cast(Reason, Reason.from_code(int(reason)))
 
     def offer_state(self, signed: SignedOffer) -> tuple[int, bool]:
         """How often the offer was redeemed, and whether it was cancelled."""

@@ -1,6 +1,9 @@
 """The relayer (the gateway's): checks a signed request before sending anything — an allowed target
-and function, no value, a sane gas, the deadline, the signature, the nonce (neither used nor
-skipped, nor already in flight), and a simulation of the call as the user — so a bad request
+and function, calldata exactly its ABI encoding (nothing padded on for the relayer to pay), no
+value, a sane gas, the deadline, a signature with low `s` (the forwarder's ECDSA refuses high-s
+ones, which would revert on chain with the nonce unused, for ever), the nonce (neither used nor
+skipped, and no request of the signer in flight), the signer's and the relayer's gas budgets, and
+always a simulation of `Forwarder.execute` from the relayer's own account — so a bad request
 costs the relayer no gas and the user gets a clear, decoded reason. Submissions are serialised
 through one lock-protected nonce sequence of the relayer account, so concurrent relayed writes
 are neither lost nor duplicated.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -35,20 +39,74 @@ from .forwarding import (
     SignedForwardRequest,
 )
 
+# secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+BUDGET_WINDOW = 3_600
+# What storing a policy may cost, counted against the signer whose request needed it.
+POLICY_GAS = 400_000
+
+
+class GasBudget:
+    """Gas spent in the last `window` seconds, per signer and in all; a request that would pass a
+    budget is refused before anything is sent."""
+
+    def __init__(self, per_signer: int, total: int, window: int = BUDGET_WINDOW) -> None:
+        self.per_signer = per_signer
+        self.total = total
+        self.window = window
+        self._spent: deque[tuple[float, str, int]] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self._spent and self._spent[0][0] <= now - self.window:
+            self._spent.popleft()
+
+    def spent(self, signer: str | None = None) -> int:
+        self._trim(time.monotonic())
+        return sum(gas for _, who, gas in self._spent if signer is None or who == signer.lower())
+
+    def reserve(self, signer: str, gas: int) -> None:
+        """Count `gas` against both budgets, or raise RelayError (code gas-budget-exceeded)."""
+        now = time.monotonic()
+        self._trim(now)
+        mine = sum(g for _, who, g in self._spent if who == signer.lower())
+        everyone = sum(g for _, _, g in self._spent)
+        if mine + gas > self.per_signer:
+            raise RelayError(
+                f"{signer} has used {mine:,} of its {self.per_signer:,} relayed gas this hour; "
+                "try later or send the transaction yourself",
+                code="gas-budget-exceeded",
+            )
+        if everyone + gas > self.total:
+            raise RelayError(
+                f"this relayer has spent its {self.total:,} gas for this hour; "
+                "try later or send the transaction yourself",
+                code="gas-budget-exceeded",
+            )
+        self._spent.append((now, signer.lower(), gas))
+
 
 class Relayer:
     """Checks users' signed requests and submits them from the relayer's own account."""
 
-    def __init__(self, ledger: Ledger, *, max_gas: int = 5_000_000, clock_skew: int = 5) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        max_gas: int = 5_000_000,
+        clock_skew: int = 5,
+        signer_gas_per_hour: int = 20_000_000,
+        gas_per_hour: int = 500_000_000,
+    ) -> None:
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
         self._lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         # Requests prepared here get the nonce after any of the signer's requests in flight.
-        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
+        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce, defer_policies=True)
         self.max_gas = max_gas
         self.clock_skew = clock_skew
+        self.budget = GasBudget(signer_gas_per_hour, gas_per_hour)
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
         self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
         for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
@@ -83,9 +141,17 @@ class Relayer:
                 code="function-not-allowed",
             )
         try:
-            _, args = contract.decode_function_input(raw)
+            function, args = contract.decode_function_input(raw)
+            canonical = bytes.fromhex(contract.encode_abi(function.abi_element_identifier, kwargs=args)[2:])
         except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
             raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
+        if raw != canonical:
+            # Bytes after (or inside) the encoding change nothing but cost the relayer calldata gas.
+            raise RelayError(
+                f"the request's data is {len(raw)} bytes, not the {len(canonical)}-byte ABI encoding of its "
+                f"{name} call; sign the request the gateway prepared",
+                code="calldata-not-canonical",
+            )
         if "offer" in args:
             args = {**args, "offer": {k: _display(v) for k, v in dict(args["offer"]).items()}}
             hashes: tuple[ContentHash, ...] = (ContentHash(args["offer"]["contentHash"]),)
@@ -117,6 +183,7 @@ class Relayer:
                 f"the request expired (deadline {request.deadline}, now {now}); sign a new one",
                 code="request-expired",
             )
+        _require_low_s(signed.signature)
         signer = request.recover(signed.signature, self.chain_id, self.builder.forwarder_address)
         if signer is None or signer.lower() != request.sender.lower():
             raise RelayError(
@@ -146,6 +213,19 @@ class Relayer:
                 raise revert from None
             raise self.ledger.ctx.chain_error(exc, "relaying the request") from None
 
+    def simulate_execute(self, signed: SignedForwardRequest, outer: dict[str, Any], gas: int) -> None:
+        """`Forwarder.execute` as the relayer would send it, as an eth_call from the relayer: the
+        forwarder's own signature, nonce, deadline and trust checks, then the call. A revert is
+        decoded (the inner one, where the forwarder hides it behind FailedCall)."""
+        call = {"from": self.address, "to": outer["to"], "data": outer["data"], "value": 0, "gas": gas}
+        try:
+            self.ledger.ctx.w3.eth.call(call, "latest")  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            revert = as_revert(exc, "relaying the request")
+            if revert is None:
+                raise self.ledger.ctx.chain_error(exc, "relaying the request") from None
+            raise self._explain(signed.request, revert) from None
+
     # ------------------------------------------------------------------ sending
 
     def relay(self, signed: SignedForwardRequest, *, expect: DecodedCall | None = None) -> RelayReceipt:
@@ -165,6 +245,7 @@ class Relayer:
                 code="request-mismatch",
             )
         sender = request.sender.lower()
+        self._store_pending_policy(decoded, sender)
         call = self.builder.forwarder.functions.execute(signed.as_tuple())
         built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
         outer = {"to": built["to"], "data": built["data"], "value": 0}
@@ -181,9 +262,12 @@ class Relayer:
                     "before (a replay); sign a new one",
                     code="nonce-used",
                 )
-            if request.nonce in pending:
+            if pending:
+                # The forwarder checks the nonce on chain: a request built on one still in flight
+                # cannot be simulated, and an unsimulated request is what drains a relayer.
                 raise RelayError(
-                    f"a request of {request.sender} with nonce {request.nonce} is being relayed now",
+                    f"a request of {request.sender} (nonce {min(pending)}) is being relayed now; "
+                    "send the next one once it is mined",
                     code="request-in-flight",
                 )
             expected = max([onchain, *(n + 1 for n in pending)])
@@ -192,10 +276,8 @@ class Relayer:
                     f"nonce {request.nonce} skips ahead: {request.sender}'s next nonce is {expected}",
                     code="nonce-too-high",
                 )
-            if not pending:
-                # With an earlier request of this signer in flight the state it builds on is not
-                # there yet; the chain itself then decides (and the failure is decoded below).
-                self.simulate(request)
+            self.simulate_execute(signed, outer, gas)
+            self.budget.reserve(sender, gas)
             pending.add(request.nonce)
             try:
                 tx_hash, sent = self.ledger.ctx.transactor.submit(outer, action=f"relaying {decoded.action}", gas=gas)
@@ -221,6 +303,29 @@ class Relayer:
             relayer=self.address,
             events=tuple(self._events(receipt)),
         )
+
+    def _store_pending_policy(self, decoded: DecodedCall, sender: str) -> None:
+        """Store the terms a signed, checked request names by the id prepared for them: policies are
+        created only for a signer's request, and the gas counts against that signer's budget."""
+        if "policyId" not in decoded.args:
+            return
+        policy_id = int(decoded.args["policyId"])
+        terms = self.builder.pending_policies.get(policy_id)
+        policies = self.ledger.policies
+        if terms is None:
+            return  # not prepared here: the simulation decides
+        if policy_id <= int(policies.call(policies.functions.policyCount(), "counting policies")):
+            stored = policies.find(terms)  # the id is taken: by these terms, or by others meanwhile
+        else:
+            self.budget.reserve(sender, POLICY_GAS)
+            stored = policies.ensure(terms)
+        self.builder.pending_policies.pop(policy_id, None)
+        if stored != policy_id:
+            raise RelayError(
+                f"the terms were stored as policy {stored}, not the {policy_id} this request names (another "
+                "policy was created meanwhile); prepare the request again and sign it",
+                code="terms-changed",
+            )
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
@@ -251,6 +356,22 @@ class Relayer:
             return max([onchain, *(n + 1 for n in pending)])
 
 
+def _require_low_s(signature: str) -> None:
+    """Refuse a malleable signature: 65 bytes, v 27 or 28, s in the lower half of the curve order
+    (what OpenZeppelin's ECDSA accepts; eth-account would recover a high-s one just the same)."""
+    try:
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+    except ValueError:
+        raise RelayError("the signature is not hex", code="signature-invalid") from None
+    if len(raw) != 65 or raw[64] not in (27, 28):
+        raise RelayError("the signature must be 65 bytes (r, s, v with v 27 or 28)", code="signature-invalid")
+    if int.from_bytes(raw[32:64], "big") > SECP256K1_N // 2:
+        raise RelayError(
+            "the signature has a high s value, which the forwarder refuses; sign again with a standard wallet",
+            code="signature-malleable",
+        )
+
+
 def _display(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_display(v) for v in value]
@@ -263,4 +384,4 @@ def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:
     return bytes(keccak(text=f"{name}({types})")[:4])
 
 
-__all__ = ["Relayer"]
+__all__ = ["SECP256K1_N", "GasBudget", "Relayer"]

@@ -243,6 +243,13 @@ class Works(ContractModule):
         current = set(self.work(item).opted_out)
         return self.set_opt_out(item, current | set(uses))
 
+    def correct_holder(self, item: ContentLike, new_holder: str, evidence_uri: str) -> None:
+        """Settle a dispute: move a disputed work to `new_holder` with evidence (REGISTRAR_ROLE only).
+        The wrong holder's terms and opt-outs are reset (every use denied) and the work is marked verified."""
+        digest = content_hash(item)
+        holder = parse_address(new_holder, what="new holder")
+        self.send(self.functions.correctHolder(digest, holder, evidence_uri), f"correcting the holder of {digest}")
+
     def mark(self, item: ContentLike, status: Status, evidence_uri: str = "") -> None:
         """Mark a registration verified, disputed or unverified (REGISTRAR_ROLE only)."""
         digest = content_hash(item)

@@ -235,14 +235,15 @@ class Indexer:
         status = "unreadable"
         items: list[str] = []
         try:
-            path = manifest_path_of(uri)
+            path = manifest_path_of(uri, self.client.datasets.manifest_folder)
             if path.exists():
                 tree = tree_of_manifest(path)
                 if tree.root == args["root"]:
                     items, status = list(tree.values), "loaded"
                 else:
                     status = "root-mismatch"
-        except RightsLedgerError:
+        except (RightsLedgerError, OSError, ValueError, KeyError, TypeError):
+            # A declarer writes any URI: whatever it names, this dataset is unreadable and the sync goes on.
             status = "unreadable"
         self.db.execute(
             "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

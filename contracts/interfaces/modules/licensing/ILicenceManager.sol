@@ -18,6 +18,17 @@ struct LicenceOffer {
     uint256 nonce; // tells apart otherwise identical offers
 }
 
+/// @notice A licence as the manager reports it; its token (LicenceToken, id = licence id) is held by `holder`.
+struct LicenceRecord {
+    bytes32 contentHash;
+    uint8 use; // USE_*
+    address holder; // the token's holder: the licensee, or whoever a transferable licence was passed to
+    uint40 validFrom; // when this licence was issued
+    uint40 validUntil; // this licence's own end (a personal licence may extend a longer period)
+    bool transferable; // the rule carried DUTY_TRANSFERABLE when it was issued
+    bool revoked; // a registrar revoked it
+}
+
 /// @title Licences, payments and derivatives.
 /// @notice Licences (licensee, work, use, valid until) are bought for the terms' fee, granted
 /// by the holder, or redeemed from an offer the holder signed. Payments accrue to balances
@@ -68,6 +79,24 @@ interface ILicenceManager is ILicenceOracle {
     error DerivativeSharesExceedWhole(uint256 totalBps);
     /// @notice A use outside USE_*.
     error UnknownUse(uint8 use);
+    /// @notice The work's policy is not the one the buyer saw (`expectedPolicyId`): the terms changed.
+    error LicenceTermsChanged(bytes32 contentHash, uint32 expectedPolicyId, uint32 policyId);
+    /// @notice The licence would end at `validUntil`, before the `minValidUntil` the buyer asked for.
+    error LicenceValidityTooShort(uint40 minValidUntil, uint40 validUntil);
+    /// @notice The signer cancelled every offer with a nonce below `floor`.
+    error LicenceOfferNonceCancelled(address signer, uint256 nonce, uint256 floor);
+    /// @notice A nonce floor only rises: `nonce` is not above the current `floor`.
+    error LicenceNonceFloorNotRaised(uint256 floor, uint256 nonce);
+    /// @notice The holder disabled new licences of the work under policy `policyId`.
+    error LicenceMintingDisabled(bytes32 contentHash, uint32 policyId);
+    /// @notice No licence has this id.
+    error LicenceUnknown(uint64 licenceId);
+    /// @notice The licence was revoked already.
+    error LicenceAlreadyRevoked(uint64 licenceId);
+    /// @notice The licence is personal: its terms did not carry DUTY_TRANSFERABLE.
+    error LicenceNotTransferable(uint64 licenceId);
+    /// @notice `holder` already holds a running transferable licence for this use of the work.
+    error LicenceTransferableHeld(bytes32 contentHash, uint8 use, address holder);
 
     /// @notice A licence was issued: `source` 0 bought, 1 granted by the holder, 2 redeemed from an offer.
     /// `validFrom`..`validUntil` is the licensee's continuous licensed period after this licence.
@@ -93,6 +122,14 @@ interface ILicenceManager is ILicenceOracle {
     event OfferCancelled(bytes32 indexed offerHash, address indexed cancelledBy);
     /// @notice The EIP-2981 royalty of a work changed.
     event RoyaltySet(bytes32 indexed contentHash, address indexed receiver, uint16 bps, address indexed changedBy);
+    /// @notice `signer` cancelled every offer it signed with a nonce below `nonce`.
+    event OffersCancelledBelow(address indexed signer, uint256 nonce);
+    /// @notice The holder (or operator) disabled or re-enabled new licences of the work under `policyId`.
+    event MintingDisabledChanged(
+        bytes32 indexed contentHash, uint32 indexed policyId, bool disabled, address indexed changedBy
+    );
+    /// @notice A registrar revoked licence `licenceId` on the evidence at `evidenceURI`; it grants nothing from now on.
+    event LicenceRevoked(uint64 indexed licenceId, address indexed registrar, string evidenceURI);
     /// @notice A derivative was registered with parent `parent`, owing it `revenueShareBps` of its licence income.
     event DerivativeLinked(bytes32 indexed contentHash, bytes32 indexed parent, uint16 revenueShareBps);
 
@@ -100,7 +137,9 @@ interface ILicenceManager is ILicenceOracle {
     /// exactly the terms' fee in `msg.value`. The use must be in licence mode and inside its window,
     /// the terms unexpired, the use not opted out and the work not disputed. The licence lasts until
     /// the rule's window ends or the terms expire, whichever is first (forever if neither is set).
-    function buyLicence(bytes32 contentHash, uint8 use, address licensee)
+    /// What the buyer saw binds the purchase: the work must still be under `expectedPolicyId`, and
+    /// the licence must last at least until `minValidUntil` (0: any end), or the purchase reverts.
+    function buyLicence(bytes32 contentHash, uint8 use, address licensee, uint32 expectedPolicyId, uint40 minValidUntil)
         external
         payable
         returns (uint64 licenceId, uint40 validUntil);
@@ -119,6 +158,17 @@ interface ILicenceManager is ILicenceOracle {
 
     /// @notice Cancels an offer for good. Its signer, or the work's holder or operator, only.
     function cancelOffer(LicenceOffer calldata offer) external;
+
+    /// @notice Cancels, for good, every offer the caller signed with a nonce below `nonce` (a floor that only rises).
+    function cancelOffersBelow(uint256 nonce) external;
+
+    /// @notice Disables (or re-enables) new licences of the work while it is under policy `policyId`:
+    /// buying, granting and redeeming offers. Licences already issued stay valid. Holder or operator only.
+    function setMintingDisabled(bytes32 contentHash, uint32 policyId, bool disabled) external;
+
+    /// @notice Revokes a licence (fraud, a squatter's sale): it grants nothing from now on; use made
+    /// before stays licensed. A personal licence's whole continuous period ends now. REGISTRAR_ROLE only.
+    function revokeLicence(uint64 licenceId, string calldata evidenceURI) external;
 
     /// @notice Withdraws the caller's whole balance to `to`.
     function withdraw(address payable to) external returns (uint256 amount);
@@ -155,6 +205,22 @@ interface ILicenceManager is ILicenceOracle {
 
     /// @notice The EIP-712 hash of an offer: what its signer signs.
     function hashOffer(LicenceOffer calldata offer) external view returns (bytes32);
+
+    /// @notice Licence `licenceId` (reverts with LicenceUnknown).
+    function licence(uint64 licenceId) external view returns (LicenceRecord memory);
+
+    /// @notice Whether licence `licenceId` grants its use now, and why (REASON_*): revoked (9),
+    /// disputed (7: the work is disputed, no licence counts), expired (6), or allowed-by-licence (2).
+    function licenceStatus(uint64 licenceId) external view returns (bool valid, uint8 reason);
+
+    /// @notice The ERC-721 contract whose tokens are the licences.
+    function licenceToken() external view returns (address);
+
+    /// @notice Offers of `signer` with a nonce below this are cancelled.
+    function nonceFloorOf(address signer) external view returns (uint256);
+
+    /// @notice Whether the holder disabled new licences of the work under `policyId`.
+    function isMintingDisabled(bytes32 contentHash, uint32 policyId) external view returns (bool);
 
     /// @notice The works registry this contract licenses works of.
     function workRegistry() external view returns (IWorkRegistry);
