@@ -4,48 +4,17 @@ crawler-signal formats render the files of `exports.signals` for a publisher's s
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rightsledger import Terms
-from rightsledger.disclosure import Disclosure
 from rightsledger.errors import ValidationError
-from rightsledger.exports import ExportRecord, tdm_declaration
+from rightsledger.exports import tdm_declaration
 from rightsledger.exports.formats import FORMATS, SIGNAL_FORMATS, ExportOptions, export, export_signals
 from rightsledger.exports.signals import SignalWork, robots_txt, rsl_xml, signal_headers
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-def record(rules: dict[str, Any], **kwargs: Any) -> ExportRecord:
-    terms = Terms.model_validate({"rules": rules, "expires": kwargs.pop("expires", None)})
-    defaults: dict[str, Any] = {
-        "content_hash": "0x" + "ab" * 32,
-        "chain_id": 31337,
-        "registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-        "holder": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        "policy_id": 3,
-        "terms": terms,
-        "now": NOW,
-    }
-    return ExportRecord(**{**defaults, **kwargs})
-
-
-# The record tests/test_exports.py pins in the golden files.
-LULLABY = record(
-    {
-        "tdm": {"mode": "allow"},
-        "ai-training": {"mode": "licence", "fee": "0.01 ether"},
-        "promotion": {"mode": "allow", "attribution": True, "start": "2026-05-01", "end": "2026-07-01"},
-        "derivative": {"mode": "allow", "share_alike": True, "revenue_share_bps": 1500},
-    },
-    expires="2030-01-01",
-    disclosure=Disclosure.create("ai-assisted-ideation", ["ideation"], "a chatbot"),
-)
+# The record and golden files test_exports.py pins.
+from .test_exports import GOLDEN, LULLABY, record
 
 
 def _golden_text(document: Any) -> str:
