@@ -50,8 +50,9 @@ def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_remova
     unknown.write_bytes(os.urandom(64))
     terms = {"rules": {"tdm": {"mode": "allow"}, "ai-training": {"mode": "licence", "fee": "0.01 ether"}}}
     # Its own deployment: the dataset declared here must not show in the snapshot tests' counts.
+    # The gateway reads manifests only under its operator folder: here, the test's folder.
     with (
-        isolated_gateway(w3, anvil_url, tmp_path / "home", dev_keys=True) as gateway,
+        isolated_gateway(w3, anvil_url, tmp_path / "home", dev_keys=True, manifest_folder=str(tmp_path)) as gateway,
         httpx.Client(base_url=gateway.url, timeout=60) as http,
     ):
         assert relay_register(http, artist, hash_file(work), terms=terms).status_code == 201
