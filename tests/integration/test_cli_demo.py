@@ -66,7 +66,20 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
             "disclosure-set",
         ], "the licence, the derivative and the dataset proof of the earlier scenes are stages; re-running adds none"
         assert "AI disclosure: ai-assisted-ideation/ideation;tools=a brainstorming chatbot" in output
-        policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\ntry:")[0])
+        policy = json.loads(output.split("`rightsledger export odrl FILE`)")[1].split("\nrights that travel")[0])
         assert policy["@type"] == "Offer"
         permitted = {p["action"] for p in policy["permission"]}
         assert permitted == {"tdm:mine", "rl:aiTraining", "rl:aiGenerativeTraining", "rl:promote", "derive"}
+
+    # Rights that travel: the photograph's record inside the file, the AI Act summary, the observatory.
+    travel = first[first.index("\nrights that travel") :]
+    assert "harbour-lights.png: registered with its ISCC Image-Code" in travel
+    assert "is registered as a derived stage" in travel
+    assert "c2pa.soft-binding" in travel and "cawg.training-mining" in travel
+    assert "a trainer checks the embedded file for AI training: licence-required" in travel
+    assert "by its bytes: unregistered" in travel
+    assert "harbour-lights.png: registered in an earlier run" in second
+    summary = json.loads((tmp_path / "demo-summary" / "summary.json").read_text())
+    assert summary and (tmp_path / "demo-summary" / "summary.html").stat().st_size > 1000
+    assert "datasets declared: 1; violations recorded: 1; removal requests: 1 (1 acknowledged)" in travel
+    assert "<svg" in (tmp_path / "observatory.html").read_text()

@@ -36,6 +36,7 @@ from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import hash_items
 from ..workflows.indexer import open_index
 from .context import Context
+from .demo_travel import observatory_scene, summary_scene, travel_scene
 from .render import render_trail
 
 SHORT_REASON = {
@@ -205,8 +206,11 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     print("\ngas per registration (from the receipts)\n")
     print(render_table([list(r) for r in gas_rows], ["work", "kind", "gas", "gas per work", ""]))
     licensing_scene(client, lullaby=rows[1][1][0], kitchen=rows[2][1][0])
-    trainer_scene(client, home, base)
+    dataset_id = trainer_scene(client, home, base)
     _show_provenance(client, artist, rows[1][1][0])
+    travel_scene(client, home)
+    summary_scene(client, home, dataset_id, home / "demo-audit.jsonl")
+    observatory_scene(client, home)
     print(
         f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
         f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
@@ -217,7 +221,7 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     return 0
 
 
-def trainer_scene(client: RightsLedger, home: Path, base: Path) -> None:
+def trainer_scene(client: RightsLedger, home: Path, base: Path) -> int:
     """The trainer of the licensing scene audits the samples for AI training, buys what the audit
     says it needs (within a cap), declares the samples as a dataset; the artist finds two works
     in it and proves them: one was licensed then (no violation), one was not (a violation).
@@ -265,6 +269,7 @@ def trainer_scene(client: RightsLedger, home: Path, base: Path) -> None:
                     trainer.datasets.acknowledge_removal(dataset_id, digest, "demo: removed from the next version")
                 status = artist.datasets.item_status(dataset_id, digest)
             print(f"    {name} in dataset {dataset_id}: {status.describe()}")
+    return dataset_id
 
 
 ARRANGEMENT = b"Choral arrangement of 'Lullaby for the North Sea', for four voices (demo derivative)\n"
