@@ -124,4 +124,3 @@ class HardhatNode:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
