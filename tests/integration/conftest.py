@@ -3,7 +3,11 @@ SDK's own `deploy`, a chain snapshot reverted after every test for isolation, th
 gateway over that chain and the CLI run in-process against it.
 
 Every test under tests/integration/ gets the `chain` marker here, so `pytest -m "not chain"`
-runs the unit tests alone."""
+runs the unit tests alone.
+
+A test module that sets `NODES = ("anvil", "hardhat")` runs on each of those nodes: its chain
+fixtures (`rpc_url`, `w3`, `deployment`, `chain`, the clients) come from the node the test is
+parametrised with; every other test runs on anvil alone."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_por
 from rightsledger.chain.connection import connect_web3
 from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment, save_deployment
+from rightsledger.chain.hardhat import HardhatNode
 from rightsledger.cli import main
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +34,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.chain)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the modules that name `NODES` once per node (session-scoped: each node starts once)."""
+    nodes = getattr(metafunc.module, "NODES", None)
+    if nodes and "node" in metafunc.fixturenames:
+        metafunc.parametrize("node", list(nodes), indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def node(request: pytest.FixtureRequest) -> str:
+    """The name of the node the test runs on: "anvil" unless its module names `NODES`."""
+    return str(getattr(request, "param", "anvil"))
+
+
+@pytest.fixture(scope="session")
+def hardhat_url() -> Iterator[str]:
+    """A Hardhat node (npm `hardhat`, EDR) from the project's npm install, same accounts as anvil."""
+    with HardhatNode() as hardhat:
+        yield hardhat.url
+
+
+@pytest.fixture(scope="session")
+def rpc_url(node: str, request: pytest.FixtureRequest) -> str:
+    """The RPC URL of the test's node."""
+    return str(request.getfixturevalue(f"{node}_url"))
 
 
 @pytest.fixture(scope="session")
@@ -54,13 +85,15 @@ def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def w3(anvil_url: str) -> Web3:
-    return connect_web3(anvil_url)
+def w3(rpc_url: str) -> Web3:
+    return connect_web3(rpc_url)
 
 
 @pytest.fixture(scope="session")
-def deployment(w3: Web3, session_home: Path) -> Deployment:
-    return deploy(w3, dev_account(0), home=session_home)
+def deployment(w3: Web3, node: str, session_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    # Both nodes have chain id 31337: each keeps its deployment record in a home of its own.
+    home = session_home if node == "anvil" else tmp_path_factory.mktemp(f"home-{node}")
+    return deploy(w3, dev_account(0), home=home)
 
 
 @pytest.fixture

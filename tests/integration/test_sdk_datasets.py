@@ -13,6 +13,8 @@ from web3 import Web3
 from rightsledger import ContractRevert, Mode, Reason, RightsLedger, Rule, Terms, Use, hash_bytes
 from rightsledger.merkle import MerkleTree
 
+NODES = ("anvil", "hardhat")  # these tests run on both nodes (tests/integration/conftest.py)
+
 OPEN_TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.ALLOW)})
 PAID_TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**15)})
 

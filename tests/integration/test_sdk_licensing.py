@@ -16,6 +16,8 @@ from rightsledger.records import LicenceSource
 
 from .conftest import now
 
+NODES = ("anvil", "hardhat")  # these tests run on both nodes (tests/integration/conftest.py)
+
 FEE = 10**16
 TRAINING = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=FEE)})
 

@@ -12,6 +12,8 @@ from rightsledger.errors import ContractRevert, RelayError
 from rightsledger.sdk.forwarding import ForwardRequest, RequestBuilder, SignedForwardRequest
 from rightsledger.sdk.relay import Relayer
 
+NODES = ("anvil", "hardhat")  # these tests run on both nodes (tests/integration/conftest.py)
+
 ALICE = dev_account(1)
 EVE = dev_account(3)
 

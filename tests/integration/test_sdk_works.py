@@ -31,6 +31,8 @@ from rightsledger.sdk.works import CHECK_CHUNK
 
 from .conftest import now
 
+NODES = ("anvil", "hardhat")  # these tests run on both nodes (tests/integration/conftest.py)
+
 TRAINING_FOR_A_FEE = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee="0.01 ether")})
 
 
@@ -237,15 +239,15 @@ def test_bad_inputs_raise_validation_errors_before_any_transaction(alice: Rights
         alice.work(b"nothing here")
 
 
-def test_connect_explains_what_is_missing(anvil_url: str, deployment: Deployment, tmp_path: Path) -> None:
+def test_connect_explains_what_is_missing(rpc_url: str, deployment: Deployment, tmp_path: Path) -> None:
     with pytest.raises(ChainError, match="no Ethereum node answers"):
         RightsLedger.connect("http://127.0.0.1:9", home=tmp_path)
     with pytest.raises(ConfigError, match="no rightsledger deployment is recorded for chain id 31337"):
-        RightsLedger.connect(anvil_url, home=tmp_path)
+        RightsLedger.connect(rpc_url, home=tmp_path)
     stale = Deployment(31337, {**deployment.contracts, "WorkRegistry": "0x" + "11" * 20}, deployment.deployer, 0)
     with pytest.raises(ConfigError, match="no contract at"):
-        RightsLedger.connect(anvil_url, deployment=stale)
-    client = RightsLedger.connect(anvil_url, deployment=deployment)
+        RightsLedger.connect(rpc_url, deployment=stale)
+    client = RightsLedger.connect(rpc_url, deployment=deployment)
     with pytest.raises(ConfigError, match="needs a signing key"):
         client.register(b"unsigned")
 

@@ -22,7 +22,9 @@ from .deployments import Deployment
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 
 CALL_GAS = 50_000_000
-"""Gas for one read-only batch call: under the ~50M `eth_call` cap of common RPC nodes."""
+"""Gas for one read-only batch call: under the ~50M `eth_call` cap of common RPC nodes. A node that
+holds `eth_call` to the EIP-7825 transaction cap (Hardhat/EDR on Osaka) gets TX_GAS_CAP instead:
+see `ChainContext.call_gas`."""
 
 
 class ChainContext:
@@ -34,6 +36,7 @@ class ChainContext:
         self.account = account
         self.transactor = Transactor(w3, account)
         self._contracts: dict[str, Contract] = {}
+        self._call_gas: int | None = None
 
     @property
     def chain_id(self) -> int:
@@ -75,9 +78,18 @@ class ChainContext:
         except Exception as exc:  # noqa: BLE001
             raise self.chain_error(exc, action) from None
 
+    def call_gas(self) -> int:
+        """The gas one read-only call may use on this node: CALL_GAS, or TX_GAS_CAP on a node that
+        refuses more than the EIP-7825 cap in `eth_call` too. Asked once (one empty call), then kept."""
+        if self._call_gas is None:
+            probe = {"to": "0x" + "00" * 20, "data": "0x", "gas": hex(CALL_GAS)}
+            response = self.w3.provider.make_request("eth_call", [probe, "latest"])  # type: ignore[arg-type]
+            self._call_gas = TX_GAS_CAP if "error" in response else CALL_GAS
+        return self._call_gas
+
     def raw_call(self, to: str, data: bytes, block_tag: str, action: str) -> bytes:
         """`eth_call` of hand-encoded calldata (the bulk paths): the raw return bytes."""
-        payload = {"to": to, "data": "0x" + data.hex(), "gas": hex(CALL_GAS)}
+        payload = {"to": to, "data": "0x" + data.hex(), "gas": hex(self.call_gas())}
         response = self.w3.provider.make_request("eth_call", [payload, block_tag])  # type: ignore[arg-type]
         if "error" in response:
             revert = revert_data(RPCFailure(response["error"]))
@@ -97,6 +109,7 @@ class ChainContext:
         """The same node and deployment, signing as `account` (contract objects are shared)."""
         other = ChainContext(self.w3, self.deployment, account)
         other._contracts = self._contracts
+        other._call_gas = self._call_gas
         return other
 
 

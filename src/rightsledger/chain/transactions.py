@@ -133,6 +133,7 @@ class Transactor:
         if revert is not None:
             return revert
         text = str(exc)
-        if "insufficient funds" in text.lower():
+        # geth/anvil say "insufficient funds", Hardhat (EDR) "doesn't have enough funds".
+        if any(words in text.lower() for words in ("insufficient funds", "enough funds")):
             return ChainError(f"{action}: the sending account has too little ether to pay for gas or value")
         return ChainError(f"{action}: the node refused the transaction: {text}")
