@@ -249,7 +249,11 @@ def terms_from_options(
             )
         start = parse_time(start_text, what="window start") if start_text else None
         end = parse_time(end_text, what="window end") if end_text else None
-        rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+        try:
+            rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+        except PydanticValidationError as exc:
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValidationError(f"--window {text!r}: {message}") from None
     if attribution:
         rules = {u: r if r.mode is Mode.DENY else r.model_copy(update={"attribution": True}) for u, r in rules.items()}
     until = parse_time(expires, what="--expires") if expires else base.expires

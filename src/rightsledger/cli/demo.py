@@ -35,6 +35,7 @@ from ..vocabulary import ContentHash, Mode, Reason, Status, Use
 from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import hash_items
 from ..workflows.indexer import open_index
+from .options import port_arg
 from .context import Context
 from .render import render_trail
 
@@ -381,5 +382,5 @@ def cmd_demo(ctx: Context) -> int:
 
 def add_parsers(sub: Any) -> None:
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
-    demo.add_argument("--port", type=int, default=8545)
+    demo.add_argument("--port", type=port_arg, default=8545)
     demo.set_defaults(func=cmd_demo)
