@@ -50,9 +50,7 @@ def test_check_at_a_time_out_of_range(tmp_path: Path) -> None:
 def test_window_ending_before_it_starts(tmp_path: Path) -> None:
     work = tmp_path / "w.txt"
     work.write_text("a work")
-    result = run(
-        tmp_path, "register", str(work), "--allow", "promotion", "--window", "promotion=2027-01-01/2026-01-01"
-    )
+    result = run(tmp_path, "register", str(work), "--allow", "promotion", "--window", "promotion=2027-01-01/2026-01-01")
     assert result.returncode == 1
     line = error_line(result)
     assert line.startswith("rightsledger: error: --window 'promotion=2027-01-01/2026-01-01': window ends")
@@ -100,13 +98,19 @@ def test_a_fifo_is_not_a_regular_file(tmp_path: Path) -> None:
     work = tmp_path / "w.txt"
     work.write_text("a work")
     registered = run(tmp_path, "register", str(fifo), "--allow", "tdm")
-    assert error_line(registered) == f"rightsledger: error: file {fifo} is not a regular file (a FIFO, socket or device?)"
+    assert (
+        error_line(registered) == f"rightsledger: error: file {fifo} is not a regular file (a FIFO, socket or device?)"
+    )
     terms = run(tmp_path, "register", str(work), "--terms", str(fifo))
-    assert error_line(terms) == f"rightsledger: error: terms file {fifo} is not a regular file (a FIFO, socket or device?)"
+    assert (
+        error_line(terms) == f"rightsledger: error: terms file {fifo} is not a regular file (a FIFO, socket or device?)"
+    )
     checked = run(tmp_path, "check", str(fifo), "--use", "tdm")
     assert error_line(checked) == f"rightsledger: error: {fifo} is not a regular file (a FIFO, socket or device?)"
     audited = run(tmp_path, "audit", str(fifo), "--use", "tdm")
-    assert error_line(audited) == f"rightsledger: error: manifest {fifo} is not a regular file (a FIFO, socket or device?)"
+    assert (
+        error_line(audited) == f"rightsledger: error: manifest {fifo} is not a regular file (a FIFO, socket or device?)"
+    )
 
 
 BAD_CHECKSUM = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01"

@@ -9,8 +9,8 @@ from ..chain.deploy import deploy
 from ..chain.deployments import find_deployment
 from ..chain.local import LocalChain
 from ..errors import ConfigError
-from .options import port_arg
 from .context import EXIT_ERROR, Context
+from .options import port_arg
 from .render import print_json
 
 

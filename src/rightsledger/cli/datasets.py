@@ -253,7 +253,9 @@ def add_parsers(sub: Any) -> None:
         "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
     )
     audit.add_argument("--buy", action="store_true", help="buy the licences the report lists, cheapest first")
-    audit.add_argument("--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)")
+    audit.add_argument(
+        "--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)"
+    )
     audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
     audit.add_argument("--json", action="store_true")

@@ -35,8 +35,8 @@ from ..vocabulary import ContentHash, Mode, Reason, Status, Use
 from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import hash_items
 from ..workflows.indexer import open_index
-from .options import port_arg
 from .context import Context
+from .options import port_arg
 from .render import render_trail
 
 SHORT_REASON = {

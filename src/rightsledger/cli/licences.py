@@ -80,9 +80,7 @@ def _redeem_cap(ctx: Context, signed: SignedOffer) -> int:
     if price == 0:
         return 0
     if not sys.stdin.isatty():
-        raise CliError(
-            f"the offer asks {format_wei(price)}; pass --max-price {price}wei (or more) to pay it"
-        )
+        raise CliError(f"the offer asks {format_wei(price)}; pass --max-price {price}wei (or more) to pay it")
     answer = input(f"pay {format_wei(price)}? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("not redeemed: you did not confirm the price")
@@ -174,7 +172,9 @@ def add_parsers(sub: Any) -> None:
     offer.add_argument("--force", action="store_true", help="replace --out if it exists")
     redeem = lic_sub.add_parser("redeem", help="redeem a signed offer, paying its price")
     redeem.add_argument("offer", metavar="OFFER.json")
-    redeem.add_argument("--licensee", type=address_arg, help="licence holder if the offer is open to anyone (default: the signer)")
+    redeem.add_argument(
+        "--licensee", type=address_arg, help="licence holder if the offer is open to anyone (default: the signer)"
+    )
     redeem.add_argument(
         "--max-price",
         metavar="FEE",

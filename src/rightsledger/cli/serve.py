@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigError
-from .options import port_arg
 from .context import Context
 from .demo import connect_local
+from .options import port_arg
 
 
 def cmd_serve(ctx: Context) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..hashing import resolve_file_or_hash
 from ..files import regular_file
+from ..hashing import resolve_file_or_hash
 from ..terms import Terms
 from ..text import render_table
 from ..vocabulary import Status, Use
