@@ -173,7 +173,8 @@ class Terms(BaseModel):
         except PydanticValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise ValidationError(f"{source}: {where}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValidationError(f"{source}: {where}: {message}") from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Terms:
