@@ -77,3 +77,46 @@ def test_output_piped_into_head_exits_quietly(anvil_url: str, deployment: Deploy
     assert shell.stdout.strip() == "["
     assert shell.stderr == "", shell.stderr
     assert shell.returncode == 141  # the shell's convention for a closed pipe (128 + SIGPIPE)
+
+
+# ---------------------------------------------------------------------- the schema and the validators agree
+
+HASH = "0x" + "ab" * 32
+
+
+@pytest.mark.parametrize("at", [0, -1, 3169.5, True, 253_402_300_800])
+def test_a_check_at_a_moment_the_schema_refuses_is_422(http: httpx.Client, at: object) -> None:
+    response = http.post("/checks", json={"use": "tdm", "hashes": [HASH], "at": at})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid-request"
+
+
+def test_a_check_at_integral_seconds_is_answered_as_seconds(http: httpx.Client) -> None:
+    for at in (3169, 3169.0, "1970-01-01T00:52:49Z"):
+        response = http.post("/checks", json={"use": "tdm", "hashes": [HASH], "at": at})
+        assert response.status_code == 200, (at, response.text)
+    one = http.get(f"/checks/{HASH}", params={"use": "tdm", "at": "0"})
+    assert one.status_code == 422
+
+
+def test_the_schema_documents_what_the_validators_take(http: httpx.Client) -> None:
+    spec = http.get("/openapi.json").json()
+    at = spec["components"]["schemas"]["CheckManyRequest"]["properties"]["at"]
+    integers = [b for b in json_branches(at) if b.get("type") == "integer"]
+    assert integers and all(b["minimum"] == 1 and b["maximum"] == 253_402_300_799 for b in integers)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "404", "413", "429", "500"} <= set(operation["responses"]), (path, method)
+
+
+def json_branches(node: object) -> list[dict[str, object]]:
+    """Every schema object below `node` (anyOf branches included)."""
+    found: list[dict[str, object]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(json_branches(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(json_branches(value))
+    return found
