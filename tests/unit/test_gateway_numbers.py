@@ -6,10 +6,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from pydantic import TypeAdapter  # noqa: E402
-from pydantic import ValidationError as PydanticValidationError  # noqa: E402
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
-from rightsledger.gateway.schemas import Uint48, Uint256  # noqa: E402
+from rightsledger.gateway.schemas import Uint48, Uint256
 
 
 @pytest.mark.parametrize("value", [3169, 3169.0, "3169"])
