@@ -1,5 +1,5 @@
 """schemathesis' conformance checks over the gateway's own OpenAPI schema: every answer's status is
-documented, its body matches the documented schema and content type, and what the schema allows
+documented, its body matches the documented schema and content type, and a request that
 breaks the schema is refused with a 4xx (schemathesis generates both kinds of request).
 
 Not run: positive_data_acceptance. A schema-valid request is still refused for what it means (the
