@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)  # option types raise CliError for a bad value (one line below)
         return int(args.func(Context(args)))
     except RightsLedgerError as exc:
         print(f"rightsledger: error: {exc}", file=sys.stderr)
