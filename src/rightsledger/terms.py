@@ -7,11 +7,20 @@ of the CLI. A use without a rule is denied (consent is opt-in).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ValidationError
@@ -30,7 +39,39 @@ from .units import (
 )
 from .vocabulary import Mode, Use
 
-ChainTime = Annotated[datetime, AfterValidator(chain_time)]
+
+def _seconds(value: Any) -> Any:
+    """Numbers are whole seconds since the epoch (never pydantic's guess of milliseconds); ISO text passes."""
+    if isinstance(value, bool):
+        raise ValueError("a moment is ISO 8601 text or whole seconds since the epoch, not true/false")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a moment in seconds since the epoch is a whole number")
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int):
+        if not 0 < value <= MAX_TIME:
+            raise ValueError(f"must lie after 1970-01-01T00:00:00Z (1 .. {MAX_TIME} seconds)")
+        return datetime.fromtimestamp(value, tz=UTC)
+    return value
+
+
+ChainTime = Annotated[
+    datetime,
+    BeforeValidator(_seconds),
+    AfterValidator(chain_time),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "integer", "minimum": 1, "maximum": MAX_TIME},
+            ],
+            "description": "ISO 8601 (naive means UTC) or whole seconds since the epoch, after 1970-01-01",
+        }
+    ),
+]
+"""A moment the contracts can store, in JSON as ISO 8601 text or whole seconds (the schema says both)."""
 
 
 class Rule(BaseModel):
@@ -173,7 +214,8 @@ class Terms(BaseModel):
         except PydanticValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise ValidationError(f"{source}: {where}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValidationError(f"{source}: {where}: {message}") from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Terms:
@@ -249,7 +291,11 @@ def terms_from_options(
             )
         start = parse_time(start_text, what="window start") if start_text else None
         end = parse_time(end_text, what="window end") if end_text else None
-        rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+        try:
+            rules[use] = Rule.model_validate({**rules[use].model_dump(), "start": start, "end": end})
+        except PydanticValidationError as exc:
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValidationError(f"--window {text!r}: {message}") from None
     if attribution:
         rules = {u: r if r.mode is Mode.DENY else r.model_copy(update={"attribution": True}) for u, r in rules.items()}
     until = parse_time(expires, what="--expires") if expires else base.expires
@@ -262,6 +308,7 @@ def _use(text: str) -> Use:
 
 __all__ = [
     "MAX_TIME",
+    "ChainTime",
     "PRESETS",
     "Rule",
     "Terms",

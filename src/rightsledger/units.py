@@ -61,11 +61,15 @@ def to_timestamp(value: datetime | int | None) -> int:
 def parse_time(text: str, *, what: str) -> datetime:
     """A moment from ISO 8601 text (naive means UTC) or whole seconds since the epoch."""
     value = text.strip()
+    if value.isdigit() and int(value) > MAX_TIME:
+        raise ValidationError(
+            f"{what} {text!r} is out of range: times run from 1970-01-01 to 9999-12-31 (0 .. {MAX_TIME} seconds)"
+        )
     try:
         if value.isdigit():
             return datetime.fromtimestamp(int(value), tz=UTC)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise ValidationError(
             f"{what} {text!r} is not a date: use ISO 8601 (2026-12-31 or 2026-12-31T18:00:00Z)"
         ) from None

@@ -64,7 +64,7 @@ def test_terms_show_and_set(cli, files: list[Path], tmp_path: Path) -> None:
         (("check", "HASH", "--use", "painting"), "unknown use 'painting'"),
         (("check", "0x1234", "--use", "tdm"), "neither an existing file nor a content hash"),
         (("check", "/no/such/file.png", "--use", "tdm"), "neither an existing file nor a content hash"),
-        (("register", "/no/such/file.png"), "is not a file"),
+        (("register", "/no/such/file.png"), "file /no/such/file.png does not exist"),
         (("register", "FILE", "--licence", "ai-training"), "write USE=FEE"),
         (("register", "FILE", "--licence", "ai-training=lots"), "is not an amount"),
         (("register", "FILE", "--window", "promotion=2026-01-01/2026-02-01"), "allow or licence promotion first"),

@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)  # option types raise CliError for a bad value (one line below)
         return int(args.func(Context(args)))
     except RightsLedgerError as exc:
         print(f"rightsledger: error: {exc}", file=sys.stderr)
@@ -50,3 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rightsledger: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) stopped reading: exit quietly. Point stdout at /dev/null so the
+        # interpreter's final flush of the closed pipe does not print a second error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

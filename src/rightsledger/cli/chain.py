@@ -10,6 +10,7 @@ from ..chain.deployments import find_deployment
 from ..chain.local import LocalChain
 from ..errors import ConfigError
 from .context import EXIT_ERROR, Context
+from .options import port_arg
 from .render import print_json
 
 
@@ -56,7 +57,7 @@ def cmd_deploy(ctx: Context) -> int:
 def add_parsers(sub: Any) -> None:
     chain = sub.add_parser("chain", help="start, stop or inspect the local chain (anvil)")
     chain.add_argument("action", choices=("start", "stop", "status"))
-    chain.add_argument("--port", type=int, default=8545)
+    chain.add_argument("--port", type=port_arg, default=8545)
     chain.set_defaults(func=cmd_chain)
 
     dep = sub.add_parser("deploy", help="deploy the contracts and record them for this chain id")

@@ -10,7 +10,7 @@ from ..terms import Terms
 from ..text import render_table
 from ..workflows.bulk import hash_items
 from .context import EXIT_NOT_ALLOWED, CliError, Context
-from .options import add_terms_flags, parse_use, terms_from_args
+from .options import add_terms_flags, address_arg, parse_use, terms_from_args
 from .render import print_json
 
 
@@ -55,7 +55,7 @@ def add_parsers(sub: Any) -> None:
                       help="register: a folder or manifest; check: the works")  # fmt: skip
     coll.add_argument("--collection", type=int, metavar="ID", help="check: the collection")
     coll.add_argument("--use", help="check: the use")
-    coll.add_argument("--licensee", help="check: the address that would use the works")
+    coll.add_argument("--licensee", type=address_arg, help="check: the address that would use the works")
     coll.add_argument("--holder", help="register: holder of the collection (default: the signing account)")
     coll.add_argument("--metadata-uri", default="", help="register: the collection's metadata URI")
     coll.add_argument("--json", action="store_true")

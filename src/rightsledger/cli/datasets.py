@@ -18,7 +18,7 @@ from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
 from .context import EXIT_NOT_ALLOWED, CliError, Context
-from .options import parse_use
+from .options import address_arg, fee_arg, parse_use
 from .render import print_json
 
 
@@ -26,11 +26,13 @@ def cmd_audit(ctx: Context) -> int:
     args = ctx.args
     if args.buy and args.max_spend is None:
         raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
+    items = collect(Path(args.source).resolve())  # a bad source is reported before connecting or hashing anything
     client = ctx.client()
     result = run_audit(
         client,
         args.source,
         parse_use(args.use),
+        items=items,
         licensee=args.licensee,
         out=args.out,
         unregistered_cleared=args.include_unregistered_as_cleared,
@@ -41,7 +43,7 @@ def cmd_audit(ctx: Context) -> int:
     summary = result.summary
     purchase = None
     if args.buy:
-        cap = parse_fee(args.max_spend)
+        cap = args.max_spend
         purchase = buy_licences(client, result, parse_use(args.use), cap=cap, licensee=args.licensee)
     if args.json:
         bought = None
@@ -245,13 +247,15 @@ def add_parsers(sub: Any) -> None:
         "source", metavar="PATH|MANIFEST", help="a folder, or a manifest (.csv, .jsonl, .parquet, .json)"
     )
     audit.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
-    audit.add_argument("--licensee", help="the address that would use the works (licences count)")
+    audit.add_argument("--licensee", type=address_arg, help="the address that would use the works (licences count)")
     audit.add_argument("--out", help="report file, .jsonl or .csv (default ./audit-<name>.jsonl)")
     audit.add_argument(
         "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
     )
     audit.add_argument("--buy", action="store_true", help="buy the licences the report lists, cheapest first")
-    audit.add_argument("--max-spend", metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)")
+    audit.add_argument(
+        "--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)"
+    )
     audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
     audit.add_argument("--json", action="store_true")

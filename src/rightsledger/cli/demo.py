@@ -37,6 +37,7 @@ from ..workflows.bulk import hash_items
 from ..workflows.indexer import open_index
 from .context import Context
 from .demo_travel import observatory_scene, summary_scene, travel_scene
+from .options import port_arg
 from .render import render_trail
 
 SHORT_REASON = {
@@ -386,5 +387,5 @@ def cmd_demo(ctx: Context) -> int:
 
 def add_parsers(sub: Any) -> None:
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
-    demo.add_argument("--port", type=int, default=8545)
+    demo.add_argument("--port", type=port_arg, default=8545)
     demo.set_defaults(func=cmd_demo)

@@ -12,7 +12,7 @@ from ..records import Licence
 from ..text import render_table
 from ..units import format_wei, parse_fee
 from .context import CliError, Context
-from .options import parse_time, parse_use
+from .options import address_arg, parse_time, parse_use
 from .render import describe_licence, licence_json, print_json
 
 
@@ -80,9 +80,7 @@ def _redeem_cap(ctx: Context, signed: SignedOffer) -> int:
     if price == 0:
         return 0
     if not sys.stdin.isatty():
-        raise CliError(
-            f"the offer asks {format_wei(price)}; pass --max-price {price}wei (or more) to pay it"
-        )
+        raise CliError(f"the offer asks {format_wei(price)}; pass --max-price {price}wei (or more) to pay it")
     answer = input(f"pay {format_wei(price)}? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("not redeemed: you did not confirm the price")
@@ -156,11 +154,11 @@ def add_parsers(sub: Any) -> None:
     buy = lic_sub.add_parser("buy", help="buy a licence for the fee the terms ask (paid in ether)")
     buy.add_argument("item", metavar="FILE|HASH")
     buy.add_argument("--use", required=True, help="the use to license")
-    buy.add_argument("--licensee", help="licence holder (default: the signing account)")
+    buy.add_argument("--licensee", type=address_arg, help="licence holder (default: the signing account)")
     grant = lic_sub.add_parser("grant", help="holders: grant a licence free of charge (a deal made elsewhere)")
     grant.add_argument("item", metavar="FILE|HASH")
     grant.add_argument("--use", required=True)
-    grant.add_argument("--to", required=True, metavar="ADDRESS", help="the licensee")
+    grant.add_argument("--to", required=True, type=address_arg, metavar="ADDRESS", help="the licensee")
     grant.add_argument("--until", metavar="DATE", help="the licence ends at DATE (default: never)")
     offer = lic_sub.add_parser("offer", help="holders: sign an offer into a JSON file to send (no gas)")
     offer.add_argument("item", metavar="FILE|HASH")
@@ -168,13 +166,15 @@ def add_parsers(sub: Any) -> None:
     offer.add_argument("--price", required=True, metavar="FEE", help="what the redeemer pays, e.g. 0.05ether or 0")
     offer.add_argument("--until", required=True, metavar="DATE", help="the licence ends at DATE")
     offer.add_argument("--expires", metavar="DATE", help="the offer can be redeemed until DATE (default: 30 days)")
-    offer.add_argument("--licensee", metavar="ADDRESS", help="only this licensee (default: anyone)")
+    offer.add_argument("--licensee", type=address_arg, metavar="ADDRESS", help="only this licensee (default: anyone)")
     offer.add_argument("--max-redemptions", type=int, default=1, metavar="N", help="redeemable N times (default 1)")
     offer.add_argument("--out", required=True, metavar="OFFER.json", help="where to write the signed offer")
     offer.add_argument("--force", action="store_true", help="replace --out if it exists")
     redeem = lic_sub.add_parser("redeem", help="redeem a signed offer, paying its price")
     redeem.add_argument("offer", metavar="OFFER.json")
-    redeem.add_argument("--licensee", help="licence holder if the offer is open to anyone (default: the signer)")
+    redeem.add_argument(
+        "--licensee", type=address_arg, help="licence holder if the offer is open to anyone (default: the signer)"
+    )
     redeem.add_argument(
         "--max-price",
         metavar="FEE",
@@ -183,7 +183,7 @@ def add_parsers(sub: Any) -> None:
     cancel = lic_sub.add_parser("cancel", help="holders: cancel an offer so it can never be redeemed")
     cancel.add_argument("offer", metavar="OFFER.json")
     listing = lic_sub.add_parser("list", help="licences issued, by licensee or by work")
-    listing.add_argument("--licensee", metavar="ADDRESS")
+    listing.add_argument("--licensee", type=address_arg, metavar="ADDRESS")
     listing.add_argument("--work", metavar="FILE|HASH")
     for each in (buy, grant, offer, redeem, listing):
         each.add_argument("--json", action="store_true")

@@ -5,13 +5,46 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import RightsLedgerError
 from ..terms import PRESETS, Terms, terms_from_options
-from ..units import parse_time
-from ..vocabulary import Use
+from ..units import parse_fee, parse_time
+from ..vocabulary import Use, parse_address
+from .context import CliError
 
 
 def parse_use(text: str) -> Use:
     return Use.parse(text)  # type: ignore[return-value]
+
+
+# argparse types, checked while parsing (before any work). They raise CliError, which argparse does
+# not catch (it is no ValueError), so main prints it as the usual one `rightsledger: error:` line.
+
+
+def port_arg(text: str) -> int:
+    """A TCP port, 1 .. 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise CliError(f"--port {text!r} is not a number") from None
+    if not 1 <= port <= 65535:
+        raise CliError(f"--port {port} is out of range: a port is 1 .. 65535")
+    return port
+
+
+def address_arg(text: str) -> str:
+    """An Ethereum address; a mixed-case one must carry a right EIP-55 checksum."""
+    try:
+        return parse_address(text)
+    except RightsLedgerError as exc:
+        raise CliError(str(exc)) from None
+
+
+def fee_arg(text: str) -> int:
+    """An amount of wei ('0.5ether', '250 gwei', '1000'), never negative."""
+    try:
+        return parse_fee(text)
+    except RightsLedgerError as exc:
+        raise CliError(f"--max-spend: {exc}") from None
 
 
 def add_terms_flags(parser: argparse.ArgumentParser) -> None:
@@ -38,4 +71,4 @@ def terms_from_args(args: argparse.Namespace) -> Terms | None:
     )
 
 
-__all__ = ["add_terms_flags", "parse_time", "parse_use", "terms_from_args"]
+__all__ = ["address_arg", "fee_arg", "port_arg", "add_terms_flags", "parse_time", "parse_use", "terms_from_args"]

@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import ConfigError
 from .context import Context
 from .demo import connect_local
+from .options import port_arg
 
 
 def cmd_serve(ctx: Context) -> int:
@@ -32,7 +33,7 @@ def cmd_serve(ctx: Context) -> int:
 def add_parsers(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP gateway and the creators' web page (needs the gateway extra)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_arg, default=8000)
     serve.add_argument(
         "--dev-keys",
         action="store_true",

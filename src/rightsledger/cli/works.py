@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..files import regular_file
 from ..hashing import resolve_file_or_hash
 from ..terms import Terms
 from ..text import render_table
 from ..vocabulary import Status, Use
 from .context import EXIT_NOT_ALLOWED, CliError, Context
-from .options import add_terms_flags, parse_time, parse_use, terms_from_args
+from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
 from .render import describe_terms, print_json, work_json
 
 
@@ -19,8 +20,7 @@ def cmd_register(ctx: Context) -> int:
     args = ctx.args
     paths = [Path(p) for p in args.files]
     for path in paths:
-        if not path.is_file():
-            raise CliError(f"{path} is not a file")
+        regular_file(path, what="file")
     if args.derived_from:
         return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
@@ -213,7 +213,7 @@ def add_parsers(sub: Any) -> None:
     check = sub.add_parser("check", help="may USE be made of these works? (exit 3 if any is not allowed)")
     check.add_argument("items", nargs="+", metavar="FILE|HASH")
     check.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
-    check.add_argument("--licensee", help="the address that would use the works (for licences)")
+    check.add_argument("--licensee", type=address_arg, help="the address that would use the works (for licences)")
     check.add_argument("--at", help="answer for this time instead of now, under today's terms (ISO 8601)")
     check.add_argument("--as-of", help="answer as the registry would have at this past time, under the terms then")
     check.add_argument("--json", action="store_true")

@@ -31,7 +31,24 @@ from .routes import (
     signals,
     works,
 )
+from .schemas import ErrorPublic
 from .settings import GatewaySettings
+
+# Answers any operation can give (the error body is the same everywhere), documented on each one so
+# generated clients know them: a malformed or refused request, no such resource, a body over the
+# limit, the rate limit, and the node or the gateway failing.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorPublic, "description": text}
+    for status, text in (
+        (400, "the request was refused (malformed, or a signed request that does not verify)"),
+        (404, "no such resource"),
+        (413, "the request body is over the gateway's limit"),
+        (429, "rate-limited: retry after the Retry-After header's seconds"),
+        (500, "the gateway failed unexpectedly"),
+        (502, "the Ethereum node failed or refused"),
+        (503, "the gateway is not configured for this (no relayer key, no index, ...)"),
+    )
+}
 
 # Each resource is one module; adding an endpoint family (provenance, exports, licences,
 # datasets, removal requests) is one module here and its line in this list.
@@ -61,7 +78,9 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
     """Connect to the node (the deployment is found by chain id) and build the app."""
     settings = settings or GatewaySettings()
     state = state or GatewayState.connect(settings)
-    app = FastAPI(title="rightsledger gateway", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="rightsledger gateway", version=__version__, description=DESCRIPTION, responses=COMMON_RESPONSES
+    )
     modules = [*ROUTE_MODULES, *([dev] if state.dev_keys else [])]
     for module in modules:
         app.include_router(module.router)

@@ -169,7 +169,8 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
         for e in errors[:20]
     ]
-    return JSONResponse(error_body(code, f"{where}: {first.get('msg', 'invalid')}", details=details), status_code=422)
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's prefix for our own checks
+    return JSONResponse(error_body(code, f"{where}: {message}", details=details), status_code=422)
 
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 429: "rate-limited"}

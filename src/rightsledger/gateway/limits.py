@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body
@@ -33,8 +34,13 @@ async def _reply(send: Send, status: int, body: dict[str, Any], headers: list[tu
     await send({"type": "http.response.body", "body": payload})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """Raised from `receive` once a streamed (chunked) body passes the limit. FastAPI turns any other
+    exception raised while it reads a body into a 400; an HTTPException it re-raises, so the answer
+    is the 413 it is (rendered by the gateway's HTTPException handler)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(status_code=413, detail=message)
 
 
 class BodySizeLimit:
@@ -64,7 +70,7 @@ class BodySizeLimit:
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(message)
             return msg
 
         async def tracking_send(msg: Message) -> None:

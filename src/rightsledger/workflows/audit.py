@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..manifests import collect
+from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
 from ..version import __version__
@@ -76,13 +76,15 @@ def run_audit(
     workers: int = 4,
     progress: bool = True,
     keep_rows: bool = False,
+    items: list[Item] | None = None,
 ) -> AuditResult:
     """Hash (resuming from a checkpoint), check at one pinned block, price, and write the report."""
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     source_path = Path(source).resolve()
     report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
     fmt = _format_of(report)
-    items = collect(source_path)
+    if items is None:  # a caller that validated its input first passes what collect() read
+        items = collect(source_path)
 
     fingerprint = {"source": str(source_path), "items": len(items)}
     checkpoint = Checkpoint(checkpoint_path(report), fingerprint)

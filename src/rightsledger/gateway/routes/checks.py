@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from ...terms import ChainTime
 from ...vocabulary import Use
 from ..deps import ClientDep, SettingsDep
 from ..errors import GatewayError
@@ -27,7 +27,7 @@ def check_one(
     use: Annotated[Use, Query(description="the use asked about")],
     client: ClientDep,
     licensee: Annotated[AddressStr | None, Query()] = None,
-    at: Annotated[datetime | None, Query(description="ISO 8601; default: the latest block")] = None,
+    at: Annotated[ChainTime | None, Query(description="ISO 8601 or seconds; default: the latest block")] = None,
 ) -> CheckPublic:
     return CheckPublic.from_result(client.check(content_hash, use, licensee=licensee, at=at))
 

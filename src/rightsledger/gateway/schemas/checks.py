@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from ...client import CheckResult
+from ...terms import ChainTime
 from ...vocabulary import REASON_TEXT, Reason, Use
 from .common import AddressStr, ContentHashStr, Schema
 
@@ -35,7 +34,7 @@ class CheckManyRequest(Schema):
         min_length=1, json_schema_extra={"maxItems": 10_000}, description="up to 10,000 content hashes"
     )
     licensee: AddressStr | None = None
-    at: datetime | None = Field(default=None, description="answer for this moment (default: the latest block)")
+    at: ChainTime | None = Field(default=None, description="answer for this moment (default: the latest block)")
 
 
 class CheckItem(Schema):

@@ -46,6 +46,8 @@ def _hex(value: Any) -> str:
 
 def _uint(bits: int) -> Any:
     def parse(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+            value = int(value)  # JSON Schema's "integer" includes 3169.0; beyond 2**53 a float is not exact
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise PydanticCustomError("invalid_number", "expected an integer (or its decimal string)")
         if isinstance(value, str) and not value.isdigit():
