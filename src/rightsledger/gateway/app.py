@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -61,7 +63,16 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
     """Connect to the node (the deployment is found by chain id) and build the app."""
     settings = settings or GatewaySettings()
     state = state or GatewayState.connect(settings)
-    app = FastAPI(title="rightsledger gateway", version=__version__, description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start_follower()  # the index follower runs while the server does
+        try:
+            yield
+        finally:
+            state.stop_follower()
+
+    app = FastAPI(title="rightsledger gateway", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     modules = [*ROUTE_MODULES, *([dev] if state.dev_keys else [])]
     for module in modules:
         app.include_router(module.router)
