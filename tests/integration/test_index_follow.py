@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +18,7 @@ import pytest
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
+from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
@@ -114,3 +119,32 @@ def test_index_follow_once_syncs_to_head_less_confirmations(cli, w3: Web3, tmp_p
 def test_index_follow_refuses_negative_confirmations(cli, tmp_path: Path) -> None:
     code, _out, err = cli("index", "follow", "--once", "--confirmations", "-1", "--db", str(tmp_path / "x.sqlite"))
     assert code == 1 and "--confirmations must be 0 or more" in err and "Traceback" not in err
+
+
+def test_index_follow_prints_progress_and_stops_cleanly_on_ctrl_c(
+    deployment: Deployment, anvil_url: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+    db = tmp_path / "followed.sqlite"
+    args = ["--rpc-url", anvil_url, "--home", str(home), "index", "follow", "--db", str(db), "--interval", "0.2"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rightsledger.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "index follow printed nothing in 30 s"
+        first = process.stdout.readline()
+        assert first.startswith("block ") and " lag 0 " in first
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert process.returncode == 0, err
+    assert "stopped: indexed to block" in err and "Traceback" not in err
+    block = int(first.split()[1])
+    cursor = sqlite3.connect(db).execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()[0]
+    assert int(cursor) >= block
