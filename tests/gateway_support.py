@@ -114,3 +114,16 @@ def isolated_gateway(
     )
     with running_gateway(configured) as url:
         yield IsolatedGateway(url, deployment, deployer, relayer, home)
+
+
+def wait_indexed(http: httpx.Client, timeout: float = 10.0) -> dict[str, Any]:
+    """Wait until the gateway's index follower has reached the head the gateway sees now (its
+    /info `index.lag` is 0); returns that `index` object. Requests never sync the index inline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        index = http.get("/info").json()["index"]
+        if index is None or index["lag"] <= index["confirmations"]:
+            return dict(index or {})
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the index follower did not catch up in {timeout} s: {index}")
+        time.sleep(0.05)

@@ -29,6 +29,7 @@ from ..gateway_support import (
     relay_register,
     request_json,
     sign_prepared,
+    wait_indexed,
 )
 
 DENY = {"rules": {"ai-training": {"mode": "deny"}}}
@@ -98,6 +99,7 @@ def relayed(world: World, action: str, signer: LocalAccount, digest: str, **extr
 
 
 def listing(world: World, digest: str) -> dict:
+    wait_indexed(world.http)  # the gateway's follower indexes the head; requests never sync inline
     response = world.http.get(f"/works/{digest}/datasets")
     assert response.status_code == 200, response.text
     return response.json()

@@ -19,7 +19,7 @@ from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
 
 from ..conftest import ROOT
-from ..gateway_support import funded_account, isolated_gateway, relay_register
+from ..gateway_support import funded_account, isolated_gateway, relay_register, wait_indexed
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -66,6 +66,7 @@ def test_a_creator_checks_a_file_sees_its_label_history_and_datasets_asks_remova
         manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, tmp_path, "scrape")
         trainer = RightsLedger(w3, gateway.deployment, funded_account(w3))
         dataset_id = trainer.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+        wait_indexed(http)  # the gateway's index follower has the declaration before the page asks
         shot = tmp_path / "page.png"
         result = subprocess.run(
             ["node", str(HERE / "browser" / "creator_page.mjs"), gateway.url, str(work), str(unknown),

@@ -18,6 +18,7 @@ from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
 from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .index import cmd_follow
 from .options import address_arg, fee_arg, parse_use
 from .render import print_json
 
@@ -188,6 +189,8 @@ def _index_path(ctx: Context, client: RightsLedger) -> Path:
 
 def cmd_index(ctx: Context) -> int:
     client = ctx.client()
+    if ctx.args.action == "follow":
+        return cmd_follow(ctx, _index_path(ctx, client))
     with open_index(client, _index_path(ctx, client)) as index:
         result = index.sync()
         counts = index.counts()
@@ -297,9 +300,14 @@ def add_parsers(sub: Any) -> None:
     levy.set_defaults(func=cmd_levy)
 
     index = sub.add_parser("index", help="mirror the contracts' events and dataset manifests into SQLite")
-    index.add_argument("action", nargs="?", choices=("sync", "history"), default="sync")
+    index.add_argument("action", nargs="?", choices=("sync", "history", "follow"), default="sync")
     index.add_argument("item", nargs="?", metavar="FILE|HASH", help="history: the work")
     index.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    index.add_argument(
+        "--confirmations", type=int, default=0, metavar="N", help="follow: index only to head - N (default 0)"
+    )
+    index.add_argument("--interval", type=float, default=1.0, metavar="S", help="follow: seconds between syncs")
+    index.add_argument("--once", action="store_true", help="follow: one sync, one line, then exit")
     index.add_argument("--json", action="store_true")
     index.set_defaults(func=cmd_index)
 

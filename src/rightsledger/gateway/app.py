@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -78,8 +80,21 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
     """Connect to the node (the deployment is found by chain id) and build the app."""
     settings = settings or GatewaySettings()
     state = state or GatewayState.connect(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start_follower()  # the index follower runs while the server does
+        try:
+            yield
+        finally:
+            state.stop_follower()
+
     app = FastAPI(
-        title="rightsledger gateway", version=__version__, description=DESCRIPTION, responses=COMMON_RESPONSES
+        title="rightsledger gateway",
+        version=__version__,
+        description=DESCRIPTION,
+        responses=COMMON_RESPONSES,
+        lifespan=lifespan,
     )
     modules = [*ROUTE_MODULES, *([dev] if state.dev_keys else [])]
     for module in modules:

@@ -17,7 +17,7 @@ from ..chain.local import LOCAL_CHAIN_ID
 from ..errors import ConfigError
 from ..sdk.client import RightsLedger
 from ..sdk.relay import Relayer
-from ..workflows.indexer import Indexer
+from ..workflows.indexer import Indexer, IndexFollower
 from .settings import GatewaySettings
 
 # The local chain's development account that pays for relayed writes by default.
@@ -32,6 +32,8 @@ class GatewayState:
     features: dict[str, bool] = field(default_factory=dict)
     _index: Indexer | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    follower: IndexFollower | None = field(default=None, repr=False)
+    _readers: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
     def index_path(self) -> Path:
@@ -39,10 +41,36 @@ class GatewayState:
             return Path(self.settings.index_db)
         return home_dir(self.settings.home) / f"gateway-index-{self.ledger.chain_id}.sqlite"
 
+    @property
+    def following(self) -> bool:
+        return self.follower is not None and self.follower.running
+
+    def start_follower(self) -> None:
+        """Start the background follower of the chain head (the index's only writer), if configured."""
+        if self.settings.follow_index and self.follower is None:
+            self.follower = IndexFollower(
+                self.ledger,
+                self.index_path,
+                confirmations=self.settings.index_confirmations,
+                interval=self.settings.index_interval,
+            ).start()
+
+    def stop_follower(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+            self.follower = None
+
     @contextmanager
     def index(self) -> Iterator[Indexer]:
-        """The gateway's one index, opened on first use; one request at a time uses it (it syncs
-        and reads under this lock, so syncs never overlap)."""
+        """The gateway's index. With the follower running: this thread's own read connection (no
+        lock; the follower is the only writer). Without it: one shared index, opened on first use,
+        used by one request at a time (it syncs and reads under this lock, so syncs never overlap)."""
+        if self.following:
+            reader: Indexer | None = getattr(self._readers, "index", None)
+            if reader is None:
+                reader = self._readers.index = Indexer(self.ledger, self.index_path)
+            yield reader
+            return
         with self._index_lock:
             if self._index is None:
                 self._index = Indexer(self.ledger, self.index_path, threaded=True)

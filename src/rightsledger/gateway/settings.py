@@ -32,9 +32,14 @@ class GatewaySettings(BaseSettings):
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
     # The SQLite mirror of the chain's events and the datasets' manifests that answers which
-    # declared datasets contain a work (synced on each such request). Default:
+    # declared datasets contain a work (kept synced by the follower below). Default:
     # <home>/gateway-index-<chainId>.sqlite (its own file: the CLI's index is another writer).
     index_db: str | None = None
+    # A background thread keeps that index synced with the chain head (requests then read it
+    # without syncing, each through its own connection); off: each such request syncs first.
+    follow_index: bool = True
+    index_confirmations: int = Field(default=0, ge=0, description="index only to head - N")
+    index_interval: float = Field(default=1.0, gt=0, le=3_600, description="seconds between the follower's syncs")
     # The crawler signals this gateway serves (/robots.txt, /.well-known/tdmrep.json, /ai.txt, /rsl.xml)
     # are for one publisher's works: a holder's, a collection's, or a manifest's (location -> work).
     signals_holder: str | None = None

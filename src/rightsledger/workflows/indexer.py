@@ -8,12 +8,21 @@ block the chain still has, deletes everything above it, and reads again from the
 
 For each DatasetDeclared it tries to read the manifest (file:// URI or local path), rebuilds the
 Merkle tree and stores the items only if the root matches the one declared on-chain.
+
+`sync(confirmations=N)` reads only to `head - N`: blocks that deep are taken as final, so a
+reorganisation shallower than N never reaches the index (deeper ones are still rolled back).
+`IndexFollower` runs such syncs in a background thread, every `interval` seconds, and reports
+the block it indexed to and the head it saw (the gateway's /info); it is then the only writer
+of the file, and readers open their own connections (SQLite's write-ahead log lets them read
+while it writes).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +87,7 @@ class SyncResult:
     to_block: int
     events: int
     rolled_back_to: int | None
+    head: int = 0  # the chain's head when the sync read it (to_block is head - confirmations)
 
 
 def _plain(value: Any) -> Any:
@@ -94,15 +104,24 @@ def _plain(value: Any) -> Any:
 
 class Indexer:
     def __init__(
-        self, client: RightsLedger, db_path: str | Path, *, range_size: int = RANGE, threaded: bool = False
+        self,
+        client: RightsLedger,
+        db_path: str | Path,
+        *,
+        range_size: int = RANGE,
+        threaded: bool = False,
+        wal: bool = False,
     ) -> None:
         """`threaded`: the index may be used from threads other than the one that opened it (the
-        gateway's request threads); the caller then serialises every use (one lock)."""
+        gateway's request threads); the caller then serialises every use (one lock). `wal`: switch
+        the file to SQLite's write-ahead log, so other connections read while this one writes."""
         self.client = client
         self.db_path = Path(db_path)
         self.range_size = range_size
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.db_path, check_same_thread=not threaded)
+        if wal:
+            self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
         deployment = client.deployment
         self._contracts: dict[str, Any] = {}
@@ -141,19 +160,23 @@ class Indexer:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
         return int(row[0]) if row else self.client.deployment.block - 1
 
-    def sync(self, *, to_block: int | None = None) -> SyncResult:
-        """Read events up to `to_block` (default: the head); roll back first if the chain reorganised."""
+    def sync(self, *, to_block: int | None = None, confirmations: int = 0) -> SyncResult:
+        """Read events up to `to_block` (default: the head less `confirmations` blocks); roll back
+        first if the chain reorganised."""
+        if confirmations < 0:
+            raise ConfigError(f"confirmations must be 0 or more, not {confirmations}")
         w3 = self.client.w3
         rolled_back = self._rollback_if_reorganised()
-        head = w3.eth.block_number if to_block is None else to_block
+        head = w3.eth.block_number
+        last = head - confirmations if to_block is None else min(to_block, head - confirmations)
         start = self.cursor + 1
         total = 0
         block = start
-        while block <= head:
-            end = min(head, block + self.range_size - 1)
+        while block <= last:
+            end = min(last, block + self.range_size - 1)
             total += self._ingest_range(block, end)
             block = end + 1
-        return SyncResult(start, head, total, rolled_back)
+        return SyncResult(start, max(last, self.cursor), total, rolled_back, head)
 
     def _chain_hash(self, number: int) -> str | None:
         try:
@@ -333,6 +356,86 @@ class Indexer:
             "datasetItems": one("SELECT COUNT(*) FROM dataset_items").fetchone()[0],
             "cursor": self.cursor,
         }
+
+
+@dataclass(frozen=True)
+class FollowStatus:
+    block: int  # indexed to this block
+    head: int  # the chain's head at the last sync
+    confirmations: int
+    syncs: int  # syncs done since the follower started
+    error: str | None  # the last sync's error, if it failed (the follower retries)
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.block)
+
+
+class IndexFollower:
+    """Keeps an index synced with the chain head in a daemon thread: a sync every `interval`
+    seconds, `confirmations` blocks behind the head. It owns its own connection (the index's only
+    writer); `stop()` ends the thread after the sync under way."""
+
+    def __init__(
+        self, client: RightsLedger, db_path: str | Path, *, confirmations: int = 0, interval: float = 1.0
+    ) -> None:
+        if confirmations < 0:
+            raise ConfigError(f"confirmations must be 0 or more, not {confirmations}")
+        if interval <= 0:
+            raise ConfigError(f"the follow interval must be more than 0 seconds, not {interval}")
+        self.index = Indexer(client, db_path, threaded=True, wal=True)
+        self.confirmations = confirmations
+        self.interval = interval
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._status = FollowStatus(self.index.cursor, self.index.cursor, confirmations, 0, None)
+        self._thread = threading.Thread(target=self._run, name="rightsledger-index-follower", daemon=True)
+
+    @property
+    def status(self) -> FollowStatus:
+        with self._lock:
+            return self._status
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def start(self) -> IndexFollower:
+        self._thread.start()
+        return self
+
+    def step(self) -> FollowStatus:
+        """One sync (what the thread does every interval); errors are kept in the status."""
+        previous = self.status
+        try:
+            result = self.index.sync(confirmations=self.confirmations)
+            status = FollowStatus(result.to_block, result.head, self.confirmations, previous.syncs + 1, None)
+        except Exception as exc:  # noqa: BLE001 - the node may be down for a while: report it, retry
+            status = FollowStatus(previous.block, previous.head, self.confirmations, previous.syncs, str(exc))
+        with self._lock:
+            self._status = status
+        return status
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.step()
+            self._stop.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.index.close()
+
+    def wait_for(self, block: int, timeout: float = 10.0) -> bool:
+        """Wait until the index reaches `block` (true) or `timeout` seconds pass (false)."""
+        deadline = time.monotonic() + timeout
+        while self.status.block < block:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(min(0.05, self.interval))
+        return True
 
 
 @contextmanager

@@ -20,11 +20,12 @@ router = APIRouter(prefix="/works", tags=["datasets"])
     summary="declared datasets that contain the work, and whether that use was permitted at their declaration",
 )
 def get_datasets(content_hash: HashPath, state: StateDep) -> DatasetsPublic:
-    """Found through the gateway's index (synced with the chain first): datasets whose readable
+    """Found through the gateway's index (kept synced by its follower; `indexedTo` says how far):
+    datasets whose readable
     manifest lists the work, and datasets in which its inclusion was proven on-chain. A work in no
     dataset (registered or not) answers an empty list."""
     with state.index() as index:
-        found = index.inclusions(content_hash)
+        found = index.inclusions(content_hash, sync=not state.following)
         indexed_to = index.cursor
     items = [DatasetInclusionPublic.from_inclusion(i) for i in found]
     return DatasetsPublic(content_hash=content_hash, indexed_to=indexed_to, count=len(items), datasets=items)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from ...version import __version__
 from ...vocabulary import Use
 from ..deps import StateDep
-from ..schemas import InfoPublic, LimitsPublic, UsePublic
+from ..schemas import IndexStatusPublic, InfoPublic, LimitsPublic, UsePublic
 
 FEATURE = "info"
 router = APIRouter(prefix="/info", tags=["info"])
@@ -26,11 +26,22 @@ USE_TEXT = {
 @router.get("", response_model=InfoPublic, summary="chain, contracts, relayer, features and limits")
 def info(state: StateDep) -> InfoPublic:
     s = state.settings
+    head = state.ledger.block_number
+    index = None
+    if state.following and state.follower is not None:
+        status = state.follower.status
+        index = IndexStatusPublic(
+            block=status.block,
+            head=head,
+            lag=max(0, head - status.block),
+            confirmations=status.confirmations,
+            error=status.error,
+        )
     return InfoPublic(
         name="rightsledger",
         version=__version__,
         chain_id=state.ledger.chain_id,
-        block=state.ledger.block_number,
+        block=head,
         contracts=state.ledger.deployment.contracts,
         relayer=state.relayer.address if state.relayer else None,
         dev_keys=state.dev_keys,
@@ -43,4 +54,5 @@ def info(state: StateDep) -> InfoPublic:
             relay_max_gas=s.relay_max_gas,
         ),
         uses=[UsePublic(use=u, plain=USE_TEXT[u]) for u in Use],
+        index=index,
     )

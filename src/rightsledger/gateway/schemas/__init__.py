@@ -33,7 +33,7 @@ from .datasets import (
     PrepareProveInclusion,
     PrepareRequestRemoval,
 )
-from .info import DevAccountPublic, DevAccountsPublic, InfoPublic, LimitsPublic, UsePublic
+from .info import DevAccountPublic, DevAccountsPublic, IndexStatusPublic, InfoPublic, LimitsPublic, UsePublic
 from .label import NO_LABEL_TEXT, LabelPublic
 from .licences import LicencePublic, LicencesPublic
 from .offers import (
@@ -86,6 +86,7 @@ __all__ = [
     "ErrorPublic",
     "ForwardRequestBody",
     "HexStr",
+    "IndexStatusPublic",
     "InfoPublic",
     "LabelPublic",
     "LicencePublic",

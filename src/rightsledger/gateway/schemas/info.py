@@ -21,6 +21,14 @@ class LimitsPublic(Schema):
     relay_max_gas: int
 
 
+class IndexStatusPublic(Schema):
+    block: int = Field(description="the dataset index is synced to this block")
+    head: int = Field(description="the chain's head now")
+    lag: int = Field(description="head - block")
+    confirmations: int = Field(description="the follower indexes only to head - confirmations")
+    error: str | None = Field(default=None, description="the follower's last sync error, if it failed")
+
+
 class InfoPublic(Schema):
     name: str
     version: str
@@ -32,6 +40,9 @@ class InfoPublic(Schema):
     features: dict[str, bool] = Field(description="which parts of the API this gateway has")
     limits: LimitsPublic
     uses: list[UsePublic]
+    index: IndexStatusPublic | None = Field(
+        default=None, description="the background follower of the chain head; null: requests sync the index"
+    )
 
 
 class DevAccountPublic(Schema):
