@@ -183,9 +183,16 @@ function showDatasets(listing) {
   }));
 }
 
-async function loadDatasets(hash) {
+async function loadDatasets(hash, atLeastBlock = 0) {
   try {
-    showDatasets(await api('GET', `/works/${hash}/datasets`));
+    // The gateway's index follows the chain in the background: after our own write, wait (briefly)
+    // until it has indexed the write's block, so the list shows what was just recorded.
+    let answer = await api('GET', `/works/${hash}/datasets`);
+    for (let tries = 0; answer.indexedTo < atLeastBlock && tries < 40; tries += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 250); });
+      answer = await api('GET', `/works/${hash}/datasets`);
+    }
+    showDatasets(answer);
   } catch (error) {
     sectionError('datasets-count', error);
   }
@@ -213,7 +220,7 @@ async function requestRemoval(entry) {
     }
     say('datasets-status', `${step || ''}${step ? 'asking' : 'Asking'} the declarer of dataset #${id} to remove your work. Please sign the request…`);
     const receipt = await relaySigned(who, { action: 'request-removal', datasetId: id }, 'removal-requests');
-    await loadDatasets(state.hash);
+    await loadDatasets(state.hash, receipt.block);
     say('datasets-status', `Done: removal requested from dataset #${id}. Recorded in block ${receipt.block} (transaction ${receipt.transaction}).`);
   } catch (error) {
     let message = error.message;
