@@ -81,3 +81,24 @@ def test_find_rejects_what_is_neither_file_nor_iscc(cli) -> None:
     assert code == 1 and "not a valid ISCC code" in err
     code, _, err = cli("find", "ISCC:EEA4GQZQTY6J5DTH", "--max-distance", "99")
     assert code == 1 and "0..64" in err
+
+
+def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregistered(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    code, _, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")
+    assert code == 0, err
+    digest = hash_file(work)
+    report = tmp_path / "audit.jsonl"
+    code, out, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
+                         "--include-unregistered-as-cleared", "--quiet", "--json")
+    assert code == 3, err
+    summary = json.loads(out)["summary"]
+    assert summary["cleared"] == 0 and summary["needs-licence"] == 1
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    row = lines[1]
+    assert row["hash"] == hash_file(copy) and row["nearCopyOf"] == digest and row["answer"] == "needs-licence"
+    assert row["reason"].startswith(f"licence-required (near copy of {digest}, distance ")
+    assert row["fee"] == 10**16
+    code, out, _ = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
+                       "--include-unregistered-as-cleared", "--exact-only", "--quiet", "--json")
+    assert code == 0 and json.loads(out)["summary"]["cleared"] == 1
