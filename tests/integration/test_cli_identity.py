@@ -102,3 +102,24 @@ def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregist
     code, out, _ = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
                        "--include-unregistered-as-cleared", "--exact-only", "--quiet", "--json")
     assert code == 0 and json.loads(out)["summary"]["cleared"] == 1
+
+
+def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work))[0] == 0
+    code, _, err = cli("--dev-account", "2", "register", str(copy))
+    assert code == 1
+    assert "refusing to register near copies of other holders' works" in err
+    assert f"{copy} ~ {hash_file(work)} (distance " in err and "--allow-similar" in err
+    code, out, err = cli("--dev-account", "2", "register", str(copy), "--allow-similar")
+    assert code == 0 and hash_file(copy) in out, err
+
+
+def test_the_holder_may_register_a_near_copy_of_their_own_work(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work))[0] == 0
+    code, out, err = cli("--dev-account", "1", "register", str(copy))
+    assert code == 0, err
+    code, out, _ = cli("find", str(copy), "--json")
+    distances = {m["contentHash"]: m["distance"] for m in json.loads(out)[0]["matches"]}
+    assert set(distances) == {hash_file(copy), hash_file(work)} and distances[hash_file(copy)] == 0

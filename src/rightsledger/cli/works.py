@@ -10,7 +10,8 @@ from ..hashing import resolve_file_or_hash
 from ..records import CheckResult
 from ..terms import Terms
 from ..text import render_table
-from ..vocabulary import ContentHash, Reason, Status, Use
+from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
+from ..workflows.identity_index import refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
 from .identity import content_code_of, near_copy, synced_index
 from .options import add_terms_flags, parse_time, parse_use, terms_from_args
@@ -27,6 +28,8 @@ def cmd_register(ctx: Context) -> int:
         return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
+    if not args.allow_similar:
+        refuse_similar(client, paths, parse_address(args.holder, what="holder") if args.holder else client.address)
     codes = [content_code_of(p) for p in paths]
     if len(paths) == 1:
         reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, code=codes[0])
@@ -221,6 +224,8 @@ def add_parsers(sub: Any) -> None:
         metavar="FILE|HASH",
         help="register FILE as a derivative of these registered works (their derivative rules must allow it)",
     )
+    reg.add_argument("--allow-similar", action="store_true",
+                     help="register even if a file is a near copy of another holder's registered work")
     reg.add_argument("--json", action="store_true")
     add_terms_flags(reg)
     reg.set_defaults(func=cmd_register)

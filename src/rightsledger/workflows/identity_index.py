@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from eth_utils.crypto import keccak
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import CODES_EVENT, NO_CODE, split_codes
-from ..errors import ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, format_unit
+from ..errors import SimilarWorkError, ValidationError
+from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
 from ..identity.iscc import IsccHeader
 from ..sdk.client import RightsLedger
 
@@ -168,3 +169,26 @@ class CodesIndex:
         if identity.content_bits is None:
             return []
         return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits)
+
+
+def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> None:
+    """SimilarWorkError if a file is a near copy of a work registered by a holder other than `holder`."""
+    found: list[dict[str, object]] = []
+    with CodesIndex(client) as index:
+        index.sync()
+        if not len(index):
+            return
+        for path in paths:
+            try:
+                identity = identify_file(path)
+            except ValidationError:
+                continue
+            for m in index.matches_of(identity):
+                # the same bytes: the registry itself refuses them (WorkAlreadyRegistered)
+                if m.holder.lower() != holder.lower() and m.content_hash != identity.sha256:
+                    found.append({"file": str(path), **m.as_dict()})
+    if found:
+        listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
+                           for f in found)
+        raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
+                               "register anyway with --allow-similar if this is your own work", found)
