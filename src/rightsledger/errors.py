@@ -63,3 +63,14 @@ class RelayError(RightsLedgerError):
     """A signed request cannot be relayed: `code` says why (expired, replayed, forged, not allowed)."""
 
     code = "relay-rejected"
+
+
+class SimilarWorkError(RightsLedgerError):
+    """A work to register is a near copy (by content code) of a work another holder registered.
+    `matches` lists them: {"file", "contentHash", "iscc", "distance", "holder"} each."""
+
+    code = "similar-work"
+
+    def __init__(self, message: str, matches: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.matches = matches

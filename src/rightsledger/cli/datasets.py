@@ -40,6 +40,7 @@ def cmd_audit(ctx: Context) -> int:
         workers=args.workers,
         progress=not args.quiet,
         keep_rows=args.buy,
+        near_copies=not args.exact_only,
     )
     summary = result.summary
     purchase = None
@@ -255,6 +256,8 @@ def add_parsers(sub: Any) -> None:
     audit.add_argument(
         "--include-unregistered-as-cleared", action="store_true", help="count unregistered works as cleared"
     )
+    audit.add_argument("--exact-only", action="store_true",
+                       help="answer by each file's bytes only, not as a near copy of a registered work")
     audit.add_argument("--buy", action="store_true", help="buy the licences the report lists, cheapest first")
     audit.add_argument(
         "--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)"

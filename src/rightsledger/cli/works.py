@@ -8,10 +8,13 @@ from typing import Any
 
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
+from ..records import CheckResult
 from ..terms import Terms
 from ..text import render_table
-from ..vocabulary import Status, Use
+from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
+from ..workflows.identity_index import refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .identity import content_code_of, near_copy, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
 from .render import describe_terms, print_json, work_json
 
@@ -25,13 +28,18 @@ def cmd_register(ctx: Context) -> int:
         return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
+    if not args.allow_similar:
+        refuse_similar(client, paths, parse_address(args.holder, what="holder") if args.holder else client.address)
+    codes = [content_code_of(p) for p in paths]
     if len(paths) == 1:
-        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri)
+        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, code=codes[0])
         registrations = [reg]
     else:
-        registrations = list(
-            client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri).registrations
+        batch = client.register_batch(
+            paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+            codes=codes if any(c is not None for c in codes) else None,
         )
+        registrations = list(batch.registrations)
     hashes = [h for r in registrations for h in r.content_hashes]
     if args.json:
         print_json(
@@ -130,11 +138,28 @@ def cmd_check(ctx: Context) -> int:
         raise CliError("give --at (today's terms at that time) or --as-of (the terms in force then), not both")
     at = parse_time(args.at, what="--at") if args.at else None
     client = ctx.client()
-    if args.as_of:
-        as_of = parse_time(args.as_of, what="--as-of")
-        results = [client.check_at(h, use, as_of, licensee=args.licensee) for h in hashes]
-    else:
-        results = client.check_many(hashes, use, licensee=args.licensee, at=at)
+
+    def answer(digests: list[ContentHash]) -> list[CheckResult]:
+        if args.as_of:
+            as_of = parse_time(args.as_of, what="--as-of")
+            return [client.check_at(h, use, as_of, licensee=args.licensee) for h in digests]
+        return client.check_many(digests, use, licensee=args.licensee, at=at)
+
+    results = answer(hashes)
+    reasons = [r.reason.value for r in results]
+    allowed = [r.allowed for r in results]
+    unregistered = [
+        k for k, r in enumerate(results) if r.reason is Reason.UNREGISTERED and Path(args.items[k]).is_file()
+    ]
+    if unregistered and not args.exact_only:
+        with synced_index(client) as index:
+            for k in unregistered:
+                near = near_copy(index, Path(args.items[k]))
+                if near is None:
+                    continue
+                (theirs,) = answer([ContentHash(near.content_hash)])
+                reasons[k] = f"{theirs.reason.value} (near copy of {near.content_hash}, distance {near.distance})"
+                allowed[k] = theirs.allowed
     if args.json:
         print_json(
             [
@@ -142,18 +167,18 @@ def cmd_check(ctx: Context) -> int:
                     "item": item,
                     "contentHash": r.content_hash,
                     "use": r.use.value,
-                    "allowed": r.allowed,
-                    "reason": r.reason.value,
+                    "allowed": ok,
+                    "reason": reason,
                 }
-                for item, r in zip(args.items, results, strict=True)
+                for item, r, ok, reason in zip(args.items, results, allowed, reasons, strict=True)
             ]
         )
     else:
         rows = [
-            (item, "yes" if r.allowed else "no", r.reason.value) for item, r in zip(args.items, results, strict=True)
+            (item, "yes" if ok else "no", reason) for item, ok, reason in zip(args.items, allowed, reasons, strict=True)
         ]
         print(render_table(rows, ("work", f"{use.value}?", "reason")))
-    return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
+    return 0 if all(allowed) else EXIT_NOT_ALLOWED
 
 
 def cmd_optout(ctx: Context) -> int:
@@ -199,6 +224,8 @@ def add_parsers(sub: Any) -> None:
         metavar="FILE|HASH",
         help="register FILE as a derivative of these registered works (their derivative rules must allow it)",
     )
+    reg.add_argument("--allow-similar", action="store_true",
+                     help="register even if a file is a near copy of another holder's registered work")
     reg.add_argument("--json", action="store_true")
     add_terms_flags(reg)
     reg.set_defaults(func=cmd_register)
@@ -216,6 +243,8 @@ def add_parsers(sub: Any) -> None:
     check.add_argument("--licensee", type=address_arg, help="the address that would use the works (for licences)")
     check.add_argument("--at", help="answer for this time instead of now, under today's terms (ISO 8601)")
     check.add_argument("--as-of", help="answer as the registry would have at this past time, under the terms then")
+    check.add_argument("--exact-only", action="store_true",
+                       help="answer by the file's bytes only, not as a near copy of a registered work")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_check)
 

@@ -23,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..identity import identify_file
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
 from ..version import __version__
 from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .bulk import Checkpoint, Progress, hash_items
+from .identity_index import CodesIndex
 
 ANSWERS = ("cleared", "needs-licence", "denied", "unregistered", "disputed")
 POLICY_CHUNK = 10_000
@@ -77,8 +79,13 @@ def run_audit(
     progress: bool = True,
     keep_rows: bool = False,
     items: list[Item] | None = None,
+    near_copies: bool = True,
 ) -> AuditResult:
-    """Hash (resuming from a checkpoint), check at one pinned block, price, and write the report."""
+    """Hash (resuming from a checkpoint), check at one pinned block, price, and write the report.
+
+    With `near_copies`, an unregistered file whose content code is within the threshold of a
+    registered work's gets that work's answer (reason `... (near copy of <hash>, distance N)`);
+    `unregistered_cleared` never clears such a file."""
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     source_path = Path(source).resolve()
     report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
@@ -104,6 +111,7 @@ def run_audit(
     reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
     members = list(Reason)
     fees = _fees(client, hashes, reasons, use, number)
+    near = _near_copies(client, items, reasons, use, who, number, workers) if near_copies else {}
 
     receipt = {
         "tool": f"rightsledger {__version__}",
@@ -115,6 +123,7 @@ def run_audit(
         "use": use.value,
         "licensee": who if licensee else None,
         "unregisteredCleared": unregistered_cleared,
+        "nearCopies": near_copies,
         "source": str(source_path),
         "items": len(items),
         "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -122,14 +131,18 @@ def run_audit(
     counts: Counter[str] = Counter()
     total_fee = 0
     rows: list[dict[str, Any]] = []
-    for item, code, fee in zip(items, reasons, fees, strict=True):
+    for k, (item, code, fee) in enumerate(zip(items, reasons, fees, strict=True)):
         reason = members[code]
         answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
-        counts[answer] += 1
-        total_fee += fee or 0
-        rows.append(
-            {"hash": item.content_hash, "path": item.path, "answer": answer, "reason": reason.value, "fee": fee}
-        )
+        row: dict[str, Any] = {"hash": item.content_hash, "path": item.path, "answer": answer,
+                               "reason": reason.value, "fee": fee}
+        if k in near:
+            work, distance, their_reason, their_fee = near[k]
+            row.update(answer=answer_of(their_reason), fee=their_fee, nearCopyOf=work, distance=distance,
+                       reason=f"{their_reason.value} (near copy of {work}, distance {distance})")
+        counts[row["answer"]] += 1
+        total_fee += row["fee"] or 0
+        rows.append(row)
     summary: dict[str, Any] = {"items": len(items), **{a: counts[a] for a in ANSWERS}}
     summary["licenceFeeTotal"] = total_fee
     summary["filesRead"] = read
@@ -160,8 +173,9 @@ def buy_licences(
     since the audit is left for the cap like any other. Re-audit afterwards for a new receipt."""
     wanted: dict[str, int] = {}
     for row in result.rows:
-        if row["answer"] == "needs-licence" and row["hash"] not in wanted:
-            wanted[row["hash"]] = int(row["fee"] or 0)
+        work = row.get("nearCopyOf") or row["hash"]  # a near copy needs the licence of the work it copies
+        if row["answer"] == "needs-licence" and work not in wanted:
+            wanted[work] = int(row["fee"] or 0)
     done = Purchase()
     for digest, fee in sorted(wanted.items(), key=lambda kv: kv[1]):
         if done.spent + fee > cap:
@@ -182,6 +196,36 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
     for index, policy_id in zip(wanted, ids, strict=True):
         fees[index] = client.policy(policy_id).rule(use).fee
     return fees
+
+
+def _near_copies(
+    client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int
+) -> dict[int, tuple[str, int, Reason, int | None]]:
+    """For each unregistered item that is a near copy of a registered work: (work, distance, its reason, its fee)."""
+    candidates = [k for k, code in enumerate(reasons) if code == Reason.UNREGISTERED.code and items[k].path]
+    if not candidates:
+        return {}
+    found: dict[int, tuple[str, int]] = {}
+    with CodesIndex(client) as index:
+        index.sync()
+        if not len(index):
+            return {}
+        for k in candidates:
+            try:
+                identity = identify_file(items[k].path)
+            except ValidationError:
+                continue
+            matches = index.matches_of(identity)
+            if matches:
+                found[k] = (matches[0].content_hash, matches[0].distance)
+    if not found:
+        return {}
+    works = [work for work, _ in found.values()]
+    theirs = client.check_hashes(works, use, licensee=licensee, block=block, workers=workers)
+    fees = _fees(client, works, theirs, use, block)
+    members = list(Reason)
+    return {k: (work, distance, members[code], fee)
+            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}
 
 
 def _format_of(report: Path) -> str:

@@ -1,0 +1,107 @@
+"""`find`: the registered works a file (or folder of files, or ISCC code) is a near copy of, by content code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from ..identity import Identity, content_code_bits, content_header, identify_file, normalize
+from ..sdk.client import RightsLedger
+from ..workflows.identity_index import CodesIndex, WorkMatch
+from .context import CliError, Context
+from .render import print_json
+
+
+def _inputs(items: list[str]) -> list[tuple[str, Path | None]]:
+    """(label, file) per input: files as given, folders expanded to their files (sorted), ISCC codes with no file."""
+    out: list[tuple[str, Path | None]] = []
+    for item in items:
+        path = Path(item)
+        if path.is_file():
+            out.append((item, path))
+        elif path.is_dir():
+            out.extend((str(p), p) for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith("."))
+        elif item.upper().startswith("ISCC:"):
+            out.append((normalize(item), None))
+        else:
+            raise CliError(f"{item} is neither an existing file or folder nor an ISCC code (ISCC:...)")
+    return out
+
+
+def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None) -> WorkMatch | None:
+    """The nearest registered work `path` is a near copy of, or None (also for files without a code)."""
+    try:
+        identity = identify_file(path)
+    except ValidationError:
+        return None
+    found = index.matches_of(identity, max_distance)
+    return found[0] if found else None
+
+
+def content_code_of(path: Path) -> int | None:
+    """The 80-bit on-chain code (header << 64 | body) of a file, or None when it has none (or no media)."""
+    try:
+        identity = identify_file(path)
+    except ValidationError:
+        return None
+    head, bits = identity.content_header, identity.content_bits
+    return None if head is None or bits is None else (head.packed << 64) | bits
+
+
+def synced_index(client: RightsLedger) -> CodesIndex:
+    index = CodesIndex(client)
+    index.sync()
+    return index
+
+
+def cmd_find(ctx: Context) -> int:
+    args = ctx.args
+    inputs = _inputs(args.items)
+    index = synced_index(ctx.client())
+    results: list[dict[str, Any]] = []
+    notes: list[str | None] = []
+    with index:
+        for label, path in inputs:
+            if path is None:
+                head = content_header(label)
+                if head.media is None:
+                    raise CliError(f"{label} has no content code to match on")
+                found = index.matches(head.media, content_code_bits(label), args.max_distance)
+                results.append({"file": label, "iscc": label, "matches": [m.as_dict() for m in found]})
+                notes.append(None)
+                continue
+            try:
+                identity: Identity = identify_file(path)
+            except ValidationError as exc:
+                results.append({"file": label, "iscc": None, "matches": [], "error": str(exc)})
+                notes.append(str(exc))
+                continue
+            found = index.matches_of(identity, args.max_distance)
+            entry: dict[str, Any] = {"file": label, "iscc": identity.iscc, "matches": [m.as_dict() for m in found]}
+            if identity.skipped_reason:
+                entry["skippedReason"] = identity.skipped_reason
+            results.append(entry)
+            notes.append(identity.skipped_reason)
+    if args.json:
+        print_json(results)
+        return 0
+    for entry, note in zip(results, notes, strict=True):
+        if note:
+            print(f"{entry['file']}: no content code to match on ({note})")
+        elif not entry["matches"]:
+            print(f"{entry['file']}: no registered work within the distance")
+        else:
+            print(f"{entry['file']}  {entry['iscc']}")
+            for m in entry["matches"]:
+                print(f"  {m['contentHash']}  distance {m['distance']:>2}  holder {m['holder']}  {m['iscc']}")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    find = sub.add_parser("find", help="registered works a file, folder or ISCC code is a near copy of")
+    find.add_argument("items", nargs="+", metavar="FILE|DIR|ISCC")
+    find.add_argument("--max-distance", type=int, default=None, metavar="N",
+                      help="Hamming distance in bits, of 64 (default: 12 for images, texts and audio)")
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(func=cmd_find)

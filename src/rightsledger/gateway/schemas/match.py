@@ -1,0 +1,27 @@
+"""Near-copy search by content code: the registered works within a Hamming distance."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .common import Schema
+
+
+class MatchRequest(Schema):
+    iscc: list[str] = Field(min_length=1, max_length=100, description="ISCC codes (a Content-Code or a composite)")
+    max_distance: int | None = Field(default=None, ge=0, le=64,
+                                     description="bits of 64; default: the media's threshold (12)")
+
+
+class WorkMatchPublic(Schema):
+    content_hash: str
+    iscc: str = Field(description="the registered work's Content-Code")
+    distance: int = Field(description="Hamming distance of the codes, in bits of 64")
+    holder: str
+
+
+class MatchPublic(Schema):
+    iscc: str | None = Field(description="the query's ISCC (of an upload: its composite ISCC-CODE)")
+    content_hash: str | None = Field(default=None, description="of an upload: its SHA-256 content hash")
+    matches: list[WorkMatchPublic] = Field(description="nearest first; empty when none is within the distance")
+    skipped_reason: str | None = Field(default=None, description="why an upload has no code to match on")

@@ -1,0 +1,194 @@
+"""The registered works' content codes, mirrored from the chain into SQLite, searchable by distance.
+
+`CodesIndex.sync()` reads the WorkRegistry's `ContentCodesRecorded` events (and the mint
+`Transfer` events of the same transactions, which name the works in registration order) from the
+block it stopped at to the chain head, and stores one row per coded work in
+`<home>/codes-<chainId>.sqlite`. `matches(code)` loads the rows into identity's `IndexSet` (one
+exact Hamming-range index per media kind) and answers the registered works within the distance,
+nearest first, with the work's current holder. Image queries also try the mirrored code.
+Works registered without a code (or with NO_CODE: featureless images, too short texts) are not
+indexed. Chain reorganisations are not followed: delete the file to rebuild it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from ..chain.deployments import home_dir
+from ..chain.logs import fetcher, logs_in_pages
+from ..code_tree import CODES_EVENT, NO_CODE, split_codes
+from ..errors import SimilarWorkError, ValidationError
+from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
+from ..identity.iscc import IsccHeader
+from ..sdk.client import RightsLedger
+
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+CODES_TOPIC = "0x" + keccak(text=CODES_EVENT).hex()
+ZERO_TOPIC = "0x" + bytes(32).hex()
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS codes (
+    id INTEGER PRIMARY KEY, content_hash TEXT NOT NULL UNIQUE, header INTEGER NOT NULL,
+    body TEXT NOT NULL, media TEXT NOT NULL, registration_id INTEGER NOT NULL, block INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkMatch:
+    """A registered work whose content code is within the distance of the query."""
+
+    content_hash: str
+    iscc: str
+    distance: int
+    holder: str
+    mirrored: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance, "holder": self.holder}
+
+
+class CodesIndex:
+    """The content codes of a deployment's registered works, kept in SQLite under the home folder."""
+
+    def __init__(self, client: RightsLedger, path: str | Path | None = None) -> None:
+        self.client = client
+        registry = client.works.address
+        if path is None:
+            path = home_dir(client.home) / f"codes-{client.chain_id}.sqlite"
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(_SCHEMA)
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'registry'").fetchone()
+        if row is None:
+            with self.db:
+                self.db.execute("INSERT INTO meta VALUES ('registry', ?)", (registry,))
+        elif row[0] != registry:
+            with self.db:  # another deployment on this chain id: start over
+                self.db.execute("DELETE FROM codes")
+                self.db.execute("DELETE FROM meta")
+                self.db.execute("INSERT INTO meta VALUES ('registry', ?)", (registry,))
+        self._indexes: IndexSet | None = None
+        self._rows: dict[int, tuple[str, int, int]] = {}
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> CodesIndex:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def next_block(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'next_block'").fetchone()
+        return int(row[0]) if row else int(self.client.deployment.block)
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM codes").fetchone()[0])
+
+    def sync(self) -> int:
+        """Read the codes registered since the last sync; returns how many works were added."""
+        w3 = self.client.w3
+        start, end = self.next_block, int(w3.eth.block_number)
+        if start > end:
+            return 0
+        address = self.client.works.address
+        fetch = fetcher(w3)
+        mints: dict[str, list[str]] = defaultdict(list)
+        for log in logs_in_pages(fetch, {"address": address, "topics": [TRANSFER_TOPIC, ZERO_TOPIC]}, start, end,
+                                 action="reading registrations"):
+            mints[bytes(log["transactionHash"]).hex()].append("0x" + bytes(log["topics"][3]).hex())
+        event = self.client.works.events.ContentCodesRecorded()
+        rows: list[tuple[str, int, str, str, int, int]] = []
+        for log in logs_in_pages(fetch, {"address": address, "topics": [CODES_TOPIC]}, start, end,
+                                 action="reading content codes"):
+            args = event.process_log(log)["args"]
+            codes = split_codes(bytes(args["codes"]))
+            hashes = mints.get(bytes(log["transactionHash"]).hex(), [])
+            # A transaction may register more than once (a relayed batch); its last mints are this one's.
+            hashes = hashes[-len(codes):] if len(hashes) >= len(codes) else []
+            for digest, code in zip(hashes, codes, strict=False):
+                if code == NO_CODE:
+                    continue
+                head = int.from_bytes(code[:2], "big")
+                media = IsccHeader.unpack(head).media
+                if media not in THRESHOLDS:
+                    continue
+                body = int.from_bytes(code[2:], "big")
+                rows.append((digest, head, str(body), media, int(args["registrationId"]), int(log["blockNumber"])))
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO codes (content_hash, header, body, media, registration_id, block) "
+                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('next_block', ?)", (str(end + 1),))
+        if rows:
+            self._indexes = None
+        return len(rows)
+
+    def _load(self) -> IndexSet:
+        if self._indexes is None:
+            indexes = IndexSet()
+            by_media: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+            self._rows = {}
+            for rid, digest, head, body, media in self.db.execute(
+                    "SELECT id, content_hash, header, body, media FROM codes"):
+                by_media[media][0].append(int(body))
+                by_media[media][1].append(int(rid))
+                self._rows[int(rid)] = (digest, int(head), int(body))
+            for media, (codes, ids) in by_media.items():
+                indexes.index(media).add(codes, ids)
+            self._indexes = indexes
+        return self._indexes
+
+    def matches(self, media: str, code: int, max_distance: int | None = None, *,
+                mirrored_code: int | None = None) -> list[WorkMatch]:
+        """The registered works of `media` whose code is within `max_distance` (default: the media's
+        threshold) of `code` (or of `mirrored_code`, an image's mirror), nearest first."""
+        if max_distance is not None and not 0 <= max_distance <= 64:
+            raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
+        indexes = self._load()
+        found = indexes.find(media, code, mirrored_code, max_distance)
+        out = []
+        for m in found:
+            digest, head, body = self._rows[m.id]
+            holder = self.client.works.call(self.client.works.functions.ownerOf(int(digest, 16)), "reading a holder")
+            out.append(WorkMatch(digest, format_unit(head, body), m.distance, to_checksum_address(holder), m.mirrored))
+        return out
+
+    def matches_of(self, identity: Identity, max_distance: int | None = None) -> list[WorkMatch]:
+        """`matches` for a file's identity (none when it has no content code)."""
+        if identity.content_bits is None:
+            return []
+        return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits)
+
+
+def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> None:
+    """SimilarWorkError if a file is a near copy of a work registered by a holder other than `holder`."""
+    found: list[dict[str, object]] = []
+    with CodesIndex(client) as index:
+        index.sync()
+        if not len(index):
+            return
+        for path in paths:
+            try:
+                identity = identify_file(path)
+            except ValidationError:
+                continue
+            for m in index.matches_of(identity):
+                # the same bytes: the registry itself refuses them (WorkAlreadyRegistered)
+                if m.holder.lower() != holder.lower() and m.content_hash != identity.sha256:
+                    found.append({"file": str(path), **m.as_dict()})
+    if found:
+        listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
+                           for f in found)
+        raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
+                               "register anyway with --allow-similar if this is your own work", found)

@@ -1,0 +1,125 @@
+"""Identity on a real chain: `register` records an image's content code, `find` finds the registered work
+from a resized JPEG copy, and `check` answers for the copy with the work's terms (unless --exact-only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import iscc_samples
+from PIL import Image
+
+from rightsledger.chain import dev_account
+from rightsledger.hashing import hash_file
+
+CAT_JPG = iscc_samples.images("jpg")[0]
+
+
+def _copy(tmp_path: Path) -> tuple[Path, Path]:
+    work = tmp_path / "cat.jpg"
+    work.write_bytes(CAT_JPG.read_bytes())
+    copy = tmp_path / "copies" / "cat-small.jpg"
+    copy.parent.mkdir()
+    with Image.open(work) as img:
+        img.convert("RGB").resize((img.width // 2, img.height // 2)).save(copy, "JPEG", quality=70)
+    return work, copy
+
+
+def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    code, out, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether",
+                         "--allow", "tdm")
+    assert code == 0, err
+    digest = hash_file(work)
+
+    code, out, err = cli("find", str(copy), "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)
+    assert entry["file"] == str(copy) and entry["iscc"].startswith("ISCC:")
+    (match,) = entry["matches"]
+    assert match["contentHash"] == digest
+    assert 0 <= match["distance"] <= 6
+    assert match["holder"] == dev_account(1).address
+    assert match["iscc"].startswith("ISCC:EE")
+
+    code, out, _ = cli("find", str(copy.parent))  # a folder, human output
+    assert code == 0 and digest in out and "distance" in out
+    code, out, _ = cli("find", match["iscc"], "--max-distance", "0", "--json")
+    assert code == 0 and [m["contentHash"] for m in json.loads(out)[0]["matches"]] == [digest]
+
+    code, out, _ = cli("check", str(copy), "--use", "tdm", "--json")
+    assert code == 0
+    (answer,) = json.loads(out)
+    assert answer["contentHash"] == hash_file(copy) and answer["allowed"] is True
+    assert answer["reason"] == f"allowed-by-terms (near copy of {digest}, distance {match['distance']})"
+    code, out, _ = cli("check", str(copy), "--use", "ai-training", "--json")
+    assert code == 3 and json.loads(out)[0]["reason"].startswith(f"licence-required (near copy of {digest}")
+
+    code, out, _ = cli("check", str(copy), "--use", "tdm", "--exact-only", "--json")
+    assert code == 3 and json.loads(out)[0]["reason"] == "unregistered"
+
+
+def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (64, 64), (120, 120, 120)).save(flat)
+    _work, copy = _copy(tmp_path)
+    code, out, err = cli("find", str(copy), "--json")
+    assert code == 0, err
+    assert json.loads(out)[0]["matches"] == []
+    code, out, _ = cli("find", str(flat))
+    assert code == 0 and "featureless image" in out
+    code, out, _ = cli("register", str(flat))  # registered without a code: never matched
+    assert code == 0
+    code, out, _ = cli("find", str(flat), "--json")
+    assert json.loads(out)[0]["matches"] == [] and "featureless" in json.loads(out)[0]["skippedReason"]
+
+
+def test_find_rejects_what_is_neither_file_nor_iscc(cli) -> None:
+    code, _, err = cli("find", "no-such-thing")
+    assert code == 1 and "neither an existing file or folder nor an ISCC code" in err
+    code, _, err = cli("find", "ISCC:NOTACODE")
+    assert code == 1 and "not a valid ISCC code" in err
+    code, _, err = cli("find", "ISCC:EEA4GQZQTY6J5DTH", "--max-distance", "99")
+    assert code == 1 and "0..64" in err
+
+
+def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregistered(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    code, _, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")
+    assert code == 0, err
+    digest = hash_file(work)
+    report = tmp_path / "audit.jsonl"
+    code, out, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
+                         "--include-unregistered-as-cleared", "--quiet", "--json")
+    assert code == 3, err
+    summary = json.loads(out)["summary"]
+    assert summary["cleared"] == 0 and summary["needs-licence"] == 1
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    row = lines[1]
+    assert row["hash"] == hash_file(copy) and row["nearCopyOf"] == digest and row["answer"] == "needs-licence"
+    assert row["reason"].startswith(f"licence-required (near copy of {digest}, distance ")
+    assert row["fee"] == 10**16
+    code, out, _ = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
+                       "--include-unregistered-as-cleared", "--exact-only", "--quiet", "--json")
+    assert code == 0 and json.loads(out)["summary"]["cleared"] == 1
+
+
+def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work))[0] == 0
+    code, _, err = cli("--dev-account", "2", "register", str(copy))
+    assert code == 1
+    assert "refusing to register near copies of other holders' works" in err
+    assert f"{copy} ~ {hash_file(work)} (distance " in err and "--allow-similar" in err
+    code, out, err = cli("--dev-account", "2", "register", str(copy), "--allow-similar")
+    assert code == 0 and hash_file(copy) in out, err
+
+
+def test_the_holder_may_register_a_near_copy_of_their_own_work(cli, tmp_path: Path) -> None:
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work))[0] == 0
+    code, out, err = cli("--dev-account", "1", "register", str(copy))
+    assert code == 0, err
+    code, out, _ = cli("find", str(copy), "--json")
+    distances = {m["contentHash"]: m["distance"] for m in json.loads(out)[0]["matches"]}
+    assert set(distances) == {hash_file(copy), hash_file(work)} and distances[hash_file(copy)] == 0
