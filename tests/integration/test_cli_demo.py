@@ -78,6 +78,7 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert "c2pa.soft-binding" in travel and "cawg.training-mining" in travel
     assert "a trainer checks the embedded file for AI training: licence-required" in travel
     assert "by its bytes: unregistered" in travel
+    assert "found again" in travel and "`rightsledger check` on the copy: licence-required (near copy of" in travel
     assert "harbour-lights.png: registered in an earlier run" in second
     summary = json.loads((tmp_path / "demo-summary" / "summary.json").read_text())
     assert summary and (tmp_path / "demo-summary" / "summary.html").stat().st_size > 1000

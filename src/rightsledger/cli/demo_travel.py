@@ -5,12 +5,9 @@ of the trainer's dataset; and the registry's observatory page. Re-runnable like 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..chain.local import dev_account
-from ..identity import identify_file
-from ..identity.iscc import content_header
 from ..sdk.client import RightsLedger
 from ..terms import Rule, Terms
 from ..units import format_wei
@@ -20,6 +17,7 @@ from ..workflows.labelling import embed_work, signing_config
 from ..workflows.observatory import indicators, observatory_html
 from ..workflows.summary import ModelInput, ProviderInput, todo_fields
 from ..workflows.transparency_report import gather, write_summary
+from .identity import content_code_of, near_copy, synced_index
 
 PHOTO_NAME = "harbour-lights.png"
 PHOTO_TERMS = Terms(
@@ -28,9 +26,6 @@ PHOTO_TERMS = Terms(
         Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=2 * 10**16),
     }
 )
-
-# (file, ISCC) -> [(content hash, distance)], nearest first: the registry's similarity lookup.
-Finder = Callable[[RightsLedger, Path], Sequence[tuple[str, int]]]
 
 
 def make_photo(path: Path) -> Path:
@@ -59,15 +54,7 @@ def make_photo(path: Path) -> Path:
     return path
 
 
-def photo_code(path: Path) -> int | None:
-    """The on-chain form (16-bit header << 64 | 64-bit body) of the file's Content-Code."""
-    identity = identify_file(path)
-    if identity.content_code is None or identity.content_bits is None:
-        return None
-    return content_header(identity.content_code).packed << 64 | identity.content_bits
-
-
-def travel_scene(client: RightsLedger, home: Path, find: Finder | None = None) -> None:
+def travel_scene(client: RightsLedger, home: Path) -> None:
     artist = client.with_account(dev_account(1))
     folder = home / "demo-travel"
     photo = folder / PHOTO_NAME
@@ -77,7 +64,7 @@ def travel_scene(client: RightsLedger, home: Path, find: Finder | None = None) -
     if client.is_registered(photo):
         print(f"  {PHOTO_NAME}: registered in an earlier run")
     else:
-        artist.register(photo, terms=PHOTO_TERMS, metadata_uri=f"demo:{PHOTO_NAME}", code=photo_code(photo))
+        artist.register(photo, terms=PHOTO_TERMS, metadata_uri=f"demo:{PHOTO_NAME}", code=content_code_of(photo))
         artist.disclose(photo, "ai-assisted-production/post-production;tools=a denoiser")
         print(f"  {PHOTO_NAME}: registered with its ISCC Image-Code (promotional use allowed, AI training 0.02 ETH)")
     embedded = folder / "embedded" / PHOTO_NAME
@@ -102,14 +89,15 @@ def travel_scene(client: RightsLedger, home: Path, find: Finder | None = None) -
         img.convert("RGB").resize((img.width // 2, img.height // 2)).save(stripped, format="JPEG", quality=70)
     print(f"\n  a scraper's copy {stripped.name} (no metadata, half size, JPEG 70):")
     print(f"    by its bytes: {client.check(stripped, Use.AI_TRAINING).reason.value}")
-    if find is not None:
-        matches = find(client, stripped)
-        if matches:
-            digest, distance = matches[0]
-            print(f"    by its ISCC code: found again, the registered work {digest} at distance {distance}")
-            print(f"    that work's answer for AI training: {client.check(digest, Use.AI_TRAINING).reason.value}")
-        else:
-            print("    by its ISCC code: no registered work within the threshold")
+    with synced_index(client) as index:
+        match = near_copy(index, stripped)
+    if match is None:
+        print("    by its ISCC code (`rightsledger find`): no registered work within the threshold")
+    else:
+        digest, distance = match.content_hash, match.distance
+        theirs = client.check(digest, Use.AI_TRAINING).reason.value
+        print(f"    by its ISCC code (`rightsledger find`): found again, {digest} at distance {distance}")
+        print(f"    `rightsledger check` on the copy: {theirs} (near copy of {digest[:10]}..., distance {distance})")
 
 
 def summary_scene(client: RightsLedger, home: Path, dataset_id: int, audit: Path | None) -> None:
@@ -146,4 +134,4 @@ def observatory_scene(client: RightsLedger, home: Path) -> None:
     print(f"  page: {page}")
 
 
-__all__ = ["PHOTO_TERMS", "make_photo", "observatory_scene", "photo_code", "summary_scene", "travel_scene"]
+__all__ = ["PHOTO_TERMS", "make_photo", "observatory_scene", "summary_scene", "travel_scene"]
