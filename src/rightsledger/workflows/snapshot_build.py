@@ -49,7 +49,7 @@ def _meta(client: RightsLedger, block: int) -> SnapshotMeta:
 def _read_work(client: RightsLedger, digest: str, block: int) -> WorkRow | None:
     try:
         raw = client.works.functions.workOf(digest).call(block_identifier=block)
-    except Exception:  # noqa: BLE001 - WorkNotRegistered: not (yet) registered at that block
+    except Exception:  # WorkNotRegistered: not (yet) registered at that block
         if client.works.functions.isRegistered(digest).call(block_identifier=block):
             raise
         return None
@@ -69,7 +69,8 @@ def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
 
 def _events(index: Indexer, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
     rows = index.db.execute(
-        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? ORDER BY block, log_index",
+        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? "
+        "ORDER BY block, log_index",
         (contract, name, after, block),
     ).fetchall()
     return [json.loads(r[0]) for r in rows]
@@ -136,7 +137,9 @@ def build_snapshot(
             raise ValidationError(f"snapshot {previous} is at block {after}, after block {meta.block_number}")
         revocations = _events(index, "LicenceManager", "LicenceRevoked", after, meta.block_number)
         if not revocations:
-            hashes = sorted(set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number)))
+            hashes = sorted(
+                set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number))
+            )
             works = read_works(client, hashes, meta.block_number, workers)
             known = {r.policy_id for r in old.policy_rows()}
             policies = read_policies(client, {w.policy_id for w in works} - known)
@@ -171,7 +174,7 @@ def verify_snapshot(
         raise ValidationError(f"block {number} now has hash {actual}, the snapshot {snap.meta.block_hash}: a reorg")
     rows = snap.works.to_pylist()
     if sample is not None and sample < len(rows):
-        rows = random.Random(seed).sample(rows, sample)
+        rows = random.Random(seed).sample(rows, sample)  # noqa: S311 - a sample, not a secret
     hashes = ["0x" + r["content_hash"].hex() for r in rows]
     live = {w.content_hash.lower(): w for w in read_works(client, hashes, number, workers)}
     policies = {p.policy_id: p for p in snap.policy_rows()}
@@ -197,8 +200,10 @@ def verify_snapshot(
     for pid in sorted({int(r["policy_id"]) for r in rows} - {0}):
         chain_policy = PolicyRow.from_terms(pid, client.policy(pid))
         mine = policies.get(pid)
-        if mine is None or tuple(map(tuple, mine.rules)) != tuple(map(tuple, chain_policy.rules)) or (
-            mine.expires_at != chain_policy.expires_at
+        if (
+            mine is None
+            or tuple(map(tuple, mine.rules)) != tuple(map(tuple, chain_policy.rules))
+            or (mine.expires_at != chain_policy.expires_at)
         ):
             mismatches.append(Mismatch(f"policy {pid}", "rules", mine, chain_policy))
     return len(rows), mismatches
