@@ -9,7 +9,8 @@ snapshot's block and writes the result with `update_snapshot` (unchanged buckets
 a licence revocation since then makes it rebuild in full (a snapshot update only adds periods).
 
 `verify_snapshot` re-reads rows (all, or a sample) from the chain at the snapshot's block and
-lists every difference.
+lists every difference, in the works' fields, their policies, and the contract's own answer
+(`checkBatch` for every use, no licensee) against the snapshot's.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from typing import Any
 from ..decision import MAX_UINT40
 from ..errors import ValidationError
 from ..sdk.client import RightsLedger
+from ..vocabulary import Reason, Use
 from .indexer import Indexer
-from .snapshot import read_snapshot, update_snapshot, write_snapshot
+from .snapshot import check_snapshot, read_snapshot, update_snapshot, write_snapshot
 from .snapshot_rows import MANIFEST, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
 
 ZERO = "0x" + "0" * 40
@@ -197,6 +199,14 @@ def verify_snapshot(
                 value = "0x" + value.hex()
             if value != chain_value:
                 mismatches.append(Mismatch(digest, name, value, chain_value))
+    for use in Use:
+        # The contract's own answers at the block (no licensee) against the snapshot's.
+        chain_codes = client.check_hashes(hashes, use, block=number, workers=workers) if hashes else b""
+        snap_codes = bytes(check_snapshot(snap, hashes, use)) if hashes else b""
+        for digest, mine, theirs in zip(hashes, snap_codes, chain_codes, strict=True):
+            if mine != theirs:
+                reasons = list(Reason)
+                mismatches.append(Mismatch(digest, f"check {use.value}", reasons[mine].value, reasons[theirs].value))
     for pid in sorted({int(r["policy_id"]) for r in rows} - {0}):
         chain_policy = PolicyRow.from_terms(pid, client.policy(pid))
         mine = policies.get(pid)
