@@ -4,6 +4,7 @@ snapshot's offline answers equal the chain's at the same block, item by item."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from web3 import Web3
 
 from rightsledger import Mode, RightsLedger, Rule, Status, Terms, Use
 from rightsledger.hashing import content_hash
+from rightsledger.workflows.snapshot import read_snapshot, write_snapshot
+from rightsledger.workflows.snapshot_rows import _row_from
 
 from .conftest import now
 
@@ -144,6 +147,26 @@ def test_snapshot_audit_equals_the_chain_and_updates_incrementally(
     assert _rows(offline)[content_hash(paths["allowed"])][1] == "opted-out"
     code, out, _ = cli("snapshot", "verify", str(s2))
     assert code == 0 and ": 0 mismatches" in out
+    # The incremental snapshot holds the same rows as a full one at the same block.
+    full = tmp_path / "full"
+    code, out, err = cli("snapshot", "--out", str(full), "--block", str(update["manifest"]["block"]["number"]))
+    assert code == 0, err
+    a, b = read_snapshot(s2), read_snapshot(full)
+    for table in ("works", "licences", "policies"):
+        key = "content_hash" if table != "policies" else "policy_id"
+        assert getattr(a, table).sort_by(key).to_pylist() == getattr(b, table).sort_by(key).to_pylist()
+    assert update["manifest"]["reused"]  # untouched buckets were taken over, not rewritten
+
+    # A snapshot whose rows do not hold at its block: verify names the rows and exits 1.
+    wrong = tmp_path / "wrong"
+    rows = [_row_from("works", d) for d in a.works.to_pylist()]
+    target = content_hash(paths["denied"])
+    rows = [replace(r, opt_out=1 << ai.code) if r.content_hash == target else r for r in rows]
+    write_snapshot(wrong, a.meta, rows, a.policy_rows(), [_row_from("licences", d) for d in a.licences.to_pylist()])
+    code, out, _ = cli("snapshot", "verify", str(wrong), "--json")
+    assert code == 1
+    found = {(m["contentHash"], m["field"]) for m in json.loads(out)["mismatches"]}
+    assert (target, "opt_out") in found and (target, "check ai-training") in found
     # The old snapshot still answers as of its block: verify says which rows no longer hold is not
     # the point; it is pinned, so it still verifies.
     assert cli("snapshot", "verify", str(s1))[0] == 0
