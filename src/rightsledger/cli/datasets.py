@@ -15,6 +15,7 @@ from ..text import render_table
 from ..units import format_wei, parse_fee
 from ..vocabulary import Use
 from ..workflows.audit import buy_licences, run_audit
+from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
 from .context import EXIT_NOT_ALLOWED, CliError, Context
@@ -27,25 +28,43 @@ def cmd_audit(ctx: Context) -> int:
     args = ctx.args
     if args.buy and args.max_spend is None:
         raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
+    if args.confirm_live and not args.snapshot:
+        raise CliError("--confirm-live re-checks a snapshot's answers: give --snapshot DIR too")
     items = collect(Path(args.source).resolve())  # a bad source is reported before connecting or hashing anything
-    client = ctx.client()
-    result = run_audit(
-        client,
-        args.source,
-        parse_use(args.use),
-        items=items,
-        licensee=args.licensee,
-        out=args.out,
-        unregistered_cleared=args.include_unregistered_as_cleared,
-        workers=args.workers,
-        progress=not args.quiet,
-        keep_rows=args.buy,
-        near_copies=not args.exact_only,
-    )
+    client = ctx.client() if args.buy or args.confirm_live or not args.snapshot else None
+    if args.snapshot:
+        result = run_snapshot_audit(
+            args.snapshot,
+            args.source,
+            parse_use(args.use),
+            licensee=args.licensee,
+            out=args.out,
+            unregistered_cleared=args.include_unregistered_as_cleared,
+            workers=args.workers,
+            progress=not args.quiet,
+            keep_rows=args.buy,
+            confirm_live=client if args.confirm_live else None,
+        )
+    else:
+        assert client is not None
+        result = run_audit(
+            client,
+            args.source,
+            parse_use(args.use),
+            items=items,
+            licensee=args.licensee,
+            out=args.out,
+            unregistered_cleared=args.include_unregistered_as_cleared,
+            workers=args.workers,
+            progress=not args.quiet,
+            keep_rows=args.buy,
+            near_copies=not args.exact_only,
+        )
     summary = result.summary
     purchase = None
     if args.buy:
         cap = args.max_spend
+        assert client is not None
         purchase = buy_licences(client, result, parse_use(args.use), cap=cap, licensee=args.licensee)
     if args.json:
         bought = None
@@ -73,6 +92,14 @@ def cmd_audit(ctx: Context) -> int:
             )
         if summary["resumedFromCheckpoint"]:
             print(f"resumed: {summary['resumedFromCheckpoint']:,} hashes reused from the checkpoint")
+        live = summary.get("confirmedLive")
+        if live is not None:
+            print(
+                f"confirmed live at block {live['block']}: {live['checked']:,} items not cleared re-checked, "
+                f"{len(live['changed']):,} changed since the snapshot"
+            )
+            for change in live["changed"]:
+                print(f"  {change['hash']}: {change['was']} -> {change['now']}")
         print(f"report: {result.report}")
         if purchase is not None:
             print(
@@ -264,6 +291,8 @@ def add_parsers(sub: Any) -> None:
     )
     audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
+    audit.add_argument("--snapshot", metavar="DIR", help="answer offline from a registry snapshot, at its block")
+    audit.add_argument("--confirm-live", action="store_true", help="with --snapshot: re-check items not cleared live")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(func=cmd_audit)
 

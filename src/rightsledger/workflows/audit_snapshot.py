@@ -1,0 +1,121 @@
+"""Audits answered offline from a registry snapshot (workflows/snapshot.py), optionally confirmed live.
+
+The answers are those the chain gives at the snapshot's block (`decision.decide_many` over the
+snapshot's columns); the receipt names that block and the snapshot's digest. `confirm_live`
+re-checks every item not cleared on the chain at its latest block in bulk (`check_hashes`) and
+lists those whose answer changed since the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..manifests import collect
+from ..sdk.client import RightsLedger
+from ..sdk.works import CHECK_CHUNK
+from ..version import __version__
+from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
+from .audit import ANSWERS, LICENSEE_CHECK_CHUNK, AuditResult, _format_of, _write_report, answer_of, checkpoint_path
+from .bulk import Checkpoint, Progress, hash_items
+from .snapshot import check_snapshot, read_snapshot
+
+
+def run_snapshot_audit(
+    snapshot_dir: str | Path,
+    source: str | Path,
+    use: Use,
+    *,
+    licensee: str | None = None,
+    out: str | Path | None = None,
+    unregistered_cleared: bool = False,
+    workers: int = 4,
+    progress: bool = True,
+    keep_rows: bool = False,
+    confirm_live: RightsLedger | None = None,
+) -> AuditResult:
+    """Hash (resuming from a checkpoint), answer from the snapshot, write the report (same format as `run_audit`)."""
+    snap = read_snapshot(snapshot_dir)
+    who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
+    source_path = Path(source).resolve()
+    report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
+    fmt = _format_of(report)
+    items = collect(source_path)
+    checkpoint = Checkpoint(checkpoint_path(report), {"source": str(source_path), "items": len(items)})
+    resumed = checkpoint.load()
+    bar = Progress("hashing", len(items)) if progress else None
+    try:
+        read = hash_items(items, workers=workers, checkpoint=checkpoint, progress=bar)
+    finally:
+        checkpoint.close(remove=False)
+    if bar:
+        bar.finish()
+
+    hashes = [str(i.content_hash) for i in items]
+    rows_at = snap.rows_of(hashes) if hashes else []
+    reasons = bytes(check_snapshot(snap, hashes, use, licensee=who if licensee else None)) if hashes else b""
+    rules = {p.policy_id: p.rules for p in snap.policy_rows()}
+    policy_of = snap.works.column("policy_id").to_pylist()
+    members = list(Reason)
+    meta = snap.meta
+    receipt: dict[str, Any] = {
+        "tool": f"rightsledger {__version__}",
+        "chainId": meta.chain_id,
+        "workRegistry": meta.contracts.get("WorkRegistry"),
+        "block": meta.block_number,
+        "blockHash": meta.block_hash,
+        "blockTime": datetime.fromtimestamp(meta.block_time, tz=UTC).isoformat(),
+        "use": use.value,
+        "licensee": who if licensee else None,
+        "unregisteredCleared": unregistered_cleared,
+        "source": str(source_path),
+        "items": len(items),
+        "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"]},
+        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    counts: Counter[str] = Counter()
+    total_fee = 0
+    rows: list[dict[str, Any]] = []
+    for position, (item, code) in enumerate(zip(items, reasons, strict=True)):
+        reason = members[code]
+        fee = None
+        if reason is Reason.LICENCE_REQUIRED:
+            fee = int(rules[policy_of[int(rows_at[position])]][use.code][3])
+        answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
+        counts[answer] += 1
+        total_fee += fee or 0
+        rows.append(
+            {"hash": item.content_hash, "path": item.path, "answer": answer, "reason": reason.value, "fee": fee}
+        )
+    summary: dict[str, Any] = {"items": len(items), **{a: counts[a] for a in ANSWERS}}
+    summary["licenceFeeTotal"] = total_fee
+    summary["filesRead"] = read
+    summary["resumedFromCheckpoint"] = resumed
+    if confirm_live is not None:
+        summary["confirmedLive"] = _confirm(confirm_live, rows, use, who, licensee is not None, unregistered_cleared)
+    _write_report(report, fmt, receipt, rows, summary)
+    checkpoint.close(remove=True)
+    return AuditResult(receipt, summary, rows if keep_rows else [], report)
+
+
+def _confirm(
+    client: RightsLedger, rows: list[dict[str, Any]], use: Use, who: str, has_licensee: bool, unregistered_cleared: bool
+) -> dict[str, Any]:
+    """Re-check the items not cleared on the chain at its latest block, in bulk."""
+    wanted = [r for r in rows if r["answer"] != "cleared" or r["reason"] == Reason.UNREGISTERED.value]
+    block = int(client.w3.eth.block_number)
+    chunk = LICENSEE_CHECK_CHUNK if has_licensee else CHECK_CHUNK
+    codes = client.check_hashes([str(r["hash"]) for r in wanted], use, licensee=who, block=block, chunk_size=chunk)
+    members = list(Reason)
+    changed = []
+    for row, code in zip(wanted, codes, strict=True):
+        reason = members[code]
+        if reason.value != row["reason"]:
+            answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
+            changed.append({"hash": row["hash"], "was": row["reason"], "now": reason.value, "answer": answer})
+    return {"block": block, "checked": len(wanted), "changed": changed}
+
+
+__all__ = ["run_snapshot_audit"]

@@ -1,0 +1,226 @@
+"""Registry snapshots built from the event index, pinned to one block, and verified live.
+
+`build_snapshot` syncs the index (workflows/indexer.py) to the block, lists every work the
+WorkRegistry ever minted (its Transfer events from the zero address), reads each work as
+`workOf` answers at that block, the policies they reference, and the licence periods
+(LicenceIssued, less the revoked ones), and writes them with `write_snapshot`. Given a previous
+snapshot of the same deployment, it re-reads only the works with an event after the previous
+snapshot's block and writes the result with `update_snapshot` (unchanged buckets are reused);
+a licence revocation since then makes it rebuild in full (a snapshot update only adds periods).
+
+`verify_snapshot` re-reads rows (all, or a sample) from the chain at the snapshot's block and
+lists every difference, in the works' fields, their policies, and the contract's own answer
+(`checkBatch` for every use, no licensee) against the snapshot's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..decision import MAX_UINT40
+from ..errors import ValidationError
+from ..sdk.client import RightsLedger
+from ..vocabulary import Reason, Use
+from .indexer import Indexer
+from .snapshot import check_snapshot, read_snapshot, update_snapshot, write_snapshot
+from .snapshot_rows import MANIFEST, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
+
+ZERO = "0x" + "0" * 40
+
+
+def _meta(client: RightsLedger, block: int) -> SnapshotMeta:
+    head = client.w3.eth.block_number
+    if not 0 <= block <= head:
+        raise ValidationError(f"block {block} is not on this chain yet (its head is {head})")
+    data = client.w3.eth.get_block(block)
+    return SnapshotMeta(
+        client.chain_id,
+        dict(client.deployment.contracts),
+        int(data["number"]),
+        "0x" + bytes(data["hash"]).hex(),
+        int(data["timestamp"]),
+    )
+
+
+def _read_work(client: RightsLedger, digest: str, block: int) -> WorkRow | None:
+    try:
+        raw = client.works.functions.workOf(digest).call(block_identifier=block)
+    except Exception:  # WorkNotRegistered: not (yet) registered at that block
+        if client.works.functions.isRegistered(digest).call(block_identifier=block):
+            raise
+        return None
+    holder, _registrant, policy_id, registration_id, registered_at, status, mask, _uri = raw
+    return WorkRow(digest, holder, int(status), int(mask), int(policy_id), int(registration_id), int(registered_at))
+
+
+def read_works(client: RightsLedger, hashes: Sequence[str], block: int, workers: int = 8) -> list[WorkRow]:
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        rows = list(pool.map(lambda h: _read_work(client, h, block), hashes))
+    return [r for r in rows if r is not None]
+
+
+def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
+    return [PolicyRow.from_terms(pid, client.policy(pid)) for pid in sorted(ids - {0})]
+
+
+def _events(index: Indexer, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
+    rows = index.db.execute(
+        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? "
+        "ORDER BY block, log_index",
+        (contract, name, after, block),
+    ).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def _minted(index: Indexer, after: int, block: int) -> list[str]:
+    return [
+        "0x" + int(a["tokenId"]).to_bytes(32, "big").hex()
+        for a in _events(index, "WorkRegistry", "Transfer", after, block)
+        if str(a["from"]).lower() == ZERO
+    ]
+
+
+def _touched(index: Indexer, after: int, block: int) -> list[str]:
+    rows = index.db.execute(
+        "SELECT DISTINCT content_hash FROM events WHERE contract = 'WorkRegistry' AND content_hash IS NOT NULL "
+        "AND block > ? AND block <= ?",
+        (after, block),
+    ).fetchall()
+    return sorted({str(r[0]).lower() for r in rows})
+
+
+def _licences(index: Indexer, after: int, block: int) -> list[LicenceRow]:
+    revoked = {int(a["licenceId"]) for a in _events(index, "LicenceManager", "LicenceRevoked", -1, block)}
+    return [
+        LicenceRow(
+            str(a["contentHash"]),
+            str(a["licensee"]),
+            int(a["use"]),
+            int(a["validFrom"]),
+            int(a["validUntil"]) or MAX_UINT40,
+        )
+        for a in _events(index, "LicenceManager", "LicenceIssued", after, block)
+        if int(a["licenceId"]) not in revoked
+    ]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    manifest: dict[str, Any]
+    incremental: bool
+    works_read: int
+
+
+def build_snapshot(
+    client: RightsLedger,
+    index: Indexer,
+    out: str | Path,
+    *,
+    block: int | None = None,
+    previous: str | Path | None = None,
+    workers: int = 8,
+) -> BuildResult:
+    """A snapshot of the registry at `block` (default: the latest) in the new folder `out`."""
+    number = client.w3.eth.block_number if block is None else block
+    meta = _meta(client, number)
+    index.sync(to_block=max(index.cursor, meta.block_number))
+    if previous is not None:
+        old = read_snapshot(previous)
+        if old.meta.chain_id != meta.chain_id or old.meta.contracts != meta.contracts:
+            raise ValidationError(f"snapshot {previous} is of another chain or deployment; build a full one")
+        after = old.meta.block_number
+        if after > meta.block_number:
+            raise ValidationError(f"snapshot {previous} is at block {after}, after block {meta.block_number}")
+        revocations = _events(index, "LicenceManager", "LicenceRevoked", after, meta.block_number)
+        if not revocations:
+            hashes = sorted(
+                set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number))
+            )
+            works = read_works(client, hashes, meta.block_number, workers)
+            known = {r.policy_id for r in old.policy_rows()}
+            policies = read_policies(client, {w.policy_id for w in works} - known)
+            licences = _licences(index, after, meta.block_number)
+            manifest = update_snapshot(previous, out, meta, works, policies, licences)
+            return BuildResult(manifest, True, len(works))
+    hashes = sorted(set(_minted(index, -1, meta.block_number)))
+    works = read_works(client, hashes, meta.block_number, workers)
+    policies = read_policies(client, {w.policy_id for w in works})
+    manifest = write_snapshot(out, meta, works, policies, _licences(index, -1, meta.block_number))
+    return BuildResult(manifest, False, len(works))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    content_hash: str
+    field: str
+    snapshot: Any
+    chain: Any
+
+
+def verify_snapshot(
+    client: RightsLedger, path: str | Path, *, sample: int | None = None, workers: int = 8, seed: int | None = None
+) -> tuple[int, list[Mismatch]]:
+    """Re-read the snapshot's works (all, or `sample` of them) live at its block; (rows checked, mismatches)."""
+    snap = read_snapshot(path)
+    if snap.meta.chain_id != client.chain_id or snap.meta.contracts != dict(client.deployment.contracts):
+        raise ValidationError(f"snapshot {path} is of another chain or deployment than this client's")
+    number = snap.meta.block_number
+    actual = "0x" + bytes(client.w3.eth.get_block(number)["hash"]).hex()
+    if actual != snap.meta.block_hash:
+        raise ValidationError(f"block {number} now has hash {actual}, the snapshot {snap.meta.block_hash}: a reorg")
+    rows = snap.works.to_pylist()
+    if sample is not None and sample < len(rows):
+        rows = random.Random(seed).sample(rows, sample)  # noqa: S311 - a sample, not a secret
+    hashes = ["0x" + r["content_hash"].hex() for r in rows]
+    live = {w.content_hash.lower(): w for w in read_works(client, hashes, number, workers)}
+    policies = {p.policy_id: p for p in snap.policy_rows()}
+    mismatches: list[Mismatch] = []
+    for digest, row in zip(hashes, rows, strict=True):
+        work = live.get(digest)
+        if work is None:
+            mismatches.append(Mismatch(digest, "registered", True, False))
+            continue
+        for name, chain_value in (
+            ("holder", work.holder.lower()),
+            ("status", work.status),
+            ("opt_out", work.opt_out),
+            ("policy_id", work.policy_id),
+            ("registration_id", work.registration_id),
+            ("registered_at", work.registered_at),
+        ):
+            value = row[name]
+            if name == "holder":
+                value = "0x" + value.hex()
+            if value != chain_value:
+                mismatches.append(Mismatch(digest, name, value, chain_value))
+    for use in Use:
+        # The contract's own answers at the block (no licensee) against the snapshot's.
+        chain_codes = client.check_hashes(hashes, use, block=number, workers=workers) if hashes else b""
+        snap_codes = bytes(check_snapshot(snap, hashes, use)) if hashes else b""
+        for digest, mine, theirs in zip(hashes, snap_codes, chain_codes, strict=True):
+            if mine != theirs:
+                reasons = list(Reason)
+                mismatches.append(Mismatch(digest, f"check {use.value}", reasons[mine].value, reasons[theirs].value))
+    for pid in sorted({int(r["policy_id"]) for r in rows} - {0}):
+        chain_policy = PolicyRow.from_terms(pid, client.policy(pid))
+        stored = policies.get(pid)
+        if (
+            stored is None
+            or tuple(map(tuple, stored.rules)) != tuple(map(tuple, chain_policy.rules))
+            or (stored.expires_at != chain_policy.expires_at)
+        ):
+            mismatches.append(Mismatch(f"policy {pid}", "rules", stored, chain_policy))
+    return len(rows), mismatches
+
+
+def is_snapshot(path: str | Path) -> bool:
+    return (Path(path) / MANIFEST).is_file()
+
+
+__all__ = ["BuildResult", "Mismatch", "build_snapshot", "is_snapshot", "read_works", "verify_snapshot"]
