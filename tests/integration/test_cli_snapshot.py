@@ -14,7 +14,7 @@ from web3 import Web3
 from rightsledger import Mode, RightsLedger, Rule, Status, Terms, Use
 from rightsledger.hashing import content_hash
 from rightsledger.workflows.snapshot import read_snapshot, write_snapshot
-from rightsledger.workflows.snapshot_rows import _row_from
+from rightsledger.workflows.snapshot_rows import row_from
 
 from .conftest import now
 
@@ -159,10 +159,10 @@ def test_snapshot_audit_equals_the_chain_and_updates_incrementally(
 
     # A snapshot whose rows do not hold at its block: verify names the rows and exits 1.
     wrong = tmp_path / "wrong"
-    rows = [_row_from("works", d) for d in a.works.to_pylist()]
+    rows = [row_from("works", d) for d in a.works.to_pylist()]
     target = content_hash(paths["denied"])
     rows = [replace(r, opt_out=1 << ai.code) if r.content_hash == target else r for r in rows]
-    write_snapshot(wrong, a.meta, rows, a.policy_rows(), [_row_from("licences", d) for d in a.licences.to_pylist()])
+    write_snapshot(wrong, a.meta, rows, a.policy_rows(), [row_from("licences", d) for d in a.licences.to_pylist()])
     code, out, _ = cli("snapshot", "verify", str(wrong), "--json")
     assert code == 1
     found = {(m["contentHash"], m["field"]) for m in json.loads(out)["mismatches"]}

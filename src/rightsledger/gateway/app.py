@@ -32,6 +32,7 @@ from .routes import (
     relay,
     removals,
     signals,
+    softbinding,
     works,
 )
 from .schemas import ErrorPublic
@@ -57,7 +58,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
 # datasets, removal requests) is one module here and its line in this list.
 ROUTE_MODULES: list[ModuleType] = [
     info, works, label, provenance, exports, licences, datasets, removals, checks, policies, offers, relay,
-    signals, observatory, match,
+    signals, observatory, match, softbinding,
 ]  # fmt: skip
 # Parts of the product whose API is not in this gateway yet; /info reports them false and the
 # page shows "not available yet" for them. (None now; kept for the next one.)

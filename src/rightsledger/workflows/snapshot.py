@@ -55,10 +55,10 @@ from .snapshot_rows import (
     _part_name,
     _policy_table,
     _prefix64,
-    _row_from,
     _schemas,
     _sha256,
     _work_columns,
+    row_from,
 )
 
 try:
@@ -253,7 +253,7 @@ def _merged_rows(old: Snapshot, prev_dir: Path, table: str, bucket: int, changed
     existing: list[Any] = []
     if entry is not None:
         data = pq.read_table(prev_dir / entry["path"]).to_pylist()
-        existing = [_row_from(table, d) for d in data]
+        existing = [row_from(table, d) for d in data]
     if table == "works":
         merged = {r.content_hash: r for r in existing}
         merged.update({parse_hash(r.content_hash): r for r in changed})

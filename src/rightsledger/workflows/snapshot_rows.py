@@ -225,7 +225,7 @@ def _overall_digest(files: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _row_from(table: str, d: dict[str, Any]) -> Any:
+def row_from(table: str, d: dict[str, Any]) -> Any:
     if table == "works":
         return WorkRow(
             "0x" + d["content_hash"].hex(),

@@ -1,0 +1,94 @@
+"""The C2PA soft-binding resolution API for the `io.iscc.v0` algorithm: a stripped or re-encoded copy
+finds its record again through the work's ISCC code (C2PA 2.x "Soft Binding Resolution API":
+`/services/supportedAlgorithms`, `/matches/byBinding`, `/matches/byContent`).
+
+A match's `manifestId` is the registered work's content hash: the registry keeps no manifest store,
+the work's record (and its embedded manifest, when the holder published one) is at `endpoint`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from ...errors import ValidationError
+from ...identity import content_code_bits, content_header, identify_bytes, normalize
+from ...workflows.c2pa_import import ISCC_ALGORITHM
+from ...workflows.identity_index import CodesIndex, WorkMatch
+from ..deps import ClientDep
+from ..schemas.common import ErrorPublic
+from ..schemas.softbinding import SoftBindingMatch, SoftBindingMatches, SupportedAlgorithms
+
+FEATURE = "soft-binding"
+router = APIRouter(tags=["identity"])
+
+AlgQuery = Annotated[str, Query(max_length=64, description=f"the soft-binding algorithm; only {ISCC_ALGORITHM}")]
+MaxResults = Annotated[int, Query(alias="maxResults", ge=1, le=100, description="at most this many matches")]
+
+
+def _algorithm(alg: str) -> None:
+    if alg != ISCC_ALGORITHM:
+        raise ValidationError(f"soft-binding algorithm {alg!r} is not supported here: use {ISCC_ALGORITHM}")
+
+
+def _matches(request: Request, found: list[WorkMatch], limit: int) -> SoftBindingMatches:
+    base = str(request.base_url).rstrip("/")
+    return SoftBindingMatches(matches=[
+        SoftBindingMatch(
+            manifest_id=m.content_hash, endpoint=f"{base}/works/{m.content_hash}",
+            similarity_score=round(100 * (64 - m.distance) / 64), distance=m.distance, iscc=m.iscc, holder=m.holder,
+        )
+        for m in found[:limit]
+    ])  # fmt: skip
+
+
+@router.get("/services/supportedAlgorithms", response_model=SupportedAlgorithms,
+            summary="the soft-binding algorithms this resolver answers for")  # fmt: skip
+def supported_algorithms() -> SupportedAlgorithms:
+    return SupportedAlgorithms(watermarks=[], fingerprints=[{"alg": ISCC_ALGORITHM}])
+
+
+@router.get(
+    "/matches/byBinding",
+    response_model=SoftBindingMatches,
+    responses={422: {"model": ErrorPublic}},
+    summary="registered works whose ISCC Content-Code is near the soft-binding value (an ISCC code)",
+)
+def matches_by_binding(
+    request: Request,
+    client: ClientDep,
+    alg: AlgQuery,
+    value: Annotated[str, Query(min_length=4, max_length=200, description="the binding value: an ISCC code")],
+    max_results: MaxResults = 10,
+) -> SoftBindingMatches:
+    _algorithm(alg)
+    iscc = normalize(value)
+    media = content_header(iscc).media
+    if media is None:
+        raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
+    with CodesIndex(client) as index:
+        index.sync()
+        found = index.matches(media, content_code_bits(iscc))
+    return _matches(request, found, max_results)
+
+
+@router.post(
+    "/matches/byContent",
+    response_model=SoftBindingMatches,
+    responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+    summary="registered works an uploaded asset (the raw body, up to the size cap) is a near copy of",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+)  # fmt: skip
+async def matches_by_content(
+    request: Request, client: ClientDep, alg: AlgQuery, max_results: MaxResults = 10
+) -> SoftBindingMatches:
+    _algorithm(alg)
+    data = await request.body()
+    if not data:
+        raise ValidationError("send the asset as the request body (application/octet-stream)")
+    identity = identify_bytes(data, None)
+    with CodesIndex(client) as index:
+        index.sync()
+        found = index.matches_of(identity)
+    return _matches(request, found, max_results)
