@@ -16,6 +16,7 @@ from .errors import ConfigError, NotFoundError, ValidationError
 from .files import read_json_file, regular_file
 from .hashing import parse_hash
 from .merkle import MerkleTree
+from .merkle_store import DEFAULT_RUN_SIZE, build_tree_file
 from .vocabulary import ContentHash, Use
 
 _PATH_KEYS = ("path", "file", "filename")
@@ -26,6 +27,10 @@ _LOCATION_KEYS = ("location", "url")
 
 
 MANIFEST_FORMAT = "rightsledger-dataset-manifest-v1"
+_ITEMS_OPEN = '"items": ['
+_ITEMS_CLOSE = "]}"
+DUMP_LIMIT = 1_000_000
+"""Above this many works `declare` writes no OpenZeppelin JSON dump (it would be ~150 B a work)."""
 
 
 @dataclass
@@ -42,9 +47,16 @@ class Item:
 
 def collect(source: str | Path) -> list[Item]:
     """The items of a folder (every regular file below it, in path order) or of a manifest file."""
+    return list(iter_items(source))
+
+
+def iter_items(source: str | Path) -> Iterator[Item]:
+    """`collect`, one item at a time: a manifest is read row by row (a folder is listed first).
+    Bad input is reported before the first item is yielded where it can be (no such file, a wrong
+    suffix); an empty source is an error once it is read through."""
     path = Path(source)
     if path.is_dir():
-        return _walk(path)
+        return iter(_walk(path))
     if not path.exists():
         raise NotFoundError(f"{path} is neither a folder nor a manifest file")
     regular_file(path, what="manifest")
@@ -59,10 +71,15 @@ def collect(source: str | Path) -> list[Item]:
         rows = _manifest_rows(path)
     else:
         raise ValidationError(f"{path}: manifests are .csv, .jsonl, .parquet or a rightsledger .json manifest")
-    items = [_item(row, path, line) for line, row in enumerate(rows, start=1)]
-    if not items:
+    return _items_of(rows, path)
+
+
+def _items_of(rows: Iterator[dict[str, Any]], path: Path) -> Iterator[Item]:
+    line = 0
+    for line, row in enumerate(rows, start=1):
+        yield _item(row, path, line)
+    if line == 0:
         raise ValidationError(f"{path} lists no items")
-    return items
 
 
 def _walk(root: Path) -> list[Item]:
@@ -123,8 +140,60 @@ def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _manifest_rows(path: Path) -> Iterator[dict[str, Any]]:
+    streamed = _streamed_entries(path)
+    if streamed is not None:
+        yield from streamed
+        return
     data = read_manifest(path)
     yield from data["items"]
+
+
+def _streamed_entries(path: Path) -> Iterator[dict[str, Any]] | None:
+    """The items of a manifest written by `write_dataset` (its header on line 1, one item a line),
+    read line by line; None for any other layout (read whole by `read_manifest`)."""
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 16).decode("utf-8", "replace").rstrip()
+    if not first.endswith(_ITEMS_OPEN):
+        return None
+    try:
+        header = json.loads(first + "]}")
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(header, dict) or header.get("format") != MANIFEST_FORMAT:
+        return None
+    return _entries_after_header(path)
+
+
+def _entries_after_header(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8", errors="strict") as handle:
+        lines = iter(_utf8_lines(handle, path))
+        next(lines)
+        for number, line in enumerate(lines, start=2):
+            text = line.strip()
+            if text == _ITEMS_CLOSE:
+                return
+            try:
+                entry = json.loads(text.removesuffix(","))
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"manifest {path} line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(entry, dict):
+                raise ValidationError(f"manifest {path} line {number} is not an item object")
+            yield entry
+    raise ValidationError(f"manifest {path} ends before its item list does: it was cut short")
+
+
+def manifest_hashes(path: str | Path) -> Iterator[str]:
+    """The content hashes a manifest lists, in order (repeats included), read as a stream when the
+    manifest is one `declare` wrote, so a tree can be built from it in bounded memory."""
+    path = Path(path)
+    regular_file(path, what="manifest")
+    streamed = _streamed_entries(path)
+    entries: Iterable[Any] = streamed if streamed is not None else read_manifest(path)["items"]
+    for entry in entries:
+        value = entry.get("hash") if isinstance(entry, dict) else None
+        if not value:
+            raise ValidationError(f"manifest {path} has an item without a hash")
+        yield str(value).lower()
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -185,37 +254,99 @@ def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
     return resolved
 
 
-def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
-    """`<name>.manifest.json` (items, root, use) and `<name>.tree.json` (the OpenZeppelin dump)."""
+@dataclass(frozen=True)
+class DatasetFiles:
+    """What `write_dataset` wrote: the manifest, the tree file proofs are read from, and (for at most
+    `DUMP_LIMIT` works) the OpenZeppelin "standard-v1" dump; the tree's root and leaf count."""
+
+    manifest: Path
+    store: Path
+    dump: Path | None
+    root: str
+    count: int
+
+
+def store_path_of(manifest: Path) -> Path:
+    """The tree file kept beside a manifest: `<name>.manifest.json` -> `<name>.tree`."""
+    stem = manifest.name.removesuffix(".json").removesuffix(".manifest")
+    return manifest.with_name(stem + ".tree")
+
+
+def write_dataset(
+    items: Iterable[Item],
+    use: Use,
+    folder: Path,
+    name: str,
+    *,
+    dump_limit: int = DUMP_LIMIT,
+    run_size: int = DEFAULT_RUN_SIZE,
+) -> DatasetFiles:
+    """`<name>.manifest.json` (header on its first line, then one item a line), `<name>.tree` (the
+    tree file, built streaming: memory bounded by `run_size`, not by the number of items) and, for
+    at most `dump_limit` distinct works, `<name>.tree.json` (OpenZeppelin's dump). Every item must
+    have its content hash; a hash listed twice makes one leaf."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / f"{name}.manifest.json"
-    tree_file = folder / f"{name}.tree.json"
-    tree.save(tree_file)
-    data = {
-        "format": MANIFEST_FORMAT,
-        "use": use.value,
-        "root": tree.root,
-        "itemCount": len(tree),
-        "leafEncoding": "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)",
-        "tree": tree_file.name,
-        "items": [{"hash": i.content_hash, "path": i.path} for i in items],
-    }
-    tmp = manifest.with_name(manifest.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    tmp.replace(manifest)
-    return manifest, tree_file
+    store = store_path_of(manifest)
+    dump = folder / f"{name}.tree.json"
+    body = folder / f".{name}.items.tmp"
+
+    def hashes(out: TextIO) -> Iterator[str]:
+        for item in items:
+            if item.content_hash is None:
+                raise ValidationError(f"item {item.path} has no content hash yet: hash the items first")
+            out.write(json.dumps({"hash": item.content_hash, "path": item.path}) + "\n")
+            yield item.content_hash
+
+    try:
+        with body.open("w", encoding="utf-8") as out:
+            tree = build_tree_file(hashes(out), store, distinct=True, run_size=run_size)
+        with tree:
+            root, count = tree.root, len(tree)
+        header = {
+            "format": MANIFEST_FORMAT,
+            "use": use.value,
+            "root": root,
+            "itemCount": count,
+            "leafEncoding": "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)",
+            "tree": dump.name if count <= dump_limit else None,
+            "treeStore": store.name,
+        }
+        tmp = manifest.with_name(manifest.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as out, body.open(encoding="utf-8") as lines:
+            out.write(json.dumps(header)[:-1] + ", " + _ITEMS_OPEN + "\n")
+            previous = None
+            for line in lines:
+                if previous is not None:
+                    out.write(previous + ",\n")
+                previous = line.rstrip("\n")
+            out.write((previous or "") + "\n" + _ITEMS_CLOSE + "\n")
+        tmp.replace(manifest)
+    finally:
+        body.unlink(missing_ok=True)
+    written: Path | None = None
+    if count <= dump_limit:
+        in_memory = MerkleTree.of(dict.fromkeys(manifest_hashes(manifest)))
+        if in_memory.root != root:  # pragma: no cover - the two builders are tested equal
+            raise ValidationError(f"the tree file's root {root} differs from the in-memory tree's {in_memory.root}")
+        written = in_memory.save(dump)
+    else:
+        dump.unlink(missing_ok=True)
+    return DatasetFiles(manifest, store, written, root, count)
+
+
+def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
+    """`write_dataset` for items whose tree is built already: returns the manifest and the dump."""
+    files = write_dataset(items, use, folder, name, dump_limit=max(len(tree), 1))
+    if files.root != tree.root:
+        raise ValidationError(f"the items make root {files.root}, not the given tree's {tree.root}")
+    assert files.dump is not None
+    return files.manifest, files.dump
 
 
 def tree_of_manifest(path: Path) -> MerkleTree:
-    """The tree of a manifest: its distinct hashes, in order."""
-    data = read_manifest(path)
-    seen: dict[str, None] = {}
-    for entry in data["items"]:
-        value = entry.get("hash") if isinstance(entry, dict) else None
-        if not value:
-            raise ValidationError(f"manifest {path} has an item without a hash")
-        seen.setdefault(str(value).lower(), None)
-    return MerkleTree.of(seen)
+    """The tree of a manifest (its distinct hashes, in order), in memory."""
+    return MerkleTree.of(dict.fromkeys(manifest_hashes(path)))
 
 
 def _utf8_lines(handle: TextIO, path: Path) -> Iterable[str]:
@@ -226,11 +357,17 @@ def _utf8_lines(handle: TextIO, path: Path) -> Iterable[str]:
 
 
 __all__ = [
+    "DUMP_LIMIT",
     "MANIFEST_FORMAT",
+    "DatasetFiles",
     "Item",
     "collect",
+    "iter_items",
+    "manifest_hashes",
     "manifest_path_of",
     "read_manifest",
+    "store_path_of",
     "tree_of_manifest",
+    "write_dataset",
     "write_manifest",
 ]

@@ -106,6 +106,11 @@ class MerkleTree:
     def __len__(self) -> int:
         return len(self.values)
 
+    @property
+    def coded(self) -> bool:
+        """Whether the leaves commit to each item's code (leaf encoding bytes32, bytes10)."""
+        return self.codes is not None
+
     def __contains__(self, content_hash: object) -> bool:
         return isinstance(content_hash, str) and content_hash.lower() in self._index
 

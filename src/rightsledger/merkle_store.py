@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .code_tree import CODE_BYTES, pack_code
 from .errors import NotFoundError, ValidationError
 from .hashing import parse_hash
 from .merkle import verify as _verify
@@ -59,8 +60,11 @@ except ImportError:  # pragma: no cover - the same function, slower
 MAGIC = b"RLMTREE\x00"
 VERSION = 1
 HEADER_SIZE = 128
-_FIELDS = struct.Struct("<8sIIQ32s32s")  # magic, version, reserved, count, root, body sha256
+_FIELDS = struct.Struct("<8sIIQ32s32s")  # magic, version, flags, count, root, body sha256
 NODE = 32
+RECORD = NODE + CODE_BYTES  # a coded tree's (content hash, code) pair
+FLAG_CODED = 1
+_CODE_PAD = bytes(NODE - CODE_BYTES)  # abi.encode pads the bytes10 code to 32 bytes
 FANOUT = 64
 DEFAULT_RUN_SIZE = 1_000_000
 _READ_BLOCK = 8_192  # leaves per read of a run while merging
@@ -93,14 +97,34 @@ def verify(root: str, content_hash: str, proof: Sequence[str]) -> bool:
 
 
 # ---------------------------------------------------------------------- sorting
+# Runs hold fixed-width records: leaf hashes (32 bytes) or, for a coded tree, (content hash, code)
+# records (42 bytes) keyed by their first 32 bytes.
+
+_TWICE = "the dataset lists a content hash twice; give each work once"
+_TWICE_CODED = "the dataset lists a content hash twice with different codes; give each work once"
 
 
-def _sorted_run(buffer: bytearray) -> bytes:
-    leaves = np.frombuffer(bytes(buffer), dtype="S32")
-    # Fixed-width 32-byte strings compare as memcmp: the order of Python's bytes.
-    ordered = np.sort(leaves, kind="stable")
-    if len(ordered) > 1 and bool(np.any(ordered[1:] == ordered[:-1])):
-        raise ValidationError("the dataset lists a content hash twice; give each work once")
+class _Kind:
+    """How records of one run are compared: their width, the key's width, whether repeats are dropped."""
+
+    def __init__(self, width: int, *, distinct: bool, key: int = NODE) -> None:
+        self.width, self.distinct, self.key = width, distinct, key
+
+
+def _sorted_run(buffer: bytearray, kind: _Kind) -> bytes:
+    records = np.frombuffer(bytes(buffer), dtype=f"S{kind.width}")
+    # Fixed-width byte strings compare as memcmp: the order of Python's bytes.
+    ordered = np.sort(records, kind="stable")
+    if len(ordered) > 1:
+        same = ordered[1:] == ordered[:-1]
+        if bool(np.any(same)):
+            if not kind.distinct:
+                raise ValidationError(_TWICE)
+            ordered = ordered[np.concatenate(([True], ~same))]
+        if kind.key < kind.width and len(ordered) > 1:
+            keys = np.frombuffer(ordered.tobytes(), dtype=np.uint8).reshape(-1, kind.width)[:, : kind.key]
+            if bool(np.any(np.all(keys[1:] == keys[:-1], axis=1))):
+                raise ValidationError(_TWICE_CODED)
     return ordered.tobytes()
 
 
@@ -111,29 +135,34 @@ def _write_run(data: bytes, folder: Path) -> Path:
     return Path(handle.name)
 
 
-def _read_run(path: Path) -> Iterator[bytes]:
+def _read_run(path: Path, width: int = NODE) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        while block := handle.read(_READ_BLOCK * NODE):
-            for at in range(0, len(block), NODE):
-                yield block[at : at + NODE]
+        while block := handle.read(_READ_BLOCK * width):
+            for at in range(0, len(block), width):
+                yield block[at : at + width]
 
 
-def _merged(runs: Sequence[Path]) -> Iterator[bytes]:
-    """The leaves of sorted runs in one ascending stream; a leaf met twice is an error."""
+def _merged(runs: Sequence[Path], kind: _Kind) -> Iterator[bytes]:
+    """The records of sorted runs in one ascending stream; a record met twice is dropped or an error."""
     previous = b""
-    for leaf in heapq.merge(*(_read_run(p) for p in runs)):
-        if leaf == previous:
-            raise ValidationError("the dataset lists a content hash twice; give each work once")
-        previous = leaf
-        yield leaf
+    key = kind.key
+    for record in heapq.merge(*(_read_run(p, kind.width) for p in runs)):
+        if record[:key] == previous[:key]:
+            if record != previous:
+                raise ValidationError(_TWICE_CODED)
+            if not kind.distinct:
+                raise ValidationError(_TWICE)
+            continue
+        previous = record
+        yield record
 
 
-def _merge_to_file(runs: Sequence[Path], folder: Path) -> Path:
+def _merge_to_file(runs: Sequence[Path], folder: Path, kind: _Kind) -> Path:
     handle = tempfile.NamedTemporaryFile(dir=folder, prefix="run-", suffix=".leaves", delete=False)
     with handle:
         out = bytearray()
-        for leaf in _merged(runs):
-            out += leaf
+        for record in _merged(runs, kind):
+            out += record
             if len(out) >= _READ_BLOCK * NODE:
                 handle.write(out)
                 out.clear()
@@ -143,40 +172,78 @@ def _merge_to_file(runs: Sequence[Path], folder: Path) -> Path:
     return Path(handle.name)
 
 
-def _runs(values: Iterable[Value], run_size: int, folder: Path) -> tuple[list[Path], int]:
+def _sorted_stream(runs: list[Path], folder: Path, kind: _Kind) -> Iterator[bytes]:
+    """All records of the runs, ascending: merged in passes of at most FANOUT runs."""
+    while len(runs) > FANOUT:
+        runs = [_merge_to_file(runs[i : i + FANOUT], folder, kind) for i in range(0, len(runs), FANOUT)]
+    if not runs:
+        return iter(())
+    return _read_run(runs[0], kind.width) if len(runs) == 1 else _merged(runs, kind)
+
+
+def _coded(value: object) -> tuple[bytes, bytes]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValidationError(f"{value!r} is not a (content hash, code) pair: a tree with codes takes one per item")
+    return _value_bytes(value[0]), pack_code(value[1])
+
+
+def _runs(
+    values: Iterable[Any], run_size: int, folder: Path, *, distinct: bool, coded: bool
+) -> tuple[list[Path], list[Path], int]:
     runs: list[Path] = []
+    record_runs: list[Path] = []
+    leaf_kind = _Kind(NODE, distinct=distinct)
+    record_kind = _Kind(RECORD, distinct=distinct)
     buffer = bytearray()
+    records = bytearray()
     count = 0
     k = _FAST
     for value in values:
+        if coded:
+            digest, code = _coded(value)
+            records += digest + code
+            buffer += _keccak(_keccak(digest + code + _CODE_PAD))
         # The hot loop: a 32-byte value is hashed inline, anything else is parsed (and checked) first.
-        if k is not None and type(value) is bytes and len(value) == NODE:
+        elif k is not None and type(value) is bytes and len(value) == NODE:
             buffer += k(k(value).digest()).digest()
         else:
             buffer += leaf_of(value)
         count += 1
         if count % run_size == 0:
-            runs.append(_write_run(_sorted_run(buffer), folder))
+            runs.append(_write_run(_sorted_run(buffer, leaf_kind), folder))
             buffer.clear()
+            if coded:
+                record_runs.append(_write_run(_sorted_run(records, record_kind), folder))
+                records.clear()
     if buffer:
-        runs.append(_write_run(_sorted_run(buffer), folder))
-    return runs, count
+        runs.append(_write_run(_sorted_run(buffer, leaf_kind), folder))
+    if records:
+        record_runs.append(_write_run(_sorted_run(records, record_kind), folder))
+    return runs, record_runs, count
 
 
 # ---------------------------------------------------------------------- building
 
 
 def build_tree_file(
-    values: Iterable[Value],
+    values: Iterable[Any],
     path: str | Path,
     *,
     run_size: int = DEFAULT_RUN_SIZE,
     temp_dir: str | Path | None = None,
+    distinct: bool = False,
+    coded: bool = False,
 ) -> TreeFile:
-    """Write the tree of `values` (distinct content hashes, any order) to `path`; returns it opened.
+    """Write the tree of `values` (content hashes, any order) to `path`; returns it opened.
 
-    Memory: about 3 x 32 x `run_size` bytes for the runs, plus `FANOUT` read buffers while merging.
-    Temporary runs go to `temp_dir` (default: beside `path`) and are removed.
+    `distinct=True` drops repeated values (a manifest listing a file twice makes one leaf, as
+    `tree_of_manifest` does); otherwise a repeat is an error, as in `MerkleTree.of`. With
+    `coded=True` each value is a (content hash, code) pair and the leaves commit to the codes
+    (`MerkleTree.of(hashes, codes)`); the file then also keeps the pairs sorted by hash, so a
+    proof finds the item's code with one more binary search.
+
+    Memory: about 3 x 32 x `run_size` bytes for the runs (x 2.3 with codes), plus `FANOUT` read
+    buffers while merging. Temporary runs go to `temp_dir` (default: beside `path`) and are removed.
     """
     if run_size < 1:
         raise ValidationError("run_size must be at least 1")
@@ -184,15 +251,15 @@ def build_tree_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(temp_dir) if temp_dir is not None else path.parent
     with tempfile.TemporaryDirectory(dir=folder, prefix=".merkle-") as scratch:
-        runs, count = _runs(values, run_size, Path(scratch))
+        work = Path(scratch)
+        runs, record_runs, count = _runs(values, run_size, work, distinct=distinct, coded=coded)
         if count == 0:
             raise ValidationError("a Merkle tree needs at least one content hash")
-        while len(runs) > FANOUT:
-            runs = [_merge_to_file(runs[i : i + FANOUT], Path(scratch)) for i in range(0, len(runs), FANOUT)]
-        leaves: Iterator[bytes] = _read_run(runs[0]) if len(runs) == 1 else _merged(runs)
+        leaves = _sorted_stream(runs, work, _Kind(NODE, distinct=distinct))
         tmp = path.with_name(path.name + ".tmp")
         try:
-            _write_tree(tmp, leaves, count)
+            records = _sorted_stream(record_runs, work, _Kind(RECORD, distinct=distinct)) if coded else None
+            _write_tree(tmp, leaves, records)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -200,26 +267,30 @@ def build_tree_file(
     return TreeFile(path)
 
 
-def _write_tree(path: Path, leaves: Iterator[bytes], count: int) -> None:
+def _append(fd: int, stream: Iterator[bytes], offset: int, body: Any, width: int) -> int:
+    """Write the records of `stream` from `offset` on, in blocks; returns how many."""
+    written = 0
+    out = bytearray()
+    for record in stream:
+        out += record
+        if len(out) >= _PASS_BLOCK * width:
+            os.pwrite(fd, out, offset + written * width)
+            body.update(out)
+            written += len(out) // width
+            out.clear()
+    if out:
+        os.pwrite(fd, out, offset + written * width)
+        body.update(out)
+        written += len(out) // width
+    return written
+
+
+def _write_tree(path: Path, leaves: Iterator[bytes], records: Iterator[bytes] | None) -> None:
     body = hashlib.sha256()
     with path.open("w+b") as handle:
         fd = handle.fileno()
         os.pwrite(fd, bytes(HEADER_SIZE), 0)
-        written = 0
-        out = bytearray()
-        for leaf in leaves:
-            out += leaf
-            if len(out) >= _PASS_BLOCK * NODE:
-                os.pwrite(fd, out, HEADER_SIZE + written * NODE)
-                body.update(out)
-                written += len(out) // NODE
-                out.clear()
-        if out:
-            os.pwrite(fd, out, HEADER_SIZE + written * NODE)
-            body.update(out)
-            written += len(out) // NODE
-        if written != count:  # pragma: no cover - a run file changed under us
-            raise ValidationError(f"expected {count} leaves, merged {written}")
+        count = _append(fd, leaves, HEADER_SIZE, body, NODE)
         # Node n+m = hash(node 2m, node 2m+1): read b pairs behind the write position, append b nodes.
         m = 0
         inner = count - 1
@@ -239,8 +310,14 @@ def _write_tree(path: Path, leaves: Iterator[bytes], count: int) -> None:
             body.update(nodes)
             last = nodes[-NODE:]
             m += b
+        flags = 0
+        if records is not None:
+            flags |= FLAG_CODED
+            pairs_written = _append(fd, records, HEADER_SIZE + (2 * count - 1) * NODE, body, RECORD)
+            if pairs_written != count:  # pragma: no cover - distinct leaves imply distinct pairs
+                raise ValidationError(f"{count} leaves but {pairs_written} (content hash, code) pairs")
         root = last if count > 1 else os.pread(fd, NODE, HEADER_SIZE)
-        fields = _FIELDS.pack(MAGIC, VERSION, 0, count, root, body.digest())
+        fields = _FIELDS.pack(MAGIC, VERSION, flags, count, root, body.digest())
         header = fields + hashlib.sha256(fields).digest()
         os.pwrite(fd, header.ljust(HEADER_SIZE, b"\x00"), 0)
         handle.flush()
@@ -278,14 +355,20 @@ class TreeFile:
         fields = header[: _FIELDS.size]
         if hashlib.sha256(fields).digest() != header[_FIELDS.size : _FIELDS.size + 32]:
             raise self._corrupt("its header does not match the header's digest")
-        _magic, version, _reserved, count, root, body = _FIELDS.unpack(fields)
-        if version != VERSION:
-            raise ValidationError(f"tree file {self.path} has format version {version}; this SDK reads {VERSION}")
+        _magic, version, flags, count, root, body = _FIELDS.unpack(fields)
+        if version != VERSION or flags & ~FLAG_CODED:
+            raise ValidationError(
+                f"tree file {self.path} has format version {version} (flags {flags}); this SDK reads {VERSION}"
+            )
         if count < 1:
             raise self._corrupt("it holds no leaves")
+        self.coded: bool = bool(flags & FLAG_CODED)
+        """Whether the leaves commit to each item's code (leaf encoding bytes32, bytes10)."""
+        self._records_at = HEADER_SIZE + (2 * count - 1) * NODE
+        expected = self._records_at + (count * RECORD if self.coded else 0)
         size = os.fstat(self._fd).st_size
-        if size != HEADER_SIZE + (2 * count - 1) * NODE:
-            raise self._corrupt(f"{size} bytes, where {count} leaves make {HEADER_SIZE + (2 * count - 1) * NODE}")
+        if size != expected:
+            raise self._corrupt(f"{size} bytes, where {count} leaves make {expected}")
         self.count: int = count
         self._root: bytes = root
         self._body_digest: bytes = body
@@ -320,9 +403,41 @@ class TreeFile:
             raise NotFoundError(f"leaf {k} is outside this tree of {self.count} leaves")
         return self._node(k)
 
+    def expect_root(self, root: str, *, what: str = "the declared root") -> TreeFile:
+        """This tree, if its root is `root`; otherwise a ValidationError (code `tree-root-mismatch`)."""
+        if self.root != root.lower():
+            raise ValidationError(
+                f"tree file {self.path} has root {self.root}, not {what} {root.lower()}: "
+                "it is another tree's, or was altered",
+                code="tree-root-mismatch",
+            )
+        return self
+
+    def code_of(self, content_hash: Value) -> bytes:
+        """The code the work's leaf commits to (a coded tree only): a binary search over the pairs."""
+        if not self.coded:
+            raise ValidationError("this dataset's tree has no codes: its leaves are content hashes only")
+        target = _value_bytes(content_hash)
+        lo, hi = 0, self.count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if os.pread(self._fd, NODE, self._records_at + mid * RECORD) < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        record = os.pread(self._fd, RECORD, self._records_at + lo * RECORD) if lo < self.count else b""
+        if record[:NODE] != target:
+            raise NotFoundError(f"0x{target.hex()} is not in this dataset", code="not-in-dataset")
+        return record[NODE:]
+
+    def _leaf_of(self, content_hash: Value) -> bytes:
+        if self.coded:
+            return _keccak(_keccak(_value_bytes(content_hash) + self.code_of(content_hash) + _CODE_PAD))
+        return leaf_of(content_hash)
+
     def index_of(self, content_hash: Value) -> int:
         """The rank of the work's leaf among the sorted leaves (binary search: log2(n) reads)."""
-        target = leaf_of(content_hash)
+        target = self._leaf_of(content_hash)
         lo, hi = 0, self.count
         while lo < hi:
             mid = (lo + hi) // 2
@@ -374,7 +489,7 @@ class TreeFile:
     def verify(self, *, progress: Callable[[int], None] | None = None) -> None:
         """Re-hash the whole body against the header's digest (reads the file once)."""
         body = hashlib.sha256()
-        total = (2 * self.count - 1) * NODE
+        total = (2 * self.count - 1) * NODE + (self.count * RECORD if self.coded else 0)
         done = 0
         while done < total:
             chunk = os.pread(self._fd, min(1 << 22, total - done), HEADER_SIZE + done)

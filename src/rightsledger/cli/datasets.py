@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from ..hashing import resolve_file_or_hash
-from ..manifests import collect, write_manifest
-from ..merkle import MerkleTree
+from ..manifests import Item, collect, iter_items, write_dataset
+from ..merkle_store import TreeFile
 from ..sdk.client import RightsLedger
 from ..text import render_table
 from ..units import format_wei, parse_fee
@@ -112,30 +114,44 @@ def cmd_audit(ctx: Context) -> int:
     return 0 if result.all_cleared else EXIT_NOT_ALLOWED
 
 
+HASH_CHUNK = 4_096
+"""Items hashed at a time by `declare`: a manifest is read, hashed and written in chunks of this many."""
+
+
+def _hashed(items: Iterable[Item], workers: int, bar: Progress | None) -> Iterator[Item]:
+    """The items with their content hashes, hashed a chunk at a time (bounded memory)."""
+    stream = iter(items)
+    while chunk := list(islice(stream, HASH_CHUNK)):
+        hash_items(chunk, workers=workers, progress=bar)
+        yield from chunk
+
+
 def cmd_declare(ctx: Context) -> int:
     args = ctx.args
     use = parse_use(args.use)
     source = Path(args.source)
-    items = collect(source)
-    bar = None if args.quiet else Progress("hashing", len(items))
-    hash_items(items, workers=args.workers, progress=bar)
-    if bar:
-        bar.finish()
-    distinct = list(dict.fromkeys(str(i.content_hash) for i in items))
-    tree = MerkleTree.of(distinct)
+    # A folder is listed first (its count is known); a manifest is streamed: hashed, written to the
+    # new manifest and into the tree file a chunk at a time, whatever its size.
+    items: Iterable[Item] = collect(source) if source.is_dir() else iter_items(source)
+    total = len(items) if isinstance(items, list) else 0
+    bar = None if args.quiet else Progress("hashing", total)
     name = args.name or source.stem.removesuffix(".manifest")
     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
-    manifest, tree_file = write_manifest(items, tree, use, folder, name)
-    uri = args.manifest_uri or manifest.resolve().as_uri()
+    files = write_dataset(_hashed(items, args.workers, bar), use, folder, name)
+    if bar:
+        bar.finish()
+    uri = args.manifest_uri or files.manifest.resolve().as_uri()
     client = ctx.client()
-    declaration = client.datasets.declare(tree, use, uri)
+    with TreeFile(files.store) as tree:
+        declaration = client.datasets.declare(tree, use, uri)
     if args.json:
-        print_json({**declaration.__dict__, "manifest": str(manifest), "tree": str(tree_file)})
+        print_json({**declaration.__dict__, "manifest": str(files.manifest), "treeFile": str(files.store),
+                    "tree": str(files.dump) if files.dump else None})  # fmt: skip
     else:
-        print(f"dataset {declaration.dataset_id} declared: {len(tree):,} works for {use.value}")
-        print(f"  root      {tree.root}")
-        print(f"  manifest  {manifest}  (URI {uri})")
-        print(f"  tree      {tree_file}")
+        print(f"dataset {declaration.dataset_id} declared: {files.count:,} works for {use.value}")
+        print(f"  root      {files.root}")
+        print(f"  manifest  {files.manifest}  (URI {uri})")
+        print(f"  tree      {files.store}" + (f"  (OpenZeppelin dump {files.dump})" if files.dump else ""))
         print(f"  block {declaration.block}, {declaration.gas_used:,} gas")
     return 0
 
@@ -145,7 +161,7 @@ def cmd_prove(ctx: Context) -> int:
     client = ctx.client()
     digest = resolve_file_or_hash(args.item)
     datasets = client.datasets
-    tree = datasets.tree(args.dataset, args.manifest)
+    tree = datasets.store(args.dataset, args.manifest)  # the tree file by root, built once if none is kept
     result = datasets.prove(args.dataset, digest, tree=tree)
     if args.json:
         print_json({**result.__dict__, "reason": result.reason.value})
@@ -162,7 +178,7 @@ def cmd_removal(ctx: Context) -> int:
     datasets = client.datasets
     if args.action == "request":
         if not datasets.item_status(args.dataset, digest).proven:
-            datasets.prove(args.dataset, digest, tree=datasets.tree(args.dataset, args.manifest))
+            datasets.prove(args.dataset, digest, tree=datasets.store(args.dataset, args.manifest))
         datasets.request_removal(args.dataset, digest, args.note)
     elif args.action == "acknowledge":
         datasets.acknowledge_removal(args.dataset, digest, args.note)
@@ -301,7 +317,7 @@ def add_parsers(sub: Any) -> None:
     declare.add_argument("--use", required=True, help=f"one of: {', '.join(u.value for u in Use)}")
     declare.add_argument("--manifest-uri", help="where others can read the manifest (default: its file:// URI)")
     declare.add_argument("--name", help="file name stem for the manifest and tree (default: the source's name)")
-    declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree.json (default: .)")
+    declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree (default: .)")
     declare.add_argument("--workers", type=int, default=4)
     declare.add_argument("--quiet", action="store_true")
     declare.add_argument("--json", action="store_true")

@@ -55,7 +55,7 @@ class RightsLedger:
         self.licensing = Licensing(self.ctx, self.works)
         self.provenance = Provenance(self.ctx, self.works)
         self.collections = CollectionClient(self.ctx, self.policies, home=home)
-        self.datasets = DatasetClient(self.ctx, self.works, self.collections)
+        self.datasets = DatasetClient(self.ctx, self.works, self.collections, home=home)
 
     # ------------------------------------------------------------------ connecting
 

@@ -1,7 +1,8 @@
 """Collections registered by Merkle root: one transaction for any number of works sharing a
-policy. The SDK keeps each collection's tree (as an OpenZeppelin "standard-v1" JSON file under
-`<home>/collections/<chainId>/<id>.tree.json`) and serves the inclusion proofs that checks and
-levy claims need."""
+policy. The SDK keeps each collection's tree as a tree file by its root (`<home>/trees/<root>.tree`,
+rightsledger.merkle_store), from which it serves the inclusion proofs that checks and levy claims
+need, and (up to `DUMP_LIMIT` works) as an OpenZeppelin "standard-v1" JSON file under
+`<home>/collections/<chainId>/<id>.tree.json`."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from ..chain.deployments import home_dir
 from ..chain.module import ChainContext, ContractModule
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
+from ..manifests import DUMP_LIMIT
 from ..merkle import MerkleTree
+from ..merkle_store import TreeFile
 from ..records import CheckResult, Collection, CollectionRegistration
 from ..terms import Terms
+from ..tree_shelf import Tree, TreeShelf
 from ..units import to_timestamp
 from ..vocabulary import ZERO_ADDRESS, PolicyId, Reason, Status, Use, as_use, parse_address
 from .policies import Policies
@@ -37,6 +41,7 @@ class CollectionClient(ContractModule):
         self.policies = policies
         self.registry = self.contract
         self.folder = home_dir(home) / "collections" / str(ctx.chain_id)
+        self.trees = TreeShelf(home_dir(home) / "trees")
 
     def register(
         self,
@@ -50,7 +55,9 @@ class CollectionClient(ContractModule):
         hashes = [content_hash(i) for i in items]
         if len(set(hashes)) != len(hashes):
             raise ValidationError("the collection lists a work twice")
-        tree = MerkleTree.of(hashes)
+        tree: Tree = self.trees.put(hashes)  # streaming: memory bounded by the run size, not the count
+        if len(hashes) <= DUMP_LIMIT:
+            tree = MerkleTree.of(hashes)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
         policy_id = self.policies.policy_id(terms)
         call = self.registry.functions.registerCollection(tree.root, len(tree), holder_address, policy_id, metadata_uri)
@@ -58,7 +65,7 @@ class CollectionClient(ContractModule):
         (event,) = self.registry.events.CollectionRegistered().process_receipt(receipt, errors=DISCARD)
         collection_id = int(event["args"]["collectionId"])
         self.folder.mkdir(parents=True, exist_ok=True)
-        tree_file = tree.save(self.folder / f"{collection_id}.tree.json")
+        tree_file = tree.save(self.folder / f"{collection_id}.tree.json") if isinstance(tree, MerkleTree) else tree.path
         return CollectionRegistration(
             collection_id=collection_id,
             root=tree.root,
@@ -69,13 +76,39 @@ class CollectionClient(ContractModule):
             gas_used=int(receipt["gasUsed"]),
         )
 
+    def _root(self, collection_id: int) -> str:
+        return "0x" + bytes(self.registry.functions.collectionOf(collection_id).call()[5]).hex()
+
+    def store(self, collection_id: int, tree_file: str | Path | None = None) -> TreeFile:
+        """The collection's tree file (kept by its root), checked against the root on chain; built
+        once from its JSON tree (or `tree_file`, a JSON dump or a tree file) if none is kept."""
+        root = self._root(collection_id)
+        given = Path(tree_file) if tree_file else None
+        dump = given if given is not None and given.suffix == ".json" else self.folder / f"{collection_id}.tree.json"
+        try:
+            return self.trees.get(
+                root,
+                beside=[given] if given is not None and given != dump else [],
+                values=(lambda: MerkleTree.read(dump).values) if dump.exists() else None,
+                what=f"collection {collection_id}'s root",
+                source=f"tree {dump}",
+            )
+        except NotFoundError as exc:
+            if exc.code != "tree-unavailable":
+                raise
+            raise NotFoundError(
+                f"no tree is kept for collection {collection_id} ({self.trees.path_for(root)} or {dump}); "
+                "pass its tree file"
+            ) from None
+
     def tree(self, collection_id: int, tree_file: str | Path | None = None) -> MerkleTree:
-        """The collection's tree, as kept at registration (or from `tree_file`), checked against the root."""
+        """The collection's tree in memory, as kept at registration (or from `tree_file`), checked
+        against the root (for its values; proofs come from `store`)."""
         path = Path(tree_file) if tree_file else self.folder / f"{collection_id}.tree.json"
         if not path.exists():
             raise NotFoundError(f"no tree is kept for collection {collection_id} at {path}; pass its tree file")
         tree = MerkleTree.read(path)
-        root = "0x" + bytes(self.registry.functions.collectionOf(collection_id).call()[5]).hex()
+        root = self._root(collection_id)
         if tree.root != root:
             raise ValidationError(f"tree {path} has root {tree.root}, but collection {collection_id} has {root}")
         return tree
@@ -107,7 +140,7 @@ class CollectionClient(ContractModule):
         self.send(call, f"correcting the holder of collection {collection_id}")
 
     def proof(self, collection_id: int, item: ContentLike) -> list[str]:
-        return self.tree(collection_id).proof(content_hash(item))
+        return self.store(collection_id).proof(content_hash(item))
 
     def check(
         self,
@@ -117,7 +150,7 @@ class CollectionClient(ContractModule):
         *,
         licensee: str | None = None,
         at: datetime | int | None = None,
-        tree: MerkleTree | None = None,
+        tree: Tree | None = None,
     ) -> CheckResult:
         return self.check_many(collection_id, [item], use, licensee=licensee, at=at, tree=tree)[0]
 
@@ -129,12 +162,12 @@ class CollectionClient(ContractModule):
         *,
         licensee: str | None = None,
         at: datetime | int | None = None,
-        tree: MerkleTree | None = None,
+        tree: Tree | None = None,
         chunk_size: int = MEMBER_CHUNK,
     ) -> list[CheckResult]:
         """Batch check of collection members, each with its proof. Non-members answer unregistered."""
         chosen = as_use(use)
-        tree = tree or self.tree(collection_id)
+        tree = tree or self.store(collection_id)
         who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
         hashes = [content_hash(i) for i in items]
         members = list(Reason)

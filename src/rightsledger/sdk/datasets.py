@@ -11,12 +11,15 @@ from typing import Any
 
 from web3.logs import DISCARD
 
+from ..chain.deployments import home_dir
 from ..chain.module import ChainContext, ContractModule
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import manifest_path_of, tree_of_manifest
+from ..manifests import manifest_hashes, manifest_path_of, store_path_of, tree_of_manifest
 from ..merkle import MerkleTree
+from ..merkle_store import TreeFile
 from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, NearCopyResult, ProofResult
+from ..tree_shelf import Tree, TreeShelf
 from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .collections import CollectionClient
 from .works import Works
@@ -27,7 +30,9 @@ class DatasetClient(ContractModule):
 
     contract_name = "DatasetRegistry"
 
-    def __init__(self, ctx: ChainContext, works: Works, collections: CollectionClient) -> None:
+    def __init__(
+        self, ctx: ChainContext, works: Works, collections: CollectionClient, *, home: str | Path | None = None
+    ) -> None:
         super().__init__(ctx)
         self.works = works
         self.collections = collections
@@ -37,13 +42,18 @@ class DatasetClient(ContractModule):
         # always sets one; the CLI and SDK when $RIGHTSLEDGER_MANIFESTS names one).
         folder = os.environ.get("RIGHTSLEDGER_MANIFESTS")
         self.manifest_folder: Path | None = Path(folder) if folder else None
+        # Tree files by root (<home>/trees/<root>.tree): proofs are read from them, never from a tree in memory.
+        self.trees = TreeShelf(home_dir(home) / "trees")
 
     # ------------------------------------------------------------------ declarations
 
-    def declare(self, tree: MerkleTree, use: Use, manifest_uri: str = "") -> Declaration:
+    def declare(self, tree: Tree, use: Use, manifest_uri: str = "") -> Declaration:
+        """Declare the dataset whose tree is `tree` (in memory or a tree file); the tree is kept on
+        the shelf by its root, so `prove`, `claim` and the gateway read proofs from its file."""
         call = self.registry.functions.declare(tree.root, len(tree), use.code, manifest_uri)
         receipt = self.send(call, f"declaring a dataset of {len(tree):,} works")
         (event,) = self.registry.events.DatasetDeclared().process_receipt(receipt, errors=DISCARD)
+        self.trees.put_tree(tree)
         return Declaration(
             dataset_id=int(event["args"]["datasetId"]),
             root=tree.root,
@@ -70,14 +80,39 @@ class DatasetClient(ContractModule):
     def count(self) -> int:
         return int(self.registry.functions.datasetCount().call())
 
-    def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
-        """The dataset's tree, rebuilt from its manifest and checked against the root on-chain."""
-        record = self.dataset(dataset_id)
-        path = Path(manifest) if manifest else manifest_path_of(record.manifest_uri, self.manifest_folder)
+    def _manifest(self, dataset_id: int, uri: str, manifest: str | Path | None) -> Path:
+        path = Path(manifest) if manifest else manifest_path_of(uri, self.manifest_folder)
         if not path.exists():
             raise NotFoundError(
                 f"the manifest of dataset {dataset_id} ({path}) is not readable here", code="manifest-unreadable"
             )
+        return path
+
+    def store(self, dataset_id: int, manifest: str | Path | None = None) -> TreeFile:
+        """The dataset's tree file, checked against the root on chain: the one kept by its root
+        (`<home>/trees/`), or the one beside its manifest, or else built once from the manifest's
+        hashes (streaming, bounded memory) onto the shelf. Proofs from it take O(log n) reads."""
+        record = self.dataset(dataset_id)
+        what, root = f"dataset {dataset_id}'s root", record.root
+        try:
+            path = self._manifest(dataset_id, record.manifest_uri, manifest)
+        except (NotFoundError, ValidationError) as exc:
+            if exc.code != "manifest-unreadable":
+                raise
+            try:
+                return self.trees.get(root, what=what)  # kept by its root: no manifest needed
+            except NotFoundError:
+                raise exc from None
+        return self.trees.get(
+            root, beside=[store_path_of(path)], values=lambda: manifest_hashes(path), what=what,
+            source=f"manifest {path}",
+        )  # fmt: skip
+
+    def tree(self, dataset_id: int, manifest: str | Path | None = None) -> MerkleTree:
+        """The dataset's tree in memory, rebuilt from its manifest and checked against the root on
+        chain (for its values; proofs come from `store`, which needs no memory per item)."""
+        record = self.dataset(dataset_id)
+        path = self._manifest(dataset_id, record.manifest_uri, manifest)
         tree = tree_of_manifest(path)
         if tree.root != record.root:
             raise ValidationError(
@@ -99,14 +134,15 @@ class DatasetClient(ContractModule):
         return ItemStatus(int(self.registry.functions.itemFlags(dataset_id, content_hash(item)).call()))
 
     def prove(
-        self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None, proof: Sequence[str] | None = None
+        self, dataset_id: int, item: ContentLike, *, tree: Tree | None = None, proof: Sequence[str] | None = None
     ) -> ProofResult:
-        """Prove the work is in the dataset; a violation is recorded if the use was not permitted then."""
+        """Prove the work is in the dataset; a violation is recorded if the use was not permitted then.
+        The proof is read from the dataset's tree file (`store`) unless `tree` or `proof` is given."""
         digest = content_hash(item)
         if proof is None:
-            tree = tree or self.tree(dataset_id)
+            tree = tree or self.store(dataset_id)
             proof = tree.proof(digest)
-        if tree is not None and tree.codes is not None:
+        if tree is not None and tree.coded:
             prove = self.registry.functions.proveCodedInclusion
             call = prove(dataset_id, digest, tree.code_of(digest), list(proof))
         else:
@@ -123,13 +159,13 @@ class DatasetClient(ContractModule):
         )
 
     def prove_near_copy(
-        self, dataset_id: int, item: ContentLike, work: ContentLike, *, tree: MerkleTree | None = None
+        self, dataset_id: int, item: ContentLike, work: ContentLike, *, tree: Tree | None = None
     ) -> NearCopyResult:
         """Prove that the dataset's item (in a tree with codes) is a near copy of the registered `work`:
         the contract checks the work's registered code by its proof and the distance against the
         registry's threshold, and records inclusion (and a violation, if any) against the work."""
         item_hash, work_hash = content_hash(item), content_hash(work)
-        tree = tree or self.tree(dataset_id)
+        tree = tree or self.store(dataset_id)
         registered = self.works.registered_code(work_hash)
         if registered is None:
             raise ValidationError(
@@ -199,10 +235,10 @@ class DatasetClient(ContractModule):
         self.send(self.levy.functions.finalize(epoch), f"finalizing levy epoch {epoch}")
         return self.epoch(epoch)
 
-    def claim(self, dataset_id: int, item: ContentLike, *, tree: MerkleTree | None = None) -> int:
+    def claim(self, dataset_id: int, item: ContentLike, *, tree: Tree | None = None) -> int:
         """Credit the work's holder its share for this dataset; returns the wei credited."""
         digest = content_hash(item)
-        proof = (tree or self.tree(dataset_id)).proof(digest)
+        proof = (tree or self.store(dataset_id)).proof(digest)
         receipt = self.send(
             self.levy.functions.claim(dataset_id, digest, proof), f"claiming the levy share of {digest}"
         )
@@ -215,12 +251,12 @@ class DatasetClient(ContractModule):
         item: ContentLike,
         collection_id: int,
         *,
-        tree: MerkleTree | None = None,
+        tree: Tree | None = None,
         member_proof: Sequence[str] | None = None,
     ) -> int:
         """`claim` for a work registered only in a collection by Merkle root (its holder is credited)."""
         digest = content_hash(item)
-        proof = (tree or self.tree(dataset_id)).proof(digest)
+        proof = (tree or self.store(dataset_id)).proof(digest)
         if member_proof is None:
             member_proof = self.collections.proof(collection_id, digest)
         call = self.levy.functions.claimForCollectionMember(

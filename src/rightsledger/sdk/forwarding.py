@@ -371,7 +371,7 @@ class RequestBuilder:
         datasets = self.ledger.datasets
         if proof is None:
             try:
-                tree = datasets.tree(dataset_id)
+                tree = datasets.store(dataset_id)
             except RightsLedgerError as exc:
                 if exc.code != "manifest-unreadable":
                     raise

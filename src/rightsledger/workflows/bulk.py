@@ -55,7 +55,9 @@ class Progress:
         elapsed = max(time.monotonic() - self._start, 1e-9)
         fresh = self.done - self.skipped
         rate = fresh / elapsed
-        pct = 100.0 * self.done / self.total if self.total else 100.0
+        if not self.total:  # a stream of unknown length: count and rate only
+            return f"{self.label} {self.done:,}  {rate:,.0f}/s  in {_clock(elapsed)}"
+        pct = 100.0 * self.done / self.total
         parts = [f"{self.label} {self.done:,}/{self.total:,}", f"{pct:5.1f}%", f"{rate:,.0f}/s"]
         if self.done_bytes:
             parts.append(f"{self.done_bytes / elapsed / 1e6:,.1f} MB/s")

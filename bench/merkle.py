@@ -1,0 +1,131 @@
+"""Benchmark of the streaming Merkle tree store (issue 14 item 5): build rate (leaves/s) and peak
+memory (RSS) at 10M and 100M synthetic leaves, and the time to read a proof from the tree file.
+Writes bench/results/merkle.json (bench/scale.py's projection reads it).
+
+    python bench/merkle.py            # 10M leaves (~2 min on a quiet core)
+    python bench/merkle.py --big      # also 100M leaves (~20 min, 9.6 GB of scratch disk)
+
+A size not measured in this run keeps its last recorded figures (so `make bench` re-measures
+10M and keeps the 100M run). Each build runs in a child process that does nothing else: its
+peak RSS (`ru_maxrss`) is the build's, next to the same child's RSS before it starts.
+Proof reads: `warm` = a proof from an open TreeFile (binary search over the leaves + one read per
+level, every proof checked against the root); `open_and_prove` = what `prove` does for one
+work: open the file (header, digest, size, root check) and read one proof.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+from common import RESULTS, write_result
+
+from rightsledger.merkle_store import TreeFile, build_tree_file, verify
+
+BLOCK = 1 << 16
+PROOFS = 2000
+
+
+def synthetic_hashes(n: int, seed: int) -> Iterator[bytes]:
+    """n pseudo-random 32-byte values, generated in blocks (never all in memory)."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, BLOCK):
+        raw = rng.bytes(32 * min(BLOCK, n - start))
+        for at in range(0, len(raw), 32):
+            yield raw[at : at + 32]
+
+
+def merkle_child(n: int, path: str, run_size: int) -> None:
+    """Runs in its own process: build, then print timings and this process's peak memory."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    started = time.perf_counter()
+    tree = build_tree_file(synthetic_hashes(n, seed=n), path, run_size=run_size)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rng = np.random.default_rng(1)
+    wanted = set(int(i) for i in rng.choice(n, size=PROOFS, replace=False))
+    sample = [v for i, v in enumerate(synthetic_hashes(n, seed=n)) if i in wanted]
+    started = time.perf_counter()
+    proofs = [tree.proof(v) for v in sample]
+    warm = (time.perf_counter() - started) / len(sample)
+    tree.close()
+    started = time.perf_counter()
+    for v in sample[:200]:
+        with TreeFile(path) as opened:
+            opened.proof(v)
+    cold = (time.perf_counter() - started) / 200
+    assert all(verify(tree.root, "0x" + v.hex(), p) for v, p in zip(sample[:100], proofs, strict=False))
+    levels = len(proofs[0])
+    print(json.dumps({
+        "leaves": n,
+        "run_size": run_size,
+        "build_seconds": round(seconds, 1),
+        "leaves_per_s": round(n / seconds),
+        "rss_before_build_mib": round(before / 2**20, 1),
+        "peak_rss_mib": round(peak / 2**20, 1),
+        "file_bytes": os.path.getsize(path),
+        "proof_length": levels,
+        "reads_per_proof": f"{n.bit_length()} (binary search) + {levels} (one sibling per level), 32 bytes each",
+        "proof_read_us": round(warm * 1e6, 1),
+        "open_and_prove_us": round(cold * 1e6, 1),
+        "root": tree.root,
+    }))  # fmt: skip
+
+
+def bench_merkle(n: int, run_size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("RIGHTSLEDGER_BENCH_TMP")) as folder:
+        path = str(Path(folder) / "tree.bin")
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(n), path, str(run_size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["load_average_after"] = round(os.getloadavg()[0], 1)
+    print(f"  merkle {n:,} leaves: {result['build_seconds']} s ({result['leaves_per_s']:,}/s), peak "
+          f"{result['peak_rss_mib']} MiB (before {result['rss_before_build_mib']}), proof {result['proof_read_us']} us"
+          f" (open + proof {result['open_and_prove_us']} us)", flush=True)  # fmt: skip
+    return result
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        merkle_child(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=10_000_000, help="leaves of the tree built by default")
+    parser.add_argument("--big", action="store_true", help="also build a 100M-leaf tree (long)")
+    parser.add_argument("--run-size", type=int, default=1_000_000, help="leaf hashes per sorted run")
+    args = parser.parse_args()
+    previous: dict[str, Any] = {}
+    if (RESULTS / "merkle.json").exists():
+        previous = json.loads((RESULTS / "merkle.json").read_text()).get("trees", {})
+    started = time.perf_counter()
+    trees = dict(previous)
+    sizes = [args.leaves, *([100_000_000] if args.big else [])]
+    for n in sizes:
+        trees[str(n)] = {
+            **bench_merkle(n, args.run_size),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    result = {"cpus": os.cpu_count() or 1, "trees": dict(sorted(trees.items(), key=lambda kv: int(kv[0])))}
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    path = write_result("merkle", result)
+    print(f"wrote {path} in {result['seconds']} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
