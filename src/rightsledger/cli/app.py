@@ -8,6 +8,7 @@ is not allowed.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -41,7 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _WarningLine(logging.Handler):
+    """An SDK warning (a tree file rejected and rebuilt, ...) as one line on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"rightsledger: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _warnings_to_stderr() -> None:
+    logger = logging.getLogger("rightsledger.trees")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        logger.addHandler(_WarningLine(logging.WARNING))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _warnings_to_stderr()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)  # option types raise CliError for a bad value (one line below)

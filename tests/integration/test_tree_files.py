@@ -1,0 +1,147 @@
+"""Proofs served from tree files (rightsledger.merkle_store) on a real anvil: `declare` writes the
+tree file, `prove`, levy claims, collection checks and near-copy proofs read theirs from it, the
+proofs equal MerkleTree's and verify on chain, and a file holding another root is rejected with a
+clear line and rebuilt from the manifest."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from rightsledger import Mode, Reason, RightsLedger, Rule, Status, Terms, Use, hash_bytes
+from rightsledger.chain import dev_account
+from rightsledger.chain.deployments import Deployment, save_deployment
+from rightsledger.cli import main
+from rightsledger.merkle import MerkleTree
+from rightsledger.merkle_store import TreeFile, build_tree_file
+
+OPEN_TDM = Terms(rules={Use.TDM: Rule(mode=Mode.ALLOW)})
+
+
+def _client(chain: Web3, deployment: Deployment, account: int, home: Path) -> RightsLedger:
+    return RightsLedger(chain, deployment, dev_account(account), home=home)
+
+
+def test_declare_writes_the_tree_file_and_prove_reads_its_proofs_from_it(
+    chain: Web3, deployment: Deployment, anvil_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    save_deployment(deployment, home)
+    alice = _client(chain, deployment, 1, home)
+    works = [f"work {i}".encode() for i in range(3)]
+    alice.register_batch(works)
+    listed = [hash_bytes(w) for w in works] + ["0x" + os.urandom(32).hex() for _ in range(37)]
+    manifest_csv = tmp_path / "crawl.csv"
+    with manifest_csv.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["hash", "url"])
+        writer.writerows([h, f"https://example.org/{i}"] for i, h in enumerate(listed + listed[:5]))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--rpc-url", anvil_url, "--home", str(home), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("--dev-account", "2", "declare", str(manifest_csv), "--use", "ai-training",
+                       "--out-dir", str(tmp_path / "out"), "--json")  # fmt: skip
+    assert code == 0
+    declared = json.loads(out)
+    dataset_id = declared["dataset_id"]
+    store = Path(declared["treeFile"])
+    assert declared["item_count"] == 40 and store == tmp_path / "out" / "crawl.tree"
+    shelved = home / "trees" / f"{declared['root'][2:]}.tree"
+    assert shelved.stat().st_ino == store.stat().st_ino, "kept by its root in the home too (one more name)"
+    with TreeFile(store) as tree:
+        assert tree.root == declared["root"] == MerkleTree.read(declared["tree"]).root
+
+    # Proofs from the tree file equal MerkleTree's and verify on chain.
+    bob = _client(chain, deployment, 2, home)
+    from_file = bob.datasets.store(dataset_id)
+    in_memory = bob.datasets.tree(dataset_id)
+    registry = bob.datasets.registry
+    for value in listed:
+        proof = from_file.proof(value)
+        assert proof == in_memory.proof(value)
+        assert registry.functions.verifyInclusion(dataset_id, value, proof).call()
+
+    code, out, _ = run("prove", hash_bytes(works[0]), "--dataset", str(dataset_id))
+    assert code == 0 and "VIOLATION recorded" in out
+
+    # A file under the root's name that holds another tree: rejected with its reason, then rebuilt.
+    store.unlink()
+    shelved.unlink()
+    build_tree_file(["0x" + os.urandom(32).hex() for _ in range(8)], shelved).close()
+    code, out, err = run("prove", hash_bytes(works[1]), "--dataset", str(dataset_id))
+    assert code == 0 and "VIOLATION recorded" in out
+    assert f"not dataset {dataset_id}'s root {declared['root']}" in err and "rebuilding it" in err
+    with TreeFile(shelved) as rebuilt:
+        assert rebuilt.root == declared["root"] and len(rebuilt) == 40
+
+    # No tree file at all: built once from the manifest.
+    shelved.unlink()
+    code, out, err = run("prove", hash_bytes(works[2]), "--dataset", str(dataset_id), "--json")
+    assert code == 0 and json.loads(out)["violation"] is True and err == ""
+    assert TreeFile(shelved).root == declared["root"]
+    status = registry.functions.itemFlags(dataset_id, hash_bytes(works[2])).call()
+    assert status & 1, "inclusion proven on chain"
+
+    # A manifest that was altered makes another root: one clear line, exit 1.
+    shelved.unlink()
+    manifest = Path(declared["manifest"])
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([*lines[:20], *lines[21:]]) + "\n")  # drops a work listed once
+    code, _, err = run("prove", hash_bytes(works[0]), "--dataset", str(dataset_id))
+    assert code == 1 and "makes root" in err and f"dataset {dataset_id}'s root is" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_coded_proofs_and_near_copies_come_from_the_kept_tree_file(
+    chain: Web3, deployment: Deployment, tmp_path: Path
+) -> None:
+    alice = _client(chain, deployment, 1, tmp_path)
+    code = bytes.fromhex("2101") + os.urandom(8)
+    work = os.urandom(64)
+    alice.register(work, code=code)
+    item = os.urandom(64)
+    item_code = code[:9] + bytes([code[9] ^ 0x03])  # 2 bits off
+    other = os.urandom(64)
+    tree = MerkleTree.of([hash_bytes(item), hash_bytes(other)], [item_code, None])
+    bob = _client(chain, deployment, 2, tmp_path)
+    declaration = bob.datasets.declare(tree, Use.AI_TRAINING)  # no manifest URI: only the kept tree file
+    later = _client(chain, deployment, 2, tmp_path)  # another process: nothing in memory
+    stored = later.datasets.store(declaration.dataset_id)
+    assert stored.coded and stored.root == tree.root and stored.proof(hash_bytes(item)) == tree.proof(hash_bytes(item))
+    near = later.datasets.prove_near_copy(declaration.dataset_id, item, work)
+    assert (near.distance, near.violation, near.reason) == (2, True, Reason.DENIED)
+    proven = later.datasets.prove(declaration.dataset_id, other)  # proveCodedInclusion, from the file
+    assert proven.reason == Reason.UNREGISTERED and not proven.violation
+
+
+def test_levy_claims_and_collection_checks_read_their_proofs_from_tree_files(
+    chain: Web3, deployment: Deployment, tmp_path: Path
+) -> None:
+    admin, alice, eve = (_client(chain, deployment, k, tmp_path) for k in (0, 1, 3))
+    reg = alice.collections.register([b"scan 1", b"scan 2", b"scan 3"], terms=OPEN_TDM)
+    root = reg.root[2:]
+    assert (tmp_path / "trees" / f"{root}.tree").exists() and reg.tree_file.exists()
+    archive = _client(chain, deployment, 1, tmp_path).collections
+    checks = archive.check_many(reg.collection_id, [b"scan 2", b"not a member"], Use.TDM)
+    assert [c.reason for c in checks] == [Reason.ALLOWED_BY_TERMS, Reason.UNREGISTERED]
+    admin.collections.mark(reg.collection_id, Status.VERIFIED, "ipfs://deed")
+    chain.provider.make_request("evm_increaseTime", [1])  # type: ignore[arg-type]
+    start = eve.datasets.current_epoch()
+    eve.datasets.contribute(1_000)
+    dataset_id = eve.datasets.declare(MerkleTree.of([hash_bytes(b"scan 1"), hash_bytes(b"x")]), Use.AI_TRAINING,
+                                      "ipfs://m").dataset_id  # fmt: skip
+    admin.datasets.admit(dataset_id)
+    chain.provider.make_request("evm_increaseTime", [eve.datasets.levy.functions.schedule().call()[1]])  # type: ignore[arg-type]
+    chain.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    eve.datasets.finalize(start)
+    claimer = _client(chain, deployment, 3, tmp_path)  # both proofs read from the kept files
+    assert claimer.datasets.claim_for_collection_member(dataset_id, b"scan 1", reg.collection_id) == 500
+    assert alice.datasets.levy_balance() == 500
