@@ -24,7 +24,7 @@ help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
 	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
-	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
+	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README (BIG=1: also a 100M-leaf tree)"
 	@echo "make slither - static analysis of the contracts"
 	@echo "make lint   - ruff, import-linter and mypy;  make artifacts - recompile ABIs/bytecode into the package"
 
@@ -85,6 +85,7 @@ bench: install
 	$(PY) bench/licences.py
 	$(PY) bench/provenance.py
 	$(PY) bench/gateway.py
+	$(PY) bench/merkle.py $(if $(BIG),--big,)
 	$(PY) bench/scale.py
 	$(PY) bench/identity.py
 	$(PY) bench/levy.py

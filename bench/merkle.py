@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -109,6 +110,66 @@ def bench_merkle(n: int, run_size: int) -> dict[str, Any]:
     return result
 
 
+def _gb(n: float) -> str:
+    return f"{n / 1e9:,.0f} GB"
+
+
+def projection(trees: dict[str, Any], scale: dict[str, Any] | None, run_size: int) -> dict[str, Any]:
+    """1 and 5 billion items at the rate of the largest tree measured (the snapshot and the offline
+    check rates from bench/results/scale.json), with the arithmetic written out."""
+    big = trees[max(trees, key=int)]
+    rate, peak = big["leaves_per_s"], big["peak_rss_mib"]
+    out: dict[str, Any] = {"merkle_rate_from": f"{int(big['leaves']):,} leaves: {rate:,} leaves/s, {peak} MiB peak"}
+    for label, n in (("1_billion", 10**9), ("5_billion", 5 * 10**9)):
+        runs = math.ceil(n / run_size)
+        passes = max(1, math.ceil(math.log(runs, 64)))  # k-way merges of at most FANOUT = 64 runs
+        hours = n / rate / 3600
+        tree_bytes = 128 + (2 * n - 1) * 32
+        row: dict[str, Any] = {
+            "tree_file_bytes": tree_bytes,
+            "tree_file_arithmetic": f"128 + (2 x {n:,} - 1) x 32 B = {_gb(tree_bytes)} (+ {_gb(n * 42)} with codes)",
+            "scratch_bytes": n * 32,
+            "scratch_arithmetic": f"sorted runs {n:,} x 32 B = {_gb(n * 32)}, removed after the build",
+            "merge_passes": passes,
+            "merge_arithmetic": f"{runs:,} runs of {run_size:,}: {passes} merge pass(es) of at most 64 runs",
+            "build_hours_one_process": round(hours, 2),
+            "build_arithmetic": f"{n:,} / {rate:,} leaves/s / 3600 = {hours:,.2f} h",
+            "build_peak_rss_mib": peak,
+            "proof_reads": f"{n.bit_length()} + {n.bit_length()} reads of 32 B",
+        }
+        if scale is not None:
+            snap, rates = scale["snapshot"], scale["projection"]["rates_per_core"]
+            snap_bytes = snap["bytes_per_work"] * n
+            snap_hours = snap["build_seconds_per_million"] * n / 1e6 / 3600
+            hex_hours = n / rates["offline_checks_per_s"] / 3600
+            bin_hours = n / rates["offline_from_binary_checks_per_s"] / 3600
+            chain_hours = n / rates["on_chain_checks_per_s"] / 3600
+            row |= {
+                "snapshot_bytes": round(snap_bytes),
+                "snapshot_arithmetic": f"{snap['bytes_per_work']} B/work x {n:,} = {snap_bytes / 1e9:,.1f} GB",
+                "snapshot_build_core_hours": round(snap_hours, 1),
+                "snapshot_build_arithmetic": (
+                    f"{snap['build_seconds_per_million']} s per million x {n // 10**6:,} / 3600 = {snap_hours:,.1f}"
+                    f" core-hours: {math.ceil(snap_hours)} cores for one hour (parallel by bucket)"
+                ),
+                "offline_check_core_hours_hex": round(hex_hours, 2),
+                "offline_check_arithmetic_hex": (
+                    f"{n:,} / {rates['offline_checks_per_s']:,} per s / 3600 = {hex_hours:,.2f} core-hours: "
+                    f"{math.ceil(hex_hours)} core(s) for one hour"
+                ),
+                "offline_check_core_hours_binary": round(bin_hours, 2),
+                "offline_check_arithmetic_binary": (
+                    f"{n:,} / {rates['offline_from_binary_checks_per_s']:,} per s / 3600 = {bin_hours:,.2f} core-hours"
+                ),
+                "on_chain_check_core_hours": round(chain_hours, 1),
+                "on_chain_check_arithmetic": (
+                    f"{n:,} / {rates['on_chain_checks_per_s']:,} per s / 3600 = {chain_hours:,.1f} core-hours"
+                ),
+            }
+        out[label] = row
+    return out
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         merkle_child(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
@@ -129,7 +190,13 @@ def main() -> None:
             **bench_merkle(n, args.run_size),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-    result = {"cpus": os.cpu_count() or 1, "trees": dict(sorted(trees.items(), key=lambda kv: int(kv[0])))}
+    result: dict[str, Any] = {
+        "cpus": os.cpu_count() or 1,
+        "trees": dict(sorted(trees.items(), key=lambda kv: int(kv[0]))),
+    }
+    scale_path = RESULTS / "scale.json"
+    scale = json.loads(scale_path.read_text()) if scale_path.exists() else None
+    result["projection"] = projection(result["trees"], scale, args.run_size)
     result["seconds"] = round(time.perf_counter() - started, 1)
     path = write_result("merkle", result)
     print(f"wrote {path} in {result['seconds']} s", flush=True)

@@ -1,12 +1,12 @@
-"""Benchmarks for audits at a billion items (issue 14): streaming Merkle trees, registry snapshots,
-offline checks from a snapshot against the SDK's on-chain bulk check, and a projection to 1 and
-5 billion items. Writes bench/results/scale.json.
+"""Benchmarks for audits at a billion items (issue 14): registry snapshots, offline checks from a
+snapshot against the SDK's on-chain bulk check, and a projection to 1 and 5 billion items.
+Writes bench/results/scale.json.
 
-    python bench/scale.py            # 10M-leaf tree, 1M-work snapshot, 20k works on anvil (~5 min)
-    python bench/scale.py --big      # also a 100M-leaf tree (~15-20 min more)
+    python bench/scale.py            # 1M-work snapshot, 20k works on anvil (~3 min)
 
-Peak memory of a tree build is measured in a child process that does nothing else
-(`ru_maxrss` of that child), next to the same child's memory before it builds.
+The streaming Merkle trees are measured by bench/merkle.py (10M leaves, and 100M with --big;
+`make bench` runs it first): the projection takes their figures from bench/results/merkle.json
+(the largest tree measured), or measures a 10M-leaf tree itself if that file is missing.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import argparse
 import json
 import math
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,10 +24,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from common import fresh_chain, write_result
+from common import RESULTS, fresh_chain, write_result
+from merkle import bench_merkle
 
 from rightsledger import Mode, Rule, Terms, Use
-from rightsledger.merkle_store import build_tree_file, verify
 from rightsledger.workflows.snapshot import (
     PolicyRow,
     SnapshotMeta,
@@ -53,51 +51,6 @@ def synthetic_hashes(n: int, seed: int) -> Any:
         raw = rng.bytes(32 * min(BLOCK, n - start))
         for at in range(0, len(raw), 32):
             yield raw[at : at + 32]
-
-
-# ---------------------------------------------------------------------- Merkle
-
-
-def merkle_child(n: int, path: str, run_size: int) -> None:
-    """Runs in its own process: build, then print timings and this process's peak memory."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    started = time.perf_counter()
-    tree = build_tree_file(synthetic_hashes(n, seed=n), path, run_size=run_size)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    sample = [v for _, v in zip(range(1000), synthetic_hashes(n, seed=n), strict=False)]
-    started = time.perf_counter()
-    proofs = [tree.proof(v) for v in sample]
-    proof_seconds = (time.perf_counter() - started) / len(sample)
-    assert all(verify(tree.root, "0x" + v.hex(), p) for v, p in zip(sample[:50], proofs, strict=False))
-    print(json.dumps({
-        "leaves": n,
-        "run_size": run_size,
-        "build_seconds": round(seconds, 1),
-        "leaves_per_s": round(n / seconds),
-        "rss_before_build_mib": round(before / 2**20, 1),
-        "peak_rss_mib": round(peak / 2**20, 1),
-        "file_bytes": os.path.getsize(path),
-        "proof_length": len(proofs[0]),
-        "proof_read_us": round(proof_seconds * 1e6, 1),
-        "root": tree.root,
-    }))  # fmt: skip
-
-
-def bench_merkle(n: int, run_size: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(dir=os.environ.get("RIGHTSLEDGER_BENCH_TMP")) as folder:
-        path = str(Path(folder) / "tree.bin")
-        out = subprocess.run(
-            [sys.executable, __file__, "--merkle-child", str(n), path, str(run_size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  merkle {n:,} leaves: {result['build_seconds']} s ({result['leaves_per_s']:,}/s), peak "
-          f"{result['peak_rss_mib']} MiB (before {result['rss_before_build_mib']}), proof {result['proof_read_us']} us",
-          flush=True)  # fmt: skip
-    return result
 
 
 # ---------------------------------------------------------------------- snapshots and offline checks
@@ -280,23 +233,20 @@ def projection(merkle: dict[str, Any], snapshot: dict[str, Any], offline: dict[s
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--merkle-child":
-        merkle_child(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leaves", type=int, default=10_000_000, help="leaves of the tree built by default")
-    parser.add_argument("--big", action="store_true", help="also build a 100M-leaf tree (long)")
-    parser.add_argument("--run-size", type=int, default=1_000_000, help="leaf hashes per sorted run")
     parser.add_argument("--works", type=int, default=1_000_000, help="works in the synthetic snapshot")
     parser.add_argument("--chain-works", type=int, default=20_000, help="works registered on anvil")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     started = time.perf_counter()
     result: dict[str, Any] = {"cpus": cores}
-    print("merkle trees", flush=True)
-    result["merkle"] = {f"{args.leaves}": bench_merkle(args.leaves, args.run_size)}
-    if args.big:
-        result["merkle"]["100000000"] = bench_merkle(100_000_000, args.run_size)
+    merkle_results = RESULTS / "merkle.json"
+    if merkle_results.exists():
+        result["merkle"] = json.loads(merkle_results.read_text())["trees"]
+        print(f"merkle trees: from {merkle_results} (bench/merkle.py)", flush=True)
+    else:
+        print("merkle trees (no bench/results/merkle.json: measuring 10M leaves)", flush=True)
+        result["merkle"] = {"10000000": bench_merkle(10_000_000, 1_000_000)}
     print("snapshot", flush=True)
     snapshot, path, scratch = bench_snapshot(args.works)
     result["snapshot"] = snapshot
@@ -306,14 +256,6 @@ def main() -> None:
     result["on_chain_checks"] = bench_on_chain(args.chain_works)
     biggest = result["merkle"][max(result["merkle"], key=int)]
     result["projection"] = projection(biggest, snapshot, result["offline_checks"], result["on_chain_checks"], cores)
-    if not args.big:
-        small = result["merkle"][f"{args.leaves}"]
-        result["projection"]["merkle_100M_estimate"] = {
-            "build_hours": round(1e8 / small["leaves_per_s"] / 3600, 2),
-            "peak_rss_mib": small["peak_rss_mib"],
-            "arithmetic": f"1e8 / {small['leaves_per_s']:,} leaves/s / 3600; memory is bounded by the run size "
-            f"({args.run_size:,} leaves), not the count, so the peak stays at the 10M figure (--big measures it)",
-        }
     result["seconds"] = round(time.perf_counter() - started, 1)
     path_out = write_result("scale", result)
     print(f"wrote {path_out} in {result['seconds']} s", flush=True)

@@ -15,10 +15,17 @@ order (a binary search finds a leaf), and node n+m is the hash of nodes 2m and 2
 is written front to back while the pass reads two nodes behind it; the last node is the root.
 A proof is one binary search (log2 n reads of 32 bytes) and one read per level.
 
-File: a 128-byte header (magic, version, leaf count, root, sha256 of the body, sha256 of the
-header fields), then (2n-1) x 32 bytes. Opening checks the header, its digest, the file size and
-the root; `verify()` re-hashes the body; every proof is checked against the root before it is
-returned, so a damaged node on its path is reported, not served.
+Repeats: an error by default, as in `MerkleTree.of`; `distinct=True` drops them (a manifest that
+lists a file twice makes one leaf). Codes: with `coded=True` the values are (content hash, code)
+pairs and the leaves are `MerkleTree.of(hashes, codes)`'s (leaf encoding bytes32, bytes10); the
+pairs are sorted by hash in a second external sort and kept after the nodes, so `code_of` is one
+more binary search (log2 n reads of 32 bytes) and a proof needs nothing but the file.
+
+File: a 128-byte header (magic, version, flags (1 = coded), leaf count, root, sha256 of the body,
+sha256 of the header fields), then (2n-1) x 32 bytes, then (coded trees) n x 42 bytes of pairs.
+Opening checks the header, its digest, the file size and the root; `verify()` re-hashes the body;
+every proof is checked against the root before it is returned, so a damaged node on its path is
+reported, not served.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from web3 import Web3
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
+from rightsledger.merkle_store import TreeFile
 from rightsledger.sdk.forwarding import RequestBuilder
 from rightsledger.vocabulary import Use
 
@@ -234,6 +235,28 @@ def test_a_dataset_whose_manifest_is_unreadable_needs_the_proof_and_is_then_list
     (entry,) = listing(world, world.remote_work)["datasets"]
     assert entry["datasetId"] == world.remote_id and entry["foundBy"] == "proof"
     assert entry["manifestUri"] == "ipfs://elsewhere" and (entry["violation"], entry["reason"]) == (True, "denied")
+
+
+def test_the_gateway_serves_a_proof_from_the_tree_file_and_it_verifies_on_chain(world: World) -> None:
+    reference = MerkleTree.of([world.denied, world.allowed, world.unregistered])
+    registry = world.declarer.datasets.registry
+    for digest in (world.denied, world.allowed, world.unregistered):
+        response = world.http.get(f"/works/{digest}/datasets/{world.dataset_id}/proof")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["proof"] == reference.proof(digest) and body["root"] == reference.root
+        assert (body["itemCount"], body["code"], body["leafEncoding"]) == (3, None, ["bytes32"])
+        assert body["treeIndex"] == next(v["treeIndex"] for v in reference.dump()["values"] if v["value"] == [digest])
+        assert registry.functions.verifyInclusion(world.dataset_id, digest, body["proof"]).call()
+    beside = world.gateway.home / "datasets" / "crawl.tree"  # written with the manifest, read from there
+    assert beside.exists() and len(TreeFile(beside)) == 3
+    outside = world.http.get(f"/works/{fresh()}/datasets/{world.dataset_id}/proof")
+    assert error_of(outside)[:2] == (404, "not-in-dataset")
+    remote = world.http.get(f"/works/{world.remote_work}/datasets/{world.remote_id}/proof")
+    assert error_of(remote)[:2] == (404, "manifest-unreadable")
+    unknown = world.http.get(f"/works/{world.denied}/datasets/999/proof")
+    assert error_of(unknown) == (404, "contract-revert", "DatasetUnknown")
+    assert world.http.get(f"/works/{world.denied}/datasets/0/proof").status_code == 422
 
 
 def test_proofs_the_gateway_cannot_make_are_refused_clearly(world: World) -> None:

@@ -103,3 +103,17 @@ class DatasetsPublic(Schema):
     indexed_to: int = Field(description="the last block the gateway's index has read")
     count: int
     datasets: list[DatasetInclusionPublic] = Field(description="by dataset id")
+
+
+class DatasetProofPublic(Schema):
+    dataset_id: int
+    content_hash: str
+    root: str = Field(description="the dataset's declared Merkle root, which the proof leads to")
+    tree_index: int = Field(description="the leaf's position in OpenZeppelin's array tree (a standard-v1 dump's)")
+    proof: list[str] = Field(description="the sibling hashes from the work's leaf to the root")
+    code: str | None = Field(
+        description="the ISCC content code the leaf commits to (0x, 10 bytes); null for a tree of content hashes"
+    )
+    leaf_encoding: list[str] = Field(description='the leaf\'s values: ["bytes32"] or ["bytes32", "bytes10"]')
+    item_count: int = Field(description="the leaves of the tree file the proof was read from")
+
