@@ -30,6 +30,7 @@ MANIFEST_FORMAT = "rightsledger-dataset-manifest-v1"
 _ITEMS_OPEN = '"items": ['
 _ITEMS_CLOSE = "]}"
 DUMP_LIMIT = 1_000_000
+_MAX_LINE = 1 << 20  # one item of a streamed manifest: far more than a hash and a path need
 """Above this many works `declare` writes no OpenZeppelin JSON dump (it would be ~150 B a work)."""
 
 
@@ -152,7 +153,7 @@ def _streamed_entries(path: Path) -> Iterator[dict[str, Any]] | None:
     """The items of a manifest written by `write_dataset` (its header on line 1, one item a line),
     read line by line; None for any other layout (read whole by `read_manifest`)."""
     with path.open("rb") as handle:
-        first = handle.readline(1 << 16).decode("utf-8", "replace").rstrip()
+        first = handle.readline(_MAX_LINE).decode("utf-8", "replace").rstrip()
     if not first.endswith(_ITEMS_OPEN):
         return None
     try:
@@ -165,11 +166,17 @@ def _streamed_entries(path: Path) -> Iterator[dict[str, Any]] | None:
 
 
 def _entries_after_header(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8", errors="strict") as handle:
-        lines = iter(_utf8_lines(handle, path))
-        next(lines)
-        for number, line in enumerate(lines, start=2):
-            text = line.strip()
+    with path.open("rb") as handle:
+        handle.readline(_MAX_LINE)
+        number = 1
+        while raw := handle.readline(_MAX_LINE):
+            number += 1
+            if len(raw) == _MAX_LINE and not raw.endswith(b"\n"):
+                raise ValidationError(f"manifest {path} line {number} is longer than {_MAX_LINE:,} bytes")
+            try:
+                text = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise ValidationError(f"manifest {path} line {number} is not UTF-8 (byte {exc.start})") from None
             if text == _ITEMS_CLOSE:
                 return
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from rightsledger import Mode, Reason, RightsLedger, Rule, Status, Terms, Use, h
 from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
+from rightsledger.manifests import Item, write_dataset
 from rightsledger.merkle import MerkleTree
 from rightsledger.merkle_store import TreeFile, build_tree_file
+from rightsledger.workflows.indexer import Indexer
 
 OPEN_TDM = Terms(rules={Use.TDM: Rule(mode=Mode.ALLOW)})
 
@@ -145,3 +148,26 @@ def test_levy_claims_and_collection_checks_read_their_proofs_from_tree_files(
     claimer = _client(chain, deployment, 3, tmp_path)  # both proofs read from the kept files
     assert claimer.datasets.claim_for_collection_member(dataset_id, b"scan 1", reg.collection_id) == 500
     assert alice.datasets.levy_balance() == 500
+
+
+def test_the_index_loads_a_manifest_through_its_tree_file_and_marks_a_wrong_one(
+    chain: Web3, deployment: Deployment, tmp_path: Path
+) -> None:
+    bob = _client(chain, deployment, 2, tmp_path / "declarer")
+    items = [Item(f"f{i}", hash_bytes(f"item {i}".encode())) for i in range(30)]
+    good = write_dataset(items, Use.AI_TRAINING, tmp_path / "m", "good")
+    good_id = bob.datasets.declare(MerkleTree.of([i.content_hash for i in items[:29]]), Use.AI_TRAINING,
+                                   good.manifest.resolve().as_uri()).dataset_id  # fmt: skip
+    loaded_id = bob.datasets.declare(TreeFile(good.store), Use.AI_TRAINING, good.manifest.resolve().as_uri()).dataset_id
+    good.store.unlink()  # the reader builds its own
+    reader = _client(chain, deployment, 1, tmp_path / "reader")
+    index = Indexer(reader, tmp_path / "index.sqlite")
+    index.sync()
+    with sqlite3.connect(tmp_path / "index.sqlite") as raw:
+        status = dict(raw.execute("SELECT dataset_id, manifest_status FROM datasets").fetchall())
+        listed = raw.execute("SELECT COUNT(*) FROM dataset_items WHERE dataset_id = ?", (loaded_id,)).fetchone()[0]
+    index.close()
+    assert (status[good_id], status[loaded_id], listed) == ("root-mismatch", "loaded", 30)
+    assert TreeFile(tmp_path / "reader" / "trees" / f"{good.root[2:]}.tree").root == good.root
+    assert reader.datasets.store(loaded_id).proof(items[7].content_hash) == MerkleTree.of(
+        [i.content_hash for i in items]).proof(items[7].content_hash)  # fmt: skip

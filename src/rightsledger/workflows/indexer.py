@@ -33,9 +33,9 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 
 from ..chain.contracts import abi
-from ..errors import ConfigError, RightsLedgerError
+from ..errors import ConfigError, RightsLedgerError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import manifest_path_of, tree_of_manifest
+from ..manifests import manifest_hashes, manifest_path_of, store_path_of
 from ..records import Inclusion
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, Use
@@ -256,15 +256,20 @@ class Indexer:
         dataset_id = int(args["datasetId"])
         uri = str(args["manifestURI"])
         status = "unreadable"
-        items: list[str] = []
+        path: Path | None = None
         try:
             path = manifest_path_of(uri, self.client.datasets.manifest_folder)
             if path.exists():
-                tree = tree_of_manifest(path)
-                if tree.root == args["root"]:
-                    items, status = list(tree.values), "loaded"
-                else:
-                    status = "root-mismatch"
+                # The tree file, by root (built streaming from the manifest if none is kept): the same
+                # file the gateway's proofs are read from. The hashes are then streamed into SQLite.
+                manifest = path
+                self.client.datasets.trees.get(
+                    str(args["root"]), beside=[store_path_of(manifest)], values=lambda: manifest_hashes(manifest),
+                    what=f"dataset {dataset_id}'s root", source=f"manifest {manifest}",
+                )  # fmt: skip
+                status = "loaded"
+        except ValidationError as exc:
+            status = "root-mismatch" if exc.code == "manifest-root-mismatch" else "unreadable"
         except (RightsLedgerError, OSError, ValueError, KeyError, TypeError):
             # A declarer writes any URI: whatever it names, this dataset is unreadable and the sync goes on.
             status = "unreadable"
@@ -281,9 +286,16 @@ class Indexer:
                 status,
             ),
         )
-        self.db.executemany(
-            "INSERT OR REPLACE INTO dataset_items VALUES (?, ?, ?)", ((dataset_id, h, block) for h in items)
-        )
+        if status != "loaded" or path is None:
+            return
+        try:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO dataset_items VALUES (?, ?, ?)",
+                ((dataset_id, h, block) for h in manifest_hashes(path)),
+            )
+        except (RightsLedgerError, OSError, ValueError):  # the file changed since its tree was built
+            self.db.execute("DELETE FROM dataset_items WHERE dataset_id = ?", (dataset_id,))
+            self.db.execute("UPDATE datasets SET manifest_status = 'unreadable' WHERE dataset_id = ?", (dataset_id,))
 
     # ------------------------------------------------------------------ queries
 
