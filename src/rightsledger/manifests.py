@@ -38,6 +38,8 @@ class Item:
     mtime_ns: int = 0
     location: str | None = None
     """Where a publisher serves the work (a `location` or `url` column): what crawler signals name."""
+    code: str | None = None
+    """The item's 80-bit content code as 0x hex (header and body), when the manifest's leaves commit to it."""
 
 
 def collect(source: str | Path) -> list[Item]:
@@ -151,7 +153,8 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     except ValidationError as exc:
         raise ValidationError(f"{manifest} item {line}: {exc}") from None
     location = next((str(lowered[k]).strip() for k in _LOCATION_KEYS if lowered.get(k)), None)
-    return Item(path_text, digest, location=location)
+    code = lowered.get("code")
+    return Item(path_text, digest, location=location, code=str(code) if code else None)
 
 
 def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
@@ -200,6 +203,12 @@ def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Pa
         "tree": tree_file.name,
         "items": [{"hash": i.content_hash, "path": i.path} for i in items],
     }
+    if tree.codes is not None:
+        data["leafEncoding"] = ("keccak256(keccak256(abi.encode(bytes32 contentHash, bytes10 code))), "
+                                "sorted pairs (OpenZeppelin)")
+        codes = tree.codes
+        data["items"] = [{"hash": i.content_hash, "path": i.path, "code": "0x" + codes[str(i.content_hash)].hex()}
+                         for i in items]
     tmp = manifest.with_name(manifest.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     tmp.replace(manifest)
@@ -207,15 +216,17 @@ def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Pa
 
 
 def tree_of_manifest(path: Path) -> MerkleTree:
-    """The tree of a manifest: its distinct hashes, in order."""
+    """The tree of a manifest: its distinct hashes, in order (leaves with codes when its items carry them)."""
     data = read_manifest(path)
-    seen: dict[str, None] = {}
+    seen: dict[str, str | None] = {}
     for entry in data["items"]:
         value = entry.get("hash") if isinstance(entry, dict) else None
         if not value:
             raise ValidationError(f"manifest {path} has an item without a hash")
-        seen.setdefault(str(value).lower(), None)
-    return MerkleTree.of(seen)
+        code = entry.get("code")
+        seen.setdefault(str(value).lower(), str(code) if code else None)
+    coded = any(c is not None for c in seen.values())
+    return MerkleTree.of(seen, list(seen.values()) if coded else None)
 
 
 def _utf8_lines(handle: TextIO, path: Path) -> Iterable[str]:

@@ -14,14 +14,27 @@ from collections.abc import Sequence
 
 from ..errors import RightsLedgerError
 from ..version import __version__
-from . import chain, collections, datasets, demo, identity, licences, provenance, scale, serve, transparency, works
+from . import (
+    chain,
+    collections,
+    datasets,
+    demo,
+    identity,
+    licences,
+    provenance,
+    scale,
+    scan,
+    serve,
+    transparency,
+    works,
+)
 from .context import EXIT_ERROR, Context
 
 DEFAULT_RPC = "http://127.0.0.1:8545"
 
 # In the order `rightsledger --help` lists the commands.
 COMMAND_GROUPS = (
-    chain, works, identity, datasets, scale, collections, licences, provenance, transparency, serve, demo
+    chain, works, identity, datasets, scan, scale, collections, licences, provenance, transparency, serve, demo
 )  # fmt: skip
 
 

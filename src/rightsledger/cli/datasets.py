@@ -19,6 +19,7 @@ from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
 from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .identity import content_code_of
 from .index import cmd_follow
 from .options import address_arg, fee_arg, parse_use
 from .render import print_json
@@ -121,8 +122,12 @@ def cmd_declare(ctx: Context) -> int:
     hash_items(items, workers=args.workers, progress=bar)
     if bar:
         bar.finish()
+    first = {str(i.content_hash): i for i in reversed(items)}
     distinct = list(dict.fromkeys(str(i.content_hash) for i in items))
-    tree = MerkleTree.of(distinct)
+    codes = None
+    if args.codes:  # each distinct work's content code, from its first readable file (None: NO_CODE)
+        codes = [content_code_of(Path(p)) if (p := first[h].path) and Path(p).is_file() else None for h in distinct]
+    tree = MerkleTree.of(distinct, codes)
     name = args.name or source.stem.removesuffix(".manifest")
     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
     manifest, tree_file = write_manifest(items, tree, use, folder, name)
@@ -132,7 +137,8 @@ def cmd_declare(ctx: Context) -> int:
     if args.json:
         print_json({**declaration.__dict__, "manifest": str(manifest), "tree": str(tree_file)})
     else:
-        print(f"dataset {declaration.dataset_id} declared: {len(tree):,} works for {use.value}")
+        coded = "" if codes is None else f", {sum(c is not None for c in codes):,} with content codes"
+        print(f"dataset {declaration.dataset_id} declared: {len(tree):,} works for {use.value}{coded}")
         print(f"  root      {tree.root}")
         print(f"  manifest  {manifest}  (URI {uri})")
         print(f"  tree      {tree_file}")
@@ -146,6 +152,19 @@ def cmd_prove(ctx: Context) -> int:
     digest = resolve_file_or_hash(args.item)
     datasets = client.datasets
     tree = datasets.tree(args.dataset, args.manifest)
+    if args.near_copy_of:
+        work = resolve_file_or_hash(args.near_copy_of)
+        if tree.codes is None:
+            raise CliError(f"dataset {args.dataset}'s leaves carry no content codes: a near copy in it cannot be "
+                           "proven on chain (only the same bytes can: prove the work itself)")
+        near = datasets.prove_near_copy(args.dataset, digest, work, tree=tree)
+        if args.json:
+            print_json({**near.__dict__, "reason": near.reason.value})
+        else:
+            verdict = "VIOLATION recorded" if near.violation else "no violation"
+            print(f"{digest} in dataset {args.dataset} is a near copy of {work} (distance {near.distance}): "
+                  f"{verdict} against the work (at declaration: {near.reason.value})")
+        return 0
     result = datasets.prove(args.dataset, digest, tree=tree)
     if args.json:
         print_json({**result.__dict__, "reason": result.reason.value})
@@ -302,6 +321,8 @@ def add_parsers(sub: Any) -> None:
     declare.add_argument("--manifest-uri", help="where others can read the manifest (default: its file:// URI)")
     declare.add_argument("--name", help="file name stem for the manifest and tree (default: the source's name)")
     declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree.json (default: .)")
+    declare.add_argument("--codes", action="store_true",
+                         help="leaves commit to each file's ISCC content code too (near copies become provable)")
     declare.add_argument("--workers", type=int, default=4)
     declare.add_argument("--quiet", action="store_true")
     declare.add_argument("--json", action="store_true")
@@ -311,6 +332,8 @@ def add_parsers(sub: Any) -> None:
     prove.add_argument("item", metavar="FILE|HASH")
     prove.add_argument("--dataset", type=int, required=True, metavar="ID")
     prove.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    prove.add_argument("--near-copy-of", metavar="WORK", help="FILE|HASH of the registered work the item is a "
+                       "near copy of (a dataset declared with --codes); recorded against the work")
     prove.add_argument("--json", action="store_true")
     prove.set_defaults(func=cmd_prove)
 

@@ -149,6 +149,12 @@ class CodesIndex:
             self._indexes = indexes
         return self._indexes
 
+    def code_of(self, content_hash: str) -> str | None:
+        """The registered work's content code (ISCC text), or None if it has none in the index."""
+        query = "SELECT header, body FROM codes WHERE content_hash = ?"
+        row = self.db.execute(query, (content_hash.lower(),)).fetchone()
+        return None if row is None else format_unit(int(row[0]), int(row[1]))
+
     def matches(self, media: str, code: int, max_distance: int | None = None, *,
                 mirrored_code: int | None = None) -> list[WorkMatch]:
         """The registered works of `media` whose code is within `max_distance` (default: the media's

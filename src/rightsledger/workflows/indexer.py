@@ -336,6 +336,12 @@ class Indexer:
             )
         return hits
 
+    def datasets_with_root(self, root: str) -> list[int]:
+        """The ids of the declared datasets whose Merkle root is `root` (a manifest's own root)."""
+        rows = self.db.execute("SELECT dataset_id FROM datasets WHERE lower(root) = lower(?) ORDER BY dataset_id",
+                               (root,))
+        return [int(r[0]) for r in rows]
+
     def history(self, content_hash: ContentHash) -> list[dict[str, Any]]:
         """Every indexed event about the work, oldest first: its provenance listing."""
         rows = self.db.execute(
