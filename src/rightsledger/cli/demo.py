@@ -371,7 +371,7 @@ def _show_provenance(client: RightsLedger, artist: RightsLedger, digest: Content
         print(f"  {label.describe()}")
         print(f"  IPTC digital source type: {label.iptc_digital_source_type}")
     print("\nits terms as an ODRL 2.2 policy (JSON-LD; `rightsledger export odrl FILE`)\n")
-    print(json.dumps(odrl_policy(ExportRecord.read(client, digest)), indent=2))
+    print(json.dumps(odrl_policy(ExportRecord.read(client, digest, iscc=True)), indent=2))
 
 
 def _cell(reason: Reason) -> str:

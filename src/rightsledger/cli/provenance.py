@@ -13,7 +13,9 @@ from ..disclosure import Disclosure, DisclosureLevel, Phase
 from ..errors import ValidationError
 from ..exports import ExportRecord, well_known
 from ..exports.formats import FORMATS, ExportOptions, export
+from ..exports.record import with_file_iscc
 from ..hashing import resolve_file_or_hash
+from ..identity import identify_file
 from ..sdk.trail import Stage
 from ..workflows.c2pa_import import read_c2pa
 from .context import Context
@@ -114,11 +116,23 @@ EXPORT_FORMATS = tuple(
 )
 
 
+def _with_iscc(record: ExportRecord, item: str) -> ExportRecord:
+    """A file given on the command line names the work by its full ISCC-CODE (not only the Content-Code)."""
+    if record.iscc is None or not Path(item).is_file():
+        return record
+    try:
+        return with_file_iscc(record, identify_file(item))
+    except ValidationError:
+        return record
+
+
 def cmd_export(ctx: Context) -> int:
     args = ctx.args
     hashes = [resolve_file_or_hash(i) for i in args.items]
     client = ctx.client()
-    records = [ExportRecord.read(client, h) for h in hashes]
+    records = [
+        _with_iscc(ExportRecord.read(client, h, iscc=True), item) for h, item in zip(hashes, args.items, strict=True)
+    ]
     if args.format == "tdmrep.json":
         locations = [args.location_prefix.rstrip("/") + "/" + Path(i).name for i in args.items]
         if any(not Path(i).is_file() for i in args.items):
