@@ -4,6 +4,7 @@ registered image (registered with its content code) finds the work; codes find i
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import httpx
@@ -11,8 +12,9 @@ import iscc_samples
 from PIL import Image
 from web3 import Web3
 
-from rightsledger import RightsLedger
-from rightsledger.identity import identify_file
+from rightsledger import RightsLedger, Terms, hash_bytes
+from rightsledger.chain import dev_account
+from rightsledger.identity import identify_bytes, identify_file, units
 
 from ..gateway_support import funded_account, isolated_gateway
 
@@ -56,3 +58,49 @@ def test_match_finds_a_registered_image_from_a_copy_or_its_code(w3: Web3, anvil_
         assert response.status_code == 422 and "not a valid ISCC code" in response.text
         response = http.post("/match/file", content=b"")
         assert response.status_code == 422
+
+
+def test_check_many_answers_an_iscc_code_as_its_nearest_registered_work(
+        w3: Web3, deployment, gateway_url: str, tmp_path: Path) -> None:
+    holder = RightsLedger(w3, deployment, dev_account(1))  # no snapshots: the gateway follows the chain
+    work = tmp_path / "noise.png"
+    Image.frombytes("RGB", (96, 96), os.urandom(96 * 96 * 3)).save(work)
+    identity = identify_file(work)
+    assert identity.content_header is not None and identity.content_bits is not None
+    holder.register(work, terms=Terms.model_validate({"rules": {"tdm": {"mode": "allow"}}}),
+                    code=(identity.content_header.packed << 64) | identity.content_bits)
+    copy = io.BytesIO()
+    with Image.open(work) as img:
+        img.resize((80, 80)).save(copy, "JPEG", quality=80)
+    copy_code = identify_bytes(copy.getvalue(), "copy.jpg")
+    assert copy_code.content_code is not None
+    unrelated = tmp_path / "other.png"
+    Image.frombytes("RGB", (96, 96), os.urandom(96 * 96 * 3)).save(unrelated)
+    other_code = next(u for u in units(identify_file(unrelated).iscc) if u.startswith("ISCC:EE"))
+    plain = hash_bytes(os.urandom(32))
+
+    with httpx.Client(base_url=gateway_url, timeout=60) as http:
+        body = {"use": "tdm", "hashes": [plain], "iscc": [copy_code.iscc, other_code]}
+        response = http.post("/checks", json=body)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["count"] == 3 and answer["allowedCount"] == 1
+        by_hash, by_code, none = answer["results"]
+        assert by_hash["contentHash"] == plain and by_hash["reason"] == "unregistered" and by_hash["iscc"] is None
+        assert by_code["iscc"] == copy_code.iscc and by_code["contentHash"] == identity.sha256
+        assert by_code["allowed"] is True and by_code["reason"] == "allowed-by-terms"
+        assert by_code["nearCopyOf"] == identity.sha256 and 0 <= by_code["distance"] <= 12
+        assert by_code["note"] == f"near copy of {identity.sha256}, distance {by_code['distance']}"
+        assert none["contentHash"] is None and none["reason"] == "unregistered" and none["allowed"] is False
+
+        denied = http.post("/checks", json={"use": "ai-training", "iscc": [copy_code.iscc]}).json()["results"][0]
+        assert denied["allowed"] is False and denied["nearCopyOf"] == identity.sha256
+        exact = http.post("/checks", json={"use": "tdm", "iscc": [identity.iscc, copy_code.iscc], "maxDistance": 0})
+        same, copied = exact.json()["results"]
+        assert same["contentHash"] == identity.sha256 and same["distance"] == 0
+        assert copied["contentHash"] == (identity.sha256 if by_code["distance"] == 0 else None)
+
+        response = http.post("/checks", json={"use": "tdm"})
+        assert response.status_code == 422 and "at least one item" in response.text
+        response = http.post("/checks", json={"use": "tdm", "iscc": ["ISCC:NOPE"]})
+        assert response.status_code == 422 and "not a valid ISCC code" in response.text

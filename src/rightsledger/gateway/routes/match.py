@@ -22,6 +22,15 @@ def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
             for m in found]
 
 
+def parse_code(code: str) -> tuple[str, str, int]:
+    """(the normalised code, its media, its 64-bit Content-Code body); ValidationError if it has none."""
+    iscc = normalize(code)
+    media = content_header(iscc).media
+    if media is None:
+        raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
+    return iscc, media, content_code_bits(iscc)
+
+
 @router.post(
     "",
     response_model=list[MatchPublic],
@@ -29,13 +38,7 @@ def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
     summary="registered works near these ISCC codes (by Content-Code Hamming distance), nearest first",
 )
 def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
-    queries = []
-    for code in body.iscc:
-        iscc = normalize(code)
-        media = content_header(iscc).media
-        if media is None:
-            raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
-        queries.append((iscc, media, content_code_bits(iscc)))
+    queries = [parse_code(code) for code in body.iscc]
     with CodesIndex(client) as index:
         index.sync()
         return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance)))

@@ -31,16 +31,29 @@ class CheckPublic(Schema):
 class CheckManyRequest(Schema):
     use: Use
     hashes: list[ContentHashStr] = Field(
-        min_length=1, json_schema_extra={"maxItems": 10_000}, description="up to 10,000 content hashes"
+        default_factory=list, json_schema_extra={"maxItems": 10_000}, description="up to 10,000 content hashes"
     )
+    iscc: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={"maxItems": 10_000},
+        description="ISCC codes (a Content-Code or a composite ISCC-CODE): each answers as its nearest registered "
+        "work within the distance, or `unregistered`; hashes and codes together: at least one, at most 10,000",
+    )
+    max_distance: int | None = Field(default=None, ge=0, le=64,
+                                     description="for `iscc`: bits of 64; default: the media's threshold (12)")
     licensee: AddressStr | None = None
     at: ChainTime | None = Field(default=None, description="answer for this moment (default: the latest block)")
 
 
 class CheckItem(Schema):
-    content_hash: str
+    content_hash: str | None = Field(description="the work answered for (of a code: its nearest registered work, "
+                                     "null when none is within the distance)")
     allowed: bool
     reason: Reason
+    iscc: str | None = Field(default=None, description="the code asked, for an item given by code")
+    near_copy_of: str | None = Field(default=None, description="of a code: the registered work it is a near copy of")
+    distance: int | None = Field(default=None, description="of a code: its Hamming distance to that work, in bits")
+    note: str | None = Field(default=None, description="of a code: e.g. `near copy of 0x..., distance 5`")
 
 
 class ChecksPublic(Schema):
@@ -48,4 +61,4 @@ class ChecksPublic(Schema):
     licensee: str | None
     count: int
     allowed_count: int
-    results: list[CheckItem] = Field(description="in the order of the hashes asked")
+    results: list[CheckItem] = Field(description="in the order asked: the hashes, then the codes")
