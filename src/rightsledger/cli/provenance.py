@@ -18,6 +18,8 @@ from ..hashing import resolve_file_or_hash
 from ..identity import identify_file
 from ..sdk.trail import Stage
 from ..workflows.c2pa_import import read_c2pa
+from ..workflows.identity_index import CodesIndex
+from ..workflows.identity_review import near_copy_entries
 from .context import Context
 from .render import print_json, render_trail
 
@@ -32,6 +34,10 @@ def cmd_history(ctx: Context) -> int:
     digest = resolve_file_or_hash(args.item)
     client.work(digest)  # NotFoundError for an unregistered work, rather than an empty trail
     entries = client.trail(digest, page_size=args.page_size)
+    with CodesIndex(client) as index:  # near copies by other holders, from the registered content codes
+        index.sync()
+        near = near_copy_entries(client, index, digest)
+    entries = sorted([*entries, *near], key=lambda e: (e.block, e.log_index))
     if args.json:
         _print_json({"contentHash": digest, "trail": [e.to_json_dict() for e in entries]})
         return 0

@@ -54,6 +54,24 @@ class WorkMatch:
         return {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance, "holder": self.holder}
 
 
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """One indexed coded work: its code and where it was registered."""
+
+    content_hash: str
+    header: int
+    body: int
+    media: str
+    registration_id: int
+    block: int
+    order: int
+    """Its position in registration order: earlier registrations have smaller numbers."""
+
+    @property
+    def iscc(self) -> str:
+        return format_unit(self.header, self.body)
+
+
 class CodesIndex:
     """The content codes of a deployment's registered works, kept in SQLite under the home folder."""
 
@@ -148,6 +166,13 @@ class CodesIndex:
                 indexes.index(media).add(codes, ids)
             self._indexes = indexes
         return self._indexes
+
+    def registrations(self) -> list[Registered]:
+        """Every indexed coded work, in registration order (block, then index row)."""
+        rows = self.db.execute(
+            "SELECT content_hash, header, body, media, registration_id, block FROM codes ORDER BY block, id")
+        return [Registered(str(d), int(h), int(b), str(m), int(r), int(k), order)
+                for order, (d, h, b, m, r, k) in enumerate(rows)]
 
     def code_of(self, content_hash: str) -> str | None:
         """The registered work's content code (ISCC text), or None if it has none in the index."""
