@@ -104,3 +104,40 @@ def test_check_many_answers_an_iscc_code_as_its_nearest_registered_work(
         assert response.status_code == 422 and "at least one item" in response.text
         response = http.post("/checks", json={"use": "tdm", "iscc": ["ISCC:NOPE"]})
         assert response.status_code == 422 and "not a valid ISCC code" in response.text
+
+
+def test_registrars_review_suspected_copies_and_the_trail_shows_them(w3: Web3, anvil_url: str, tmp_path: Path) -> None:
+    with isolated_gateway(w3, anvil_url, tmp_path / "home") as gateway, \
+            httpx.Client(base_url=gateway.url, timeout=60) as http:
+        alice = RightsLedger(w3, gateway.deployment, funded_account(w3))
+        bob = RightsLedger(w3, gateway.deployment, funded_account(w3))
+
+        def packed(path: Path) -> int:
+            found = identify_file(path)
+            assert found.content_header is not None and found.content_bits is not None
+            return (found.content_header.packed << 64) | found.content_bits
+
+        alice.register(CAT_JPG, code=packed(CAT_JPG))
+        assert http.get("/match/suspected-copies").json() == []
+        copy = tmp_path / "copy.jpg"
+        with Image.open(CAT_JPG) as img:
+            img.convert("RGB").resize((img.width // 2, img.height // 2)).save(copy, "JPEG", quality=60)
+        bob.register(copy, code=packed(copy))  # the SDK does not refuse: the review finds it
+        work, copied = identify_file(CAT_JPG).sha256, identify_file(copy).sha256
+
+        response = http.get("/match/suspected-copies")
+        assert response.status_code == 200, response.text
+        (suspect,) = response.json()
+        assert suspect["copy"] == copied and suspect["original"] == work
+        assert suspect["copyHolder"] == bob.address and suspect["originalHolder"] == alice.address
+        assert suspect["copyBlock"] > suspect["originalBlock"] and 0 <= suspect["distance"] <= 12
+        assert http.get("/match/suspected-copies", params={"maxDistance": 64}).status_code == 200
+        assert http.get("/match/suspected-copies", params={"maxDistance": 65}).status_code == 422
+
+        trail = http.get(f"/works/{work}/provenance").json()["trail"]
+        (entry,) = [e for e in trail if e["stage"] == "near-copy-registered"]
+        assert entry["plain"] == "another holder registered a near copy of it" and entry["actor"] == bob.address
+        assert entry["details"]["work"] == copied and entry is trail[-1]
+        copy_trail = http.get(f"/works/{copied}/provenance").json()["trail"]
+        assert [e["stage"] for e in copy_trail] == ["registered", "near-copy-of"]
+        assert copy_trail[1]["transaction"] == entry["transaction"]

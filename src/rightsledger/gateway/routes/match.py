@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, identify_bytes, normalize
 from ...workflows.identity_index import CodesIndex, WorkMatch
+from ...workflows.identity_review import suspected_copies
 from ..deps import ClientDep
 from ..schemas.common import ErrorPublic
-from ..schemas.match import MatchPublic, MatchRequest, WorkMatchPublic
+from ..schemas.match import MatchPublic, MatchRequest, SuspectedCopyPublic, WorkMatchPublic
 
 FEATURE = "match"
 router = APIRouter(prefix="/match", tags=["identity"])
@@ -68,3 +69,22 @@ async def match_file(
         found = index.matches_of(identity, max_distance)
     return MatchPublic(iscc=identity.iscc, content_hash=identity.sha256, matches=_public(found),
                        skipped_reason=identity.skipped_reason)
+
+
+@router.get(
+    "/suspected-copies",
+    response_model=list[SuspectedCopyPublic],
+    responses={422: {"model": ErrorPublic}},
+    summary="registrars' review: works registered after another holder's work within the distance",
+)
+def get_suspected_copies(
+    client: ClientDep,
+    max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
+) -> list[SuspectedCopyPublic]:
+    with CodesIndex(client) as index:
+        index.sync()
+        found = suspected_copies(index, max_distance)
+    return [SuspectedCopyPublic(
+        copy_hash=s.copy.content_hash, copy_iscc=s.copy.iscc, copy_holder=s.copy_holder, copy_block=s.copy.block,
+        original=s.original.content_hash, original_iscc=s.original.iscc, original_holder=s.original_holder,
+        original_block=s.original.block, distance=s.distance) for s in found]

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ...workflows.identity_index import CodesIndex
+from ...workflows.identity_review import near_copy_entries
 from ..deps import ClientDep
 from ..schemas import ErrorPublic, ProvenancePublic, TrailEntryPublic
 from .works import HashPath
@@ -29,10 +31,15 @@ def get_trail(
     to_block: Annotated[Block, Query(alias="toBlock")] = None,
 ) -> ProvenancePublic:
     found = client.provenance.trail_range(content_hash, from_block=from_block, to_block=to_block)
+    with CodesIndex(client) as index:  # near copies by other holders, from the registered content codes
+        index.sync()
+        near = [e for e in near_copy_entries(client, index, content_hash)
+                if found.from_block <= e.block <= found.to_block]
+    entries = sorted([*found.entries, *near], key=lambda e: (e.block, e.log_index))
     return ProvenancePublic(
         content_hash=content_hash,
         from_block=found.from_block,
         to_block=found.to_block,
-        count=len(found.entries),
-        trail=[TrailEntryPublic.from_entry(e) for e in found.entries],
+        count=len(entries),
+        trail=[TrailEntryPublic.from_entry(e) for e in entries],
     )
