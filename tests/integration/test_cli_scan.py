@@ -14,6 +14,10 @@ from PIL import Image
 
 from rightsledger.chain import dev_account
 from rightsledger.hashing import hash_file
+from rightsledger.identity import identify_file
+from rightsledger.manifests import Item, write_manifest
+from rightsledger.merkle import MerkleTree
+from rightsledger.vocabulary import Use
 
 CAT_JPG = iscc_samples.images("jpg")[0]
 ALICE = dev_account(1).address
@@ -64,6 +68,7 @@ def test_scan_finds_exact_and_near_copies_and_its_next_commands_prove_and_reques
     assert exact["item"].endswith("b-poem.txt") and exact["iscc"].startswith("ISCC:")
     assert near["work"] == hash_file(photo) and near["contentHash"] == hash_file(copy)
     assert 0 <= near["distance"] <= 12 and near["iscc"].startswith("ISCC:EE")
+    assert near["mirrored"] is False and near["leafDistance"] == near["distance"]
     (near_ds,) = near["datasets"]
     assert near_ds["status"] == "not proven"
     prove, removal = near_ds["next"]
@@ -123,6 +128,29 @@ def test_scan_without_codes_in_the_leaves_says_a_near_copy_cannot_be_proven(cli,
     csv.write_text("path\n" + "\n".join(str(p) for p in sorted(scraped.iterdir())) + "\n")  # every item hashed
     code, out, _ = cli("scan", str(csv), "--holder", ALICE, "--json")
     assert code == 0 and json.loads(out)["datasets"] == [dataset_id], "the same items make the declared root"
+
+
+def test_scan_says_when_the_declared_leaf_code_is_not_the_files(cli, alice, bob, tmp_path: Path) -> None:
+    """A declarer who commits a false code for an item: scan finds the copy by its file, and says
+    the leaf cannot prove it (the file is the evidence)."""
+    photo, _text, copy, scraped = _dataset(tmp_path)
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    files = sorted(p for p in scraped.iterdir() if p.is_file())
+    hashes = [hash_file(p) for p in files]
+    real = identify_file(copy)
+    assert real.content_header is not None and real.content_bits is not None
+    false_code = (real.content_header.packed << 64) | (real.content_bits ^ 0xFFFF_FFFF)  # 32 bits off
+    codes = [false_code if p == copy else None for p in files]
+    tree = MerkleTree.of(hashes, codes)
+    manifest, _ = write_manifest([Item(str(p), h) for p, h in zip(files, hashes, strict=True)], tree,
+                                 Use.AI_TRAINING, tmp_path, "liar")
+    dataset_id = bob.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+    code, out, err = cli("scan", str(dataset_id), "--holder", ALICE, "--json")
+    assert code == 0, err
+    (near,) = json.loads(out)["found"]
+    assert near["match"] == "near" and near["leafDistance"] >= 32 - near["distance"]
+    (entry,) = near["datasets"]
+    assert entry["next"] == [] and "another code" in entry["note"] and "the file is the evidence" in entry["note"]
 
 
 def test_scan_bad_input_is_one_clear_line(cli, tmp_path: Path) -> None:

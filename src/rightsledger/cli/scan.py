@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError, ValidationError
 from ..hashing import hash_file
-from ..identity import IsccHeader, identify_file
+from ..identity import THRESHOLDS, IsccHeader, content_code_bits, content_header, hamming, identify_file
 from ..manifests import Item, collect, manifest_path_of
 from ..merkle import MerkleTree
 from ..sdk.client import RightsLedger
@@ -31,11 +31,16 @@ class Found:
     iscc: str | None
     match: str
     distance: int
+    mirrored: bool = False
+    leaf_distance: int | None = None
+    """Of a near copy in a dataset whose leaves carry codes: the distance of the leaf's code (what
+    the contract compares) to the work's; None when the manifest lists no code for the item."""
     datasets: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"item": self.item, "contentHash": self.content_hash, "work": self.work, "iscc": self.iscc,
-                "match": self.match, "distance": self.distance, "datasets": self.datasets}
+                "match": self.match, "distance": self.distance, "mirrored": self.mirrored,
+                "leafDistance": self.leaf_distance, "datasets": self.datasets}
 
 
 def _source(ctx: Context, client: RightsLedger) -> tuple[Path, list[int], bool]:
@@ -90,6 +95,23 @@ def _near(index: CodesIndex, item: Item, digest: str, holder: str, max_distance:
     return mine[0] if mine else None
 
 
+def _media(iscc: str | None) -> str:
+    return (content_header(iscc).media or "") if iscc else ""
+
+
+def _leaf_distance(item: Item, work_iscc: str | None) -> int | None:
+    """The distance between the code the item's leaf commits to and the registered work's code."""
+    if not item.code or not work_iscc:
+        return None
+    try:
+        packed = int(item.code, 16)
+        if IsccHeader.unpack(packed >> 64).media != _media(work_iscc):
+            return None
+        return hamming(packed & ((1 << 64) - 1), content_code_bits(work_iscc))
+    except (ValueError, ValidationError):
+        return None
+
+
 def _next_steps(
     client: RightsLedger, found: Found, dataset_id: int, coded: bool, manifest: str | None
 ) -> dict[str, Any]:
@@ -104,6 +126,15 @@ def _next_steps(
     elif not coded:
         entry["note"] = ("this dataset's leaves carry no content codes: the near copy cannot be proven on chain; "
                          "keep the file as evidence and write to the declarer")
+    elif found.mirrored:
+        entry["note"] = ("a mirrored copy: its code is near the work's only once mirrored, which the chain does not "
+                         "check; keep the file as evidence and write to the declarer")
+    elif found.leaf_distance is None:
+        entry["note"] = ("the dataset's leaf gives this item no code comparable with the work's: the near copy "
+                         "cannot be proven on chain; the file is the evidence")
+    elif found.leaf_distance > THRESHOLDS.get(_media(found.iscc), 0):
+        entry["note"] = (f"the dataset's leaf gives this item another code (distance {found.leaf_distance} from the "
+                         "work's): the near copy cannot be proven on chain with it; the file is the evidence")
     else:
         prove = [] if status.proven else [f"rightsledger prove {found.content_hash}{tail} --near-copy-of {found.work}"]
         entry["next"] = [*prove, f"rightsledger removal request {found.work}{tail}"]
@@ -145,7 +176,8 @@ def cmd_scan(ctx: Context) -> int:
                 continue
             near = _near(index, item, digest, holder, args.max_distance)
             if near is not None:
-                found.append(Found(label, digest, near.content_hash, near.iscc, "near", near.distance))
+                found.append(Found(label, digest, near.content_hash, near.iscc, "near", near.distance,
+                                   near.mirrored, _leaf_distance(item, near.iscc)))
     coded = any(c is not None for c in hashes.values())
     if not dataset_ids and hashes and not unhashed:  # a local manifest: is it a declared dataset? (by its root)
         root = MerkleTree.of(hashes, list(hashes.values()) if coded else None).root
