@@ -65,7 +65,7 @@ class Registered:
     registration_id: int
     block: int
     order: int
-    """Its position in registration order: earlier registrations have smaller numbers."""
+    """Its row in the index, which is filled in chain order: earlier registrations have smaller numbers."""
 
     @property
     def iscc(self) -> str:
@@ -167,12 +167,20 @@ class CodesIndex:
             self._indexes = indexes
         return self._indexes
 
+    _REGISTERED = "SELECT content_hash, header, body, media, registration_id, block, id FROM codes"
+
     def registrations(self) -> list[Registered]:
-        """Every indexed coded work, in registration order (block, then index row)."""
-        rows = self.db.execute(
-            "SELECT content_hash, header, body, media, registration_id, block FROM codes ORDER BY block, id")
-        return [Registered(str(d), int(h), int(b), str(m), int(r), int(k), order)
-                for order, (d, h, b, m, r, k) in enumerate(rows)]
+        """Every indexed coded work, in registration order."""
+        rows = self.db.execute(self._REGISTERED + " ORDER BY block, id")
+        return [Registered(str(d), int(h), int(b), str(m), int(r), int(k), int(i)) for d, h, b, m, r, k, i in rows]
+
+    def registered(self, content_hash: str) -> Registered | None:
+        """One indexed coded work, or None."""
+        row = self.db.execute(self._REGISTERED + " WHERE content_hash = ?", (content_hash.lower(),)).fetchone()
+        if row is None:
+            return None
+        d, h, b, m, r, k, i = row
+        return Registered(str(d), int(h), int(b), str(m), int(r), int(k), int(i))
 
     def code_of(self, content_hash: str) -> str | None:
         """The registered work's content code (ISCC text), or None if it has none in the index."""

@@ -63,14 +63,13 @@ def near_copy_entries(client: RightsLedger, index: CodesIndex, content_hash: str
     """The trail entries of a work's near copies by other holders: `near-copy-of` (this work was
     registered after, near another's) and `near-copy-registered` (another's near copy came after it),
     each at the later registration's block and transaction, by its registrant."""
-    works = {w.content_hash: w for w in index.registrations()}
-    this = works.get(content_hash.lower())
+    this = index.registered(content_hash)
     if this is None:
         return []
     holder = _holder(index, this.content_hash)
     entries = []
     for m in index.matches(this.media, this.body):
-        other = works.get(m.content_hash)
+        other = index.registered(m.content_hash)
         if other is None or other.content_hash == this.content_hash or m.holder.lower() == holder.lower():
             continue
         later, stage = (this, "near-copy-of") if this.order > other.order else (other, "near-copy-registered")
