@@ -14,6 +14,7 @@ from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, hash_bytes
 from rightsledger.chain import dev_account
+from rightsledger.gateway.schemas import ChecksPublic
 from rightsledger.identity import identify_bytes, identify_file, units
 
 from ..gateway_support import funded_account, isolated_gateway
@@ -85,20 +86,26 @@ def test_check_many_answers_an_iscc_code_as_its_nearest_registered_work(
         assert response.status_code == 200, response.text
         answer = response.json()
         assert answer["count"] == 3 and answer["allowedCount"] == 1
-        by_hash, by_code, none = answer["results"]
-        assert by_hash["contentHash"] == plain and by_hash["reason"] == "unregistered" and by_hash["iscc"] is None
+        (by_hash,) = answer["results"]
+        assert by_hash == {"contentHash": plain, "allowed": False, "reason": "unregistered"}
+        by_code, none = answer["codeResults"]
         assert by_code["iscc"] == copy_code.iscc and by_code["contentHash"] == identity.sha256
         assert by_code["allowed"] is True and by_code["reason"] == "allowed-by-terms"
         assert by_code["nearCopyOf"] == identity.sha256 and 0 <= by_code["distance"] <= 12
         assert by_code["note"] == f"near copy of {identity.sha256}, distance {by_code['distance']}"
-        assert none["contentHash"] is None and none["reason"] == "unregistered" and none["allowed"] is False
+        assert none["iscc"] == other_code and none["contentHash"] is None and none["nearCopyOf"] is None
+        assert none["reason"] == "unregistered" and none["allowed"] is False
+        assert ChecksPublic.model_validate_json(response.content).model_dump(mode="json", by_alias=True) == answer
 
-        denied = http.post("/checks", json={"use": "ai-training", "iscc": [copy_code.iscc]}).json()["results"][0]
-        assert denied["allowed"] is False and denied["nearCopyOf"] == identity.sha256
+        denied = http.post("/checks", json={"use": "ai-training", "iscc": [copy_code.iscc]}).json()
+        assert denied["results"] == [] and denied["codeResults"][0]["allowed"] is False
+        assert denied["codeResults"][0]["nearCopyOf"] == identity.sha256
         exact = http.post("/checks", json={"use": "tdm", "iscc": [identity.iscc, copy_code.iscc], "maxDistance": 0})
-        same, copied = exact.json()["results"]
+        same, copied = exact.json()["codeResults"]
         assert same["contentHash"] == identity.sha256 and same["distance"] == 0
         assert copied["contentHash"] == (identity.sha256 if by_code["distance"] == 0 else None)
+        hashes_only = http.post("/checks", json={"use": "tdm", "hashes": [plain]}).json()
+        assert hashes_only["codeResults"] == [] and hashes_only["count"] == 1
 
         response = http.post("/checks", json={"use": "tdm"})
         assert response.status_code == 422 and "at least one item" in response.text

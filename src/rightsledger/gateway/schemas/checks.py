@@ -46,19 +46,26 @@ class CheckManyRequest(Schema):
 
 
 class CheckItem(Schema):
-    content_hash: str | None = Field(description="the work answered for (of a code: its nearest registered work, "
-                                     "null when none is within the distance)")
+    content_hash: str
     allowed: bool
     reason: Reason
-    iscc: str | None = Field(default=None, description="the code asked, for an item given by code")
-    near_copy_of: str | None = Field(default=None, description="of a code: the registered work it is a near copy of")
-    distance: int | None = Field(default=None, description="of a code: its Hamming distance to that work, in bits")
-    note: str | None = Field(default=None, description="of a code: e.g. `near copy of 0x..., distance 5`")
+
+
+class CodeCheckItem(Schema):
+    iscc: str = Field(description="the code asked")
+    content_hash: str | None = Field(description="the registered work it answers as: the nearest within the "
+                                     "distance; null when none is")
+    allowed: bool
+    reason: Reason = Field(description="that work's answer (`unregistered` when none is within the distance)")
+    near_copy_of: str | None = Field(description="the registered work it is a near copy of (null: none)")
+    distance: int | None = Field(description="the Hamming distance of the codes, in bits of 64")
+    note: str = Field(description="e.g. `near copy of 0x..., distance 5`")
 
 
 class ChecksPublic(Schema):
     use: Use
     licensee: str | None
-    count: int
+    count: int = Field(description="hashes and codes answered")
     allowed_count: int
-    results: list[CheckItem] = Field(description="in the order asked: the hashes, then the codes")
+    results: list[CheckItem] = Field(description="one per hash, in the order asked")
+    code_results: list[CodeCheckItem] = Field(default_factory=list, description="one per ISCC code, in the order asked")
