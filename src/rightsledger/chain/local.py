@@ -1,5 +1,8 @@
 """The local chain: anvil (from the npm package @foundry-rs/anvil) run in the background,
-its state persisted under <home>/chain/ so that a restart keeps every record."""
+its state persisted under <home>/chain/ so that a restart keeps every record.
+
+anvil saves its state on a clean stop and every 5 s; what rightsledger sent in between is in the
+write-ahead journal (chain/journal.py), which `start` replays after an unclean stop (`kill -9`)."""
 
 from __future__ import annotations
 
@@ -14,12 +17,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3 import HTTPProvider, Web3
 
 from ..errors import ChainError, ConfigError
-from .deployments import home_dir
+from .deployments import home_dir, rebind_genesis
+from .journal import JOURNAL_NAME, Journal, Replay, replay
 
 LOCAL_CHAIN_ID = 31337
 DEFAULT_PORT = 8545
@@ -102,10 +108,15 @@ class LocalChain:
     home: Path
     port: int = DEFAULT_PORT
     host: str = "127.0.0.1"
+    replayed: Replay | None = None
+    """What the last `start` re-sent from the journal (None: the journal was empty)."""
 
     @classmethod
-    def at(cls, home: str | Path | None = None, port: int = DEFAULT_PORT) -> LocalChain:
-        return cls(home=home_dir(home), port=port)
+    def at(cls, home: str | Path | None = None, port: int | None = None) -> LocalChain:
+        """The home's chain on `port`, or on the port it last ran on (default 8545)."""
+        chain = cls(home=home_dir(home))
+        chain.port = port if port is not None else chain.recorded_port() or DEFAULT_PORT
+        return chain
 
     @property
     def folder(self) -> Path:
@@ -119,6 +130,10 @@ class LocalChain:
     def _pidfile(self) -> Path:
         return self.folder / "anvil.json"
 
+    @property
+    def journal(self) -> Journal:
+        return Journal(self.folder / JOURNAL_NAME)
+
     def _recorded(self) -> dict[str, int] | None:
         try:
             data = json.loads(self._pidfile.read_text())
@@ -126,12 +141,19 @@ class LocalChain:
             return None
         return data if isinstance(data, dict) else None
 
+    def recorded_port(self) -> int | None:
+        """The port this home's chain runs on, or last ran on."""
+        data = self._recorded() or {}
+        port = data.get("port")
+        return port if isinstance(port, int) and 0 < port < 65536 else None
+
     def pid(self) -> int | None:
         """The pid of the anvil this home started, if it still runs."""
         data = self._recorded()
-        if not data:
+        pid = data.get("pid") if data else None
+        if not isinstance(pid, int) or pid <= 0:
             return None
-        pid = int(data.get("pid", 0))
+        _reap(pid)  # a killed child of this process is a zombie until reaped: not running
         try:
             os.kill(pid, 0)
         except (ProcessLookupError, PermissionError):
@@ -139,7 +161,9 @@ class LocalChain:
         return pid
 
     def start(self, *, timeout: float = 20.0) -> bool:
-        """Start anvil unless it runs already. Returns True if it was started now."""
+        """Start anvil unless it runs already (True if it was started now); then re-send what the
+        journal holds that the loaded state lacks (`replayed` says what)."""
+        self.replayed = None
         running = self._recorded()
         if self.pid() is not None and running:
             self.port = int(running.get("port", self.port))
@@ -168,13 +192,21 @@ class LocalChain:
         except ChainError as exc:
             tail = (self.folder / "anvil.log").read_text(errors="replace")[-400:]
             raise ChainError(f"{exc}; see {self.folder / 'anvil.log'}:\n{tail}") from None
+        # A non-empty journal means the last stop was not clean: anvil has loaded its saved
+        # state by now, so what the journal holds beyond it is re-sent, in order.
+        if self.journal.entries():
+            w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 30}))
+            self.replayed = replay(w3, self.journal)
+            if self.replayed.resent:
+                rebind_genesis(w3, self.home)
         return True
 
     def stop(self, *, timeout: float = 15.0) -> bool:
-        """Stop anvil (it writes its state on the way out). Returns False if it was not running."""
+        """Stop anvil (it writes its state on the way out) and clear the journal, which that state
+        now contains. Returns False if it was not running."""
         pid = self.pid()
         if pid is None:
-            self._pidfile.unlink(missing_ok=True)
+            self._forget_pid()
             return False
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -182,13 +214,42 @@ class LocalChain:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
+                self.journal.clear()
                 break
             _reap(pid)
             time.sleep(0.05)
         else:
+            # Killed, so its state may be old: the journal stays, for the next start to replay.
             os.kill(pid, signal.SIGKILL)
-        self._pidfile.unlink(missing_ok=True)
+        self._forget_pid()
         return True
+
+    def _forget_pid(self) -> None:
+        """Keep only the port, so that `status` and the next `start` find the same node."""
+        port = self.recorded_port()
+        if port is None:
+            self._pidfile.unlink(missing_ok=True)
+        else:
+            self._pidfile.write_text(json.dumps({"port": port}))
+
+    def serves(self, w3: Web3) -> bool:
+        """Whether `w3` talks to this home's running chain (its recorded port on this host)."""
+        endpoint = getattr(w3.provider, "endpoint_uri", None)
+        if not isinstance(endpoint, str) or self.pid() is None:
+            return False
+        try:
+            parts = urlsplit(endpoint)
+            port = parts.port
+        except ValueError:
+            return False
+        return parts.hostname in ("127.0.0.1", "localhost") and port == self.recorded_port()
+
+
+def journal_for(w3: Web3, home: str | Path | None) -> Journal | None:
+    """The journal to append to when sending through `w3`: the home's, if `w3` is the home's own
+    local chain; None for any other node (a public network keeps its own history)."""
+    chain = LocalChain(home=home_dir(home))
+    return chain.journal if chain.serves(w3) else None
 
 
 def _reap(pid: int) -> None:
