@@ -119,6 +119,25 @@ def test_a_clean_stop_and_start_replays_nothing(home: Home, tmp_path: Path) -> N
     assert all(w3.eth.get_transaction_receipt(tx)["blockNumber"] == block for _, tx, block in reported)
 
 
+def test_a_state_file_torn_by_the_kill_is_recovered(home: Home, tmp_path: Path) -> None:
+    # anvil rewrites state.json in place: a kill while it writes leaves half a file.
+    home.ok("chain", "start", "--port", str(home.port))
+    home.ok("deploy")
+    before = register_works(home, tmp_path / "before", 2)
+    home.ok("chain", "stop")
+    home.ok("chain", "start")
+    after = register_works(home, tmp_path / "after", 3)
+    home.kill_9()
+    state = home.folder / "chain" / "state.json"
+    state.write_bytes(state.read_bytes()[: state.stat().st_size // 2])
+
+    out = home.ok("chain", "start")
+    assert "the saved state was torn" in out and "re-sent 3 journaled transaction(s)" in out
+    w3 = connect_web3(home.url)
+    assert all(w3.eth.get_transaction_receipt(tx)["status"] == 1 for _, tx, _ in before + after)
+    assert (home.folder / "chain" / "state.torn.json").exists()
+
+
 def test_sends_to_another_node_are_not_journaled(cli, files: list[Path], tmp_path: Path) -> None:
     # The cli fixture's home runs no chain of its own: its writes go to the test node, unjournaled.
     code, _, err = cli("register", str(files[0]))

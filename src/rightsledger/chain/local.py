@@ -29,6 +29,8 @@ from .journal import JOURNAL_NAME, Journal, Replay, replay
 
 LOCAL_CHAIN_ID = 31337
 DEFAULT_PORT = 8545
+STATE_NAME = "state.json"
+PREVIOUS_STATE_NAME = "state.start.json"
 
 # anvil's well-known development keys (mnemonic "test test ... junk"). Public: never use them
 # on a real network. Index 0 deploys and administers the local demo.
@@ -110,6 +112,8 @@ class LocalChain:
     host: str = "127.0.0.1"
     replayed: Replay | None = None
     """What the last `start` re-sent from the journal (None: the journal was empty)."""
+    restored: bool = False
+    """Whether the last `start` found the state file torn and began from the copy made at the start before."""
 
     @classmethod
     def at(cls, home: str | Path | None = None, port: int | None = None) -> LocalChain:
@@ -173,13 +177,14 @@ class LocalChain:
                 f"port {self.port} is taken by another program; stop it or use --port to run the chain elsewhere"
             )
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.restored = self._keep_whole_state()
         command = [
             find_anvil(),
             "--host", self.host,
             "--port", str(self.port),
             "--chain-id", str(LOCAL_CHAIN_ID),
-            "--state", str(self.folder / "state.json"),
-            # Also written every few seconds, so even a killed node loses at most that much.
+            "--state", str(self.folder / STATE_NAME),
+            # Also written every few seconds; what a kill loses since then, the journal re-sends.
             "--state-interval", "5",
         ]  # fmt: skip
         log = (self.folder / "anvil.log").open("ab")
@@ -199,6 +204,27 @@ class LocalChain:
             self.replayed = replay(w3, self.journal)
             if self.replayed.resent:
                 rebind_genesis(w3, self.home)
+        return True
+
+    def _keep_whole_state(self) -> bool:
+        """anvil rewrites its state file in place, so a kill mid-write tears it. Keep a copy of the
+        state each start begins from; if the state is torn, start from that copy instead (the
+        journal holds everything sent since, and re-sends it). True if the copy was used."""
+        state, previous = self.folder / STATE_NAME, self.folder / PREVIOUS_STATE_NAME
+        if not state.exists():
+            return False
+        if _looks_whole(state):
+            tmp = previous.with_suffix(".tmp")
+            shutil.copyfile(state, tmp)
+            tmp.replace(previous)
+            return False
+        if not previous.exists():
+            raise ChainError(
+                f"{state} is torn (anvil was killed while writing it) and there is no earlier copy: "
+                "move it away to start an empty chain"
+            )
+        state.replace(self.folder / "state.torn.json")
+        shutil.copyfile(previous, state)
         return True
 
     def stop(self, *, timeout: float = 15.0) -> bool:
@@ -250,6 +276,15 @@ def journal_for(w3: Web3, home: str | Path | None) -> Journal | None:
     local chain; None for any other node (a public network keeps its own history)."""
     chain = LocalChain(home=home_dir(home))
     return chain.journal if chain.serves(w3) else None
+
+
+def _looks_whole(path: Path) -> bool:
+    """A JSON object from its first byte to its last: not cut off by a kill mid-write."""
+    with path.open("rb") as f:
+        head = f.read(64).lstrip()
+        f.seek(max(0, path.stat().st_size - 64))
+        tail = f.read().rstrip()
+    return head.startswith(b"{") and tail.endswith(b"}")
 
 
 def _reap(pid: int) -> None:

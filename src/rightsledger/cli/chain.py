@@ -20,6 +20,8 @@ def cmd_chain(ctx: Context) -> int:
     if ctx.args.action == "start":
         started = chain.start()
         print(f"local chain {'started' if started else 'already running'} at {chain.url} (state in {chain.folder})")
+        if chain.restored:
+            print("the saved state was torn (killed while writing it): started from the state of the previous start")
         if chain.replayed is not None:
             print(chain.replayed.summary())
     elif ctx.args.action == "stop":

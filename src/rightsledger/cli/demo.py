@@ -137,6 +137,8 @@ def connect_local(home: Path, port: int | None) -> RightsLedger:
     chain = LocalChain.at(home, port)
     started = chain.start()
     print(f"local chain {'started' if started else 'running'} at {chain.url}")
+    if chain.restored:
+        print("the saved state was torn (killed while writing it): started from the state of the previous start")
     if chain.replayed is not None:
         print(chain.replayed.summary())
     w3 = connect_web3(chain.url)
