@@ -22,7 +22,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from ..errors import ConfigError
+from ..errors import ChainError, ConfigError
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,11 @@ def save_deployment(deployment: Deployment, home: str | Path | None = None) -> P
 
 def genesis_hash(w3: Web3) -> str:
     """The hash of the node's block 0, 0x-prefixed."""
-    return "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
+    answer = w3.provider.make_request("eth_getBlockByNumber", ["0x0", False])  # type: ignore[arg-type]
+    block = answer.get("result")
+    if not isinstance(block, dict) or not isinstance(block.get("hash"), str):
+        raise ChainError(f"the node has no block 0 to tell which chain it is: {answer.get('error', answer)}")
+    return str(block["hash"]).lower()
 
 
 def code_hash(w3: Web3, address: str) -> str | None:
