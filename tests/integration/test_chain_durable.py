@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +137,26 @@ def test_a_state_file_torn_by_the_kill_is_recovered(home: Home, tmp_path: Path) 
     w3 = connect_web3(home.url)
     assert all(w3.eth.get_transaction_receipt(tx)["status"] == 1 for _, tx, _ in before + after)
     assert (home.folder / "chain" / "state.torn.json").exists()
+
+
+def test_a_chain_killed_before_it_first_saved_is_rebuilt_from_the_journal(home: Home, tmp_path: Path) -> None:
+    home.ok("chain", "start", "--port", str(home.port))
+    home.ok("deploy")
+    reported = register_works(home, tmp_path / "works", 2)
+    home.kill_9()
+    (home.folder / "chain" / "state.json").unlink(missing_ok=True)  # as if killed before the first save
+    record = deployment_path(LOCAL_CHAIN_ID, home.folder)
+    genesis = json.loads(record.read_text())["genesis"]
+    time.sleep(1.1)  # a genesis block of another second: another genesis hash
+
+    out = home.ok("chain", "start")
+    assert json.loads(record.read_text())["genesis"] not in (None, genesis)
+    resent = re.search(r"re-sent (\d+) journaled transaction\(s\)", out)
+    assert resent is not None and int(resent.group(1)) == len(home.journal.read_text().splitlines())
+    # A fresh genesis, but the same contracts at the same addresses: the home's record follows its chain.
+    w3 = connect_web3(home.url)
+    assert all(w3.eth.get_transaction_receipt(tx)["status"] == 1 for _, tx, _ in reported)
+    assert "allowed-by-terms" in home.ok("check", str(reported[0][0]), "--use", "tdm")
 
 
 def test_sends_to_another_node_are_not_journaled(cli, files: list[Path], tmp_path: Path) -> None:
