@@ -21,8 +21,8 @@ SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 .PHONY: help install chromium dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
-	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
-	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000"
+	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo [PORT=8545]"
+	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000 [PORT=chain port]"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
 	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README"
 	@echo "make slither - static analysis of the contracts"
@@ -65,11 +65,14 @@ vendor-js: $(NPM_STAMP)
 dev-certs: $(PY_STAMP)
 	$(PY) -c "from rightsledger.workflows.devcerts import ensure_dev_certs; ensure_dev_certs('.rightsledger/c2pa-dev')"
 
+# PORT=N: the local chain's port (default: where the home's chain last ran, else 8545).
+PORT ?=
+
 demo: install dev-certs
-	$(VENV)/bin/rightsledger demo
+	$(VENV)/bin/rightsledger demo $(if $(PORT),--port $(PORT))
 
 serve: $(PY_STAMP) $(NPM_STAMP)
-	$(VENV)/bin/rightsledger serve --local-chain --dev-keys
+	$(VENV)/bin/rightsledger serve --local-chain $(if $(PORT),--chain-port $(PORT)) --dev-keys
 
 test: install lint test-solidity test-python
 

@@ -42,5 +42,10 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument(
         "--local-chain", action="store_true", help="start the local chain and deploy first, if not done already"
     )
-    serve.add_argument("--chain-port", type=int, default=8545, help="port of the local chain (with --local-chain)")
+    serve.add_argument(
+        "--chain-port",
+        type=port_arg,
+        default=None,
+        help="port of the local chain (with --local-chain; default: where it last ran, else 8545)",
+    )
     serve.set_defaults(func=cmd_serve)
