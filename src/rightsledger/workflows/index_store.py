@@ -15,6 +15,7 @@ points every index at one database: the event index and the codes index then sha
 from __future__ import annotations
 
 import os
+import threading
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,24 @@ def open_engine(target: str | Path, *, wal: bool = False) -> Engine:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise ConfigError(f"cannot open the index {describe(target)}: {first}") from exc
     return engine
+
+
+_shared: dict[str, Engine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(target: str | Path) -> tuple[Engine, bool]:
+    """An engine for `target` and whether the caller owns it (disposes it when done). A URL's
+    engine is one per process, pooling its connections for everyone (a gateway opens an index per
+    request); a SQLite file gets its own."""
+    if not is_url(target):
+        return open_engine(target), True
+    key = str(target)
+    with _shared_lock:
+        engine = _shared.get(key)
+        if engine is None:
+            engine = _shared[key] = open_engine(target)
+    return engine, False
 
 
 def lock_writers(conn: Connection) -> None:
