@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,17 @@ class PostgresServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def index_rows(target: str | Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on an index, read independently of the index's own code."""
+    from sqlalchemy import create_engine, text
+
+    url = str(target).replace("postgresql://", "postgresql+psycopg://", 1) if "://" in str(target) \
+        else f"sqlite:///{target}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).all()]
+    finally:
+        engine.dispose()

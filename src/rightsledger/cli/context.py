@@ -14,6 +14,7 @@ from ..errors import RightsLedgerError
 from ..sdk.client import RightsLedger
 
 DB_HELP = "the event index: a SQLite file or a database URL (default --index-url, else <home>/index-<chainId>.sqlite)"
+INDEX_URL_HELP = "the index database (postgresql://user@host/db), as the global --index-url"
 EXIT_ERROR = 1
 EXIT_NOT_ALLOWED = 3
 

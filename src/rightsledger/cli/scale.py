@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 from ..workflows.indexer import open_index
 from ..workflows.snapshot_build import build_snapshot, verify_snapshot
-from .context import DB_HELP, EXIT_ERROR, CliError, Context
+from .context import DB_HELP, EXIT_ERROR, INDEX_URL_HELP, CliError, Context
 from .render import print_json
 
 
@@ -78,6 +79,7 @@ def add_parsers(sub: Any) -> None:
     snap.add_argument("--block", type=int, help="the block to pin (default: the latest)")
     snap.add_argument("--previous", metavar="DIR", help="a previous snapshot to update incrementally")
     snap.add_argument("--db", help=DB_HELP)
+    snap.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     snap.add_argument("--sample", type=int, help="verify: re-check this many random works (default all)")
     snap.add_argument("--workers", type=int, default=8, help="parallel calls (default 8)")
     snap.add_argument("--json", action="store_true")
