@@ -50,8 +50,12 @@ class PostgresServer:
             try:
                 pwd.getpwnam(USER)
             except KeyError:
-                subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
-                               check=True, capture_output=True)
+                made = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                                       USER], capture_output=True, text=True, check=False)
+                try:
+                    pwd.getpwnam(USER)  # made here, or by another test worker at the same time
+                except KeyError:
+                    pytest.fail(f"PostgreSQL refuses to run as root and `useradd {USER}` failed: {made.stderr.strip()}")
             self.user = USER
         self.root = Path(tempfile.mkdtemp(prefix="rightsledger-pg-"))
         self.data, self.sockets = self.root / "data", self.root / "sockets"
