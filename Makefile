@@ -18,7 +18,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install chromium dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
+.PHONY: help install chromium postgresql dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo [PORT=8545]"
@@ -30,7 +30,7 @@ help:
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet,postgres]"
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -53,7 +53,19 @@ chromium:
 	  fi; \
 	fi
 
-install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium
+# The index tests run on PostgreSQL too: tests/pg_support.py starts Debian's server (as an
+# unprivileged user when root) and stops it after. Missing binaries fail those tests, never skip them.
+postgresql:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing postgresql (for the index tests on PostgreSQL)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "postgresql is missing: install it (apt-get install postgresql) for the index tests"; \
+	  fi; \
+	fi
+
+install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium postgresql
 
 artifacts: install
 	$(PY) scripts/build_artifacts.py

@@ -24,6 +24,8 @@ def cmd_serve(ctx: Context) -> int:
     overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
     if args.dev_keys:
         overrides["dev_keys"] = True
+    if ctx.index_url:
+        overrides["index_url"] = ctx.index_url
     settings = GatewaySettings(**overrides)
     print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
     serve(settings)
