@@ -181,7 +181,7 @@ def cmd_scan(ctx: Context) -> int:
     coded = any(c is not None for c in hashes.values())
     if not dataset_ids and hashes and not unhashed:  # a local manifest: is it a declared dataset? (by its root)
         root = MerkleTree.of(hashes, list(hashes.values()) if coded else None).root
-        with open_index(client, ctx.home / f"index-{client.chain_id}.sqlite") as datasets_index:
+        with open_index(client, ctx.index_target(client)) as datasets_index:
             datasets_index.sync()
             dataset_ids = datasets_index.datasets_with_root(root)
     shown = str(manifest) if name_manifest else None

@@ -15,7 +15,6 @@ lists every difference, in the works' fields, their policies, and the contract's
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -70,12 +69,7 @@ def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
 
 
 def _events(index: Indexer, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
-    rows = index.db.execute(
-        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? "
-        "ORDER BY block, log_index",
-        (contract, name, after, block),
-    ).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return index.events(contract, name, after, block)
 
 
 def _minted(index: Indexer, after: int, block: int) -> list[str]:
@@ -87,12 +81,7 @@ def _minted(index: Indexer, after: int, block: int) -> list[str]:
 
 
 def _touched(index: Indexer, after: int, block: int) -> list[str]:
-    rows = index.db.execute(
-        "SELECT DISTINCT content_hash FROM events WHERE contract = 'WorkRegistry' AND content_hash IS NOT NULL "
-        "AND block > ? AND block <= ?",
-        (after, block),
-    ).fetchall()
-    return sorted({str(r[0]).lower() for r in rows})
+    return index.touched("WorkRegistry", after, block)
 
 
 def _licences(index: Indexer, after: int, block: int) -> list[LicenceRow]:

@@ -13,7 +13,7 @@ from ...sdk.client import RightsLedger
 from ...terms import ChainTime
 from ...vocabulary import Reason, Use
 from ...workflows.identity_index import CodesIndex, WorkMatch
-from ..deps import ClientDep, SettingsDep
+from ..deps import ClientDep, SettingsDep, StateDep
 from ..errors import GatewayError
 from ..schemas import (
     AddressStr,
@@ -53,7 +53,7 @@ def check_one(
     responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
     summary="check many works at once (up to 10,000 hashes or ISCC codes), all answered as of one block",
 )
-def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep) -> Response:
+def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep, state: StateDep) -> Response:
     asked = len(body.hashes) + len(body.iscc)
     if asked > settings.max_batch:
         raise GatewayError(
@@ -62,7 +62,7 @@ def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep)
     if not asked:
         raise ValidationError("give `hashes`, `iscc` codes, or both: at least one item to check")
     if body.iscc:
-        return _with_codes(body, client)
+        return _with_codes(body, client, state.codes_index())
     results = client.check_many(body.hashes, body.use, licensee=body.licensee, at=body.at)
     return checks_response(body, results)
 
@@ -81,12 +81,12 @@ def checks_response(body: CheckManyRequest, results: list[CheckResult]) -> Respo
     return Response(content=f'{head[:-1]},"results":[{items}],"codeResults":[]}}', media_type="application/json")
 
 
-def _with_codes(body: CheckManyRequest, client: RightsLedger) -> Response:
+def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: CodesIndex) -> Response:
     """Hashes and codes: each code answers as its nearest registered work within the distance (the
     same block as the hashes), like `rightsledger check` answers a near copy."""
     codes = [parse_code(code) for code in body.iscc]
     nearest: list[WorkMatch | None] = []
-    with CodesIndex(client) as index:
+    with codes_index as index:
         index.sync()
         for _iscc, media, bits in codes:
             found = index.matches(media, bits, body.max_distance)

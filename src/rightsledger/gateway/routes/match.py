@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, identify_bytes, normalize
-from ...workflows.identity_index import CodesIndex, WorkMatch
+from ...workflows.identity_index import WorkMatch
 from ...workflows.identity_review import suspected_copies
-from ..deps import ClientDep
+from ..deps import StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.match import MatchPublic, MatchRequest, SuspectedCopyPublic, WorkMatchPublic
 
@@ -38,9 +38,9 @@ def parse_code(code: str) -> tuple[str, str, int]:
     responses={422: {"model": ErrorPublic}},
     summary="registered works near these ISCC codes (by Content-Code Hamming distance), nearest first",
 )
-def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
+def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
     queries = [parse_code(code) for code in body.iscc]
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance)))
                 for iscc, media, bits in queries]
@@ -56,7 +56,7 @@ def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
 )
 async def match_file(
     request: Request,
-    client: ClientDep,
+    state: StateDep,
     name: Annotated[str | None, Query(max_length=255, description="file name (helps tell the media type)")] = None,
     max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
 ) -> MatchPublic:
@@ -64,7 +64,7 @@ async def match_file(
     if not data:
         raise ValidationError("send the file as the request body (application/octet-stream)")
     identity = identify_bytes(data, name)
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity, max_distance)
     return MatchPublic(iscc=identity.iscc, content_hash=identity.sha256, matches=_public(found),
@@ -78,10 +78,10 @@ async def match_file(
     summary="registrars' review: works registered after another holder's work within the distance",
 )
 def get_suspected_copies(
-    client: ClientDep,
+    state: StateDep,
     max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
 ) -> list[SuspectedCopyPublic]:
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = suspected_copies(index, max_distance)
     return [SuspectedCopyPublic(
