@@ -13,7 +13,6 @@ from PIL import Image
 from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, hash_bytes
-from rightsledger.chain import dev_account
 from rightsledger.gateway.schemas import ChecksPublic
 from rightsledger.identity import identify_bytes, identify_file, units
 
@@ -72,14 +71,11 @@ def test_match_finds_a_registered_image_from_a_copy_or_its_code(
 
 
 def test_check_many_answers_an_iscc_code_as_its_nearest_registered_work(
-        w3: Web3, deployment, gateway_url: str, tmp_path: Path) -> None:
-    holder = RightsLedger(w3, deployment, dev_account(1))  # no snapshots: the gateway follows the chain
+        w3: Web3, anvil_url: str, tmp_path: Path) -> None:
     work = tmp_path / "noise.png"
     Image.frombytes("RGB", (96, 96), os.urandom(96 * 96 * 3)).save(work)
     identity = identify_file(work)
     assert identity.content_header is not None and identity.content_bits is not None
-    holder.register(work, terms=Terms.model_validate({"rules": {"tdm": {"mode": "allow"}}}),
-                    code=(identity.content_header.packed << 64) | identity.content_bits)
     copy = io.BytesIO()
     with Image.open(work) as img:
         img.resize((80, 80)).save(copy, "JPEG", quality=80)
@@ -90,7 +86,12 @@ def test_check_many_answers_an_iscc_code_as_its_nearest_registered_work(
     other_code = next(u for u in units(identify_file(unrelated).iscc) if u.startswith("ISCC:EE"))
     plain = hash_bytes(os.urandom(32))
 
-    with httpx.Client(base_url=gateway_url, timeout=60) as http:
+    # Its own deployment: coded works on the session's would be near-copy candidates in other tests.
+    with isolated_gateway(w3, anvil_url, tmp_path / "home") as gateway, \
+            httpx.Client(base_url=gateway.url, timeout=60) as http:
+        holder = RightsLedger(w3, gateway.deployment, funded_account(w3))
+        holder.register(work, terms=Terms.model_validate({"rules": {"tdm": {"mode": "allow"}}}),
+                        code=(identity.content_header.packed << 64) | identity.content_bits)
         body = {"use": "tdm", "hashes": [plain], "iscc": [copy_code.iscc, other_code]}
         response = http.post("/checks", json=body)
         assert response.status_code == 200, response.text
