@@ -154,6 +154,11 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     return Item(path_text, digest, location=location)
 
 
+def item_of(row: dict[str, Any], manifest: Path, line: int) -> Item:
+    """One manifest row as an item (`line`: its number, for errors); relative paths are the manifest's folder's."""
+    return _item(row, manifest, line)
+
+
 def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
     """A local path from a manifest URI: file:// URIs and plain paths; anything else cannot be read here.
 
@@ -229,6 +234,7 @@ __all__ = [
     "MANIFEST_FORMAT",
     "Item",
     "collect",
+    "item_of",
     "manifest_path_of",
     "read_manifest",
     "tree_of_manifest",
