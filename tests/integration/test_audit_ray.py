@@ -144,7 +144,7 @@ def test_ray_audit_equals_the_local_snapshot_audit_and_the_chain(cli: Any, tmp_p
 
 
 def test_a_failed_ray_audit_resumes_from_the_blocks_it_wrote(cli: Any, tmp_path: Path) -> None:
-    rows, named = _corpus(tmp_path, cli)
+    rows, _named = _corpus(tmp_path, cli)
     rows.append({"path": "arrives-late.txt"})  # missing: the last block's worker fails
     manifest = _write(rows, tmp_path)["jsonl"]
     snap = tmp_path / "snap"
@@ -196,7 +196,13 @@ def test_manifest_blocks_and_bad_input(cli: Any, tmp_path: Path) -> None:
     assert code != 0 and "use it with --engine ray" in err
 
 
-def test_without_ray_the_engine_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "ray", None)
+def test_without_ray_the_engine_names_the_extra(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(ConfigError, match=r"pip install 'rightsledger\[ray\]'"):
         import_ray()
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("hash\n0x" + "ab" * 32 + "\n")
+    code, out, err = cli("audit", str(manifest), "--use", "ai-training", "--snapshot", str(tmp_path), "--engine", "ray")
+    assert code != 0 and out == ""
+    assert err.strip() == ("rightsledger: error: --engine ray needs Ray: pip install 'rightsledger[ray]' "
+                           "(or use --engine local)")
