@@ -194,6 +194,12 @@ def test_manifest_blocks_and_bad_input(cli: Any, tmp_path: Path) -> None:
     assert code != 0 and "--engine ray answers from a registry snapshot" in err
     code, _, err = cli("audit", str(manifests["csv"]), "--use", "ai-training", "--address", "127.0.0.1:6379")
     assert code != 0 and "use it with --engine ray" in err
+    code, _, err = cli("audit", str(manifests["csv"]), "--use", "ai-training", "--engine", "ray", "--snapshot",
+                       str(tmp_path), "--out", str(tmp_path / "report.jsonl"))
+    assert code != 0 and "a Ray audit writes a folder of Parquet parts" in err
+    code, _, err = cli("audit", str(tmp_path / "m.json"), "--use", "ai-training", "--engine", "ray", "--snapshot",
+                       str(tmp_path))
+    assert code != 0 and "no such manifest file" in err
 
 
 def test_without_ray_the_engine_names_the_extra(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

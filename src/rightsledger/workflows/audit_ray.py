@@ -297,10 +297,10 @@ def run_ray_audit(
     ray = import_ray()
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     plan = plan_manifest(source, block_rows)
-    snap = read_snapshot(snapshot_dir)  # verified once here; each actor reads it again
     folder = Path(out) if out else Path.cwd() / f"audit-{Path(plan.source).stem}.parquet"
-    if folder.exists() and not folder.is_dir():
-        raise ValidationError(f"{folder} is a file: a Ray audit writes a folder of Parquet parts")
+    if (folder.exists() and not folder.is_dir()) or folder.suffix.lower() in (".jsonl", ".ndjson", ".csv"):
+        raise ValidationError(f"--out {folder}: a Ray audit writes a folder of Parquet parts; give a folder")
+    snap = read_snapshot(snapshot_dir)  # verified once here; each worker process reads it again
     folder.mkdir(parents=True, exist_ok=True)
     stat = Path(plan.source).stat()
     fingerprint = {
@@ -330,7 +330,11 @@ def run_ray_audit(
     todo = [b for b in range(plan.blocks) if b not in metas]
     if todo:
         if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            try:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            except Exception as exc:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ValueError...
+                where = f"the Ray cluster at {address}" if address else "a local Ray"
+                raise ConfigError(f"cannot start or reach {where}: {str(exc).splitlines()[0]}") from None
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = progress
         logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.ERROR)
