@@ -15,12 +15,17 @@ from rightsledger import RightsLedger
 from rightsledger.identity import identify_file
 
 from ..gateway_support import funded_account, isolated_gateway
+from ..pg_support import index_rows
 
 CAT_JPG = iscc_samples.images("jpg")[0]
 
 
-def test_match_finds_a_registered_image_from_a_copy_or_its_code(w3: Web3, anvil_url: str, tmp_path: Path) -> None:
-    with isolated_gateway(w3, anvil_url, tmp_path / "home", max_body_bytes=2_000_000) as gateway, \
+def test_match_finds_a_registered_image_from_a_copy_or_its_code(
+    w3: Web3, anvil_url: str, tmp_path: Path, index_target: str | Path
+) -> None:
+    """The codes index in its SQLite file, or in the gateway's index database (index_url)."""
+    where = {"index_url": str(index_target)} if "://" in str(index_target) else {}
+    with isolated_gateway(w3, anvil_url, tmp_path / "home", max_body_bytes=2_000_000, **where) as gateway, \
             httpx.Client(base_url=gateway.url, timeout=60) as http:
         holder = RightsLedger(w3, gateway.deployment, funded_account(w3))
         identity = identify_file(CAT_JPG)
@@ -56,3 +61,8 @@ def test_match_finds_a_registered_image_from_a_copy_or_its_code(w3: Web3, anvil_
         assert response.status_code == 422 and "not a valid ISCC code" in response.text
         response = http.post("/match/file", content=b"")
         assert response.status_code == 422
+    codes_file = tmp_path / "home" / "codes-31337.sqlite"
+    assert index_rows(index_target if where else codes_file, "SELECT content_hash FROM codes") == [(identity.sha256,)]
+    if where:  # the event index and the codes index share the database
+        assert codes_file.exists() is False
+        assert index_rows(index_target, "SELECT COUNT(*) FROM events")[0][0] > 0

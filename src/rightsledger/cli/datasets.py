@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ..workflows.audit_ray import DEFAULT_BLOCK_ROWS, run_ray_audit
 from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
-from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .context import DB_HELP, EXIT_NOT_ALLOWED, INDEX_URL_HELP, CliError, Context
 from .index import cmd_follow
 from .options import address_arg, fee_arg, parse_use
 from .render import print_json
@@ -247,8 +248,8 @@ def cmd_levy(ctx: Context) -> int:
     return 0
 
 
-def _index_path(ctx: Context, client: RightsLedger) -> Path:
-    return Path(ctx.args.db) if ctx.args.db else ctx.home / f"index-{client.chain_id}.sqlite"
+def _index_path(ctx: Context, client: RightsLedger) -> str | Path:
+    return ctx.index_target(client)
 
 
 def cmd_index(ctx: Context) -> int:
@@ -374,10 +375,13 @@ def add_parsers(sub: Any) -> None:
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)
 
-    index = sub.add_parser("index", help="mirror the contracts' events and dataset manifests into SQLite")
+    index = sub.add_parser(
+        "index", help="mirror the contracts' events and dataset manifests into SQLite or PostgreSQL (--index-url)"
+    )
     index.add_argument("action", nargs="?", choices=("sync", "history", "follow"), default="sync")
     index.add_argument("item", nargs="?", metavar="FILE|HASH", help="history: the work")
-    index.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    index.add_argument("--db", help=DB_HELP)
+    index.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     index.add_argument(
         "--confirmations", type=int, default=0, metavar="N", help="follow: index only to head - N (default 0)"
     )
@@ -388,6 +392,7 @@ def add_parsers(sub: Any) -> None:
 
     found = sub.add_parser("datasets", help="which declared datasets contain this work? (syncs the index first)")
     found.add_argument("item", metavar="FILE|HASH")
-    found.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    found.add_argument("--db", help=DB_HELP)
+    found.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     found.add_argument("--json", action="store_true")
     found.set_defaults(func=cmd_datasets)

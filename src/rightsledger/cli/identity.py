@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..identity import Identity, content_code_bits, content_header, identify_file, normalize
+from ..identity import Identity, content_code_bits, content_header, identify_file, normalize, onchain_code
 from ..sdk.client import RightsLedger
 from ..workflows.identity_index import CodesIndex, WorkMatch
 from .context import CliError, Context
@@ -41,12 +41,7 @@ def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None) ->
 
 def content_code_of(path: Path) -> int | None:
     """The 80-bit on-chain code (header << 64 | body) of a file, or None when it has none (or no media)."""
-    try:
-        identity = identify_file(path)
-    except ValidationError:
-        return None
-    head, bits = identity.content_header, identity.content_bits
-    return None if head is None or bits is None else (head.packed << 64) | bits
+    return onchain_code(path)
 
 
 def synced_index(client: RightsLedger) -> CodesIndex:

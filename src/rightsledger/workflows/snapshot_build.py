@@ -15,7 +15,6 @@ lists every difference, in the works' fields, their policies, and the contract's
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -72,12 +71,7 @@ def with_codes(client: RightsLedger, works: list[WorkRow], block: int) -> list[W
         return works
     with CodesIndex(client) as index:
         index.sync()
-        codes = {
-            str(digest).lower(): (int(head), int(body))
-            for digest, head, body in index.db.execute(
-                "SELECT content_hash, header, body FROM codes WHERE block <= ?", (block,)
-            )
-        }
+        codes = index.codes_until(block)
     out = []
     for work in works:
         code = codes.get(work.content_hash.lower())
@@ -90,12 +84,7 @@ def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
 
 
 def _events(index: Indexer, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
-    rows = index.db.execute(
-        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? "
-        "ORDER BY block, log_index",
-        (contract, name, after, block),
-    ).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return index.events(contract, name, after, block)
 
 
 def _minted(index: Indexer, after: int, block: int) -> list[str]:
@@ -107,12 +96,7 @@ def _minted(index: Indexer, after: int, block: int) -> list[str]:
 
 
 def _touched(index: Indexer, after: int, block: int) -> list[str]:
-    rows = index.db.execute(
-        "SELECT DISTINCT content_hash FROM events WHERE contract = 'WorkRegistry' AND content_hash IS NOT NULL "
-        "AND block > ? AND block <= ?",
-        (after, block),
-    ).fetchall()
-    return sorted({str(r[0]).lower() for r in rows})
+    return index.touched("WorkRegistry", after, block)
 
 
 def _licences(index: Indexer, after: int, block: int) -> list[LicenceRow]:

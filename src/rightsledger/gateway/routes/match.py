@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, identify_bytes, normalize
-from ...workflows.identity_index import CodesIndex, WorkMatch
-from ..deps import ClientDep
+from ...workflows.identity_index import WorkMatch
+from ..deps import StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.match import MatchPublic, MatchRequest, WorkMatchPublic
 
@@ -28,7 +28,7 @@ def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
     responses={422: {"model": ErrorPublic}},
     summary="registered works near these ISCC codes (by Content-Code Hamming distance), nearest first",
 )
-def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
+def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
     queries = []
     for code in body.iscc:
         iscc = normalize(code)
@@ -36,7 +36,7 @@ def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
         if media is None:
             raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
         queries.append((iscc, media, content_code_bits(iscc)))
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance)))
                 for iscc, media, bits in queries]
@@ -52,7 +52,7 @@ def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
 )
 async def match_file(
     request: Request,
-    client: ClientDep,
+    state: StateDep,
     name: Annotated[str | None, Query(max_length=255, description="file name (helps tell the media type)")] = None,
     max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
 ) -> MatchPublic:
@@ -60,7 +60,7 @@ async def match_file(
     if not data:
         raise ValidationError("send the file as the request body (application/octet-stream)")
     identity = identify_bytes(data, name)
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity, max_distance)
     return MatchPublic(iscc=identity.iscc, content_hash=identity.sha256, matches=_public(found),
