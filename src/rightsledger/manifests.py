@@ -140,6 +140,8 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     lowered = {str(k).strip().lower(): v for k, v in row.items()}
     path_value = next((lowered[k] for k in _PATH_KEYS if lowered.get(k)), None)
     hash_value = next((lowered[k] for k in _HASH_KEYS if lowered.get(k)), None)
+    if isinstance(hash_value, bytes | bytearray) and len(hash_value) == 32:  # a Parquet binary(32) column
+        hash_value = "0x" + bytes(hash_value).hex()
     if path_value is None and hash_value is None:
         raise ValidationError(f"{manifest} item {line} has neither a path nor a hash column")
     path_text: str | None = None

@@ -18,6 +18,7 @@ from PIL import Image
 
 from rightsledger.errors import ConfigError
 from rightsledger.hashing import hash_file
+from rightsledger.manifests import item_of
 from rightsledger.workflows.audit_ray import import_ray, plan_manifest, read_block, read_parts
 
 pytest.importorskip("pyarrow")
@@ -183,13 +184,19 @@ def test_a_failed_ray_audit_resumes_from_the_blocks_it_wrote(cli: Any, tmp_path:
 
 def test_manifest_blocks_and_bad_input(cli: Any, tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
-    rows = [{"path": f"f{k}.txt", "hash": "0x" + f"{k:064x}"} for k in range(10)]
+    rows = [{"path": f"f{k}.txt", "hash": "0x" + f"{k:064x}"} for k in range(1, 11)]
     manifests = _write(rows, tmp_path)
     for manifest in manifests.values():
         plan = plan_manifest(manifest, 4)
         assert plan.rows == 10 and plan.blocks == 3
         got = [r for b in range(plan.blocks) for r in read_block(plan, b)]
         assert [r["path"] for r in got] == [r["path"] for r in rows]
+    binary = tmp_path / "corpus" / "binary.parquet"  # hashes as a binary(32) column, as Parquet tools write them
+    pq.write_table(pa.table({"content_hash": pa.array([bytes.fromhex(r["hash"][2:]) for r in rows], pa.binary(32))}),
+                   binary)
+    plan = plan_manifest(binary, 4)
+    got = [item_of(r, binary, 1) for b in range(plan.blocks) for r in read_block(plan, b)]
+    assert [str(i.content_hash) for i in got] == [r["hash"] for r in rows]
     code, _, err = cli("audit", str(manifests["csv"]), "--use", "ai-training", "--engine", "ray")
     assert code != 0 and "--engine ray answers from a registry snapshot" in err
     code, _, err = cli("audit", str(manifests["csv"]), "--use", "ai-training", "--address", "127.0.0.1:6379")
