@@ -16,7 +16,7 @@ export RIGHTSLEDGER_ANVIL := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd6
 
 # The `ray` extra, installed beside `ape` (which pins packaging<24, Ray asks for >=24.2): Ray's own
 # dependencies, then Ray itself without its packaging pin. See pyproject.toml, extra `ray`.
-RAY_VERSION := 2.58.0
+RAY_VERSION := 2.60.0
 RAY_DEPS := filelock jsonschema "msgpack>=1,<2" "protobuf>=3.20.3" fsspec
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
