@@ -14,6 +14,10 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export RIGHTSLEDGER_ANVIL := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
+# The `ray` extra, installed beside `ape` (which pins packaging<24, Ray asks for >=24.2): Ray's own
+# dependencies, then Ray itself without its packaging pin. See pyproject.toml, extra `ray`.
+RAY_VERSION := 2.60.0
+RAY_DEPS := filelock jsonschema "msgpack>=1,<2" "protobuf>=3.20.3" fsspec
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
@@ -30,7 +34,8 @@ help:
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet,postgres]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet,postgres]" $(RAY_DEPS)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt --no-deps "ray==$(RAY_VERSION)"
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json

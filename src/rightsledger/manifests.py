@@ -142,6 +142,8 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     lowered = {str(k).strip().lower(): v for k, v in row.items()}
     path_value = next((lowered[k] for k in _PATH_KEYS if lowered.get(k)), None)
     hash_value = next((lowered[k] for k in _HASH_KEYS if lowered.get(k)), None)
+    if isinstance(hash_value, bytes | bytearray) and len(hash_value) == 32:  # a Parquet binary(32) column
+        hash_value = "0x" + bytes(hash_value).hex()
     if path_value is None and hash_value is None:
         raise ValidationError(f"{manifest} item {line} has neither a path nor a hash column")
     path_text: str | None = None
@@ -154,7 +156,14 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
         raise ValidationError(f"{manifest} item {line}: {exc}") from None
     location = next((str(lowered[k]).strip() for k in _LOCATION_KEYS if lowered.get(k)), None)
     code = lowered.get("code")
+    if isinstance(code, bytes | bytearray):  # a Parquet binary(10) column
+        code = "0x" + bytes(code).hex()
     return Item(path_text, digest, location=location, code=str(code) if code else None)
+
+
+def item_of(row: dict[str, Any], manifest: Path, line: int) -> Item:
+    """One manifest row as an item (`line`: its number, for errors); relative paths are the manifest's folder's."""
+    return _item(row, manifest, line)
 
 
 def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
@@ -240,6 +249,7 @@ __all__ = [
     "MANIFEST_FORMAT",
     "Item",
     "collect",
+    "item_of",
     "manifest_path_of",
     "read_manifest",
     "tree_of_manifest",

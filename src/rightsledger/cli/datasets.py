@@ -15,7 +15,8 @@ from ..sdk.client import RightsLedger
 from ..text import render_table
 from ..units import format_wei, parse_fee
 from ..vocabulary import Use
-from ..workflows.audit import buy_licences, run_audit
+from ..workflows.audit import ANSWERS, buy_licences, run_audit
+from ..workflows.audit_ray import DEFAULT_BLOCK_ROWS, run_ray_audit
 from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
@@ -32,6 +33,10 @@ def cmd_audit(ctx: Context) -> int:
         raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
     if args.confirm_live and not args.snapshot:
         raise CliError("--confirm-live re-checks a snapshot's answers: give --snapshot DIR too")
+    if args.engine == "ray":
+        return _audit_on_ray(ctx)
+    if args.address:
+        raise CliError("--address names a Ray cluster: use it with --engine ray")
     items = collect(Path(args.source).resolve())  # a bad source is reported before connecting or hashing anything
     client = ctx.client() if args.buy or args.confirm_live or not args.snapshot else None
     if args.snapshot:
@@ -42,10 +47,11 @@ def cmd_audit(ctx: Context) -> int:
             licensee=args.licensee,
             out=args.out,
             unregistered_cleared=args.include_unregistered_as_cleared,
-            workers=args.workers,
+            workers=args.workers or 4,
             progress=not args.quiet,
             keep_rows=args.buy,
             confirm_live=client if args.confirm_live else None,
+            near_copies=not args.exact_only,
         )
     else:
         assert client is not None
@@ -57,7 +63,7 @@ def cmd_audit(ctx: Context) -> int:
             licensee=args.licensee,
             out=args.out,
             unregistered_cleared=args.include_unregistered_as_cleared,
-            workers=args.workers,
+            workers=args.workers or 4,
             progress=not args.quiet,
             keep_rows=args.buy,
             near_copies=not args.exact_only,
@@ -112,6 +118,36 @@ def cmd_audit(ctx: Context) -> int:
         all_buyable = summary["cleared"] + summary["needs-licence"] == summary["items"]
         return 0 if all_buyable else EXIT_NOT_ALLOWED
     return 0 if result.all_cleared else EXIT_NOT_ALLOWED
+
+
+def _audit_on_ray(ctx: Context) -> int:
+    args = ctx.args
+    if not args.snapshot:
+        raise CliError("--engine ray answers from a registry snapshot: give --snapshot DIR "
+                       "(make one with: rightsledger snapshot --out DIR)")
+    if args.buy or args.confirm_live:
+        raise CliError("--buy and --confirm-live need the chain: audit with --engine local for them")
+    result = run_ray_audit(
+        args.snapshot, args.source, parse_use(args.use), licensee=args.licensee, out=args.out,
+        unregistered_cleared=args.include_unregistered_as_cleared, near_copies=not args.exact_only,
+        address=args.address, workers=args.workers or 2, block_rows=args.block_rows,
+        progress=not args.quiet,
+    )
+    summary, receipt = result.summary, result.receipt
+    if args.json:
+        print_json({"report": str(result.report), "receipt": receipt, "summary": summary})
+    else:
+        print(f"audit of {summary['items']:,} items for {receipt['use']} from the snapshot at block "
+              f"{receipt['block']} (chain {receipt['chainId']}), on Ray in {receipt['blocks']:,} blocks")
+        rows = [(answer, f"{summary[answer]:,}") for answer in ANSWERS]
+        print(render_table(rows, ("answer", "items")))
+        if summary["needs-licence"]:
+            print(f"licences needed: {summary['needs-licence']:,}, fees {format_wei(summary['licenceFeeTotal'])} "
+                  "in total")
+        if summary["blocksReused"]:
+            print(f"resumed: {summary['blocksReused']:,} blocks already written were kept")
+        print(f"report: {result.report} (Parquet parts; receipt.json), digest {summary['reportDigest']}")
+    return 0 if summary["cleared"] == summary["items"] else EXIT_NOT_ALLOWED
 
 
 def cmd_declare(ctx: Context) -> int:
@@ -309,10 +345,17 @@ def add_parsers(sub: Any) -> None:
     audit.add_argument(
         "--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)"
     )
-    audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
+    audit.add_argument("--workers", type=int, default=None,
+                       help="hashing threads and parallel calls (default 4); with --engine ray: actors (default 2)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
     audit.add_argument("--snapshot", metavar="DIR", help="answer offline from a registry snapshot, at its block")
     audit.add_argument("--confirm-live", action="store_true", help="with --snapshot: re-check items not cleared live")
+    audit.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local (default): this process; ray: a Ray Data pipeline (with --snapshot; the ray extra)")
+    audit.add_argument("--address", metavar="ADDR",
+                       help="with --engine ray: the Ray cluster (default: start a local one)")
+    audit.add_argument("--block-rows", type=int, default=DEFAULT_BLOCK_ROWS, metavar="N",
+                       help=f"with --engine ray: manifest rows per block (default {DEFAULT_BLOCK_ROWS:,})")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(func=cmd_audit)
 

@@ -153,6 +153,13 @@ class CodesIndex:
             self._indexes = None
         return len(rows)
 
+    def codes_until(self, block: int) -> dict[str, tuple[int, int]]:
+        """Every coded work recorded by `block`: content hash (lower-case) -> (header, body)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(text("SELECT content_hash, header, body FROM codes WHERE block <= :b"),
+                                 {"b": block}).all()
+        return {str(digest).lower(): (int(head), int(body)) for digest, head, body in found}
+
     def _load(self) -> IndexSet:
         if self._indexes is None:
             indexes = IndexSet()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..decision import MAX_UINT40
 from ..errors import ValidationError
 from ..sdk.client import RightsLedger
 from ..vocabulary import Reason, Use
+from .identity_index import CodesIndex
 from .indexer import Indexer
 from .snapshot import check_snapshot, read_snapshot, update_snapshot, write_snapshot
 from .snapshot_rows import MANIFEST, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
@@ -62,6 +63,20 @@ def read_works(client: RightsLedger, hashes: Sequence[str], block: int, workers:
     with ThreadPoolExecutor(max(1, workers)) as pool:
         rows = list(pool.map(lambda h: _read_work(client, h, block), hashes))
     return [r for r in rows if r is not None]
+
+
+def with_codes(client: RightsLedger, works: list[WorkRow], block: int) -> list[WorkRow]:
+    """The works with their content codes (header and body), as recorded on the chain by `block`."""
+    if not works:
+        return works
+    with CodesIndex(client) as index:
+        index.sync()
+        codes = index.codes_until(block)
+    out = []
+    for work in works:
+        code = codes.get(work.content_hash.lower())
+        out.append(work if code is None else replace(work, content_header=code[0], content_code=code[1]))
+    return out
 
 
 def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
@@ -131,14 +146,14 @@ def build_snapshot(
             hashes = sorted(
                 set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number))
             )
-            works = read_works(client, hashes, meta.block_number, workers)
+            works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
             known = {r.policy_id for r in old.policy_rows()}
             policies = read_policies(client, {w.policy_id for w in works} - known)
             licences = _licences(index, after, meta.block_number)
             manifest = update_snapshot(previous, out, meta, works, policies, licences)
             return BuildResult(manifest, True, len(works))
     hashes = sorted(set(_minted(index, -1, meta.block_number)))
-    works = read_works(client, hashes, meta.block_number, workers)
+    works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
     policies = read_policies(client, {w.policy_id for w in works})
     manifest = write_snapshot(out, meta, works, policies, _licences(index, -1, meta.block_number))
     return BuildResult(manifest, False, len(works))
