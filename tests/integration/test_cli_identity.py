@@ -41,7 +41,8 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
     assert code == 0, err
     digest = hash_file(work)
     where = index_target if "://" in str(index_target) else tmp_path / "home" / "codes-31337.sqlite"
-    assert index_rows(where, "SELECT content_hash FROM codes") == []  # registration reads it, before the write
+    # registration reads the index (before the write): the work is not in it yet
+    assert (digest,) not in index_rows(where, "SELECT content_hash FROM codes")
 
     code, out, err = cli("find", str(copy), "--json")
     assert code == 0, err
@@ -68,7 +69,7 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
 
     code, out, _ = cli("check", str(copy), "--use", "tdm", "--exact-only", "--json")
     assert code == 3 and json.loads(out)[0]["reason"] == "unregistered"
-    assert index_rows(where, "SELECT content_hash FROM codes") == [(digest,)]
+    assert (digest,) in index_rows(where, "SELECT content_hash FROM codes")
 
 
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
