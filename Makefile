@@ -14,15 +14,19 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export RIGHTSLEDGER_ANVIL := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 
+# The `ray` extra, installed beside `ape` (which pins packaging<24, Ray asks for >=24.2): Ray's own
+# dependencies, then Ray itself without its packaging pin. See pyproject.toml, extra `ray`.
+RAY_VERSION := 2.60.0
+RAY_DEPS := filelock jsonschema "msgpack>=1,<2" "protobuf>=3.20.3" fsspec
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install chromium dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
+.PHONY: help install chromium postgresql dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
-	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo"
-	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000"
+	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo [PORT=8545]"
+	@echo "make serve  - start the local chain (and deploy) if needed, then the gateway and web page on :8000 [PORT=chain port]"
 	@echo "make test   - install what is missing, run every test (pytest and forge)"
 	@echo "make bench  - run the benchmarks; results in bench/results/, quoted in the README (BIG=1: also a 100M-leaf tree)"
 	@echo "make slither - static analysis of the contracts"
@@ -30,7 +34,8 @@ help:
 
 $(PY_STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev,gateway,ape,parquet,postgres]" $(RAY_DEPS)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt --no-deps "ray==$(RAY_VERSION)"
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -53,7 +58,19 @@ chromium:
 	  fi; \
 	fi
 
-install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium
+# The index tests run on PostgreSQL too: tests/pg_support.py starts Debian's server (as an
+# unprivileged user when root) and stops it after. Missing binaries fail those tests, never skip them.
+postgresql:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing postgresql (for the index tests on PostgreSQL)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "postgresql is missing: install it (apt-get install postgresql) for the index tests"; \
+	  fi; \
+	fi
+
+install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium postgresql
 
 artifacts: install
 	$(PY) scripts/build_artifacts.py
@@ -65,11 +82,14 @@ vendor-js: $(NPM_STAMP)
 dev-certs: $(PY_STAMP)
 	$(PY) -c "from rightsledger.workflows.devcerts import ensure_dev_certs; ensure_dev_certs('.rightsledger/c2pa-dev')"
 
+# PORT=N: the local chain's port (default: where the home's chain last ran, else 8545).
+PORT ?=
+
 demo: install dev-certs
-	$(VENV)/bin/rightsledger demo
+	$(VENV)/bin/rightsledger demo $(if $(PORT),--port $(PORT))
 
 serve: $(PY_STAMP) $(NPM_STAMP)
-	$(VENV)/bin/rightsledger serve --local-chain --dev-keys
+	$(VENV)/bin/rightsledger serve --local-chain $(if $(PORT),--chain-port $(PORT)) --dev-keys
 
 test: install lint test-solidity test-python
 

@@ -190,6 +190,78 @@ def bench_on_chain(n: int) -> dict[str, Any]:
     return result
 
 
+# ---------------------------------------------------------------------- audits: local and on Ray
+
+
+def bench_ray_audit(files: int, hashed: int, block_rows: int) -> dict[str, Any]:
+    """The same manifest audited from the same snapshot: the local engine, then Ray with 1 and 2 workers.
+
+    The manifest lists `files` text files (half registered, half not: those are coded and looked up
+    as near copies) and `hashed` rows that give a registered work's hash only (the join alone)."""
+    import ray
+
+    from rightsledger.hashing import hash_file
+    from rightsledger.identity import identify_file
+    from rightsledger.workflows.audit_ray import run_ray_audit
+    from rightsledger.workflows.audit_snapshot import run_snapshot_audit
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("RIGHTSLEDGER_BENCH_TMP")) as folder:
+        root = Path(folder)
+        corpus = root / "corpus"
+        corpus.mkdir()
+        rng = np.random.default_rng(14)
+        words = [f"w{k}" for k in range(5000)]
+        works: list[WorkRow] = []
+        lines = []
+        for k in range(files):
+            path = corpus / f"text-{k:06d}.txt"
+            path.write_text(" ".join(rng.choice(words, 300)))
+            lines.append(json.dumps({"path": path.name}))
+            if k % 2 == 0:
+                identity = identify_file(path)
+                head = identity.content_header
+                works.append(WorkRow(hash_file(path), HOLDER, 0, 0, 1 + k % 3, 1, 1,
+                                     identity.content_bits, head.packed if head else None))
+        extra = ["0x" + v.hex() for v in synthetic_hashes(hashed, seed=21)]
+        works += [WorkRow(h, HOLDER, 0, 0, 1 + i % 3, 2, 1) for i, h in enumerate(extra)]
+        lines += [json.dumps({"hash": h}) for h in extra]
+        manifest = corpus / "manifest.jsonl"
+        manifest.write_text("\n".join(lines) + "\n")
+        meta = SnapshotMeta(31337, {"WorkRegistry": HOLDER}, 1, "0x" + "00" * 32, 1_800_000_000)
+        write_snapshot(root / "snap", meta, works, POLICIES)
+        items = files + hashed
+        started = time.perf_counter()
+        local = run_snapshot_audit(root / "snap", manifest, Use.AI_TRAINING, out=root / "local.jsonl",
+                                   workers=1, progress=False)
+        local_seconds = time.perf_counter() - started
+        result: dict[str, Any] = {
+            "items": items, "files": files, "hash_only_rows": hashed, "block_rows": block_rows,
+            "local": {"seconds": round(local_seconds, 2), "items_per_s": round(items / local_seconds)},
+        }
+        digest = local.summary["reportDigest"]
+        started = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        result["ray_start_seconds"] = round(time.perf_counter() - started, 1)
+        try:
+            for workers in (1, 2):
+                started = time.perf_counter()
+                out = run_ray_audit(root / "snap", manifest, Use.AI_TRAINING, out=root / f"ray-{workers}",
+                                    workers=workers, block_rows=block_rows, progress=False)
+                seconds = time.perf_counter() - started
+                assert out.summary["reportDigest"] == digest, "the Ray report differs from the local one"
+                result[f"ray_{workers}_workers"] = {"seconds": round(seconds, 2), "items_per_s": round(items / seconds)}
+        finally:
+            ray.shutdown()
+    result["reports_equal"] = True
+    result["scaling_2_over_1"] = round(result["ray_1_workers"]["seconds"] / result["ray_2_workers"]["seconds"], 2)
+    result["note"] = ("one machine, 2 CPUs shared by the driver, Ray's own processes and the workers; "
+                      "each Ray run includes starting its workers and reading the snapshot in each")
+    print(f"  audit of {items:,} items: local {result['local']['items_per_s']:,}/s, Ray 1 worker "
+          f"{result['ray_1_workers']['items_per_s']:,}/s, 2 workers {result['ray_2_workers']['items_per_s']:,}/s",
+          flush=True)  # fmt: skip
+    return result
+
+
 # ---------------------------------------------------------------------- projection
 
 
@@ -236,7 +308,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--works", type=int, default=1_000_000, help="works in the synthetic snapshot")
     parser.add_argument("--chain-works", type=int, default=20_000, help="works registered on anvil")
+    parser.add_argument("--audit-files", type=int, default=4_000, help="files in the Ray audit's manifest")
+    parser.add_argument("--audit-hashes", type=int, default=100_000, help="hash-only rows in that manifest")
+    parser.add_argument("--only-audit", action="store_true",
+                        help="run the local-vs-Ray audit alone and update its entry in scale.json")
     args = parser.parse_args()
+    if args.only_audit:
+        found = json.loads((Path(__file__).resolve().parent / "results" / "scale.json").read_text())
+        found.pop("measured_at", None)
+        found.pop("machine", None)
+        print("audit: local and Ray", flush=True)
+        found["audit_engines"] = bench_ray_audit(args.audit_files, args.audit_hashes, 5_000)
+        print(f"wrote {write_result('scale', found)}", flush=True)
+        return
     cores = os.cpu_count() or 1
     started = time.perf_counter()
     result: dict[str, Any] = {"cpus": cores}
@@ -254,6 +338,8 @@ def main() -> None:
         result["offline_checks"] = bench_offline(path, args.works)
     print("on-chain bulk check", flush=True)
     result["on_chain_checks"] = bench_on_chain(args.chain_works)
+    print("audit: local and Ray", flush=True)
+    result["audit_engines"] = bench_ray_audit(args.audit_files, args.audit_hashes, 5_000)
     biggest = result["merkle"][max(result["merkle"], key=int)]
     result["projection"] = projection(biggest, snapshot, result["offline_checks"], result["on_chain_checks"], cores)
     result["seconds"] = round(time.perf_counter() - started, 1)

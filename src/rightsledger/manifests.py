@@ -7,11 +7,12 @@ import csv
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlparse
 
+from .code_tree import pack_code
 from .errors import ConfigError, NotFoundError, ValidationError
 from .files import read_json_file, regular_file
 from .hashing import parse_hash
@@ -30,6 +31,8 @@ MANIFEST_FORMAT = "rightsledger-dataset-manifest-v1"
 _ITEMS_OPEN = '"items": ['
 _ITEMS_CLOSE = "]}"
 DUMP_LIMIT = 1_000_000
+_PLAIN_LEAVES = "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)"
+_CODED_LEAVES = "keccak256(keccak256(abi.encode(bytes32 contentHash, bytes10 code))), sorted pairs (OpenZeppelin)"
 _MAX_LINE = 1 << 20  # one item of a streamed manifest: far more than a hash and a path need
 """Above this many works `declare` writes no OpenZeppelin JSON dump (it would be ~150 B a work)."""
 
@@ -44,6 +47,8 @@ class Item:
     mtime_ns: int = 0
     location: str | None = None
     """Where a publisher serves the work (a `location` or `url` column): what crawler signals name."""
+    code: str | None = None
+    """The item's 80-bit content code as 0x hex (header and body), when the manifest's leaves commit to it."""
 
 
 def collect(source: str | Path) -> list[Item]:
@@ -152,6 +157,11 @@ def _manifest_rows(path: Path) -> Iterator[dict[str, Any]]:
 def _streamed_entries(path: Path) -> Iterator[dict[str, Any]] | None:
     """The items of a manifest written by `write_dataset` (its header on line 1, one item a line),
     read line by line; None for any other layout (read whole by `read_manifest`)."""
+    header = _streamed_header(path)
+    return None if header is None else _entries_after_header(path)
+
+
+def _streamed_header(path: Path) -> dict[str, Any] | None:
     with path.open("rb") as handle:
         first = handle.readline(_MAX_LINE).decode("utf-8", "replace").rstrip()
     if not first.endswith(_ITEMS_OPEN):
@@ -162,7 +172,7 @@ def _streamed_entries(path: Path) -> Iterator[dict[str, Any]] | None:
         return None
     if not isinstance(header, dict) or header.get("format") != MANIFEST_FORMAT:
         return None
-    return _entries_after_header(path)
+    return header
 
 
 def _entries_after_header(path: Path) -> Iterator[dict[str, Any]]:
@@ -192,15 +202,38 @@ def _entries_after_header(path: Path) -> Iterator[dict[str, Any]]:
 def manifest_hashes(path: str | Path) -> Iterator[str]:
     """The content hashes a manifest lists, in order (repeats included), read as a stream when the
     manifest is one `declare` wrote, so a tree can be built from it in bounded memory."""
+    _, leaves = manifest_leaves(path, codes=False)
+    return leaves  # type: ignore[return-value]
+
+
+def manifest_leaves(path: str | Path, *, codes: bool = True) -> tuple[bool, Iterator[Any]]:
+    """Whether the manifest's leaves commit to codes, and its values in order (repeats included):
+    content hashes, or (content hash, code) pairs (code None: NO_CODE) for a coded manifest. A
+    manifest `declare` wrote is read as a stream (its header says whether it is coded); any other
+    is read whole, coded if any item carries a code."""
     path = Path(path)
     regular_file(path, what="manifest")
-    streamed = _streamed_entries(path)
-    entries: Iterable[Any] = streamed if streamed is not None else read_manifest(path)["items"]
+    header = _streamed_header(path)
+    if header is not None:
+        coded = "bytes10" in str(header.get("leafEncoding", ""))
+        entries: Iterable[Any] = _entries_after_header(path)
+    else:
+        entries = read_manifest(path)["items"]
+        coded = any(isinstance(e, dict) and e.get("code") for e in entries)
+    coded = coded and codes
+    return coded, _values(entries, path, coded)
+
+
+def _values(entries: Iterable[Any], path: Path, coded: bool) -> Iterator[Any]:
     for entry in entries:
         value = entry.get("hash") if isinstance(entry, dict) else None
         if not value:
             raise ValidationError(f"manifest {path} has an item without a hash")
-        yield str(value).lower()
+        if coded:
+            code = entry.get("code")
+            yield str(value).lower(), str(code) if code else None
+        else:
+            yield str(value).lower()
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -216,6 +249,8 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     lowered = {str(k).strip().lower(): v for k, v in row.items()}
     path_value = next((lowered[k] for k in _PATH_KEYS if lowered.get(k)), None)
     hash_value = next((lowered[k] for k in _HASH_KEYS if lowered.get(k)), None)
+    if isinstance(hash_value, bytes | bytearray) and len(hash_value) == 32:  # a Parquet binary(32) column
+        hash_value = "0x" + bytes(hash_value).hex()
     if path_value is None and hash_value is None:
         raise ValidationError(f"{manifest} item {line} has neither a path nor a hash column")
     path_text: str | None = None
@@ -227,7 +262,15 @@ def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     except ValidationError as exc:
         raise ValidationError(f"{manifest} item {line}: {exc}") from None
     location = next((str(lowered[k]).strip() for k in _LOCATION_KEYS if lowered.get(k)), None)
-    return Item(path_text, digest, location=location)
+    code = lowered.get("code")
+    if isinstance(code, bytes | bytearray):  # a Parquet binary(10) column
+        code = "0x" + bytes(code).hex()
+    return Item(path_text, digest, location=location, code=str(code) if code else None)
+
+
+def item_of(row: dict[str, Any], manifest: Path, line: int) -> Item:
+    """One manifest row as an item (`line`: its number, for errors); relative paths are the manifest's folder's."""
+    return _item(row, manifest, line)
 
 
 def manifest_path_of(uri: str, folder: Path | None = None) -> Path:
@@ -285,29 +328,37 @@ def write_dataset(
     folder: Path,
     name: str,
     *,
+    coded: bool = False,
     dump_limit: int = DUMP_LIMIT,
     run_size: int = DEFAULT_RUN_SIZE,
 ) -> DatasetFiles:
     """`<name>.manifest.json` (header on its first line, then one item a line), `<name>.tree` (the
     tree file, built streaming: memory bounded by `run_size`, not by the number of items) and, for
     at most `dump_limit` distinct works, `<name>.tree.json` (OpenZeppelin's dump). Every item must
-    have its content hash; a hash listed twice makes one leaf."""
+    have its content hash; a hash listed twice makes one leaf. With `coded`, the leaves commit to
+    each item's `code` too (None: NO_CODE), and the manifest lists it."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / f"{name}.manifest.json"
     store = store_path_of(manifest)
     dump = folder / f"{name}.tree.json"
     body = folder / f".{name}.items.tmp"
 
-    def hashes(out: TextIO) -> Iterator[str]:
+    def values(out: TextIO) -> Iterator[Any]:
         for item in items:
             if item.content_hash is None:
                 raise ValidationError(f"item {item.path} has no content hash yet: hash the items first")
-            out.write(json.dumps({"hash": item.content_hash, "path": item.path}) + "\n")
-            yield item.content_hash
+            row: dict[str, Any] = {"hash": item.content_hash, "path": item.path}
+            if coded:
+                row["code"] = "0x" + pack_code(item.code).hex()
+                out.write(json.dumps(row) + "\n")
+                yield item.content_hash, row["code"]
+            else:
+                out.write(json.dumps(row) + "\n")
+                yield item.content_hash
 
     try:
         with body.open("w", encoding="utf-8") as out:
-            tree = build_tree_file(hashes(out), store, distinct=True, run_size=run_size)
+            tree = build_tree_file(values(out), store, distinct=True, coded=coded, run_size=run_size)
         with tree:
             root, count = tree.root, len(tree)
         header = {
@@ -315,7 +366,7 @@ def write_dataset(
             "use": use.value,
             "root": root,
             "itemCount": count,
-            "leafEncoding": "keccak256(keccak256(abi.encode(bytes32 contentHash))), sorted pairs (OpenZeppelin)",
+            "leafEncoding": _CODED_LEAVES if coded else _PLAIN_LEAVES,
             "tree": dump.name if count <= dump_limit else None,
             "treeStore": store.name,
         }
@@ -333,7 +384,7 @@ def write_dataset(
         body.unlink(missing_ok=True)
     written: Path | None = None
     if count <= dump_limit:
-        in_memory = MerkleTree.of(dict.fromkeys(manifest_hashes(manifest)))
+        in_memory = tree_of_manifest(manifest)
         if in_memory.root != root:  # pragma: no cover - the two builders are tested equal
             raise ValidationError(f"the tree file's root {root} differs from the in-memory tree's {in_memory.root}")
         written = in_memory.save(dump)
@@ -343,8 +394,13 @@ def write_dataset(
 
 
 def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Path, name: str) -> tuple[Path, Path]:
-    """`write_dataset` for items whose tree is built already: returns the manifest and the dump."""
-    files = write_dataset(items, use, folder, name, dump_limit=max(len(tree), 1))
+    """`write_dataset` for items whose tree is built already (its codes, if any, given to the items
+    it lists): returns the manifest and the dump."""
+    codes = tree.codes
+    listed: Iterable[Item] = items
+    if codes is not None:
+        listed = (replace(i, code="0x" + codes[str(i.content_hash)].hex()) for i in items)
+    files = write_dataset(listed, use, folder, name, coded=codes is not None, dump_limit=max(len(tree), 1))
     if files.root != tree.root:
         raise ValidationError(f"the items make root {files.root}, not the given tree's {tree.root}")
     assert files.dump is not None
@@ -352,8 +408,15 @@ def write_manifest(items: Sequence[Item], tree: MerkleTree, use: Use, folder: Pa
 
 
 def tree_of_manifest(path: Path) -> MerkleTree:
-    """The tree of a manifest (its distinct hashes, in order), in memory."""
-    return MerkleTree.of(dict.fromkeys(manifest_hashes(path)))
+    """The tree of a manifest, in memory: its distinct hashes, in order (leaves with codes when its
+    items carry them; a hash's first code counts)."""
+    coded, values = manifest_leaves(path)
+    if not coded:
+        return MerkleTree.of(dict.fromkeys(values))
+    seen: dict[str, str | None] = {}
+    for value, code in values:
+        seen.setdefault(value, code)
+    return MerkleTree.of(seen, list(seen.values()))
 
 
 def _utf8_lines(handle: TextIO, path: Path) -> Iterable[str]:
@@ -369,8 +432,10 @@ __all__ = [
     "DatasetFiles",
     "Item",
     "collect",
+    "item_of",
     "iter_items",
     "manifest_hashes",
+    "manifest_leaves",
     "manifest_path_of",
     "read_manifest",
     "store_path_of",

@@ -54,15 +54,14 @@ class TreeShelf:
         root: str,
         *,
         beside: Sequence[Path] = (),
-        values: Callable[[], Iterable[Any]] | None = None,
-        coded: bool = False,
+        leaves: Callable[[], tuple[bool, Iterable[Any]]] | None = None,
         what: str = "the root asked for",
         source: str = "the manifest",
     ) -> TreeFile:
-        """The tree file of `root`: open already, on the shelf, at one of `beside`, or built from
-        `values()` (distinct hashes, or (hash, code) pairs with `coded`) onto the shelf. A
-        NotFoundError (code `tree-unavailable`) if there is none and nothing to build it from;
-        a ValidationError (code `manifest-root-mismatch`) if what `values()` lists makes another root."""
+        """The tree file of `root`: open already, on the shelf, at one of `beside`, or built onto the
+        shelf from `leaves()` = (coded, values): content hashes, or (hash, code) pairs if coded;
+        repeats dropped. A NotFoundError (code `tree-unavailable`) if there is none and nothing to
+        build it from; a ValidationError (code `manifest-root-mismatch`) if those values make another root."""
         root = root.lower()
         with self._lock:
             opened = self._open.get(root)
@@ -73,9 +72,10 @@ class TreeShelf:
                 found = self._try(path, root, what)
                 if found is not None:
                     return self._keep(root, found)
-            if values is None:
+            if leaves is None:
                 raise NotFoundError(f"no tree file for root {root} is kept here", code="tree-unavailable")
-            built = self._build(values(), coded=coded)
+            coded, values = leaves()
+            built = self._build(values, coded=coded)
             if built.root != root:
                 built.close()
                 built.path.unlink(missing_ok=True)

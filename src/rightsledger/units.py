@@ -91,9 +91,10 @@ def chain_time(value: datetime) -> datetime:
     return value
 
 
-def format_wei(amount: int) -> str:
+def format_wei(amount: int, *, zero: str = "free") -> str:
+    """A fee or an amount for people: `zero` is what nothing reads as ("free" for a fee, "0 ETH" for a sum)."""
     if amount == 0:
-        return "free"
+        return zero
     if amount >= 10**15:
         return f"{Decimal(amount) / Decimal(10**18):f}".rstrip("0").rstrip(".") + " ETH"
     if amount >= 10**6:

@@ -7,7 +7,10 @@ runs the unit tests alone.
 
 A test module that sets `NODES = ("anvil", "hardhat")` runs on each of those nodes: its chain
 fixtures (`rpc_url`, `w3`, `deployment`, `chain`, the clients) come from the node the test is
-parametrised with; every other test runs on anvil alone."""
+parametrised with; every other test runs on anvil alone.
+
+A test that takes `index_target` runs twice: on a SQLite file and on a new database of the
+session's throwaway PostgreSQL server (`postgres`, started once, stopped at the end)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.chain.hardhat import HardhatNode
 from rightsledger.cli import main
+
+from ..pg_support import PostgresServer
 
 HERE = Path(__file__).resolve().parent
 
@@ -175,3 +180,19 @@ def files(tmp_path: Path) -> list[Path]:
         path.write_text(f"content of {name}")
         paths.append(path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (Debian's binaries, run as an unprivileged user)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a test's index lives: a new SQLite file, or a new PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "index.sqlite"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.database()

@@ -30,6 +30,9 @@ def test_demo_prints_the_table_and_is_rerunnable(tmp_path: Path, capsys: pytest.
     assert rows["Herbarium plate 5"].count("no: disputed") == 7
     assert rows["Unregistered sketch"].count("no: unregistered") == 7
     assert "batch of 5" in first and "registered now" in first
+    # On a port other than 8545, the hints name the node and the home (the defaults would miss them).
+    rl = f"rightsledger --home {tmp_path} --rpc-url http://127.0.0.1:{port}"
+    assert f"try: {rl} check " in first and f"{rl} serve --local-chain --chain-port {port} --dev-keys" in first
     assert "registered in an earlier run" in second
     # The datasets scene: the licensed lullaby is no violation, the harbour (training denied) is one.
     for output in (first, second):

@@ -12,6 +12,8 @@ from PIL import Image
 from rightsledger.chain import dev_account
 from rightsledger.hashing import hash_file
 
+from ..pg_support import index_rows
+
 CAT_JPG = iscc_samples.images("jpg")[0]
 
 
@@ -25,12 +27,22 @@ def _copy(tmp_path: Path) -> tuple[Path, Path]:
     return work, copy
 
 
-def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path) -> None:
+def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path, index_target: str | Path) -> None:
+    """With the codes index in <home>/codes-<chainId>.sqlite, and in a PostgreSQL database (--index-url)."""
+    if "://" in str(index_target):
+        plain, url = cli, str(index_target)
+
+        def cli(*args: str) -> tuple[int, str, str]:
+            return plain("--index-url", url, *args)
+
     work, copy = _copy(tmp_path)
     code, out, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether",
                          "--allow", "tdm")
     assert code == 0, err
     digest = hash_file(work)
+    where = index_target if "://" in str(index_target) else tmp_path / "home" / "codes-31337.sqlite"
+    # registration reads the index (before the write): the work is not in it yet
+    assert (digest,) not in index_rows(where, "SELECT content_hash FROM codes")
 
     code, out, err = cli("find", str(copy), "--json")
     assert code == 0, err
@@ -57,6 +69,7 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
 
     code, out, _ = cli("check", str(copy), "--use", "tdm", "--exact-only", "--json")
     assert code == 3 and json.loads(out)[0]["reason"] == "unregistered"
+    assert (digest,) in index_rows(where, "SELECT content_hash FROM codes")
 
 
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from rightsledger.hashing import content_hash
 from rightsledger.workflows.snapshot import read_snapshot, write_snapshot
 from rightsledger.workflows.snapshot_rows import row_from
 
+from ..pg_support import index_rows
 from .conftest import now
 
 pytest.importorskip("pyarrow")
@@ -31,8 +32,16 @@ def _receipt(report: Path) -> dict[str, Any]:
 
 
 def test_snapshot_audit_equals_the_chain_and_updates_incrementally(
-    chain: Web3, alice: RightsLedger, admin: RightsLedger, bob: RightsLedger, tmp_path: Path, cli: Any
+    chain: Web3, alice: RightsLedger, admin: RightsLedger, bob: RightsLedger, tmp_path: Path, cli: Any,
+    index_target: str | Path,
 ) -> None:
+    """The snapshot reads the event index: its SQLite file, or a PostgreSQL database (--index-url)."""
+    if "://" in str(index_target):
+        plain, url = cli, str(index_target)
+
+        def cli(*args: str) -> tuple[int, str, str]:
+            return plain("--index-url", url, *args)
+
     t0 = now(chain)
     ai = Use.AI_TRAINING
     corpus = tmp_path / "corpus"
@@ -71,6 +80,12 @@ def test_snapshot_audit_equals_the_chain_and_updates_incrementally(
     assert manifest["tables"]["works"]["rows"] == len(terms)
     assert manifest["tables"]["licences"]["rows"] == 1
     assert manifest["chainId"] == chain.eth.chain_id and "WorkRegistry" in manifest["contracts"]
+    in_postgres = "://" in str(index_target)
+    assert (tmp_path / "home" / "index-31337.sqlite").exists() != in_postgres
+    if in_postgres:
+        minted = index_rows(index_target, "SELECT COUNT(*) FROM events WHERE contract = 'WorkRegistry' "
+                                          "AND name = 'Transfer'")[0][0]
+        assert minted >= len(terms)
 
     for licensee in (None, bob.address):
         extra = ["--licensee", licensee] if licensee else []

@@ -88,6 +88,7 @@ def test_signals_for_a_holder_are_read_by_independent_parsers(cli, tmp_path):
     assert code == 0, err
     rules = {r["location"].rstrip("$"): r["tdm-reservation"] for r in json.loads(out)}
     assert rules[f"/works/{open_hash}"] == 0 and rules[f"/works/{closed_hash}"] == 1
+    assert cli("signals", "tdmrep", "--holder", holder)[1] == out  # the short name
     target = tmp_path / "ai.txt"
     assert cli("signals", "ai-txt", "--holder", holder, "--out", str(target))[0] == 0
     assert f"Disallow: /works/{closed_hash}" in target.read_text()

@@ -17,6 +17,7 @@ from rightsledger.chain import LOCAL_CHAIN_ID, dev_account
 from rightsledger.chain.deployments import Deployment
 from rightsledger.gateway import GatewaySettings
 from rightsledger.gateway.deps import GatewayState
+from rightsledger.gateway.schemas import ChecksPublic
 from rightsledger.sdk.forwarding import RequestBuilder
 
 from ..gateway_support import relay_register, request_json, running_gateway, sign_prepared
@@ -118,6 +119,18 @@ def test_check_many_answers_every_hash_in_order_with_counts(http: httpx.Client) 
     assert body["count"] == 3 and body["allowedCount"] == 1
     assert [r["contentHash"] for r in body["results"]] == hashes
     assert [r["reason"] for r in body["results"]] == ["allowed-by-terms", "unregistered", "denied"]
+
+
+def test_check_many_written_by_hand_is_exactly_the_documented_schema(http: httpx.Client) -> None:
+    # The route writes its answer as text (the fast path); the schema in OpenAPI is ChecksPublic.
+    licensee = dev_account(3).address
+    hashes = [registered(http, terms={"rules": {"tdm": {"mode": "allow"}}}), fresh(), registered(http)]
+    for extra in ({}, {"licensee": licensee.lower()}):
+        response = http.post("/checks", json={"use": "tdm", "hashes": hashes, **extra})
+        assert response.headers["content-type"] == "application/json"
+        model = ChecksPublic.model_validate_json(response.content)
+        assert response.json() == model.model_dump(mode="json", by_alias=True)
+        assert model.licensee == extra.get("licensee")  # echoed as asked
 
 
 def test_check_many_takes_10000_hashes_and_refuses_10001_with_413(http: httpx.Client) -> None:

@@ -83,12 +83,14 @@ def test_the_observatory_counts_what_the_chain_holds_and_draws_it_in_the_browser
         holder.register(works[3])
         buyer.licensing.buy(works[0], Use.AI_TRAINING)
         buyer.datasets.declare(MerkleTree.of(works), Use.AI_TRAINING)
+        buyer.datasets.contribute(10**15)
         data = httpx.get(f"{gateway.url}/observatory.json", timeout=60).json()
         assert data["registrations"]["works"] == 4
         assert data["aiTraining"]["openToTraining"] == 3 and data["aiTraining"]["share"] == 0.75
         assert data["licences"]["count"] == 1 and data["licences"]["income"] == 10**16
         assert data["datasets"] == {"declared": 1, "items": 4, "byDay": data["datasets"]["byDay"]}
         assert data["removals"] == {"requested": 0, "acknowledged": 0} and data["violations"] == 0
+        assert int(data["levy"]["collected"]) == 10**15 and int(data["levy"]["paid"]) == 0
         shot = tmp_path / "observatory.png"
         run = subprocess.run(
             ["node", str(HERE / "browser" / "observatory.mjs"), gateway.url, str(shot)],
@@ -99,6 +101,7 @@ def test_the_observatory_counts_what_the_chain_holds_and_draws_it_in_the_browser
     assert seen["problems"] == []
     assert seen["tiles"]["tile-works"] == "4" and seen["tiles"]["tile-licences"] == "1"
     assert seen["tiles"]["tile-income"] == "0.01 ETH" and seen["ring"] == "75%"
+    assert seen["tiles"]["tile-levy"] == "0.001 ETH / 0 ETH"
     assert seen["bars"]["chart-registrations"] == len(data["registrations"]["byDay"]) >= 1
     assert all(h > 0 for h in seen["barHeights"]) and seen["visible"]
     # The screenshot shows the charts: the bars' colour is on the page, over a sizeable area.

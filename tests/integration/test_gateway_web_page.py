@@ -111,3 +111,46 @@ def test_the_pages_eip712_signing_matches_the_sdks(tmp_path: Path) -> None:
     assert result["address"] == dev_account(1).address
     assert result["signature"] == request.sign(dev_account(1), 31337, forwarder).signature
     assert request.recover(result["signature"], 31337, forwarder) == dev_account(1).address
+
+
+def test_a_person_drops_a_copy_of_an_image_and_sees_the_registered_work_and_its_dataset_in_the_browser(
+    browser: None, anvil_url: str, w3: Web3, tmp_path: Path
+) -> None:
+    import iscc_samples
+    from PIL import Image
+
+    from rightsledger.identity import identify_file
+
+    artist = dev_account(1)
+    work = tmp_path / "cat.jpg"
+    work.write_bytes(iscc_samples.images("jpg")[0].read_bytes())
+    copy = tmp_path / "scraped-cat.jpg"
+    with Image.open(work) as img:
+        img.convert("L").resize((img.width // 2, img.height // 2)).save(copy, "JPEG", quality=50)
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (64, 64), (200, 200, 200)).save(flat)
+    identity = identify_file(work)
+    assert identity.content_header is not None and identity.content_bits is not None
+    with (
+        isolated_gateway(w3, anvil_url, tmp_path / "home", manifest_folder=str(tmp_path)) as gateway,
+        httpx.Client(base_url=gateway.url, timeout=60) as http,
+    ):
+        holder = RightsLedger(w3, gateway.deployment, artist)
+        holder.register(work, code=(identity.content_header.packed << 64) | identity.content_bits)
+        hashes = [hash_file(work), hash_bytes(os.urandom(32))]
+        tree = MerkleTree.of(hashes)
+        manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, tmp_path, "scrape")
+        trainer = RightsLedger(w3, gateway.deployment, funded_account(w3))
+        dataset_id = trainer.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+        wait_indexed(http)
+        shot = tmp_path / "near.png"
+        result = subprocess.run(
+            ["node", str(HERE / "browser" / "near_copies.mjs"), gateway.url, str(copy), hash_file(work),
+             artist.address, str(dataset_id), str(flat), str(shot)],
+            capture_output=True, text=True, timeout=180, cwd=ROOT,
+        )  # fmt: skip
+        steps = [json.loads(line)["step"] for line in result.stdout.splitlines() if line.startswith("{")]
+        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+        assert steps == ["copy not registered", "near copy found", "dataset of the work",
+                         "hash lookup hides the search", "featureless image", "ok"]
+        assert shot.stat().st_size > 10_000

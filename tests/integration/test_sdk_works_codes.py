@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +134,39 @@ def test_the_sdk_registers_codes_reads_them_back_and_proves_a_near_copy(alice: R
     assert exact.violation and exact.content_hash == hash_bytes(works[0])
     with pytest.raises(ValidationError, match="without a content code"):
         bob.datasets.prove_near_copy(declaration.dataset_id, item, plain, tree=tree)
+
+
+def test_the_sdk_computes_the_code_of_a_work_given_as_a_file_or_bytes(alice: RightsLedger, tmp_path) -> None:
+    from PIL import Image, ImageDraw
+
+    from rightsledger.identity import identify_file, onchain_code
+
+    def picture(name: str, seed: int) -> Path:
+        rng = random.Random(seed)
+        image = Image.new("RGB", (96, 64), "white")
+        draw = ImageDraw.Draw(image)
+        for _ in range(12):
+            x, y = rng.randrange(90), rng.randrange(58)
+            draw.rectangle((x, y, x + rng.randrange(8, 40), y + rng.randrange(8, 30)), fill=rng.choice(["red", "navy"]))
+        path = tmp_path / name
+        image.save(path)
+        return path
+
+    one = picture("one.png", 1)
+    alice.register(one)
+    expected = onchain_code(one)
+    identity = identify_file(one)
+    assert expected is not None and expected & (2**64 - 1) == identity.content_bits
+    registered = alice.registered_code(one)
+    assert registered is not None and int.from_bytes(registered.code, "big") == expected
+    batch = [picture(f"b{i}.png", 10 + i) for i in range(3)]
+    alice.register_batch([*batch, hash_bytes(os.urandom(8))])
+    for path in batch:
+        got = alice.registered_code(path)
+        assert got is not None and int.from_bytes(got.code, "big") == onchain_code(path)
+    by_hash = hash_bytes(os.urandom(8))
+    alice.register(by_hash)
+    assert alice.registered_code(by_hash) is None, "a work given by its hash has no code to compute"
+    opted = picture("opted.png", 99)
+    alice.register(opted, code=NO_CODE)
+    assert alice.registered_code(opted) is None, "NO_CODE registers without one"

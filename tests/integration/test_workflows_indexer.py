@@ -1,9 +1,9 @@
-"""The indexer on a real anvil: mirrors events and manifests, resumes, survives a reorganisation."""
+"""The indexer on a real anvil: mirrors events and manifests, resumes, survives a reorganisation;
+each test on SQLite and on PostgreSQL (`index_target`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
 from rightsledger.workflows.indexer import Indexer
 
+from ..pg_support import index_rows
+
 
 def _declare_with_manifest(client: RightsLedger, blobs: list[bytes], folder: Path, name: str) -> int:
     hashes = [hash_bytes(b) for b in blobs]
@@ -27,9 +29,9 @@ def _declare_with_manifest(client: RightsLedger, blobs: list[bytes], folder: Pat
 
 
 def test_index_finds_datasets_by_manifest_and_by_proof_and_resumes(
-    alice: RightsLedger, bob: RightsLedger, tmp_path: Path
+    alice: RightsLedger, bob: RightsLedger, tmp_path: Path, index_target: str | Path
 ) -> None:
-    db = tmp_path / "index.sqlite"
+    db = index_target
     alice.register(b"poem")
     first = _declare_with_manifest(bob, [b"poem", b"essay"], tmp_path, "one")
     tree = MerkleTree.of([hash_bytes(b"poem"), hash_bytes(b"x")])
@@ -50,15 +52,15 @@ def test_index_finds_datasets_by_manifest_and_by_proof_and_resumes(
     assert hits[second].source == "proof" and hits[second].violation and hits[second].removal == "requested"
     events = [e["event"] for e in index.history(poem)]
     assert events == ["Transfer", "InclusionProven", "ViolationRecorded", "RemovalRequested"]
-    with sqlite3.connect(db) as raw:
-        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == index.counts()["events"]
+    assert index_rows(db, "SELECT COUNT(*) FROM events") == [(index.counts()["events"],)]
+    assert index_rows(db, "SELECT version_num FROM alembic_version") == [("0002",)]
     index.close()
 
 
 def test_index_rolls_back_a_reorganised_chain(
-    alice: RightsLedger, bob: RightsLedger, chain: Web3, tmp_path: Path
+    alice: RightsLedger, bob: RightsLedger, chain: Web3, tmp_path: Path, index_target: str | Path
 ) -> None:
-    db = tmp_path / "index.sqlite"
+    db = index_target
     index = Indexer(alice, db)
     index.sync()
     fork_point = chain.eth.block_number
@@ -79,27 +81,38 @@ def test_index_rolls_back_a_reorganised_chain(
     (hit,) = index.datasets_containing(hash_bytes(b"canonical work"))
     assert hit.dataset_id == 1 and hit.source == "manifest"
     assert index.counts()["datasets"] == 1
+    # Every stored block hash is the chain's own again: nothing of the abandoned branch is left.
+    for number, stored in index_rows(db, "SELECT number, hash FROM blocks"):
+        assert "0x" + bytes(chain.eth.get_block(number)["hash"]).hex() == stored
+    assert index_rows(db, "SELECT value FROM meta WHERE key = 'cursor'") == [(str(index.cursor),)]
     index.close()
 
 
 def test_datasets_cli_answers_which_datasets_hold_a_file(
-    chain: Web3, deployment: Deployment, anvil_url: str, bob: RightsLedger, tmp_path: Path, capsys
+    chain: Web3, deployment: Deployment, anvil_url: str, bob: RightsLedger, tmp_path: Path, capsys,
+    index_target: str | Path,
 ) -> None:
+    """By default in <home>/index-<chainId>.sqlite; with --index-url in that database."""
     home = tmp_path / "home"
+    where = ["--index-url", str(index_target)] if "://" in str(index_target) else []
     save_deployment(deployment, home)
     work = tmp_path / "painting.png"
     work.write_bytes(b"painted pixels")
     _declare_with_manifest(bob, [b"painted pixels", b"b"], tmp_path, "gallery")
-    code = main(["--rpc-url", anvil_url, "--home", str(home), "datasets", str(work), "--json"])
+    code = main(["--rpc-url", anvil_url, "--home", str(home), *where, "datasets", str(work), "--json"])
     out = capsys.readouterr().out
     assert code == 0
     assert [h["dataset_id"] for h in json.loads(out)] == [1]
-    code = main(["--rpc-url", anvil_url, "--home", str(home), "datasets", "0x" + "ab" * 32])
+    code = main(["--rpc-url", anvil_url, "--home", str(home), *where, "datasets", "0x" + "ab" * 32])
     assert code == 0 and "in no declared dataset" in capsys.readouterr().out
+    default_file = home / f"index-{chain.eth.chain_id}.sqlite"
+    assert default_file.exists() == (not where)
+    if where:
+        assert index_rows(index_target, "SELECT COUNT(*) FROM datasets") == [(1,)]
 
 
 def test_attack_hostileManifestUrisMarkTheirDatasetsUnreadableAndTheSyncGoesOn(
-    alice: RightsLedger, bob: RightsLedger, tmp_path: Path
+    alice: RightsLedger, bob: RightsLedger, tmp_path: Path, index_target: str | Path
 ) -> None:
     """A declarer writes any manifest URI. Before issue 12 `/dev/zero` exhausted memory, and a folder or a
     binary file raised outside the error handler and stopped the index at that block for ever. Now the
@@ -124,10 +137,9 @@ def test_attack_hostileManifestUrisMarkTheirDatasetsUnreadableAndTheSyncGoesOn(
     }
     ids = {what: bob.datasets.declare(tree, Use.AI_TRAINING, uri).dataset_id for what, uri in hostile.items()}
     honest = _declare_with_manifest(bob, [b"honest item"], folder, "honest")
-    index = Indexer(alice, tmp_path / "index.sqlite", range_size=4)
+    index = Indexer(alice, index_target, range_size=4)
     index.sync()
-    with sqlite3.connect(tmp_path / "index.sqlite") as raw:
-        status = dict(raw.execute("SELECT dataset_id, manifest_status FROM datasets").fetchall())
+    status = dict(index_rows(index_target, "SELECT dataset_id, manifest_status FROM datasets"))
     assert {what: status[i] for what, i in ids.items()} == dict.fromkeys(hostile, "unreadable")
     assert status[honest] == "loaded", "the sync went on past the hostile declarations"
     assert [h.dataset_id for h in index.datasets_containing(hash_bytes(b"honest item"))] == [honest]

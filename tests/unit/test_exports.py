@@ -294,3 +294,34 @@ def test_iptc_digital_source_type_export_needs_a_disclosure() -> None:
     assert out["iptcFallback"] == "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCreation"
     with pytest.raises(NotFoundError, match="no AI disclosure"):
         digital_source_type(record({}))
+
+
+ISCC_CODE = "ISCC:KECYCMZIOY36XXGZ5ECN56ZCLKPN7QBQKE4WPQKLS5SDYV4K5RCPM5I"
+CODED = record({"tdm": {"mode": "licence", "fee": "1 gwei"}}, iscc=ISCC_CODE,
+               disclosure=Disclosure.create("human-made", [], ""))
+DCT = "http://purl.org/dc/terms/identifier"
+
+
+def test_the_iscc_is_an_identifier_of_the_work_in_every_export() -> None:
+    (node,) = expand(odrl_policy(CODED))
+    for kind in (ODRL + "permission", ODRL + "prohibition"):
+        for rule in node[kind]:
+            (asset,) = rule[ODRL + "target"]
+            assert asset["@id"] == CODED.content_uri and asset[DCT] == [{"@value": ISCC_CODE}]
+    ((policy,),) = [expand(tdm_policy(CODED))]
+    (asset,) = policy[ODRL + "permission"][0][ODRL + "target"]
+    assert asset["@id"] == CODED.content_uri and asset[DCT] == [{"@value": ISCC_CODE}]
+    soft = training_mining_assertion(CODED)["softBinding"]
+    assert soft == {"label": "c2pa.soft-binding",
+                    "data": {"alg": "io.iscc.v0", "blocks": [{"scope": {}, "value": ISCC_CODE}]}}
+    plus = data_mining(CODED)
+    assert plus["dc:identifier"] == ISCC_CODE and plus["xmlns:dc"] == "http://purl.org/dc/elements/1.1/"
+    assert {"trait_type": "iscc", "value": ISCC_CODE} in token_metadata(CODED)["attributes"]
+    assert digital_source_type(CODED)["iscc"] == ISCC_CODE
+
+
+def test_a_work_without_a_code_exports_as_before() -> None:
+    plain = record({"tdm": {"mode": "allow"}})
+    assert all(isinstance(r["target"], str) for r in odrl_policy(plain)["permission"])
+    assert "softBinding" not in training_mining_assertion(plain) and "dc:identifier" not in data_mining(plain)
+    assert [a["trait_type"] for a in token_metadata(plain)["attributes"]] == ["contentHash"]

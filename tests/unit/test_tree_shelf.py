@@ -100,17 +100,17 @@ def test_the_shelf_rejects_a_file_with_another_root_with_a_clear_error_and_rebui
     with pytest.raises(NotFoundError, match="no tree file for root"):
         shelf.get(root)  # the wrong file is not served, and there is nothing to build from
     with caplog.at_level(logging.WARNING, logger="rightsledger.trees"):
-        tree = shelf.get(root, values=lambda: iter(values), what="dataset 1's root")
+        tree = shelf.get(root, leaves=lambda: (False, iter(values)), what="dataset 1's root")
     assert tree.root == root and tree.path == shelf.path_for(root)
     assert any("not dataset 1's root" in r.getMessage() and "rebuilding it" in r.getMessage() for r in caplog.records)
     assert TreeShelf(tmp_path / "trees").get(root).root == root, "the rebuilt file is kept for the next reader"
     with pytest.raises(ValidationError, match="makes root") as mismatch:
-        TreeShelf(tmp_path / "other").get(root, values=lambda: iter(other), source="manifest m.json")
+        TreeShelf(tmp_path / "other").get(root, leaves=lambda: (False, iter(other)), source="manifest m.json")
     assert mismatch.value.code == "manifest-root-mismatch"
     assert list((tmp_path / "other").glob("*.tree")) == [], "a tree of the wrong root is not kept"
     os.truncate(shelf.path_for(root), 200)  # damaged: rejected and rebuilt too
     shelf.close()
-    assert TreeShelf(tmp_path / "trees").get(root, values=lambda: iter(values)).root == root
+    assert TreeShelf(tmp_path / "trees").get(root, leaves=lambda: (False, iter(values))).root == root
 
 
 def test_the_shelf_keeps_in_memory_and_coded_trees_by_root(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from web3 import Web3
 
 from ..vocabulary import parse_address
 from .contracts import abi, artifact
-from .deployments import Deployment, save_deployment
+from .deployments import Deployment, code_hash, genesis_hash, save_deployment
+from .local import journal_for
 from .transactions import TX_GAS_CAP, Transactor
 
 # The levy fund's epoch: contributions of one month are shared among that month's datasets.
@@ -27,7 +28,7 @@ def deploy(
     levy_epoch: int = LEVY_EPOCH,
 ) -> Deployment:
     """Deploy the contracts in dependency order; record the deployment for this chain id."""
-    tx = Transactor(w3, account)
+    tx = Transactor(w3, account, journal_for(w3, home))
     admin_address = parse_address(admin, what="admin") if admin else account.address
     forwarder, block = _deploy_one(tx, "Forwarder", [])
     policies, _ = _deploy_one(tx, "PolicyRegistry", [])
@@ -52,6 +53,8 @@ def deploy(
         },
         deployer=account.address,
         block=block,
+        genesis=genesis_hash(w3),
+        code_hash=code_hash(w3, works),
     )
     save_deployment(deployment, home)
     return deployment

@@ -3,17 +3,26 @@
 Deployments made by `rightsledger deploy` are recorded in `<home>/deployments/<chainId>.json`
 (home: $RIGHTSLEDGER_HOME, else ./.rightsledger). Deployments to public networks that the
 project publishes ship inside the package (rightsledger/deployments/<chainId>.json).
+
+A chain id does not name one chain (every local anvil is 31337, with the same addresses), so a
+record also holds the chain's genesis block hash and the hash of WorkRegistry's runtime code;
+`verify_deployment` refuses a node whose chain is another one. Records made before these fields
+existed are checked by their code only.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ConfigError
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from ..errors import ChainError, ConfigError
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,10 @@ class Deployment:
     contracts: dict[str, str]
     deployer: str
     block: int
+    genesis: str | None = None
+    """The hash of the chain's block 0: which chain this is, where the chain id is ambiguous."""
+    code_hash: str | None = None
+    """keccak256 of WorkRegistry's runtime code as deployed."""
 
     def address(self, name: str) -> str:
         try:
@@ -56,7 +69,8 @@ class Deployment:
     def from_json(cls, text: str, *, source: str) -> Deployment:
         try:
             data = json.loads(text)
-            deployment = cls(**{k: data[k] for k in cls.__dataclass_fields__})
+            required = {k: data[k] for k in ("chain_id", "contracts", "deployer", "block")}
+            deployment = cls(**required, genesis=data.get("genesis"), code_hash=data.get("code_hash"))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again") from None
         if not isinstance(deployment.contracts, dict):
@@ -84,6 +98,54 @@ def save_deployment(deployment: Deployment, home: str | Path | None = None) -> P
     return path
 
 
+def genesis_hash(w3: Web3) -> str:
+    """The hash of the node's block 0, 0x-prefixed."""
+    answer = w3.provider.make_request("eth_getBlockByNumber", ["0x0", False])  # type: ignore[arg-type]
+    block = answer.get("result")
+    if not isinstance(block, dict) or not isinstance(block.get("hash"), str):
+        raise ChainError(f"the node has no block 0 to tell which chain it is: {answer.get('error', answer)}")
+    return str(block["hash"]).lower()
+
+
+def code_hash(w3: Web3, address: str) -> str | None:
+    """keccak256 of the runtime code at `address`; None if there is no contract there."""
+    code = bytes(w3.eth.get_code(to_checksum_address(address)))
+    return "0x" + keccak(code).hex() if code else None
+
+
+class WrongChainError(ConfigError):
+    """The node is not the chain the deployment record was made on."""
+
+    code = "wrong-chain"
+
+
+def verify_deployment(w3: Web3, deployment: Deployment) -> None:
+    """Refuse a node that is not the chain `deployment` was made on (WrongChainError saying what to do)."""
+    endpoint = getattr(w3.provider, "endpoint_uri", None) or "this node"
+    where = f"the deployment recorded for chain id {deployment.chain_id}"
+    if deployment.genesis is not None:
+        actual = genesis_hash(w3)
+        if actual.lower() != deployment.genesis.lower():
+            raise WrongChainError(
+                f"{endpoint} is another chain than {where} (genesis block {deployment.genesis[:12]}…, "
+                f"this node's is {actual[:12]}…): point --rpc-url at the node it was deployed on "
+                "(or --home at this node's own home folder), or run `rightsledger deploy` to deploy on this chain"
+            )
+    found = code_hash(w3, deployment.work_registry)
+    if found is None:
+        raise WrongChainError(
+            f"no contract at {deployment.work_registry} on chain {deployment.chain_id} at {endpoint} "
+            "(was the chain reset, or is this another node?); run `rightsledger deploy` again, "
+            "or point --rpc-url/--home at the node it was deployed on"
+        )
+    if deployment.code_hash is not None and found.lower() != deployment.code_hash.lower():
+        raise WrongChainError(
+            f"the contract at {deployment.work_registry} on {endpoint} is not the WorkRegistry of {where} "
+            "(its code differs): point --rpc-url/--home at the node it was deployed on, "
+            "or run `rightsledger deploy` again"
+        )
+
+
 def find_deployment(chain_id: int, home: str | Path | None = None) -> Deployment | None:
     """The recorded deployment for `chain_id`: the local record first, then the shipped one."""
     local = deployment_path(chain_id, home)
@@ -93,3 +155,20 @@ def find_deployment(chain_id: int, home: str | Path | None = None) -> Deployment
     if shipped.is_file():
         return Deployment.from_json(shipped.read_text(), source=f"package data {chain_id}.json")
     return None
+
+
+def rebind_genesis(w3: Web3, home: str | Path | None = None) -> bool:
+    """After the home's own chain was rebuilt from its journal onto a fresh genesis (killed before
+    anvil first saved its state), move the home's record to the new genesis, if its contracts are
+    back with the same code. True if the record was rebound."""
+    path = deployment_path(int(w3.eth.chain_id), home)
+    if not path.is_file():
+        return False
+    recorded = Deployment.from_json(path.read_text(), source=str(path))
+    actual = genesis_hash(w3)
+    if recorded.genesis in (None, actual) or recorded.code_hash is None:
+        return False
+    if code_hash(w3, recorded.work_registry) != recorded.code_hash:
+        return False
+    save_deployment(replace(recorded, genesis=actual), home)
+    return True

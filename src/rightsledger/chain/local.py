@@ -1,5 +1,8 @@
 """The local chain: anvil (from the npm package @foundry-rs/anvil) run in the background,
-its state persisted under <home>/chain/ so that a restart keeps every record."""
+its state persisted under <home>/chain/ so that a restart keeps every record.
+
+anvil saves its state on a clean stop and every 5 s; what rightsledger sent in between is in the
+write-ahead journal (chain/journal.py), which `start` replays after an unclean stop (`kill -9`)."""
 
 from __future__ import annotations
 
@@ -14,15 +17,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3 import HTTPProvider, Web3
 
 from ..errors import ChainError, ConfigError
-from .deployments import home_dir
+from .deployments import home_dir, rebind_genesis
+from .journal import JOURNAL_NAME, Journal, Replay, replay
 
 LOCAL_CHAIN_ID = 31337
 DEFAULT_PORT = 8545
+STATE_NAME = "state.json"
+PREVIOUS_STATE_NAME = "state.start.json"
 
 # anvil's well-known development keys (mnemonic "test test ... junk"). Public: never use them
 # on a real network. Index 0 deploys and administers the local demo.
@@ -102,10 +110,17 @@ class LocalChain:
     home: Path
     port: int = DEFAULT_PORT
     host: str = "127.0.0.1"
+    replayed: Replay | None = None
+    """What the last `start` re-sent from the journal (None: the journal was empty)."""
+    restored: bool = False
+    """Whether the last `start` found the state file torn and began from the copy made at the start before."""
 
     @classmethod
-    def at(cls, home: str | Path | None = None, port: int = DEFAULT_PORT) -> LocalChain:
-        return cls(home=home_dir(home), port=port)
+    def at(cls, home: str | Path | None = None, port: int | None = None) -> LocalChain:
+        """The home's chain on `port`, or on the port it last ran on (default 8545)."""
+        chain = cls(home=home_dir(home))
+        chain.port = port if port is not None else chain.recorded_port() or DEFAULT_PORT
+        return chain
 
     @property
     def folder(self) -> Path:
@@ -119,6 +134,10 @@ class LocalChain:
     def _pidfile(self) -> Path:
         return self.folder / "anvil.json"
 
+    @property
+    def journal(self) -> Journal:
+        return Journal(self.folder / JOURNAL_NAME)
+
     def _recorded(self) -> dict[str, int] | None:
         try:
             data = json.loads(self._pidfile.read_text())
@@ -126,12 +145,19 @@ class LocalChain:
             return None
         return data if isinstance(data, dict) else None
 
+    def recorded_port(self) -> int | None:
+        """The port this home's chain runs on, or last ran on."""
+        data = self._recorded() or {}
+        port = data.get("port")
+        return port if isinstance(port, int) and 0 < port < 65536 else None
+
     def pid(self) -> int | None:
         """The pid of the anvil this home started, if it still runs."""
         data = self._recorded()
-        if not data:
+        pid = data.get("pid") if data else None
+        if not isinstance(pid, int) or pid <= 0:
             return None
-        pid = int(data.get("pid", 0))
+        _reap(pid)  # a killed child of this process is a zombie until reaped: not running
         try:
             os.kill(pid, 0)
         except (ProcessLookupError, PermissionError):
@@ -139,7 +165,9 @@ class LocalChain:
         return pid
 
     def start(self, *, timeout: float = 20.0) -> bool:
-        """Start anvil unless it runs already. Returns True if it was started now."""
+        """Start anvil unless it runs already (True if it was started now); then re-send what the
+        journal holds that the loaded state lacks (`replayed` says what)."""
+        self.replayed = None
         running = self._recorded()
         if self.pid() is not None and running:
             self.port = int(running.get("port", self.port))
@@ -149,13 +177,14 @@ class LocalChain:
                 f"port {self.port} is taken by another program; stop it or use --port to run the chain elsewhere"
             )
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.restored = self._keep_whole_state()
         command = [
             find_anvil(),
             "--host", self.host,
             "--port", str(self.port),
             "--chain-id", str(LOCAL_CHAIN_ID),
-            "--state", str(self.folder / "state.json"),
-            # Also written every few seconds, so even a killed node loses at most that much.
+            "--state", str(self.folder / STATE_NAME),
+            # Also written every few seconds; what a kill loses since then, the journal re-sends.
             "--state-interval", "5",
         ]  # fmt: skip
         log = (self.folder / "anvil.log").open("ab")
@@ -168,13 +197,42 @@ class LocalChain:
         except ChainError as exc:
             tail = (self.folder / "anvil.log").read_text(errors="replace")[-400:]
             raise ChainError(f"{exc}; see {self.folder / 'anvil.log'}:\n{tail}") from None
+        # A non-empty journal means the last stop was not clean: anvil has loaded its saved
+        # state by now, so what the journal holds beyond it is re-sent, in order.
+        if self.journal.entries():
+            w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 30}))
+            self.replayed = replay(w3, self.journal)
+            if self.replayed.resent:
+                rebind_genesis(w3, self.home)
+        return True
+
+    def _keep_whole_state(self) -> bool:
+        """anvil rewrites its state file in place, so a kill mid-write tears it. Keep a copy of the
+        state each start begins from; if the state is torn, start from that copy instead (the
+        journal holds everything sent since, and re-sends it). True if the copy was used."""
+        state, previous = self.folder / STATE_NAME, self.folder / PREVIOUS_STATE_NAME
+        if not state.exists():
+            return False
+        if _looks_whole(state):
+            tmp = previous.with_suffix(".tmp")
+            shutil.copyfile(state, tmp)
+            tmp.replace(previous)
+            return False
+        if not previous.exists():
+            raise ChainError(
+                f"{state} is torn (anvil was killed while writing it) and there is no earlier copy: "
+                "move it away to start an empty chain"
+            )
+        state.replace(self.folder / "state.torn.json")
+        shutil.copyfile(previous, state)
         return True
 
     def stop(self, *, timeout: float = 15.0) -> bool:
-        """Stop anvil (it writes its state on the way out). Returns False if it was not running."""
+        """Stop anvil (it writes its state on the way out) and clear the journal, which that state
+        now contains. Returns False if it was not running."""
         pid = self.pid()
         if pid is None:
-            self._pidfile.unlink(missing_ok=True)
+            self._forget_pid()
             return False
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -182,13 +240,51 @@ class LocalChain:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
+                self.journal.clear()
                 break
             _reap(pid)
             time.sleep(0.05)
         else:
+            # Killed, so its state may be old: the journal stays, for the next start to replay.
             os.kill(pid, signal.SIGKILL)
-        self._pidfile.unlink(missing_ok=True)
+        self._forget_pid()
         return True
+
+    def _forget_pid(self) -> None:
+        """Keep only the port, so that `status` and the next `start` find the same node."""
+        port = self.recorded_port()
+        if port is None:
+            self._pidfile.unlink(missing_ok=True)
+        else:
+            self._pidfile.write_text(json.dumps({"port": port}))
+
+    def serves(self, w3: Web3) -> bool:
+        """Whether `w3` talks to this home's running chain (its recorded port on this host)."""
+        endpoint = getattr(w3.provider, "endpoint_uri", None)
+        if not isinstance(endpoint, str) or self.pid() is None:
+            return False
+        try:
+            parts = urlsplit(endpoint)
+            port = parts.port
+        except ValueError:
+            return False
+        return parts.hostname in ("127.0.0.1", "localhost") and port == self.recorded_port()
+
+
+def journal_for(w3: Web3, home: str | Path | None) -> Journal | None:
+    """The journal to append to when sending through `w3`: the home's, if `w3` is the home's own
+    local chain; None for any other node (a public network keeps its own history)."""
+    chain = LocalChain(home=home_dir(home))
+    return chain.journal if chain.serves(w3) else None
+
+
+def _looks_whole(path: Path) -> bool:
+    """A JSON object from its first byte to its last: not cut off by a kill mid-write."""
+    with path.open("rb") as f:
+        head = f.read(64).lstrip()
+        f.seek(max(0, path.stat().st_size - 64))
+        tail = f.read().rstrip()
+    return head.startswith(b"{") and tail.endswith(b"}")
 
 
 def _reap(pid: int) -> None:

@@ -19,6 +19,7 @@ from web3.types import TxReceipt
 from ..errors import ChainError
 from .contracts import abi, decode_revert
 from .deployments import Deployment
+from .journal import Journal
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 
 CALL_GAS = 50_000_000
@@ -30,11 +31,13 @@ see `ChainContext.call_gas`."""
 class ChainContext:
     """One node, one deployment and (optionally) one signing account, shared by every module of a client."""
 
-    def __init__(self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None) -> None:
+    def __init__(
+        self, w3: Web3, deployment: Deployment, account: LocalAccount | None = None, *, journal: Journal | None = None
+    ) -> None:
         self.w3 = w3
         self.deployment = deployment
         self.account = account
-        self.transactor = Transactor(w3, account)
+        self.transactor = Transactor(w3, account, journal)
         self._contracts: dict[str, Contract] = {}
         self._call_gas: int | None = None
 
@@ -107,7 +110,7 @@ class ChainContext:
 
     def with_account(self, account: LocalAccount | None) -> ChainContext:
         """The same node and deployment, signing as `account` (contract objects are shared)."""
-        other = ChainContext(self.w3, self.deployment, account)
+        other = ChainContext(self.w3, self.deployment, account, journal=self.transactor.journal)
         other._contracts = self._contracts
         other._call_gas = self._call_gas
         return other

@@ -12,6 +12,7 @@ from web3.types import TxReceipt
 
 from ..errors import ChainError, ConfigError, ContractRevert
 from .contracts import decode_revert
+from .journal import Journal
 
 GAS_MARGIN = 1.2
 # Plus a flat allowance: a terms-history checkpoint costs a new slot (~20k gas) when the block's
@@ -45,11 +46,15 @@ def as_revert(exc: BaseException, action: str) -> ContractRevert | None:
 
 
 class Transactor:
-    """Sends transactions signed by one local account, keeping its nonces in order across threads."""
+    """Sends transactions signed by one local account, keeping its nonces in order across threads.
 
-    def __init__(self, w3: Web3, account: LocalAccount | None) -> None:
+    With a `journal` (the home's local chain: see `local.journal_for`), every signed transaction is
+    appended to it, durably, before it is sent, so that a restart after a crash can re-send it."""
+
+    def __init__(self, w3: Web3, account: LocalAccount | None, journal: Journal | None = None) -> None:
         self.w3 = w3
         self.account = account
+        self.journal = journal
         self._lock = threading.Lock()
         self._nonce: int | None = None
 
@@ -90,10 +95,14 @@ class Transactor:
                 tx.update(self._fees())
                 tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
                 signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
+                if self.journal is not None:
+                    self.journal.record(signed.hash, signed.raw_transaction)
                 try:
                     tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
                 except Exception as exc:  # noqa: BLE001
                     self._nonce = None
+                    if self.journal is not None:
+                        self.journal.drop(signed.hash)
                     if attempt == 1 and "nonce too low" in str(exc).lower():
                         continue
                     raise self._classify(exc, action) from None

@@ -15,14 +15,29 @@ from collections.abc import Sequence
 
 from ..errors import RightsLedgerError
 from ..version import __version__
-from . import chain, collections, datasets, demo, identity, licences, provenance, scale, serve, transparency, works
+from ..workflows.index_store import CONFIGURED_URL
+from ..workflows.index_store import ENV as INDEX_URL_ENV
+from . import (
+    chain,
+    collections,
+    datasets,
+    demo,
+    identity,
+    licences,
+    provenance,
+    scale,
+    scan,
+    serve,
+    transparency,
+    works,
+)
 from .context import EXIT_ERROR, Context
 
 DEFAULT_RPC = "http://127.0.0.1:8545"
 
 # In the order `rightsledger --help` lists the commands.
 COMMAND_GROUPS = (
-    chain, works, identity, datasets, scale, collections, licences, provenance, transparency, serve, demo
+    chain, works, identity, datasets, scan, scale, collections, licences, provenance, transparency, serve, demo
 )  # fmt: skip
 
 
@@ -36,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rpc-url", default=os.environ.get("RIGHTSLEDGER_RPC_URL", DEFAULT_RPC), help="node URL")
     parser.add_argument("--home", default=None, help="state folder (default $RIGHTSLEDGER_HOME or ./.rightsledger)")
     parser.add_argument("--dev-account", type=int, default=None, metavar="N", help="sign as local dev account N")
+    parser.add_argument(
+        "--index-url",
+        default=os.environ.get(INDEX_URL_ENV) or None,
+        metavar="URL",
+        help="the index database, e.g. postgresql://user@host/db (default $RIGHTSLEDGER_INDEX_URL, else SQLite files "
+        "in the home folder)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.add_parsers(sub)
@@ -60,7 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)  # option types raise CliError for a bad value (one line below)
-        return int(args.func(Context(args)))
+        token = CONFIGURED_URL.set(args.index_url)  # the codes index reads it too
+        try:
+            return int(args.func(Context(args)))
+        finally:
+            CONFIGURED_URL.reset(token)
     except RightsLedgerError as exc:
         print(f"rightsledger: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..chain.connection import connect_web3
 from ..chain.deploy import deploy
-from ..chain.deployments import find_deployment
+from ..chain.deployments import WrongChainError, find_deployment, verify_deployment
 from ..chain.local import LocalChain
 from ..errors import ConfigError
 from .context import EXIT_ERROR, Context
@@ -15,10 +15,15 @@ from .render import print_json
 
 
 def cmd_chain(ctx: Context) -> int:
-    chain = LocalChain(home=ctx.home, port=ctx.args.port)
+    # Without --port: the port this home's chain runs on, or last ran on (8545 at first).
+    chain = LocalChain.at(ctx.home, ctx.args.port)
     if ctx.args.action == "start":
         started = chain.start()
         print(f"local chain {'started' if started else 'already running'} at {chain.url} (state in {chain.folder})")
+        if chain.restored:
+            print("the saved state was torn (killed while writing it): started from the state of the previous start")
+        if chain.replayed is not None:
+            print(chain.replayed.summary())
     elif ctx.args.action == "stop":
         print("local chain stopped; its state is saved" if chain.stop() else "the local chain was not running")
     else:
@@ -26,12 +31,18 @@ def cmd_chain(ctx: Context) -> int:
         if pid is None:
             print("local chain: not running (start it with `rightsledger chain start`)")
             return EXIT_ERROR
+        chain.port = chain.recorded_port() or chain.port  # the home's node, whatever --port says
         w3 = connect_web3(chain.url)
         deployment = find_deployment(w3.eth.chain_id, ctx.home)
         print(
             f"local chain: running (pid {pid}) at {chain.url}, chain id {w3.eth.chain_id}, block {w3.eth.block_number}"
         )
         if deployment:
+            try:
+                verify_deployment(w3, deployment)
+            except WrongChainError as exc:
+                print(f"  the recorded deployment does not match this chain: {exc}")
+                return EXIT_ERROR
             for name, address in deployment.contracts.items():
                 print(f"  {name:<16} {address}")
         else:
@@ -57,7 +68,9 @@ def cmd_deploy(ctx: Context) -> int:
 def add_parsers(sub: Any) -> None:
     chain = sub.add_parser("chain", help="start, stop or inspect the local chain (anvil)")
     chain.add_argument("action", choices=("start", "stop", "status"))
-    chain.add_argument("--port", type=port_arg, default=8545)
+    chain.add_argument(
+        "--port", type=port_arg, default=None, help="default: the port the home's chain last ran on, else 8545"
+    )
     chain.set_defaults(func=cmd_chain)
 
     dep = sub.add_parser("deploy", help="deploy the contracts and record them for this chain id")

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ..code_tree import pack_code
 from ..hashing import resolve_file_or_hash
 from ..manifests import Item, collect, iter_items, write_dataset
 from ..merkle_store import TreeFile
@@ -16,11 +18,13 @@ from ..sdk.client import RightsLedger
 from ..text import render_table
 from ..units import format_wei, parse_fee
 from ..vocabulary import Use
-from ..workflows.audit import buy_licences, run_audit
+from ..workflows.audit import ANSWERS, buy_licences, run_audit
+from ..workflows.audit_ray import DEFAULT_BLOCK_ROWS, run_ray_audit
 from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
 from ..workflows.indexer import open_index
-from .context import EXIT_NOT_ALLOWED, CliError, Context
+from .context import DB_HELP, EXIT_NOT_ALLOWED, INDEX_URL_HELP, CliError, Context
+from .identity import content_code_of
 from .index import cmd_follow
 from .options import address_arg, fee_arg, parse_use
 from .render import print_json
@@ -32,6 +36,10 @@ def cmd_audit(ctx: Context) -> int:
         raise CliError("--buy needs a spending cap: --max-spend AMOUNT (e.g. 0.5ether)")
     if args.confirm_live and not args.snapshot:
         raise CliError("--confirm-live re-checks a snapshot's answers: give --snapshot DIR too")
+    if args.engine == "ray":
+        return _audit_on_ray(ctx)
+    if args.address:
+        raise CliError("--address names a Ray cluster: use it with --engine ray")
     items = collect(Path(args.source).resolve())  # a bad source is reported before connecting or hashing anything
     client = ctx.client() if args.buy or args.confirm_live or not args.snapshot else None
     if args.snapshot:
@@ -42,10 +50,11 @@ def cmd_audit(ctx: Context) -> int:
             licensee=args.licensee,
             out=args.out,
             unregistered_cleared=args.include_unregistered_as_cleared,
-            workers=args.workers,
+            workers=args.workers or 4,
             progress=not args.quiet,
             keep_rows=args.buy,
             confirm_live=client if args.confirm_live else None,
+            near_copies=not args.exact_only,
         )
     else:
         assert client is not None
@@ -57,7 +66,7 @@ def cmd_audit(ctx: Context) -> int:
             licensee=args.licensee,
             out=args.out,
             unregistered_cleared=args.include_unregistered_as_cleared,
-            workers=args.workers,
+            workers=args.workers or 4,
             progress=not args.quiet,
             keep_rows=args.buy,
             near_copies=not args.exact_only,
@@ -114,15 +123,51 @@ def cmd_audit(ctx: Context) -> int:
     return 0 if result.all_cleared else EXIT_NOT_ALLOWED
 
 
+def _audit_on_ray(ctx: Context) -> int:
+    args = ctx.args
+    if not args.snapshot:
+        raise CliError("--engine ray answers from a registry snapshot: give --snapshot DIR "
+                       "(make one with: rightsledger snapshot --out DIR)")
+    if args.buy or args.confirm_live:
+        raise CliError("--buy and --confirm-live need the chain: audit with --engine local for them")
+    result = run_ray_audit(
+        args.snapshot, args.source, parse_use(args.use), licensee=args.licensee, out=args.out,
+        unregistered_cleared=args.include_unregistered_as_cleared, near_copies=not args.exact_only,
+        address=args.address, workers=args.workers or 2, block_rows=args.block_rows,
+        progress=not args.quiet,
+    )
+    summary, receipt = result.summary, result.receipt
+    if args.json:
+        print_json({"report": str(result.report), "receipt": receipt, "summary": summary})
+    else:
+        print(f"audit of {summary['items']:,} items for {receipt['use']} from the snapshot at block "
+              f"{receipt['block']} (chain {receipt['chainId']}), on Ray in {receipt['blocks']:,} blocks")
+        rows = [(answer, f"{summary[answer]:,}") for answer in ANSWERS]
+        print(render_table(rows, ("answer", "items")))
+        if summary["needs-licence"]:
+            print(f"licences needed: {summary['needs-licence']:,}, fees {format_wei(summary['licenceFeeTotal'])} "
+                  "in total")
+        if summary["blocksReused"]:
+            print(f"resumed: {summary['blocksReused']:,} blocks already written were kept")
+        print(f"report: {result.report} (Parquet parts; receipt.json), digest {summary['reportDigest']}")
+    return 0 if summary["cleared"] == summary["items"] else EXIT_NOT_ALLOWED
+
+
 HASH_CHUNK = 4_096
 """Items hashed at a time by `declare`: a manifest is read, hashed and written in chunks of this many."""
 
 
-def _hashed(items: Iterable[Item], workers: int, bar: Progress | None) -> Iterator[Item]:
-    """The items with their content hashes, hashed a chunk at a time (bounded memory)."""
+def _hashed(items: Iterable[Item], workers: int, bar: Progress | None, *, codes: bool) -> Iterator[Item]:
+    """The items with their content hashes (and, with `codes`, each readable file's content code;
+    else the manifest's own `code`), hashed a chunk at a time (bounded memory)."""
     stream = iter(items)
     while chunk := list(islice(stream, HASH_CHUNK)):
         hash_items(chunk, workers=workers, progress=bar)
+        if codes:
+            for item in chunk:
+                code = content_code_of(Path(item.path)) if item.path and Path(item.path).is_file() else None
+                if code is not None:
+                    item.code = "0x" + pack_code(code).hex()
         yield from chunk
 
 
@@ -137,7 +182,7 @@ def cmd_declare(ctx: Context) -> int:
     bar = None if args.quiet else Progress("hashing", total)
     name = args.name or source.stem.removesuffix(".manifest")
     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
-    files = write_dataset(_hashed(items, args.workers, bar), use, folder, name)
+    files = write_dataset(_hashed(items, args.workers, bar, codes=args.codes), use, folder, name, coded=args.codes)
     if bar:
         bar.finish()
     uri = args.manifest_uri or files.manifest.resolve().as_uri()
@@ -148,7 +193,8 @@ def cmd_declare(ctx: Context) -> int:
         print_json({**declaration.__dict__, "manifest": str(files.manifest), "treeFile": str(files.store),
                     "tree": str(files.dump) if files.dump else None})  # fmt: skip
     else:
-        print(f"dataset {declaration.dataset_id} declared: {files.count:,} works for {use.value}")
+        print(f"dataset {declaration.dataset_id} declared: {files.count:,} works for {use.value}"
+              + (", leaves with content codes" if args.codes else ""))
         print(f"  root      {files.root}")
         print(f"  manifest  {files.manifest}  (URI {uri})")
         print(f"  tree      {files.store}" + (f"  (OpenZeppelin dump {files.dump})" if files.dump else ""))
@@ -162,6 +208,19 @@ def cmd_prove(ctx: Context) -> int:
     digest = resolve_file_or_hash(args.item)
     datasets = client.datasets
     tree = datasets.store(args.dataset, args.manifest)  # the tree file by root, built once if none is kept
+    if args.near_copy_of:
+        work = resolve_file_or_hash(args.near_copy_of)
+        if not tree.coded:
+            raise CliError(f"dataset {args.dataset}'s leaves carry no content codes: a near copy in it cannot be "
+                           "proven on chain (only the same bytes can: prove the work itself)")
+        near = datasets.prove_near_copy(args.dataset, digest, work, tree=tree)
+        if args.json:
+            print_json({**near.__dict__, "reason": near.reason.value})
+        else:
+            verdict = "VIOLATION recorded" if near.violation else "no violation"
+            print(f"{digest} in dataset {args.dataset} is a near copy of {work} (distance {near.distance}): "
+                  f"{verdict} against the work (at declaration: {near.reason.value})")
+        return 0
     result = datasets.prove(args.dataset, digest, tree=tree)
     if args.json:
         print_json({**result.__dict__, "reason": result.reason.value})
@@ -227,8 +286,8 @@ def cmd_levy(ctx: Context) -> int:
     return 0
 
 
-def _index_path(ctx: Context, client: RightsLedger) -> Path:
-    return Path(ctx.args.db) if ctx.args.db else ctx.home / f"index-{client.chain_id}.sqlite"
+def _index_path(ctx: Context, client: RightsLedger) -> str | Path:
+    return ctx.index_target(client)
 
 
 def cmd_index(ctx: Context) -> int:
@@ -305,10 +364,17 @@ def add_parsers(sub: Any) -> None:
     audit.add_argument(
         "--max-spend", type=fee_arg, metavar="AMOUNT", help="with --buy: spend at most this (e.g. 0.5ether)"
     )
-    audit.add_argument("--workers", type=int, default=4, help="hashing threads and parallel calls (default 4)")
+    audit.add_argument("--workers", type=int, default=None,
+                       help="hashing threads and parallel calls (default 4); with --engine ray: actors (default 2)")
     audit.add_argument("--quiet", action="store_true", help="no progress bar")
     audit.add_argument("--snapshot", metavar="DIR", help="answer offline from a registry snapshot, at its block")
     audit.add_argument("--confirm-live", action="store_true", help="with --snapshot: re-check items not cleared live")
+    audit.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local (default): this process; ray: a Ray Data pipeline (with --snapshot; the ray extra)")
+    audit.add_argument("--address", metavar="ADDR",
+                       help="with --engine ray: the Ray cluster (default: start a local one)")
+    audit.add_argument("--block-rows", type=int, default=DEFAULT_BLOCK_ROWS, metavar="N",
+                       help=f"with --engine ray: manifest rows per block (default {DEFAULT_BLOCK_ROWS:,})")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(func=cmd_audit)
 
@@ -318,6 +384,8 @@ def add_parsers(sub: Any) -> None:
     declare.add_argument("--manifest-uri", help="where others can read the manifest (default: its file:// URI)")
     declare.add_argument("--name", help="file name stem for the manifest and tree (default: the source's name)")
     declare.add_argument("--out-dir", help="folder for <name>.manifest.json and <name>.tree (default: .)")
+    declare.add_argument("--codes", action="store_true",
+                         help="leaves commit to each file's ISCC content code too (near copies become provable)")
     declare.add_argument("--workers", type=int, default=4)
     declare.add_argument("--quiet", action="store_true")
     declare.add_argument("--json", action="store_true")
@@ -327,6 +395,8 @@ def add_parsers(sub: Any) -> None:
     prove.add_argument("item", metavar="FILE|HASH")
     prove.add_argument("--dataset", type=int, required=True, metavar="ID")
     prove.add_argument("--manifest", help="the dataset's manifest, if its URI is not readable here")
+    prove.add_argument("--near-copy-of", metavar="WORK", help="FILE|HASH of the registered work the item is a "
+                       "near copy of (a dataset declared with --codes); recorded against the work")
     prove.add_argument("--json", action="store_true")
     prove.set_defaults(func=cmd_prove)
 
@@ -347,10 +417,13 @@ def add_parsers(sub: Any) -> None:
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)
 
-    index = sub.add_parser("index", help="mirror the contracts' events and dataset manifests into SQLite")
+    index = sub.add_parser(
+        "index", help="mirror the contracts' events and dataset manifests into SQLite or PostgreSQL (--index-url)"
+    )
     index.add_argument("action", nargs="?", choices=("sync", "history", "follow"), default="sync")
     index.add_argument("item", nargs="?", metavar="FILE|HASH", help="history: the work")
-    index.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    index.add_argument("--db", help=DB_HELP)
+    index.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     index.add_argument(
         "--confirmations", type=int, default=0, metavar="N", help="follow: index only to head - N (default 0)"
     )
@@ -361,6 +434,7 @@ def add_parsers(sub: Any) -> None:
 
     found = sub.add_parser("datasets", help="which declared datasets contain this work? (syncs the index first)")
     found.add_argument("item", metavar="FILE|HASH")
-    found.add_argument("--db", help="the SQLite file (default <home>/index-<chainId>.sqlite)")
+    found.add_argument("--db", help=DB_HELP)
+    found.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     found.add_argument("--json", action="store_true")
     found.set_defaults(func=cmd_datasets)

@@ -16,10 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from web3 import Web3
+
 from ..chain.connection import connect_web3
 from ..chain.deploy import deploy
-from ..chain.deployments import find_deployment
-from ..chain.local import LocalChain, dev_account
+from ..chain.deployments import Deployment, WrongChainError, find_deployment, home_dir, verify_deployment
+from ..chain.local import DEFAULT_PORT, LocalChain, dev_account
 from ..disclosure import Disclosure
 from ..errors import ConfigError, ContractRevert
 from ..exports import ExportRecord, odrl_policy
@@ -130,28 +132,41 @@ def demo_samples(now: datetime) -> list[Sample]:
     ]
 
 
-def connect_local(home: Path, port: int) -> RightsLedger:
+def connect_local(home: Path, port: int | None) -> RightsLedger:
     """Start the local chain unless it runs, deploy unless deployed there; the admin's client."""
-    chain = LocalChain(home=home, port=port)
+    chain = LocalChain.at(home, port)
     started = chain.start()
     print(f"local chain {'started' if started else 'running'} at {chain.url}")
+    if chain.restored:
+        print("the saved state was torn (killed while writing it): started from the state of the previous start")
+    if chain.replayed is not None:
+        print(chain.replayed.summary())
     w3 = connect_web3(chain.url)
     admin = dev_account(0)
     deployment = find_deployment(w3.eth.chain_id, home)
-    if (
-        deployment is None
-        or "LicenceManager" not in deployment.contracts
-        or "ProvenanceLog" not in deployment.contracts
-        or not w3.eth.get_code(w3.to_checksum_address(deployment.work_registry))
-    ):
+    if deployment is None or not _deployed_here(w3, deployment):
         deployment = deploy(w3, admin, home=home)
         print(f"deployed WorkRegistry at {deployment.work_registry} (block {deployment.block})")
     else:
         print(f"using WorkRegistry at {deployment.work_registry}")
-    return RightsLedger(w3, deployment, admin)
+    return RightsLedger(w3, deployment, admin, home=home)
 
 
-def run_demo(*, home: Path, port: int = 8545) -> int:
+def _deployed_here(w3: Web3, deployment: Deployment) -> bool:
+    """Whether the home's record is a current deployment on this very chain (else the demo deploys)."""
+    if "LicenceManager" not in deployment.contracts or "ProvenanceLog" not in deployment.contracts:
+        return False
+    try:
+        verify_deployment(w3, deployment)
+    except WrongChainError:
+        return False
+    return True
+
+
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+def run_demo(*, home: Path, port: int | None = None) -> int:
     client = connect_local(home, port)
     artist = client.with_account(dev_account(1))
     base = samples_dir()
@@ -212,14 +227,31 @@ def run_demo(*, home: Path, port: int = 8545) -> int:
     travel_scene(client, home)
     summary_scene(client, home, dataset_id, home / "demo-audit.jsonl")
     observatory_scene(client, home)
-    print(
-        f"\ntry: rightsledger check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
-        f"\n     rightsledger terms show {base / 'harbour-at-dawn.svg'}"
-        "\n     rightsledger chain stop   (the chain keeps running until then; its state is saved)"
-        "\n\nthe creators' web page and the HTTP API: make serve  (or: rightsledger serve --dev-keys),"
+    print(hints(client, home, base))
+    return 0
+
+
+def hints(client: RightsLedger, home: Path, base: Path) -> str:
+    """What to try next, with the flags that reach this demo's chain and home when they are not the defaults."""
+    url = str(getattr(client.w3.provider, "endpoint_uri", DEFAULT_URL))
+    port = url.rsplit(":", 1)[-1]
+    elsewhere = url != DEFAULT_URL
+    own_home = home.resolve() != home_dir(None).resolve()
+    rl = "rightsledger"
+    if elsewhere or own_home:
+        rl += f" --home {home}"
+    if elsewhere:
+        rl += f" --rpc-url {url}"
+    serve = f"{rl} serve --local-chain{f' --chain-port {port}' if elsewhere else ''} --dev-keys"
+    if not own_home:  # `make serve` uses the default home
+        serve = f"{'make serve PORT=' + port if elsewhere else 'make serve'}  (or: {serve})"
+    return (
+        f"\ntry: {rl} check {base / 'lullaby-for-the-north-sea.txt'} --use ai-training"
+        f"\n     {rl} terms show {base / 'harbour-at-dawn.svg'}"
+        f"\n     {rl} chain stop   (the chain keeps running until then; its state is saved)"
+        f"\n\nthe creators' web page and the HTTP API: {serve},"
         " then open http://127.0.0.1:8000/"
     )
-    return 0
 
 
 def trainer_scene(client: RightsLedger, home: Path, base: Path) -> int:
@@ -371,7 +403,7 @@ def _show_provenance(client: RightsLedger, artist: RightsLedger, digest: Content
         print(f"  {label.describe()}")
         print(f"  IPTC digital source type: {label.iptc_digital_source_type}")
     print("\nits terms as an ODRL 2.2 policy (JSON-LD; `rightsledger export odrl FILE`)\n")
-    print(json.dumps(odrl_policy(ExportRecord.read(client, digest)), indent=2))
+    print(json.dumps(odrl_policy(ExportRecord.read(client, digest, iscc=True)), indent=2))
 
 
 def _cell(reason: Reason) -> str:
@@ -387,5 +419,7 @@ def cmd_demo(ctx: Context) -> int:
 
 def add_parsers(sub: Any) -> None:
     demo = sub.add_parser("demo", help="start the local chain, deploy, register sample works, print the answers")
-    demo.add_argument("--port", type=port_arg, default=8545)
+    demo.add_argument(
+        "--port", type=port_arg, default=None, help="the local chain's port (default: where it last ran, else 8545)"
+    )
     demo.set_defaults(func=cmd_demo)

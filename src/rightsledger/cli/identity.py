@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..identity import Identity, content_code_bits, content_header, identify_file, normalize
+from ..hashing import resolve_file_or_hash
+from ..identity import Identity, content_code_bits, content_header, identify_file, normalize, onchain_code
 from ..sdk.client import RightsLedger
 from ..workflows.identity_index import CodesIndex, WorkMatch
+from ..workflows.identity_review import suspected_copies
 from .context import CliError, Context
 from .render import print_json
 
@@ -41,12 +43,7 @@ def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None) ->
 
 def content_code_of(path: Path) -> int | None:
     """The 80-bit on-chain code (header << 64 | body) of a file, or None when it has none (or no media)."""
-    try:
-        identity = identify_file(path)
-    except ValidationError:
-        return None
-    head, bits = identity.content_header, identity.content_bits
-    return None if head is None or bits is None else (head.packed << 64) | bits
+    return onchain_code(path)
 
 
 def synced_index(client: RightsLedger) -> CodesIndex:
@@ -98,6 +95,43 @@ def cmd_find(ctx: Context) -> int:
     return 0
 
 
+def cmd_similar(ctx: Context) -> int:
+    args = ctx.args
+    if args.review == bool(args.work):
+        raise CliError("similar takes a registered work (FILE|HASH) or --review (every suspected copy), not both")
+    client = ctx.client()
+    with synced_index(client) as index:
+        if args.review:
+            suspects = suspected_copies(index, args.max_distance)
+            if args.json:
+                print_json([s.as_dict() for s in suspects])
+                return 0
+            if not suspects:
+                print(f"no suspected copies among {len(index):,} coded works")
+                return 0
+            print(f"{len(suspects):,} suspected copies (registered after another holder's work within the distance):")
+            for s in suspects:
+                print(f"  {s.copy.content_hash} (block {s.copy.block}, holder {s.copy_holder})")
+                print(f"    ~ {s.original.content_hash} (block {s.original.block}, holder {s.original_holder}), "
+                      f"distance {s.distance}")
+            return 0
+        digest = resolve_file_or_hash(args.work)
+        code = index.code_of(digest)
+        if code is None:
+            raise CliError(f"{digest} is not a registered work with a content code (see `rightsledger find FILE`)")
+        head = content_header(code)
+        assert head.media is not None
+        found = [m for m in index.matches(head.media, content_code_bits(code), args.max_distance)
+                 if m.content_hash != digest]
+    if args.json:
+        print_json({"contentHash": digest, "iscc": code, "matches": [m.as_dict() for m in found]})
+        return 0
+    print(f"{digest}  {code}: {len(found)} other registered work(s) within the distance")
+    for m in found:
+        print(f"  {m.content_hash}  distance {m.distance:>2}  holder {m.holder}  {m.iscc}")
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     find = sub.add_parser("find", help="registered works a file, folder or ISCC code is a near copy of")
     find.add_argument("items", nargs="+", metavar="FILE|DIR|ISCC")
@@ -105,3 +139,12 @@ def add_parsers(sub: Any) -> None:
                       help="Hamming distance in bits, of 64 (default: 12 for images, texts and audio)")
     find.add_argument("--json", action="store_true")
     find.set_defaults(func=cmd_find)
+
+    similar = sub.add_parser("similar", help="registered works near a registered work; --review: suspected copies")
+    similar.add_argument("work", nargs="?", metavar="FILE|HASH", help="a registered work")
+    similar.add_argument("--review", action="store_true",
+                         help="registrars: every work registered after another holder's work within the distance")
+    similar.add_argument("--max-distance", type=int, default=None, metavar="N",
+                         help="Hamming distance in bits, of 64 (default: 12 for images, texts and audio)")
+    similar.add_argument("--json", action="store_true")
+    similar.set_defaults(func=cmd_similar)

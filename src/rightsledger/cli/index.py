@@ -2,7 +2,7 @@
 
 Each sync reads up to `head - confirmations`; a line is printed whenever the indexed block or the
 head moves (block, head, lag, new events). Ctrl-C stops it between two ranges: every range is
-one SQLite transaction, so nothing half-written is kept and the next run resumes from the cursor.
+one transaction (SQLite or PostgreSQL), so nothing half-written is kept and the next run resumes from the cursor.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _line(result: SyncResult, confirmations: int, as_json: bool) -> str:
     return f"block {result.to_block}  head {result.head}  lag {lag}  +{result.events} events{rolled}"
 
 
-def cmd_follow(ctx: Context, db_path: Path) -> int:
+def cmd_follow(ctx: Context, db_path: str | Path) -> int:
     args = ctx.args
     if args.confirmations < 0:
         raise CliError(f"--confirmations must be 0 or more, not {args.confirmations}")

@@ -13,9 +13,13 @@ from ..disclosure import Disclosure, DisclosureLevel, Phase
 from ..errors import ValidationError
 from ..exports import ExportRecord, well_known
 from ..exports.formats import FORMATS, ExportOptions, export
+from ..exports.record import with_file_iscc
 from ..hashing import resolve_file_or_hash
+from ..identity import identify_file
 from ..sdk.trail import Stage
 from ..workflows.c2pa_import import read_c2pa
+from ..workflows.identity_index import CodesIndex
+from ..workflows.identity_review import near_copy_entries
 from .context import Context
 from .render import print_json, render_trail
 
@@ -30,6 +34,10 @@ def cmd_history(ctx: Context) -> int:
     digest = resolve_file_or_hash(args.item)
     client.work(digest)  # NotFoundError for an unregistered work, rather than an empty trail
     entries = client.trail(digest, page_size=args.page_size)
+    with CodesIndex(client) as index:  # near copies by other holders, from the registered content codes
+        index.sync()
+        near = near_copy_entries(client, index, digest)
+    entries = sorted([*entries, *near], key=lambda e: (e.block, e.log_index))
     if args.json:
         _print_json({"contentHash": digest, "trail": [e.to_json_dict() for e in entries]})
         return 0
@@ -114,11 +122,23 @@ EXPORT_FORMATS = tuple(
 )
 
 
+def _with_iscc(record: ExportRecord, item: str) -> ExportRecord:
+    """A file given on the command line names the work by its full ISCC-CODE (not only the Content-Code)."""
+    if record.iscc is None or not Path(item).is_file():
+        return record
+    try:
+        return with_file_iscc(record, identify_file(item))
+    except ValidationError:
+        return record
+
+
 def cmd_export(ctx: Context) -> int:
     args = ctx.args
     hashes = [resolve_file_or_hash(i) for i in args.items]
     client = ctx.client()
-    records = [ExportRecord.read(client, h) for h in hashes]
+    records = [
+        _with_iscc(ExportRecord.read(client, h, iscc=True), item) for h, item in zip(hashes, args.items, strict=True)
+    ]
     if args.format == "tdmrep.json":
         locations = [args.location_prefix.rstrip("/") + "/" + Path(i).name for i in args.items]
         if any(not Path(i).is_file() for i in args.items):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 from ..workflows.indexer import open_index
 from ..workflows.snapshot_build import build_snapshot, verify_snapshot
-from .context import EXIT_ERROR, CliError, Context
+from .context import DB_HELP, EXIT_ERROR, INDEX_URL_HELP, CliError, Context
 from .render import print_json
 
 
@@ -22,8 +23,7 @@ def cmd_snapshot(ctx: Context) -> int:
     if args.block is not None and args.block < 0:
         raise CliError("--block must be a block number (0 or more)")
     client = ctx.client()
-    db = Path(args.db) if args.db else ctx.home / f"index-{client.chain_id}.sqlite"
-    with open_index(client, db) as index:
+    with open_index(client, ctx.index_target(client)) as index:
         result = build_snapshot(client, index, args.out, block=args.block, previous=args.previous, workers=args.workers)
     manifest = result.manifest
     if args.json:
@@ -78,7 +78,8 @@ def add_parsers(sub: Any) -> None:
     snap.add_argument("--out", help="the new snapshot's folder (must be new or empty)")
     snap.add_argument("--block", type=int, help="the block to pin (default: the latest)")
     snap.add_argument("--previous", metavar="DIR", help="a previous snapshot to update incrementally")
-    snap.add_argument("--db", help="the event index (default <home>/index-<chainId>.sqlite)")
+    snap.add_argument("--db", help=DB_HELP)
+    snap.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
     snap.add_argument("--sample", type=int, help="verify: re-check this many random works (default all)")
     snap.add_argument("--workers", type=int, default=8, help="parallel calls (default 8)")
     snap.add_argument("--json", action="store_true")

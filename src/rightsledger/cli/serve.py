@@ -24,6 +24,8 @@ def cmd_serve(ctx: Context) -> int:
     overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
     if args.dev_keys:
         overrides["dev_keys"] = True
+    if ctx.index_url:
+        overrides["index_url"] = ctx.index_url
     settings = GatewaySettings(**overrides)
     print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
     serve(settings)
@@ -42,5 +44,10 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument(
         "--local-chain", action="store_true", help="start the local chain and deploy first, if not done already"
     )
-    serve.add_argument("--chain-port", type=int, default=8545, help="port of the local chain (with --local-chain)")
+    serve.add_argument(
+        "--chain-port",
+        type=port_arg,
+        default=None,
+        help="port of the local chain (with --local-chain; default: where it last ran, else 8545)",
+    )
     serve.set_defaults(func=cmd_serve)

@@ -40,8 +40,13 @@ def cmd_embed(ctx: Context) -> int:
     return 0
 
 
+# Short names for the formats whose file name is their name (`signals tdmrep` = `signals tdmrep.json`).
+SIGNAL_ALIASES = {"tdmrep": "tdmrep.json"}
+
+
 def cmd_signals(ctx: Context) -> int:
     args = ctx.args
+    args.format = SIGNAL_ALIASES.get(args.format, args.format)
     client = ctx.client()
     works = publisher_works(
         client,
@@ -123,7 +128,7 @@ def add_parsers(sub: Any) -> None:
     embed.set_defaults(func=cmd_embed)
 
     signals = sub.add_parser("signals", help="the files crawlers read: TDMRep, robots.txt, Content-Usage, RSL, ai.txt")
-    signals.add_argument("format", choices=list(SIGNAL_FORMATS))
+    signals.add_argument("format", choices=[*SIGNAL_FORMATS, *SIGNAL_ALIASES])
     which = signals.add_mutually_exclusive_group(required=True)
     which.add_argument("--holder", metavar="ADDR", help="every work this account holds")
     which.add_argument("--collection", type=_dataset_id, metavar="ID", help="the members of a collection")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..code_tree import NO_CODE
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
 from ..records import CheckResult
@@ -30,14 +31,14 @@ def cmd_register(ctx: Context) -> int:
     client = ctx.client()
     if not args.allow_similar:
         refuse_similar(client, paths, parse_address(args.holder, what="holder") if args.holder else client.address)
-    codes = [content_code_of(p) for p in paths]
+    codes = [content_code_of(p) for p in paths]  # computed once here: NO_CODE tells the SDK "none"
     if len(paths) == 1:
-        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, code=codes[0])
+        code = NO_CODE if codes[0] is None else codes[0]
+        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, code=code)
         registrations = [reg]
     else:
         batch = client.register_batch(
-            paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
-            codes=codes if any(c is not None for c in codes) else None,
+            paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, codes=codes
         )
         registrations = list(batch.registrations)
     hashes = [h for r in registrations for h in r.content_hashes]

@@ -17,6 +17,8 @@ from ..vocabulary import Mode, Use
 from .record import Access, ExportRecord
 
 LABEL = "cawg.training-mining"
+SOFT_BINDING_LABEL = "c2pa.soft-binding"
+ISCC_ALG = "io.iscc.v0"
 LEGACY_LABELS = ("c2pa.training-mining",)
 """The C2PA 1.x label of the same assertion, read on import."""
 
@@ -38,7 +40,16 @@ def training_mining_assertion(record: ExportRecord) -> dict[str, Any]:
         if state.access is Access.CONDITIONAL:
             entry["constraint_info"] = record.conditions_text(use)
         entries[key] = entry
-    return {"label": LABEL, "data": {"entries": entries}}
+    assertion: dict[str, Any] = {"label": LABEL, "data": {"entries": entries}}
+    if record.iscc is not None:
+        assertion["softBinding"] = soft_binding_assertion(record.iscc)
+    return assertion
+
+
+def soft_binding_assertion(iscc: str) -> dict[str, Any]:
+    """The `c2pa.soft-binding` assertion that names the work by its ISCC (algorithm `io.iscc.v0`),
+    which the same manifest carries beside the training-mining assertion (what `embed` writes)."""
+    return {"label": SOFT_BINDING_LABEL, "data": {"alg": ISCC_ALG, "blocks": [{"scope": {}, "value": iscc}]}}
 
 
 def terms_from_assertion(data: Mapping[str, Any], *, base: Terms | None = None) -> Terms:

@@ -53,4 +53,6 @@ def token_metadata(
         meta["digitalSourceType"] = record.disclosure.iptc_digital_source_type
         meta["aiDisclosure"] = record.disclosure.to_text()
     meta["attributes"] = [{"trait_type": "contentHash", "value": record.content_hash}]
+    if record.iscc is not None:
+        meta["attributes"].append({"trait_type": "iscc", "value": record.iscc})
     return meta

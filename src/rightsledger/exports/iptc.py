@@ -15,4 +15,5 @@ def digital_source_type(record: ExportRecord) -> dict[str, Any]:
             f"{record.content_hash} has no AI disclosure; its holder sets one with `rightsledger disclose`",
             code="no-disclosure",
         )
-    return {"contentHash": record.content_hash, **record.disclosure.to_json_dict()}
+    identifier = {} if record.iscc is None else {"iscc": record.iscc}
+    return {"contentHash": record.content_hash, **identifier, **record.disclosure.to_json_dict()}

@@ -33,6 +33,14 @@ ACTIONS: dict[Use, str] = {
 """Each use's ODRL action (compact IRIs; `derive` is ODRL's own)."""
 
 CONTEXT: list[Any] = [ODRL_CONTEXT_URL, {"tdm": TDMREP_NS, "rl": RIGHTSLEDGER_NS}]
+"""The ODRL context defines `dct` (Dublin Core terms), used for the work's ISCC identifier."""
+
+
+def target(record: ExportRecord) -> str | dict[str, str]:
+    """The rule's asset: the work's sha-256 URI; with its ISCC as a `dct:identifier` when it has one."""
+    if record.iscc is None:
+        return record.content_uri
+    return {"uid": record.content_uri, "dct:identifier": record.iscc}
 
 
 def _datetime(value: Any) -> dict[str, str]:
@@ -96,7 +104,7 @@ def odrl_policy(record: ExportRecord) -> dict[str, Any]:
     prohibitions: list[dict[str, Any]] = []
     for use in Use:
         state = record.access(use)
-        base: dict[str, Any] = {"target": record.content_uri, "action": ACTIONS[use]}
+        base: dict[str, Any] = {"target": target(record), "action": ACTIONS[use]}
         if state.access is Access.DENIED:
             prohibitions.append(base)
             continue

@@ -16,6 +16,7 @@ from .record import Access, ExportRecord
 
 PLUS_XMP_NS = "http://ns.useplus.org/ldf/xmp/1.0/"
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
+DC_XMP_NS = "http://purl.org/dc/elements/1.1/"
 
 
 def data_mining(record: ExportRecord) -> dict[str, Any]:
@@ -43,4 +44,7 @@ def data_mining(record: ExportRecord) -> dict[str, Any]:
                 lines.append(f"{name}: {'; '.join(state.conditions)}")
         out["plus:OtherConstraints"] = ". ".join(lines) + f". Terms: rightsledger record {record.caip19}"
     out["plus:DataMining"] = PLUS_VOCAB + value
+    if record.iscc is not None:  # the work's identifier beside the value, as XMP carries it (dc:identifier)
+        out["xmlns:dc"] = DC_XMP_NS
+        out["dc:identifier"] = record.iscc
     return out

@@ -10,13 +10,14 @@ expired records deny; a use without a rule is denied).
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..disclosure import Disclosure
 from ..hashing import ContentLike, content_hash
+from ..identity import Identity, content_code_bits, format_unit
 from ..terms import Rule, Terms, format_wei
 from ..vocabulary import ContentHash, Mode, Status, Use
 
@@ -65,14 +66,19 @@ class ExportRecord:
     disclosure: Disclosure | None = None
     metadata_uri: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    iscc: str | None = None
+    """The work's ISCC: the ISCC-CODE of its file when the exporter has it, otherwise the ISCC
+    Content-Code recorded on chain at registration; None for a work registered without a code."""
 
     @classmethod
-    def read(cls, client: RightsLedger, item: ContentLike) -> ExportRecord:
-        """Read the record of a registered work (NotFoundError if none) and its disclosure."""
+    def read(cls, client: RightsLedger, item: ContentLike, *, iscc: bool = False) -> ExportRecord:
+        """Read the record of a registered work (NotFoundError if none) and its disclosure; with
+        `iscc`, also the content code it was registered with (one log query more)."""
         digest = content_hash(item)
         work = client.work(digest)
         disclosure = client.disclosure(digest) if "ProvenanceLog" in client.deployment.contracts else None
-        return cls.of_work(work, client, disclosure=disclosure)
+        record = cls.of_work(work, client, disclosure=disclosure)
+        return replace(record, iscc=registered_iscc(client, digest)) if iscc else record
 
     @classmethod
     def of_work(cls, work: Work, client: RightsLedger, *, disclosure: Disclosure | None = None) -> ExportRecord:
@@ -174,6 +180,24 @@ class ExportRecord:
         """A conditional use's conditions and where the terms are, for free-text fields of a standard."""
         state = self.access(use)
         return "; ".join([*state.conditions, f"terms: rightsledger record {self.caip19}"])
+
+
+def registered_iscc(client: RightsLedger, item: ContentLike) -> str | None:
+    """The ISCC Content-Code a work was registered with (`ISCC:...`), or None (no code, or NO_CODE)."""
+    registered = client.works.registered_code(item)
+    if registered is None or registered.featureless:
+        return None
+    code = registered.code
+    return format_unit(int.from_bytes(code[:2], "big"), int.from_bytes(code[2:], "big"))
+
+
+def with_file_iscc(record: ExportRecord, identity: Identity) -> ExportRecord:
+    """The record naming the file's ISCC-CODE (content, data and instance units) when the file is
+    the work (same sha256) and its Content-Code is the one registered."""
+    if record.iscc is None or identity.sha256 != record.content_hash or identity.content_bits is None:
+        return record
+    same = identity.content_bits == content_code_bits(record.iscc)
+    return replace(record, iscc=identity.iscc) if same else record
 
 
 def _iso(value: datetime) -> str:

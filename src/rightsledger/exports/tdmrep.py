@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..vocabulary import Use
-from .odrl import CONTEXT, TDMREP_PROFILE, duties, time_constraints
+from .odrl import CONTEXT, TDMREP_PROFILE, duties, target, time_constraints
 from .record import Access, ExportRecord
 
 MINING_USES = (Use.TDM, Use.AI_TRAINING, Use.AI_GENERATIVE_TRAINING)
@@ -65,7 +65,7 @@ def tdm_policy(record: ExportRecord, *, uid: str | None = None, contact_url: str
     assigner: dict[str, Any] = {"uid": record.holder_did}
     if contact_url:
         assigner["vcard:hasURL"] = contact_url
-    permission: dict[str, Any] = {"target": record.content_uri, "action": "tdm:mine"}
+    permission: dict[str, Any] = {"target": target(record), "action": "tdm:mine"}
     constraints = time_constraints(record, Use.TDM)
     if constraints:
         permission["constraint"] = constraints

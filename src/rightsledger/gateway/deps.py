@@ -17,6 +17,7 @@ from ..chain.local import LOCAL_CHAIN_ID
 from ..errors import ConfigError
 from ..sdk.client import RightsLedger
 from ..sdk.relay import Relayer
+from ..workflows.identity_index import CodesIndex
 from ..workflows.indexer import Indexer, IndexFollower
 from .settings import GatewaySettings
 
@@ -36,10 +37,17 @@ class GatewayState:
     _readers: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
-    def index_path(self) -> Path:
+    def index_path(self) -> str | Path:
+        """The event index: the index URL, else the SQLite file."""
+        if self.settings.index_url:
+            return self.settings.index_url
         if self.settings.index_db:
             return Path(self.settings.index_db)
         return home_dir(self.settings.home) / f"gateway-index-{self.ledger.chain_id}.sqlite"
+
+    def codes_index(self) -> CodesIndex:
+        """The codes index (/match, soft bindings): in the index URL's database, else its SQLite file."""
+        return CodesIndex(self.ledger, self.settings.index_url)
 
     @property
     def following(self) -> bool:

@@ -31,9 +31,16 @@ class GatewaySettings(BaseSettings):
     rate_burst: int = Field(default=60, ge=1)
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
-    # The SQLite mirror of the chain's events and the datasets' manifests that answers which
-    # declared datasets contain a work (kept synced by the follower below). Default:
-    # <home>/gateway-index-<chainId>.sqlite (its own file: the CLI's index is another writer).
+    # The mirror of the chain's events and the datasets' manifests that answers which declared
+    # datasets contain a work (kept synced by the follower below), and the codes index (/match).
+    # `index_url` (postgresql://user@host/db; also $RIGHTSLEDGER_INDEX_URL) puts both in one
+    # database, for serving. Else SQLite: `index_db`, default <home>/gateway-index-<chainId>.sqlite
+    # (its own file: the CLI's index is another writer), and <home>/codes-<chainId>.sqlite.
+    index_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RIGHTSLEDGER_GATEWAY_INDEX_URL", "RIGHTSLEDGER_INDEX_URL", "index_url"),
+        repr=False,
+    )
     index_db: str | None = None
     # A background thread keeps that index synced with the chain head (requests then read it
     # without syncing, each through its own connection); off: each such request syncs first.

@@ -11,6 +11,7 @@ from rightsledger.identity.codes import (
     fpcalc_available,
     identify_bytes,
     identify_file,
+    onchain_code,
 )
 from rightsledger.identity.iscc import (
     IsccHeader,
@@ -41,5 +42,6 @@ __all__ = [
     "identify_bytes",
     "identify_file",
     "normalize",
+    "onchain_code",
     "units",
 ]

@@ -247,6 +247,17 @@ def _identify(data: bytes, name: str | None, media: str | None, path: Path | Non
     )
 
 
+def onchain_code(item: Path | bytes | bytearray | memoryview) -> int | None:
+    """The 80-bit code recorded on chain for a file or content (header << 64 | the 64-bit body of its
+    Content-Code), or None when it has none: featureless, no media we code, audio without fpcalc."""
+    try:
+        identity = identify_file(item) if isinstance(item, Path) else identify_bytes(bytes(item))
+    except ValidationError:
+        return None
+    head, bits = identity.content_header, identity.content_bits
+    return None if head is None or bits is None else (head.packed << 64) | bits
+
+
 def identify_file(path: str | os.PathLike[str], *, media: str | None = None) -> Identity:
     """The ISCC codes of the file at `path`."""
     p = Path(path)

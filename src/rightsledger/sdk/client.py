@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.types import TxReceipt
 
 from ..chain.connection import account_from_env, account_from_key, connect_web3
-from ..chain.deployments import Deployment, find_deployment
+from ..chain.deployments import Deployment, find_deployment, verify_deployment
+from ..chain.local import journal_for
 from ..chain.logs import DEFAULT_PAGE_SIZE
 from ..chain.module import ChainContext
 from ..code_tree import CodeLike, RegisteredCode
@@ -48,7 +48,8 @@ class RightsLedger:
         *,
         home: str | Path | None = None,
     ) -> None:
-        self.ctx = ChainContext(w3, deployment, account)
+        # Sends to the home's own local chain are journaled, so a restart after a crash re-sends them.
+        self.ctx = ChainContext(w3, deployment, account, journal=journal_for(w3, home))
         self.home = home
         self.policies = Policies(self.ctx)
         self.works = Works(self.ctx, self.policies)
@@ -83,11 +84,7 @@ class RightsLedger:
             raise ConfigError(
                 f"the deployment is for chain id {deployment.chain_id}, but the node is chain id {chain_id}"
             )
-        if not w3.eth.get_code(to_checksum_address(deployment.work_registry)):
-            raise ConfigError(
-                f"no contract at {deployment.work_registry} on chain {chain_id} (was the chain reset?); "
-                "run `rightsledger deploy` again"
-            )
+        verify_deployment(w3, deployment)
         return cls(w3, deployment, account, home=home)
 
     def with_account(self, account: LocalAccount | None) -> RightsLedger:

@@ -89,7 +89,7 @@ class CollectionClient(ContractModule):
             return self.trees.get(
                 root,
                 beside=[given] if given is not None and given != dump else [],
-                values=(lambda: MerkleTree.read(dump).values) if dump.exists() else None,
+                leaves=(lambda: (False, MerkleTree.read(dump).values)) if dump.exists() else None,
                 what=f"collection {collection_id}'s root",
                 source=f"tree {dump}",
             )

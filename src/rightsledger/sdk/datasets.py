@@ -15,7 +15,7 @@ from ..chain.deployments import home_dir
 from ..chain.module import ChainContext, ContractModule
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import manifest_hashes, manifest_path_of, store_path_of, tree_of_manifest
+from ..manifests import manifest_leaves, manifest_path_of, store_path_of, tree_of_manifest
 from ..merkle import MerkleTree
 from ..merkle_store import TreeFile
 from ..records import Dataset, Declaration, Epoch, Inclusion, ItemStatus, NearCopyResult, ProofResult
@@ -104,7 +104,7 @@ class DatasetClient(ContractModule):
             except NotFoundError:
                 raise exc from None
         return self.trees.get(
-            root, beside=[store_path_of(path)], values=lambda: manifest_hashes(path), what=what,
+            root, beside=[store_path_of(path)], leaves=lambda: manifest_leaves(path), what=what,
             source=f"manifest {path}",
         )  # fmt: skip
 

@@ -120,6 +120,10 @@ class TrailEntry:
             parts.append(f"dataset #{d['datasetId']}: {d['reasonAtDeclaration']} at declaration")
         elif self.stage in ("removal-requested", "removal-acknowledged"):
             parts.append(f"dataset #{d['datasetId']}" + (f": {d['note']}" if d.get("note") else ""))
+        elif self.stage == "near-copy-of":
+            parts.append(f"registered near {d['work'][:10]}… of {d['holder'][:10]}… (distance {d['distance']})")
+        elif self.stage == "near-copy-registered":
+            parts.append(f"{d['work'][:10]}… of {d['holder'][:10]}… registered near it (distance {d['distance']})")
         elif self.stage == "royalty-set":
             parts.append(f"{d['bps'] / 100:g}% to {d['receiver']}")
         for parent in d.get("parents", ()):

@@ -8,19 +8,20 @@ lists those whose answer changed since the snapshot.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..identity import THRESHOLDS
 from ..manifests import collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
 from ..version import __version__
 from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
-from .audit import ANSWERS, LICENSEE_CHECK_CHUNK, AuditResult, _format_of, _write_report, answer_of, checkpoint_path
+from .audit import LICENSEE_CHECK_CHUNK, AuditResult, _format_of, _write_report, answer_of, checkpoint_path
+from .audit_rows import SnapshotAnswers, rows_digest, tally
 from .bulk import Checkpoint, Progress, hash_items
-from .snapshot import check_snapshot, read_snapshot
+from .snapshot import Snapshot, read_snapshot
 
 
 def run_snapshot_audit(
@@ -35,6 +36,7 @@ def run_snapshot_audit(
     progress: bool = True,
     keep_rows: bool = False,
     confirm_live: RightsLedger | None = None,
+    near_copies: bool = True,
 ) -> AuditResult:
     """Hash (resuming from a checkpoint), answer from the snapshot, write the report (same format as `run_audit`)."""
     snap = read_snapshot(snapshot_dir)
@@ -53,44 +55,12 @@ def run_snapshot_audit(
     if bar:
         bar.finish()
 
-    hashes = [str(i.content_hash) for i in items]
-    rows_at = snap.rows_of(hashes) if hashes else []
-    reasons = bytes(check_snapshot(snap, hashes, use, licensee=who if licensee else None)) if hashes else b""
-    rules = {p.policy_id: p.rules for p in snap.policy_rows()}
-    policy_of = snap.works.column("policy_id").to_pylist()
-    members = list(Reason)
-    meta = snap.meta
-    receipt: dict[str, Any] = {
-        "tool": f"rightsledger {__version__}",
-        "chainId": meta.chain_id,
-        "workRegistry": meta.contracts.get("WorkRegistry"),
-        "block": meta.block_number,
-        "blockHash": meta.block_hash,
-        "blockTime": datetime.fromtimestamp(meta.block_time, tz=UTC).isoformat(),
-        "use": use.value,
-        "licensee": who if licensee else None,
-        "unregisteredCleared": unregistered_cleared,
-        "source": str(source_path),
-        "items": len(items),
-        "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"]},
-        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    counts: Counter[str] = Counter()
-    total_fee = 0
-    rows: list[dict[str, Any]] = []
-    for position, (item, code) in enumerate(zip(items, reasons, strict=True)):
-        reason = members[code]
-        fee = None
-        if reason is Reason.LICENCE_REQUIRED:
-            fee = int(rules[policy_of[int(rows_at[position])]][use.code][3])
-        answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
-        counts[answer] += 1
-        total_fee += fee or 0
-        rows.append(
-            {"hash": item.content_hash, "path": item.path, "answer": answer, "reason": reason.value, "fee": fee}
-        )
-    summary: dict[str, Any] = {"items": len(items), **{a: counts[a] for a in ANSWERS}}
-    summary["licenceFeeTotal"] = total_fee
+    answers = SnapshotAnswers(snap, use, who if licensee else None, unregistered_cleared, near_copies)
+    rows = answers.answer([str(i.content_hash) for i in items], [i.path for i in items])
+    receipt = snapshot_receipt(snap, snapshot_dir, use, who if licensee else None, unregistered_cleared,
+                               near_copies, source_path, len(items))
+    summary: dict[str, Any] = tally(rows)
+    summary["reportDigest"] = rows_digest(rows).hexdigest()
     summary["filesRead"] = read
     summary["resumedFromCheckpoint"] = resumed
     if confirm_live is not None:
@@ -98,6 +68,31 @@ def run_snapshot_audit(
     _write_report(report, fmt, receipt, rows, summary)
     checkpoint.close(remove=True)
     return AuditResult(receipt, summary, rows if keep_rows else [], report)
+
+
+def snapshot_receipt(
+    snap: Snapshot, snapshot_dir: str | Path, use: Use, licensee: str | None, unregistered_cleared: bool,
+    near_copies: bool, source: Path, items: int,
+) -> dict[str, Any]:
+    """The receipt of an audit answered from `snap`: its block, its digest, the thresholds, the source."""
+    meta = snap.meta
+    return {
+        "tool": f"rightsledger {__version__}",
+        "chainId": meta.chain_id,
+        "workRegistry": meta.contracts.get("WorkRegistry"),
+        "block": meta.block_number,
+        "blockHash": meta.block_hash,
+        "blockTime": datetime.fromtimestamp(meta.block_time, tz=UTC).isoformat(),
+        "use": use.value,
+        "licensee": licensee,
+        "unregisteredCleared": unregistered_cleared,
+        "nearCopies": near_copies,
+        "thresholds": dict(THRESHOLDS) if near_copies else None,
+        "source": str(source),
+        "items": items,
+        "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"]},
+        "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _confirm(
@@ -118,4 +113,4 @@ def _confirm(
     return {"block": block, "checked": len(wanted), "changed": changed}
 
 
-__all__ = ["run_snapshot_audit"]
+__all__ = ["run_snapshot_audit", "snapshot_receipt"]

@@ -1,18 +1,19 @@
-"""The registered works' content codes, mirrored from the chain into SQLite, searchable by distance.
+"""The registered works' content codes, mirrored from the chain into the index, searchable by distance.
 
 `CodesIndex.sync()` reads the WorkRegistry's `ContentCodesRecorded` events (and the mint
 `Transfer` events of the same transactions, which name the works in registration order) from the
-block it stopped at to the chain head, and stores one row per coded work in
-`<home>/codes-<chainId>.sqlite`. `matches(code)` loads the rows into identity's `IndexSet` (one
-exact Hamming-range index per media kind) and answers the registered works within the distance,
+block it stopped at to the chain head, and stores one row per coded work in the `codes` table of
+`<home>/codes-<chainId>.sqlite`, or of the database $RIGHTSLEDGER_INDEX_URL / `--index-url` names
+(then the same database as the event index: index_store's one SQL layer and migrations).
+`matches(code)` loads the rows into identity's `IndexSet` (one exact Hamming-range index per
+media kind) and answers the registered works within the distance,
 nearest first, with the work's current holder. Image queries also try the mirrored code.
 Works registered without a code (or with NO_CODE: featureless images, too short texts) are not
-indexed. Chain reorganisations are not followed: delete the file to rebuild it.
+indexed. Chain reorganisations are not followed: delete the file (or the rows) to rebuild it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from sqlalchemy import text
 
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
@@ -28,18 +30,12 @@ from ..errors import SimilarWorkError, ValidationError
 from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
 from ..identity.iscc import IsccHeader
 from ..sdk.client import RightsLedger
+from . import index_store as store
+from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 CODES_TOPIC = "0x" + keccak(text=CODES_EVENT).hex()
 ZERO_TOPIC = "0x" + bytes(32).hex()
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS codes (
-    id INTEGER PRIMARY KEY, content_hash TEXT NOT NULL UNIQUE, header INTEGER NOT NULL,
-    body TEXT NOT NULL, media TEXT NOT NULL, registration_id INTEGER NOT NULL, block INTEGER NOT NULL);
-"""
-
-
 @dataclass(frozen=True, slots=True)
 class WorkMatch:
     """A registered work whose content code is within the distance of the query."""
@@ -54,32 +50,50 @@ class WorkMatch:
         return {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance, "holder": self.holder}
 
 
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """One indexed coded work: its code and where it was registered."""
+
+    content_hash: str
+    header: int
+    body: int
+    media: str
+    registration_id: int
+    block: int
+    order: int
+    """Its row in the index, which is filled in chain order: earlier registrations have smaller numbers."""
+
+    @property
+    def iscc(self) -> str:
+        return format_unit(self.header, self.body)
+
+
 class CodesIndex:
     """The content codes of a deployment's registered works, kept in SQLite under the home folder."""
 
     def __init__(self, client: RightsLedger, path: str | Path | None = None) -> None:
+        """`path`: a SQLite file or a database URL (default: the configured index URL, else
+        `<home>/codes-<chainId>.sqlite`)."""
         self.client = client
         registry = client.works.address
         if path is None:
-            path = home_dir(client.home) / f"codes-{client.chain_id}.sqlite"
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
-        self.db.executescript(_SCHEMA)
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'registry'").fetchone()
-        if row is None:
-            with self.db:
-                self.db.execute("INSERT INTO meta VALUES ('registry', ?)", (registry,))
-        elif row[0] != registry:
-            with self.db:  # another deployment on this chain id: start over
-                self.db.execute("DELETE FROM codes")
-                self.db.execute("DELETE FROM meta")
-                self.db.execute("INSERT INTO meta VALUES ('registry', ?)", (registry,))
+            path = configured_url() or home_dir(client.home) / f"codes-{client.chain_id}.sqlite"
+        self.path = path if store.is_url(path) else Path(path)
+        self.engine, self._owned = shared_engine(path)
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            stored = get_meta(conn, "registry")
+            if stored != registry:
+                if stored is not None:  # another deployment on this chain id: start over
+                    conn.execute(text("DELETE FROM codes"))
+                    conn.execute(text("DELETE FROM meta WHERE key = 'next_block'"))
+                set_meta(conn, "registry", registry)
         self._indexes: IndexSet | None = None
         self._rows: dict[int, tuple[str, int, int]] = {}
 
     def close(self) -> None:
-        self.db.close()
+        if self._owned:
+            self.engine.dispose()
 
     def __enter__(self) -> CodesIndex:
         return self
@@ -89,11 +103,13 @@ class CodesIndex:
 
     @property
     def next_block(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'next_block'").fetchone()
-        return int(row[0]) if row else int(self.client.deployment.block)
+        with self.engine.connect() as conn:
+            value = get_meta(conn, "next_block")
+        return int(value) if value is not None else int(self.client.deployment.block)
 
     def __len__(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM codes").fetchone()[0])
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM codes")).scalar_one())
 
     def sync(self) -> int:
         """Read the codes registered since the last sync; returns how many works were added."""
@@ -108,7 +124,7 @@ class CodesIndex:
                                  action="reading registrations"):
             mints[bytes(log["transactionHash"]).hex()].append("0x" + bytes(log["topics"][3]).hex())
         event = self.client.works.events.ContentCodesRecorded()
-        rows: list[tuple[str, int, str, str, int, int]] = []
+        rows: list[dict[str, object]] = []
         for log in logs_in_pages(fetch, {"address": address, "topics": [CODES_TOPIC]}, start, end,
                                  action="reading content codes"):
             args = event.process_log(log)["args"]
@@ -124,23 +140,34 @@ class CodesIndex:
                 if media not in THRESHOLDS:
                     continue
                 body = int.from_bytes(code[2:], "big")
-                rows.append((digest, head, str(body), media, int(args["registrationId"]), int(log["blockNumber"])))
-        with self.db:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO codes (content_hash, header, body, media, registration_id, block) "
-                "VALUES (?, ?, ?, ?, ?, ?)", rows)
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('next_block', ?)", (str(end + 1),))
+                rows.append({"content_hash": digest, "header": head, "body": str(body), "media": media,
+                             "registration_id": int(args["registrationId"]), "block": int(log["blockNumber"])})
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            done = get_meta(conn, "next_block")
+            if done is not None and int(done) > end:
+                return 0  # another reader synced further meanwhile
+            upsert(conn, store.codes, rows, ("content_hash",), replace=False)
+            set_meta(conn, "next_block", str(end + 1))
         if rows:
             self._indexes = None
         return len(rows)
+
+    def codes_until(self, block: int) -> dict[str, tuple[int, int]]:
+        """Every coded work recorded by `block`: content hash (lower-case) -> (header, body)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(text("SELECT content_hash, header, body FROM codes WHERE block <= :b"),
+                                 {"b": block}).all()
+        return {str(digest).lower(): (int(head), int(body)) for digest, head, body in found}
 
     def _load(self) -> IndexSet:
         if self._indexes is None:
             indexes = IndexSet()
             by_media: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
             self._rows = {}
-            for rid, digest, head, body, media in self.db.execute(
-                    "SELECT id, content_hash, header, body, media FROM codes"):
+            with self.engine.connect() as conn:
+                found = conn.execute(text("SELECT id, content_hash, header, body, media FROM codes")).all()
+            for rid, digest, head, body, media in found:
                 by_media[media][0].append(int(body))
                 by_media[media][1].append(int(rid))
                 self._rows[int(rid)] = (digest, int(head), int(body))
@@ -148,6 +175,28 @@ class CodesIndex:
                 indexes.index(media).add(codes, ids)
             self._indexes = indexes
         return self._indexes
+
+    _REGISTERED = "SELECT content_hash, header, body, media, registration_id, block, id FROM codes"
+
+    def registrations(self) -> list[Registered]:
+        """Every indexed coded work, in registration order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(self._REGISTERED + " ORDER BY block, id")).all()
+        return [Registered(str(d), int(h), int(b), str(m), int(r), int(k), int(i)) for d, h, b, m, r, k, i in rows]
+
+    def registered(self, content_hash: str) -> Registered | None:
+        """One indexed coded work, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text(self._REGISTERED + " WHERE content_hash = :h"), {"h": content_hash.lower()}).first()
+        if row is None:
+            return None
+        d, h, b, m, r, k, i = row
+        return Registered(str(d), int(h), int(b), str(m), int(r), int(k), int(i))
+
+    def code_of(self, content_hash: str) -> str | None:
+        """The registered work's content code (ISCC text), or None if it has none in the index."""
+        found = self.registered(content_hash)
+        return None if found is None else found.iscc
 
     def matches(self, media: str, code: int, max_distance: int | None = None, *,
                 mirrored_code: int | None = None) -> list[WorkMatch]:

@@ -1,7 +1,9 @@
-"""A local mirror of the contracts' events (and the manifests of declared datasets) in SQLite.
+"""A mirror of the contracts' events (and the manifests of declared datasets) in a database: a
+SQLite file (the embedded default) or PostgreSQL, through index_store's one SQL layer.
 
-`Indexer.sync()` reads logs from where it stopped to the chain head, in block ranges, one SQLite
-transaction per range, so an interrupted sync resumes cleanly. It keeps the hash of every block
+`Indexer.sync()` reads logs from where it stopped to the chain head, in block ranges, one
+transaction per range (its events, its blocks' hashes and the cursor), so an interrupted sync
+resumes cleanly. It keeps the hash of every block
 it took events from and of every range's last block; before reading on, it compares the last one
 with the chain. If they differ the chain was reorganised: it walks back to the newest stored
 block the chain still has, deletes everything above it, and reads again from there.
@@ -13,50 +15,40 @@ Merkle tree and stores the items only if the root matches the one declared on-ch
 reorganisation shallower than N never reaches the index (deeper ones are still rolled back).
 `IndexFollower` runs such syncs in a background thread, every `interval` seconds, and reports
 the block it indexed to and the head it saw (the gateway's /info); it is then the only writer
-of the file, and readers open their own connections (SQLite's write-ahead log lets them read
-while it writes).
+in the process, and readers use their own connections (SQLite's write-ahead log, or PostgreSQL,
+lets them read while it writes). Writers in other processes of a PostgreSQL index wait on one
+advisory lock, and a range another writer already indexed is skipped.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from ..chain.contracts import abi
 from ..errors import ConfigError, RightsLedgerError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import manifest_hashes, manifest_path_of, store_path_of
+from ..manifests import manifest_hashes, manifest_leaves, manifest_path_of, store_path_of
 from ..records import Inclusion
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, Use
+from . import index_store as store
+from .index_store import describe, get_meta, is_url, lock_writers, open_engine, set_meta, shared_engine, upsert
 
 RANGE = 2_000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx TEXT NOT NULL, contract TEXT NOT NULL,
-    name TEXT NOT NULL, content_hash TEXT, dataset_id INTEGER, args TEXT NOT NULL,
-    PRIMARY KEY (block, log_index));
-CREATE INDEX IF NOT EXISTS events_by_hash ON events (content_hash, block);
-CREATE INDEX IF NOT EXISTS events_by_dataset ON events (dataset_id, block);
-CREATE TABLE IF NOT EXISTS datasets (
-    dataset_id INTEGER PRIMARY KEY, block INTEGER NOT NULL, declarer TEXT NOT NULL, root TEXT NOT NULL,
-    use TEXT NOT NULL, item_count INTEGER NOT NULL, manifest_uri TEXT NOT NULL, manifest_status TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dataset_items (
-    dataset_id INTEGER NOT NULL, content_hash TEXT NOT NULL, block INTEGER NOT NULL,
-    PRIMARY KEY (content_hash, dataset_id));
-"""
+_CHUNK = 5_000  # rows per INSERT of a manifest's items
 _INDEXED = (
     "WorkRegistry",
     "PolicyRegistry",
@@ -112,17 +104,17 @@ class Indexer:
         threaded: bool = False,
         wal: bool = False,
     ) -> None:
-        """`threaded`: the index may be used from threads other than the one that opened it (the
-        gateway's request threads); the caller then serialises every use (one lock). `wal`: switch
-        the file to SQLite's write-ahead log, so other connections read while this one writes."""
+        """`db_path`: a SQLite file, or a database URL (`postgresql://…`; one engine per process
+        and URL, shared by every index on it). The engine pools its connections, so the index may
+        be used from any thread (`threaded` is kept for callers: it changes nothing now). `wal`:
+        switch a SQLite file to its write-ahead log, so other connections read while this one
+        writes (PostgreSQL always lets them)."""
+        del threaded
         self.client = client
-        self.db_path = Path(db_path)
+        self.location = describe(db_path)
+        self.db_path = None if is_url(db_path) else Path(db_path)
         self.range_size = range_size
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.db_path, check_same_thread=not threaded)
-        if wal:
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.engine, self._owned = (open_engine(db_path, wal=wal), True) if self.db_path else shared_engine(db_path)
         deployment = client.deployment
         self._contracts: dict[str, Any] = {}
         for name in _INDEXED:
@@ -139,26 +131,39 @@ class Indexer:
                 self._events[f"{_address}:{topic}"] = (name, getattr(contract.events, event["name"])())
         self._check_identity()
 
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     def _check_identity(self) -> None:
         identity = json.dumps({"chainId": self.client.chain_id, "contracts": self.client.deployment.contracts})
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
-        if row is None:
-            with self.db:
-                self.db.execute("INSERT INTO meta VALUES ('identity', ?)", (identity,))
-        elif row[0] != identity:
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            stored = get_meta(conn, "identity")
+            if stored is None:
+                set_meta(conn, "identity", identity)
+        if stored is not None and stored != identity:
+            self.close()
+            other = "--index-url (another database)" if self.db_path is None else "--db"
             raise ConfigError(
-                f"index {self.db_path} mirrors another chain or deployment; give another --db or delete it"
+                f"index {self.location} mirrors another chain or deployment; give another {other} or delete it"
             )
 
     def close(self) -> None:
-        self.db.close()
+        if self._owned:  # a URL's engine is the process's, pooled for every index on it
+            self.engine.dispose()
+
+    def _rows(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql), params).all())
 
     # ------------------------------------------------------------------ syncing
 
     @property
     def cursor(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
-        return int(row[0]) if row else self.client.deployment.block - 1
+        with self.engine.connect() as conn:
+            value = get_meta(conn, "cursor")
+        return int(value) if value is not None else self.client.deployment.block - 1
 
     def sync(self, *, to_block: int | None = None, confirmations: int = 0) -> SyncResult:
         """Read events up to `to_block` (default: the head less `confirmations` blocks); roll back
@@ -187,19 +192,20 @@ class Indexer:
 
     def _rollback_if_reorganised(self) -> int | None:
         cursor = self.cursor
-        stored = self.db.execute("SELECT hash FROM blocks WHERE number = ?", (cursor,)).fetchone()
-        if stored is None or self._chain_hash(cursor) == stored[0]:
+        stored = self._rows("SELECT hash FROM blocks WHERE number = :n", n=cursor)
+        if not stored or self._chain_hash(cursor) == stored[0][0]:
             return None
         ancestor = self.client.deployment.block - 1
-        for number, hash_ in self.db.execute("SELECT number, hash FROM blocks ORDER BY number DESC").fetchall():
+        for number, hash_ in self._rows("SELECT number, hash FROM blocks ORDER BY number DESC"):
             if self._chain_hash(number) == hash_:
                 ancestor = number
                 break
-        with self.db:
-            for table, column in (("events", "block"), ("datasets", "block"), ("dataset_items", "block")):
-                self.db.execute(f"DELETE FROM {table} WHERE {column} > ?", (ancestor,))  # noqa: S608 - fixed names
-            self.db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (str(ancestor),))
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            for table in ("events", "datasets", "dataset_items"):
+                conn.execute(text(f"DELETE FROM {table} WHERE block > :n"), {"n": ancestor})  # noqa: S608 - fixed names
+            conn.execute(text("DELETE FROM blocks WHERE number > :n"), {"n": ancestor})
+            set_meta(conn, "cursor", str(ancestor))
         return ancestor
 
     def _ingest_range(self, start: int, end: int) -> int:
@@ -214,14 +220,23 @@ class Indexer:
         tip_hash = self._chain_hash(end)
         if tip_hash is None:
             raise RightsLedgerError(f"block {end} vanished while indexing; run the sync again")
-        with self.db:
+        # One transaction: the range's events, its blocks' hashes and the cursor, or nothing.
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            cursor = get_meta(conn, "cursor")
+            if cursor is not None and int(cursor) >= end:
+                return 0  # another writer of this database indexed the range meanwhile
+            rows: list[dict[str, Any]] = []
+            hashes = {end: tip_hash}
             for log in logs:
-                self._ingest_log(log)
-            self.db.execute("INSERT OR REPLACE INTO blocks VALUES (?, ?)", (end, tip_hash))
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (str(end),))
+                self._ingest_log(conn, log, rows, hashes)
+            for chunk in range(0, len(rows), _CHUNK):
+                upsert(conn, store.events, rows[chunk : chunk + _CHUNK], ("block", "log_index"))
+            upsert(conn, store.blocks, [{"number": n, "hash": h} for n, h in sorted(hashes.items())], ("number",))
+            set_meta(conn, "cursor", str(end))
         return len(logs)
 
-    def _ingest_log(self, log: Any) -> None:
+    def _ingest_log(self, conn: Connection, log: Any, rows: list[dict[str, Any]], hashes: dict[int, str]) -> None:
         address = str(log["address"]).lower()
         topic = "0x" + bytes(log["topics"][0]).hex() if log["topics"] else ""
         known = self._events.get(f"{address}:{topic}")
@@ -235,24 +250,22 @@ class Indexer:
         if decoded["event"] == "Transfer" and name == "WorkRegistry":
             content_hash = "0x" + int(args["tokenId"]).to_bytes(32, "big").hex()
         dataset_id = args.get("datasetId")
-        self.db.execute(
-            "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                number,
-                int(log["logIndex"]),
-                "0x" + bytes(log["transactionHash"]).hex(),
-                name,
-                decoded["event"],
-                content_hash,
-                int(dataset_id) if dataset_id is not None else None,
-                json.dumps(args),
-            ),
-        )
-        self.db.execute("INSERT OR REPLACE INTO blocks VALUES (?, ?)", (number, "0x" + bytes(log["blockHash"]).hex()))
+        row = {
+            "block": number,
+            "log_index": int(log["logIndex"]),
+            "tx": "0x" + bytes(log["transactionHash"]).hex(),
+            "contract": name,
+            "name": decoded["event"],
+            "content_hash": content_hash,
+            "dataset_id": int(dataset_id) if dataset_id is not None else None,
+            "args": json.dumps(args),
+        }
+        rows.append(row)
+        hashes[number] = "0x" + bytes(log["blockHash"]).hex()
         if decoded["event"] == "DatasetDeclared":
-            self._ingest_dataset(args, number)
+            self._ingest_dataset(conn, args, number)
 
-    def _ingest_dataset(self, args: dict[str, Any], block: int) -> None:
+    def _ingest_dataset(self, conn: Connection, args: dict[str, Any], block: int) -> None:
         dataset_id = int(args["datasetId"])
         uri = str(args["manifestURI"])
         status = "unreadable"
@@ -264,7 +277,7 @@ class Indexer:
                 # file the gateway's proofs are read from. The hashes are then streamed into SQLite.
                 manifest = path
                 self.client.datasets.trees.get(
-                    str(args["root"]), beside=[store_path_of(manifest)], values=lambda: manifest_hashes(manifest),
+                    str(args["root"]), beside=[store_path_of(manifest)], leaves=lambda: manifest_leaves(manifest),
                     what=f"dataset {dataset_id}'s root", source=f"manifest {manifest}",
                 )  # fmt: skip
                 status = "loaded"
@@ -273,29 +286,27 @@ class Indexer:
         except (RightsLedgerError, OSError, ValueError, KeyError, TypeError):
             # A declarer writes any URI: whatever it names, this dataset is unreadable and the sync goes on.
             status = "unreadable"
-        self.db.execute(
-            "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                dataset_id,
-                block,
-                args["declarer"],
-                args["root"],
-                Use.from_code(int(args["use"])).value,
-                int(args["itemCount"]),
-                uri,
-                status,
-            ),
-        )
+        row = {
+            "dataset_id": dataset_id,
+            "block": block,
+            "declarer": args["declarer"],
+            "root": args["root"],
+            "use": Use.from_code(int(args["use"])).value,
+            "item_count": int(args["itemCount"]),
+            "manifest_uri": uri,
+            "manifest_status": status,
+        }
+        upsert(conn, store.datasets, [row], ("dataset_id",))
         if status != "loaded" or path is None:
             return
+        hashes = manifest_hashes(path)  # streamed: the manifest is never held whole
         try:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO dataset_items VALUES (?, ?, ?)",
-                ((dataset_id, h, block) for h in manifest_hashes(path)),
-            )
+            while part := list(dict.fromkeys(islice(hashes, _CHUNK))):  # a work listed twice: one row
+                rows = [{"dataset_id": dataset_id, "content_hash": h, "block": block} for h in part]
+                upsert(conn, store.dataset_items, rows, ("content_hash", "dataset_id"))
         except (RightsLedgerError, OSError, ValueError):  # the file changed since its tree was built
-            self.db.execute("DELETE FROM dataset_items WHERE dataset_id = ?", (dataset_id,))
-            self.db.execute("UPDATE datasets SET manifest_status = 'unreadable' WHERE dataset_id = ?", (dataset_id,))
+            conn.execute(store.dataset_items.delete().where(store.dataset_items.c.dataset_id == dataset_id))
+            upsert(conn, store.datasets, [{**row, "manifest_status": "unreadable"}], ("dataset_id",))
 
     # ------------------------------------------------------------------ queries
 
@@ -311,35 +322,41 @@ class Indexer:
 
     def datasets_containing(self, content_hash: ContentHash) -> list[DatasetHit]:
         """Declared datasets that list the work in their manifest, or in which it was proven on-chain."""
-        rows = self.db.execute(
-            """
-            SELECT d.dataset_id, d.declarer, d.root, d.use, d.item_count, d.manifest_uri,
-                   EXISTS (SELECT 1 FROM dataset_items i WHERE i.dataset_id = d.dataset_id AND i.content_hash = ?)
-            FROM datasets d
-            WHERE d.dataset_id IN (SELECT dataset_id FROM dataset_items WHERE content_hash = ?)
-               OR d.dataset_id IN (SELECT dataset_id FROM events WHERE content_hash = ? AND name = 'InclusionProven')
-            ORDER BY d.dataset_id
-            """,
-            (content_hash, content_hash, content_hash),
-        ).fetchall()
+        with self.engine.connect() as conn:  # one snapshot of the index for both queries
+            rows = conn.execute(
+                text(
+                    """
+                    SELECT d.dataset_id, d.declarer, d.root, d.use, d.item_count, d.manifest_uri,
+                           EXISTS (SELECT 1 FROM dataset_items i
+                                   WHERE i.dataset_id = d.dataset_id AND i.content_hash = :h)
+                    FROM datasets d
+                    WHERE d.dataset_id IN (SELECT dataset_id FROM dataset_items WHERE content_hash = :h)
+                       OR d.dataset_id IN (SELECT dataset_id FROM events
+                                           WHERE content_hash = :h AND name = 'InclusionProven')
+                    ORDER BY d.dataset_id
+                    """
+                ),
+                {"h": content_hash},
+            ).all()
+            names_of: dict[int, set[str]] = {}
+            for dataset_id, name in conn.execute(
+                text("SELECT dataset_id, name FROM events WHERE content_hash = :h AND dataset_id IS NOT NULL"),
+                {"h": content_hash},
+            ):
+                names_of.setdefault(int(dataset_id), set()).add(str(name))
         hits = []
         for dataset_id, declarer, root, use, count, uri, listed in rows:
-            names = {
-                r[0]
-                for r in self.db.execute(
-                    "SELECT name FROM events WHERE dataset_id = ? AND content_hash = ?", (dataset_id, content_hash)
-                )
-            }
+            names = names_of.get(int(dataset_id), set())
             removal = (
                 "acknowledged" if "RemovalAcknowledged" in names else "requested" if "RemovalRequested" in names else ""
             )
             hits.append(
                 DatasetHit(
-                    dataset_id=dataset_id,
+                    dataset_id=int(dataset_id),
                     declarer=declarer,
                     root=root,
                     use=use,
-                    item_count=count,
+                    item_count=int(count),
                     manifest_uri=uri,
                     source="manifest" if listed else "proof",
                     violation="ViolationRecorded" in names,
@@ -348,26 +365,54 @@ class Indexer:
             )
         return hits
 
+    def datasets_with_root(self, root: str) -> list[int]:
+        """The ids of the declared datasets whose Merkle root is `root` (a manifest's own root)."""
+        with self.engine.connect() as conn:
+            query = "SELECT dataset_id FROM datasets WHERE lower(root) = lower(:r) ORDER BY dataset_id"
+            rows = conn.execute(text(query), {"r": root}).all()
+        return [int(r[0]) for r in rows]
+
     def history(self, content_hash: ContentHash) -> list[dict[str, Any]]:
         """Every indexed event about the work, oldest first: its provenance listing."""
-        rows = self.db.execute(
-            "SELECT block, log_index, tx, contract, name, args FROM events WHERE content_hash = ? "
+        rows = self._rows(
+            "SELECT block, log_index, tx, contract, name, args FROM events WHERE content_hash = :h "
             "ORDER BY block, log_index",
-            (content_hash,),
-        ).fetchall()
+            h=content_hash,
+        )
         return [
             {"block": b, "logIndex": i, "transaction": tx, "contract": c, "event": n, "args": json.loads(a)}
             for b, i, tx, c, n, a in rows
         ]
 
+    def events(self, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
+        """The arguments of a contract's events of one name in blocks `after` < b <= `block`, in order."""
+        rows = self._rows(
+            "SELECT args FROM events WHERE contract = :c AND name = :n AND block > :a AND block <= :b "
+            "ORDER BY block, log_index",
+            c=contract, n=name, a=after, b=block,
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def touched(self, contract: str, after: int, block: int) -> list[str]:
+        """The content hashes a contract's events name in blocks `after` < b <= `block`, sorted."""
+        rows = self._rows(
+            "SELECT DISTINCT content_hash FROM events WHERE contract = :c AND content_hash IS NOT NULL "
+            "AND block > :a AND block <= :b",
+            c=contract, a=after, b=block,
+        )
+        return sorted({str(r[0]).lower() for r in rows})
+
     def counts(self) -> dict[str, int]:
-        one = self.db.execute
-        return {
-            "events": one("SELECT COUNT(*) FROM events").fetchone()[0],
-            "datasets": one("SELECT COUNT(*) FROM datasets").fetchone()[0],
-            "datasetItems": one("SELECT COUNT(*) FROM dataset_items").fetchone()[0],
-            "cursor": self.cursor,
-        }
+        with self.engine.connect() as conn:
+            def one(table: str) -> int:
+                return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608 - fixed
+
+            return {
+                "events": one("events"),
+                "datasets": one("datasets"),
+                "datasetItems": one("dataset_items"),
+                "cursor": self.cursor,
+            }
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,13 @@ def observatory_html(data: Mapping[str, Any]) -> str:
         ("works registered", f"{data['registrations']['works']:,}", "tile-works"),
         ("open to AI training", f"{data['aiTraining']['openToTraining']:,}", "tile-ai"),
         ("licences bought", f"{data['licences']['count']:,}", "tile-licences"),
-        ("licence income", format_wei(int(data["licences"]["income"])), "tile-income"),
+        ("licence income", format_wei(int(data["licences"]["income"]), zero="0 ETH"), "tile-income"),
         ("datasets declared", f"{data['datasets']['declared']:,}", "tile-datasets"),
         ("violations recorded", f"{data['violations']:,}", "tile-violations"),
         ("removal requests", f"{data['removals']['requested']:,} ({data['removals']['acknowledged']:,} acknowledged)",
          "tile-removals"),
-        ("levy collected / paid", f"{format_wei(int(data['levy']['collected']))} / "
-         f"{format_wei(int(data['levy']['paid']))}", "tile-levy"),
+        ("levy collected / paid", f"{format_wei(int(data['levy']['collected']), zero='0 ETH')} / "
+         f"{format_wei(int(data['levy']['paid']), zero='0 ETH')}", "tile-levy"),
     ]  # fmt: skip
     tile_html = "".join(
         f'<div class="tile" id="{i}"><div class="value">{html.escape(v)}</div>'

@@ -15,11 +15,10 @@ lists every difference, in the works' fields, their policies, and the contract's
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from ..decision import MAX_UINT40
 from ..errors import ValidationError
 from ..sdk.client import RightsLedger
 from ..vocabulary import Reason, Use
+from .identity_index import CodesIndex
 from .indexer import Indexer
 from .snapshot import check_snapshot, read_snapshot, update_snapshot, write_snapshot
 from .snapshot_rows import MANIFEST, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
@@ -65,17 +65,26 @@ def read_works(client: RightsLedger, hashes: Sequence[str], block: int, workers:
     return [r for r in rows if r is not None]
 
 
+def with_codes(client: RightsLedger, works: list[WorkRow], block: int) -> list[WorkRow]:
+    """The works with their content codes (header and body), as recorded on the chain by `block`."""
+    if not works:
+        return works
+    with CodesIndex(client) as index:
+        index.sync()
+        codes = index.codes_until(block)
+    out = []
+    for work in works:
+        code = codes.get(work.content_hash.lower())
+        out.append(work if code is None else replace(work, content_header=code[0], content_code=code[1]))
+    return out
+
+
 def read_policies(client: RightsLedger, ids: set[int]) -> list[PolicyRow]:
     return [PolicyRow.from_terms(pid, client.policy(pid)) for pid in sorted(ids - {0})]
 
 
 def _events(index: Indexer, contract: str, name: str, after: int, block: int) -> list[dict[str, Any]]:
-    rows = index.db.execute(
-        "SELECT args FROM events WHERE contract = ? AND name = ? AND block > ? AND block <= ? "
-        "ORDER BY block, log_index",
-        (contract, name, after, block),
-    ).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return index.events(contract, name, after, block)
 
 
 def _minted(index: Indexer, after: int, block: int) -> list[str]:
@@ -87,12 +96,7 @@ def _minted(index: Indexer, after: int, block: int) -> list[str]:
 
 
 def _touched(index: Indexer, after: int, block: int) -> list[str]:
-    rows = index.db.execute(
-        "SELECT DISTINCT content_hash FROM events WHERE contract = 'WorkRegistry' AND content_hash IS NOT NULL "
-        "AND block > ? AND block <= ?",
-        (after, block),
-    ).fetchall()
-    return sorted({str(r[0]).lower() for r in rows})
+    return index.touched("WorkRegistry", after, block)
 
 
 def _licences(index: Indexer, after: int, block: int) -> list[LicenceRow]:
@@ -142,14 +146,14 @@ def build_snapshot(
             hashes = sorted(
                 set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number))
             )
-            works = read_works(client, hashes, meta.block_number, workers)
+            works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
             known = {r.policy_id for r in old.policy_rows()}
             policies = read_policies(client, {w.policy_id for w in works} - known)
             licences = _licences(index, after, meta.block_number)
             manifest = update_snapshot(previous, out, meta, works, policies, licences)
             return BuildResult(manifest, True, len(works))
     hashes = sorted(set(_minted(index, -1, meta.block_number)))
-    works = read_works(client, hashes, meta.block_number, workers)
+    works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
     policies = read_policies(client, {w.policy_id for w in works})
     manifest = write_snapshot(out, meta, works, policies, _licences(index, -1, meta.block_number))
     return BuildResult(manifest, False, len(works))

@@ -53,6 +53,7 @@ class WorkRow:
     registration_id: int = 0
     registered_at: int = 0
     content_code: int | None = None
+    content_header: int | None = None  # the code's 2-byte ISCC header (its media kind), with content_code
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def _schemas() -> dict[str, Any]:
                 ("policy_id", arrow.uint32()),
                 ("registration_id", arrow.uint32()),
                 ("registered_at", arrow.uint64()),
+                ("content_header", arrow.uint16()),
             ]
         ),
         "licences": arrow.schema(
@@ -184,6 +186,7 @@ def _work_columns(rows: Sequence[WorkRow]) -> dict[str, list[Any]]:
         "policy_id": [r.policy_id for r in rows],
         "registration_id": [r.registration_id for r in rows],
         "registered_at": [r.registered_at for r in rows],
+        "content_header": [r.content_header for r in rows],
     }
 
 
@@ -236,6 +239,7 @@ def row_from(table: str, d: dict[str, Any]) -> Any:
             d["registration_id"],
             d["registered_at"],
             d["content_code"],
+            d.get("content_header"),
         )
     return LicenceRow(
         "0x" + d["content_hash"].hex(), "0x" + d["licensee"].hex(), d["use"], d["valid_from"], d["valid_until"]

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from ...errors import ValidationError
+from ...records import CheckResult
+from ...sdk.client import RightsLedger
 from ...terms import ChainTime
-from ...vocabulary import Use
-from ..deps import ClientDep, SettingsDep
+from ...vocabulary import Reason, Use
+from ...workflows.identity_index import CodesIndex, WorkMatch
+from ..deps import ClientDep, SettingsDep, StateDep
 from ..errors import GatewayError
-from ..schemas import AddressStr, CheckItem, CheckManyRequest, CheckPublic, ChecksPublic, ContentHashStr, ErrorPublic
+from ..schemas import (
+    AddressStr,
+    CheckItem,
+    CheckManyRequest,
+    CheckPublic,
+    ChecksPublic,
+    CodeCheckItem,
+    ContentHashStr,
+    ErrorPublic,
+)
+from .match import parse_code
 
 FEATURE = "checks"
 router = APIRouter(prefix="/checks", tags=["checks"])
@@ -36,19 +51,68 @@ def check_one(
     "",
     response_model=ChecksPublic,
     responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
-    summary="check many works at once (up to 10,000 hashes), all answered as of one block",
+    summary="check many works at once (up to 10,000 hashes or ISCC codes), all answered as of one block",
 )
-def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep) -> ChecksPublic:
-    if len(body.hashes) > settings.max_batch:
+def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep, state: StateDep) -> Response:
+    asked = len(body.hashes) + len(body.iscc)
+    if asked > settings.max_batch:
         raise GatewayError(
-            413, "batch-too-large", f"{len(body.hashes):,} hashes; at most {settings.max_batch:,} per request"
+            413, "batch-too-large", f"{asked:,} hashes and codes; at most {settings.max_batch:,} per request"
         )
+    if not asked:
+        raise ValidationError("give `hashes`, `iscc` codes, or both: at least one item to check")
+    if body.iscc:
+        return _with_codes(body, client, state.codes_index())
     results = client.check_many(body.hashes, body.use, licensee=body.licensee, at=body.at)
-    items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason) for r in results]
-    return ChecksPublic(
+    return checks_response(body, results)
+
+
+# Each reason's tail of a result object, rendered once: the answer to 10,000 hashes is written as
+# text here rather than through 10,000 response models (FastAPI skips the response model when
+# given a Response; tests compare this text with ChecksPublic, which still documents it).
+_RESULT_TAIL = {r: f',"allowed":{"true" if r.allows else "false"},"reason":"{r.value}"}}' for r in Reason}
+
+
+def checks_response(body: CheckManyRequest, results: list[CheckResult]) -> Response:
+    allowed = sum(1 for r in results if r.allowed)
+    counts = {"use": body.use.value, "licensee": body.licensee, "count": len(results), "allowedCount": allowed}
+    head = json.dumps(counts)
+    items = ",".join(f'{{"contentHash":"{r.content_hash}"{_RESULT_TAIL[r.reason]}' for r in results)
+    return Response(content=f'{head[:-1]},"results":[{items}],"codeResults":[]}}', media_type="application/json")
+
+
+def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: CodesIndex) -> Response:
+    """Hashes and codes: each code answers as its nearest registered work within the distance (the
+    same block as the hashes), like `rightsledger check` answers a near copy."""
+    codes = [parse_code(code) for code in body.iscc]
+    nearest: list[WorkMatch | None] = []
+    with codes_index as index:
+        index.sync()
+        for _iscc, media, bits in codes:
+            found = index.matches(media, bits, body.max_distance)
+            nearest.append(found[0] if found else None)
+    works = [m.content_hash for m in nearest if m is not None]
+    results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at)
+    items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)
+             for r in results[: len(body.hashes)]]
+    answers = iter(results[len(body.hashes):])
+    code_items = []
+    for (iscc, _media, _bits), match in zip(codes, nearest, strict=True):
+        if match is None:
+            code_items.append(CodeCheckItem(iscc=iscc, content_hash=None, allowed=False, reason=Reason.UNREGISTERED,
+                                            near_copy_of=None, distance=None,
+                                            note="no registered work within the distance of this code"))
+            continue
+        r = next(answers)
+        code_items.append(CodeCheckItem(iscc=iscc, content_hash=r.content_hash, allowed=r.allowed, reason=r.reason,
+                                        near_copy_of=match.content_hash, distance=match.distance,
+                                        note=f"near copy of {match.content_hash}, distance {match.distance}"))
+    answer = ChecksPublic(
         use=body.use,
         licensee=body.licensee,
-        count=len(items),
-        allowed_count=sum(1 for i in items if i.allowed),
+        count=len(items) + len(code_items),
+        allowed_count=sum(1 for i in items if i.allowed) + sum(1 for c in code_items if c.allowed),
         results=items,
+        code_results=code_items,
     )
+    return Response(content=answer.model_dump_json(by_alias=True), media_type="application/json")

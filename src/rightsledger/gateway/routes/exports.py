@@ -55,7 +55,7 @@ _DESCRIPTION = """\
 def get_export(
     content_hash: HashPath, export_format: ExportFormat, client: ClientDep, request: Request
 ) -> JSONResponse:
-    record = ExportRecord.read(client, content_hash)
+    record = ExportRecord.read(client, content_hash, iscc=True)
     policy_url = str(request.url_for("get_export", content_hash=content_hash, export_format="tdm-policy"))
     exporter = FORMATS[export_format.value]
     document = exporter.build(record, ExportOptions(policy_url=policy_url))

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, identify_bytes, normalize
-from ...workflows.identity_index import CodesIndex, WorkMatch
-from ..deps import ClientDep
+from ...workflows.identity_index import WorkMatch
+from ...workflows.identity_review import suspected_copies
+from ..deps import StateDep
 from ..schemas.common import ErrorPublic
-from ..schemas.match import MatchPublic, MatchRequest, WorkMatchPublic
+from ..schemas.match import MatchPublic, MatchRequest, SuspectedCopyPublic, WorkMatchPublic
 
 FEATURE = "match"
 router = APIRouter(prefix="/match", tags=["identity"])
@@ -22,21 +23,24 @@ def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
             for m in found]
 
 
+def parse_code(code: str) -> tuple[str, str, int]:
+    """(the normalised code, its media, its 64-bit Content-Code body); ValidationError if it has none."""
+    iscc = normalize(code)
+    media = content_header(iscc).media
+    if media is None:
+        raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
+    return iscc, media, content_code_bits(iscc)
+
+
 @router.post(
     "",
     response_model=list[MatchPublic],
     responses={422: {"model": ErrorPublic}},
     summary="registered works near these ISCC codes (by Content-Code Hamming distance), nearest first",
 )
-def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
-    queries = []
-    for code in body.iscc:
-        iscc = normalize(code)
-        media = content_header(iscc).media
-        if media is None:
-            raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
-        queries.append((iscc, media, content_code_bits(iscc)))
-    with CodesIndex(client) as index:
+def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
+    queries = [parse_code(code) for code in body.iscc]
+    with state.codes_index() as index:
         index.sync()
         return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance)))
                 for iscc, media, bits in queries]
@@ -52,7 +56,7 @@ def match_codes(body: MatchRequest, client: ClientDep) -> list[MatchPublic]:
 )
 async def match_file(
     request: Request,
-    client: ClientDep,
+    state: StateDep,
     name: Annotated[str | None, Query(max_length=255, description="file name (helps tell the media type)")] = None,
     max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
 ) -> MatchPublic:
@@ -60,8 +64,27 @@ async def match_file(
     if not data:
         raise ValidationError("send the file as the request body (application/octet-stream)")
     identity = identify_bytes(data, name)
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity, max_distance)
     return MatchPublic(iscc=identity.iscc, content_hash=identity.sha256, matches=_public(found),
                        skipped_reason=identity.skipped_reason)
+
+
+@router.get(
+    "/suspected-copies",
+    response_model=list[SuspectedCopyPublic],
+    responses={422: {"model": ErrorPublic}},
+    summary="registrars' review: works registered after another holder's work within the distance",
+)
+def get_suspected_copies(
+    state: StateDep,
+    max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
+) -> list[SuspectedCopyPublic]:
+    with state.codes_index() as index:
+        index.sync()
+        found = suspected_copies(index, max_distance)
+    return [SuspectedCopyPublic(
+        copy_hash=s.copy.content_hash, copy_iscc=s.copy.iscc, copy_holder=s.copy_holder, copy_block=s.copy.block,
+        original=s.original.content_hash, original_iscc=s.original.iscc, original_holder=s.original_holder,
+        original_block=s.original.block, distance=s.distance) for s in found]

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ..deps import ClientDep
+from ...workflows.identity_review import near_copy_entries
+from ..deps import ClientDep, StateDep
 from ..schemas import ErrorPublic, ProvenancePublic, TrailEntryPublic
 from .works import HashPath
 
@@ -25,14 +26,20 @@ Block = Annotated[int | None, Query(ge=0, lt=2**63, description="a block number"
 def get_trail(
     content_hash: HashPath,
     client: ClientDep,
+    state: StateDep,
     from_block: Annotated[Block, Query(alias="fromBlock")] = None,
     to_block: Annotated[Block, Query(alias="toBlock")] = None,
 ) -> ProvenancePublic:
     found = client.provenance.trail_range(content_hash, from_block=from_block, to_block=to_block)
+    with state.codes_index() as index:  # near copies by other holders, from the registered content codes
+        index.sync()
+        near = [e for e in near_copy_entries(client, index, content_hash)
+                if found.from_block <= e.block <= found.to_block]
+    entries = sorted([*found.entries, *near], key=lambda e: (e.block, e.log_index))
     return ProvenancePublic(
         content_hash=content_hash,
         from_block=found.from_block,
         to_block=found.to_block,
-        count=len(found.entries),
-        trail=[TrailEntryPublic.from_entry(e) for e in found.entries],
+        count=len(entries),
+        trail=[TrailEntryPublic.from_entry(e) for e in entries],
     )

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Query, Request
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, identify_bytes, normalize
 from ...workflows.c2pa_import import ISCC_ALGORITHM
-from ...workflows.identity_index import CodesIndex, WorkMatch
-from ..deps import ClientDep
+from ...workflows.identity_index import WorkMatch
+from ..deps import StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.softbinding import SoftBindingMatch, SoftBindingMatches, SupportedAlgorithms
 
@@ -56,7 +56,7 @@ def supported_algorithms() -> SupportedAlgorithms:
 )
 def matches_by_binding(
     request: Request,
-    client: ClientDep,
+    state: StateDep,
     alg: AlgQuery,
     value: Annotated[str, Query(min_length=4, max_length=200, description="the binding value: an ISCC code")],
     max_results: MaxResults = 10,
@@ -66,7 +66,7 @@ def matches_by_binding(
     media = content_header(iscc).media
     if media is None:
         raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = index.matches(media, content_code_bits(iscc))
     return _matches(request, found, max_results)
@@ -81,14 +81,14 @@ def matches_by_binding(
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )  # fmt: skip
 async def matches_by_content(
-    request: Request, client: ClientDep, alg: AlgQuery, max_results: MaxResults = 10
+    request: Request, state: StateDep, alg: AlgQuery, max_results: MaxResults = 10
 ) -> SoftBindingMatches:
     _algorithm(alg)
     data = await request.body()
     if not data:
         raise ValidationError("send the asset as the request body (application/octet-stream)")
     identity = identify_bytes(data, None)
-    with CodesIndex(client) as index:
+    with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity)
     return _matches(request, found, max_results)

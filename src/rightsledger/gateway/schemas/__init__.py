@@ -7,7 +7,7 @@ re-exported here, so `from rightsledger.gateway.schemas import X` keeps working.
 
 from __future__ import annotations
 
-from .checks import CheckItem, CheckManyRequest, CheckPublic, ChecksPublic
+from .checks import CheckItem, CheckManyRequest, CheckPublic, ChecksPublic, CodeCheckItem
 from .common import (
     ADDRESS_PATTERN,
     EXAMPLE_HASH,
@@ -75,6 +75,7 @@ __all__ = [
     "AddressStr",
     "Bytes32Str",
     "CheckItem",
+    "CodeCheckItem",
     "CheckManyRequest",
     "CheckPublic",
     "ChecksPublic",

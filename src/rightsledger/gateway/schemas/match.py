@@ -25,3 +25,15 @@ class MatchPublic(Schema):
     content_hash: str | None = Field(default=None, description="of an upload: its SHA-256 content hash")
     matches: list[WorkMatchPublic] = Field(description="nearest first; empty when none is within the distance")
     skipped_reason: str | None = Field(default=None, description="why an upload has no code to match on")
+
+
+class SuspectedCopyPublic(Schema):
+    copy_hash: str = Field(alias="copy", description="the later registration's content hash")
+    copy_iscc: str
+    copy_holder: str
+    copy_block: int
+    original: str = Field(description="the earlier work of another holder it is near")
+    original_iscc: str
+    original_holder: str
+    original_block: int
+    distance: int = Field(description="Hamming distance of the codes, in bits of 64")

@@ -24,6 +24,8 @@ STAGE_TEXT: dict[str, str] = {
     "licensed": "licence issued",
     "derivative-registered": "a derivative of it was registered",
     "royalty-set": "resale royalty set",
+    "near-copy-of": "registered as a near copy of another holder's work",
+    "near-copy-registered": "another holder registered a near copy of it",
 }
 
 

@@ -5,13 +5,13 @@ import { addressOf, signTypedData } from './eip712.js';
 const AI_USES = ['ai-training', 'ai-generative-training'];
 const WEB_CRYPTO_LIMIT = 256 * 1024 * 1024;  // larger files are hashed in slices
 const $ = (id) => document.getElementById(id);
-const state = { info: null, devAccounts: [], work: null, hash: null, datasets: [] };
+const state = { info: null, devAccounts: [], work: null, hash: null, datasets: [], file: null };
 
-async function api(method, path, body) {
+async function api(method, path, body, raw = false) {
   const response = await fetch(path, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
+    headers: body ? { 'content-type': raw ? 'application/octet-stream' : 'application/json' } : {},
+    body: body ? (raw ? body : JSON.stringify(body)) : undefined,
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -232,6 +232,79 @@ async function requestRemoval(entry) {
   }
 }
 
+// ---------------------------------------------------------------- near copies (by ISCC content code)
+
+function resetNear() {
+  const section = $('near');
+  section.hidden = !state.file;
+  if (!$('near-list')) return;  // this service has no near-copy search: the section says so
+  $('near-list').replaceChildren();
+  say('near-status', '');
+  $('near-find').disabled = false;
+}
+
+function datasetLines(listing) {
+  if (listing.count === 0) return [el('p', 'In no declared dataset.', 'muted small')];
+  return listing.datasets.map((entry) => {
+    const line = el('p', '', 'small');
+    line.append(el('strong', `In dataset #${entry.datasetId}`),
+      document.createTextNode(` for ${plainUse(entry.use)} (${entry.itemCount} ${entry.itemCount === 1 ? 'work' : 'works'}): `),
+      el('span', entry.plain),
+      document.createTextNode(` ${datasetStatus(entry)}`));
+    return line;
+  });
+}
+
+async function showNearCopies(answer) {
+  const { matches } = answer;
+  if (answer.skippedReason) {
+    say('near-status', `Nothing to compare: ${answer.skippedReason}.`);
+    return;
+  }
+  say('near-status', matches.length === 0
+    ? 'No registered work looks like this image.'
+    : `${matches.length} registered ${matches.length === 1 ? 'work looks' : 'works look'} like this image, nearest first.`);
+  const items = await Promise.all(matches.map(async (match) => {
+    const item = el('li');
+    const head = el('p');
+    const work = el('code', short(match.contentHash));
+    work.title = match.contentHash;
+    const holder = el('code', short(match.holder));
+    holder.title = match.holder;
+    const same = match.contentHash === state.hash;
+    head.append(el('strong', same ? 'This very file' : 'Registered work'), document.createTextNode(' '), work,
+      document.createTextNode(` — its code differs in ${match.distance} of 64 bits${same ? '' : ' (a near copy)'}; held by `), holder);
+    item.append(head);
+    if (has('datasets')) {
+      try {
+        item.append(...datasetLines(await api('GET', `/works/${match.contentHash}/datasets`)));
+      } catch (error) {
+        item.append(el('p', `Could not load its datasets: ${error.message}`, 'error small'));
+      }
+    }
+    return item;
+  }));
+  $('near-list').replaceChildren(...items);
+}
+
+async function findNearCopies() {
+  const { file } = state;
+  if (!file) return;
+  const limit = state.info.limits.maxBodyBytes;
+  if (file.size > limit) {
+    say('near-status', `This file is larger than the ${limit.toLocaleString()} bytes this service accepts for the search.`, true);
+    return;
+  }
+  $('near-find').disabled = true;
+  say('near-status', 'Looking for registered near copies…');
+  try {
+    await showNearCopies(await api('POST', `/match/file?name=${encodeURIComponent(file.name)}`, file, true));
+  } catch (error) {
+    say('near-status', error.message, true);
+  }
+  $('near-find').disabled = false;
+}
+
 async function loadDetails(hash) {
   if ($('export-box')) $('export-box').hidden = true;
   const jobs = [];
@@ -337,6 +410,8 @@ async function lookUp(hash) {
 
 async function onFile(file) {
   if (!file) return;
+  state.file = file;
+  resetNear();
   say('status', `Computing the fingerprint of ${file.name}…`);
   try {
     await lookUp(await sha256File(file));
@@ -434,6 +509,8 @@ async function start() {
 $('file').addEventListener('change', (event) => onFile(event.target.files[0]));
 $('hash-form').addEventListener('submit', (event) => {
   event.preventDefault();
+  state.file = null;
+  resetNear();
   const value = $('hash-input').value.trim();
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(value)) {
     say('status', 'A fingerprint is 64 hex digits (0–9, a–f), optionally starting with 0x.', true);
@@ -452,6 +529,7 @@ drop.addEventListener('drop', (event) => {
 for (const button of document.querySelectorAll('[data-export]')) {
   button.addEventListener('click', () => showExport(button.dataset.export));
 }
+if ($('near-find')) $('near-find').addEventListener('click', findNearCopies);
 $('optout').addEventListener('click', () => setOptOut(nextOptOuts(true), 'your work is opted out of AI training'));
 $('optin').addEventListener('click', () => setOptOut(nextOptOuts(false), 'your work is opted back in to AI training'));
 start();

@@ -1,0 +1,157 @@
+"""The rows of an audit answered from a snapshot, for either engine (local, or Ray workers), and their digest.
+
+`SnapshotAnswers` holds what a snapshot's answers need once per process: the snapshot, its
+policies' rules, and (with near copies) one exact Hamming-range index per media kind over the
+registered works' content codes. `answer` turns one block of items (content hash, path) into
+report rows the same way `run_audit` does on the chain: an unregistered file whose content code
+is within its media's threshold of a registered work's gets that work's answer, reason
+`... (near copy of <hash>, distance N)`.
+
+`rows_digest` is the report's digest: sha256 over one canonical JSON line per row, in manifest
+order, the same whichever engine or block size wrote the rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValidationError
+from ..identity import THRESHOLDS, IndexSet, identify_file
+from ..identity.iscc import IsccHeader
+from ..vocabulary import Reason, Use
+from .audit import ANSWERS, answer_of
+from .snapshot import Snapshot, check_rows
+
+REPORT_FIELDS = ("hash", "path", "answer", "reason", "fee", "nearCopyOf", "distance")
+
+
+def codes_index(snap: Snapshot) -> IndexSet:
+    """The snapshot's coded works, one similarity index per media kind; ids are works-table rows."""
+    indexes = IndexSet()
+    works = snap.works
+    if works.num_rows == 0 or "content_header" not in works.column_names:
+        return indexes
+    heads = works.column("content_header").fill_null(0).to_numpy()
+    bodies = works.column("content_code").fill_null(0).to_numpy()
+    for head in np.unique(heads):
+        if int(head) == 0:
+            continue
+        media = IsccHeader.unpack(int(head)).media
+        if media not in THRESHOLDS:
+            continue
+        rows = np.nonzero(heads == head)[0]
+        indexes.index(media).add(bodies[rows], rows)
+    return indexes
+
+
+@dataclass
+class SnapshotAnswers:
+    """Answers for one use (and licensee) from one snapshot; build once per process, call `answer` per block."""
+
+    snap: Snapshot
+    use: Use
+    licensee: str | None = None
+    unregistered_cleared: bool = False
+    near_copies: bool = True
+    rules: dict[int, Any] = field(init=False)
+    policy_of: Any = field(init=False)
+    hashes: list[str] = field(init=False)
+    index: IndexSet | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = {p.policy_id: p.rules for p in self.snap.policy_rows()}
+        self.policy_of = self.snap.works.column("policy_id").to_numpy()
+        self.hashes = ["0x" + h.hex() for h in self.snap.works.column("content_hash").to_pylist()]
+        self.index = codes_index(self.snap) if self.near_copies else None
+
+    @property
+    def thresholds(self) -> dict[str, int]:
+        return dict(THRESHOLDS)
+
+    def _fee(self, row: int, reason: Reason) -> int | None:
+        if reason is not Reason.LICENCE_REQUIRED:
+            return None
+        return int(self.rules[int(self.policy_of[row])][self.use.code][3])
+
+    def _near(self, paths: dict[int, str]) -> dict[int, tuple[int, int]]:
+        """For each position whose file is a near copy of a registered work: (its works row, the distance)."""
+        found: dict[int, tuple[int, int]] = {}
+        if self.index is None or not paths:
+            return found
+        for k, path in paths.items():
+            try:
+                identity = identify_file(path)
+            except ValidationError:
+                continue
+            bits = identity.content_bits
+            if bits is None or identity.media not in self.index.indexes or not len(self.index.index(identity.media)):
+                continue
+            matches = self.index.find(identity.media, bits, identity.mirrored_bits)
+            if matches:
+                found[k] = (int(matches[0].id), int(matches[0].distance))
+        return found
+
+    def answer(self, hashes: Sequence[str], paths: Sequence[str | None]) -> list[dict[str, Any]]:
+        """One report row per item, in order."""
+        if not hashes:
+            return []
+        rows_at = self.snap.rows_of(list(hashes))
+        codes = bytes(check_rows(self.snap, rows_at, self.use, self.licensee))
+        members = list(Reason)
+        unregistered = Reason.UNREGISTERED.code
+        near = self._near({k: p for k, (c, p) in enumerate(zip(codes, paths, strict=True)) if c == unregistered and p})
+        theirs = b""
+        if near:
+            theirs = bytes(check_rows(self.snap, np.array([r for r, _ in near.values()]), self.use, self.licensee))
+        their_reason = dict(zip(near, theirs, strict=True))
+        out: list[dict[str, Any]] = []
+        for k, (digest, path, code) in enumerate(zip(hashes, paths, codes, strict=True)):
+            reason = members[code]
+            row: dict[str, Any] = {
+                "hash": str(digest), "path": path,
+                "answer": answer_of(reason, unregistered_cleared=self.unregistered_cleared),
+                "reason": reason.value,
+                "fee": self._fee(int(rows_at[k]), reason) if reason is Reason.LICENCE_REQUIRED else None,
+            }
+            if k in near:
+                work_row, distance = near[k]
+                work, theirs_now = self.hashes[work_row], members[their_reason[k]]
+                row.update(answer=answer_of(theirs_now), fee=self._fee(work_row, theirs_now), nearCopyOf=work,
+                           distance=distance, reason=f"{theirs_now.value} (near copy of {work}, distance {distance})")
+            out.append(row)
+        return out
+
+
+def tally(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Items per answer and the licence fees in total."""
+    counts: Counter[str] = Counter()
+    fees = items = 0
+    for row in rows:
+        items += 1
+        counts[row["answer"]] += 1
+        fees += int(row["fee"] or 0)
+    return {"items": items, **{a: counts[a] for a in ANSWERS}, "licenceFeeTotal": fees}
+
+
+def canonical_line(row: dict[str, Any]) -> bytes:
+    values = [row.get(f) for f in REPORT_FIELDS]
+    values[4] = None if values[4] is None else int(values[4])
+    return json.dumps(values, separators=(",", ":")).encode() + b"\n"
+
+
+def rows_digest(rows: Iterable[dict[str, Any]], digest: Any = None) -> Any:
+    """sha256 over the rows' canonical lines (pass `digest` to go on from earlier rows)."""
+    digest = digest or hashlib.sha256()
+    for row in rows:
+        digest.update(canonical_line(row))
+    return digest
+
+
+__all__ = ["REPORT_FIELDS", "SnapshotAnswers", "canonical_line", "codes_index", "rows_digest", "tally"]

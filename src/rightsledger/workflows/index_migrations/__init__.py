@@ -1,0 +1,1 @@
+"""Alembic migrations of the index's schema (applied by index_store.open_engine)."""
