@@ -203,7 +203,7 @@ def manifest_hashes(path: str | Path) -> Iterator[str]:
     """The content hashes a manifest lists, in order (repeats included), read as a stream when the
     manifest is one `declare` wrote, so a tree can be built from it in bounded memory."""
     _, leaves = manifest_leaves(path, codes=False)
-    return leaves  # type: ignore[return-value]
+    return leaves
 
 
 def manifest_leaves(path: str | Path, *, codes: bool = True) -> tuple[bool, Iterator[Any]]:

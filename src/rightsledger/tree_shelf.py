@@ -74,14 +74,16 @@ class TreeShelf:
                     return self._keep(root, found)
             if leaves is None:
                 raise NotFoundError(f"no tree file for root {root} is kept here", code="tree-unavailable")
-            coded, values = leaves()
-            built = self._build(values, coded=coded)
-            if built.root != root:
-                built.close()
-                built.path.unlink(missing_ok=True)
-                raise ValidationError(f"{source} makes root {built.root}, but {what} is {root}",
-                                      code="manifest-root-mismatch")  # fmt: skip
-            return self._keep(root, built)
+            return self._rebuild(root, leaves, what, source)
+
+    def rebuild(
+        self, root: str, leaves: Callable[[], tuple[bool, Iterable[Any]]], *, what: str = "the root asked for",
+        source: str = "the manifest",
+    ) -> TreeFile:
+        """`get`'s build, whatever the shelf holds: what `leaves()` lists must make `root` (a reader
+        that trusts a manifest's items, not only its tree, checks them so)."""
+        with self._lock:
+            return self._rebuild(root.lower(), leaves, what, source)
 
     def put(self, values: Iterable[Any], *, coded: bool = False) -> TreeFile:
         """Build the tree of `values` onto the shelf (as `<root>.tree`) and keep it open."""
@@ -131,17 +133,33 @@ class TreeShelf:
             LOG.warning("%s; rebuilding it", exc)
             return None
 
-    def _build(self, values: Iterable[Any], *, coded: bool) -> TreeFile:
+    def _rebuild(
+        self, root: str, leaves: Callable[[], tuple[bool, Iterable[Any]]], what: str, source: str
+    ) -> TreeFile:
+        coded, values = leaves()
+        built = self._build(values, coded=coded, final=False)
+        if built.root != root:
+            built.close()
+            built.path.unlink(missing_ok=True)
+            raise ValidationError(f"{source} makes root {built.root}, but {what} is {root}",
+                                  code="manifest-root-mismatch")  # fmt: skip
+        built.close()
+        built.path.replace(self.path_for(root))
+        return self._keep(root, TreeFile(self.path_for(root)))
+
+    def _build(self, values: Iterable[Any], *, coded: bool, final: bool = True) -> TreeFile:
         self.folder.mkdir(parents=True, exist_ok=True)
         scratch = self.folder / f".building-{os.getpid()}-{threading.get_ident()}.tree"
+        if not final:  # the caller checks the root, then names the file
+            return build_tree_file(values, scratch, distinct=True, coded=coded)
         try:
             with build_tree_file(values, scratch, distinct=True, coded=coded) as built:
                 root = built.root
-            final = self.path_for(root)
-            scratch.replace(final)
+            target = self.path_for(root)
+            scratch.replace(target)
         finally:
             scratch.unlink(missing_ok=True)
-        return TreeFile(final)
+        return TreeFile(target)
 
     def _keep(self, root: str, tree: TreeFile) -> TreeFile:
         old = self._open.pop(root, None)

@@ -171,3 +171,11 @@ def test_the_index_loads_a_manifest_through_its_tree_file_and_marks_a_wrong_one(
     assert TreeFile(tmp_path / "reader" / "trees" / f"{good.root[2:]}.tree").root == good.root
     assert reader.datasets.store(loaded_id).proof(items[7].content_hash) == MerkleTree.of(
         [i.content_hash for i in items]).proof(items[7].content_hash)  # fmt: skip
+    # The declarer's own home keeps the 29-work tree of `good_id`: the index still checks the manifest itself.
+    same_home = _client(chain, deployment, 1, tmp_path / "declarer")
+    again = Indexer(same_home, tmp_path / "index2.sqlite")
+    again.sync()
+    again.close()
+    with sqlite3.connect(tmp_path / "index2.sqlite") as raw:
+        status = dict(raw.execute("SELECT dataset_id, manifest_status FROM datasets").fetchall())
+    assert (status[good_id], status[loaded_id]) == ("root-mismatch", "loaded")

@@ -58,7 +58,7 @@ def _source(ctx: Context, client: RightsLedger) -> tuple[Path, list[int], bool]:
         if not manifest.is_file():
             raise CliError(f"the manifest of dataset {dataset_id} ({manifest}) is not readable here; "
                            "give it with --manifest FILE")
-        datasets.tree(dataset_id, manifest)  # the manifest makes the declared root
+        datasets.store(dataset_id, manifest)  # the manifest makes the declared root (its tree file, kept)
         return manifest, [dataset_id], bool(args.manifest)
     manifest = Path(text)
     if not manifest.is_file():

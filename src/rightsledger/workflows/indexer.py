@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection
 from ..chain.contracts import abi
 from ..errors import ConfigError, RightsLedgerError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import manifest_hashes, manifest_leaves, manifest_path_of, store_path_of
+from ..manifests import manifest_hashes, manifest_leaves, manifest_path_of
 from ..records import Inclusion
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, Use
@@ -273,12 +273,13 @@ class Indexer:
         try:
             path = manifest_path_of(uri, self.client.datasets.manifest_folder)
             if path.exists():
-                # The tree file, by root (built streaming from the manifest if none is kept): the same
-                # file the gateway's proofs are read from. The hashes are then streamed into SQLite.
+                # The manifest's tree, built streaming and checked against the declared root, is kept
+                # as the dataset's tree file (the one the gateway's proofs are read from); its hashes
+                # are then streamed into the index.
                 manifest = path
-                self.client.datasets.trees.get(
-                    str(args["root"]), beside=[store_path_of(manifest)], leaves=lambda: manifest_leaves(manifest),
-                    what=f"dataset {dataset_id}'s root", source=f"manifest {manifest}",
+                self.client.datasets.trees.rebuild(
+                    str(args["root"]), lambda: manifest_leaves(manifest), what=f"dataset {dataset_id}'s root",
+                    source=f"manifest {manifest}",
                 )  # fmt: skip
                 status = "loaded"
         except ValidationError as exc:
