@@ -259,6 +259,29 @@ def test_the_gateway_serves_a_proof_from_the_tree_file_and_it_verifies_on_chain(
     assert world.http.get(f"/works/{world.denied}/datasets/0/proof").status_code == 422
 
 
+def test_a_coded_dataset_s_proof_names_the_code_its_leaf_commits_to(world: World) -> None:
+    hashes = [fresh(), fresh(), fresh()]
+    codes = [bytes.fromhex("2101") + os.urandom(8), None, bytes.fromhex("2101") + os.urandom(8)]
+    tree = MerkleTree.of(hashes, codes)
+    folder = world.gateway.home / "datasets"
+    manifest, _ = write_manifest([Item(None, h) for h in hashes], tree, Use.AI_TRAINING, folder, "coded")
+    dataset_id = world.declarer.datasets.declare(tree, Use.AI_TRAINING, manifest.resolve().as_uri()).dataset_id
+    (folder / "coded.tree").unlink()  # the gateway builds the coded tree file from the manifest's codes
+    registry = world.declarer.datasets.registry
+    for digest, code in zip(hashes, codes, strict=True):
+        response = world.http.get(f"/works/{digest}/datasets/{dataset_id}/proof")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        packed = code or bytes(10)
+        assert (body["code"], body["leafEncoding"]) == ("0x" + packed.hex(), ["bytes32", "bytes10"])
+        assert body["proof"] == tree.proof(digest) and body["root"] == tree.root
+        # The contract takes it: proveCodedInclusion, simulated (no state written).
+        registry.functions.proveCodedInclusion(dataset_id, digest, packed, body["proof"]).call(
+            {"from": world.declarer.address}
+        )
+    assert TreeFile(world.gateway.home / "trees" / f"{tree.root[2:]}.tree").coded
+
+
 def test_proofs_the_gateway_cannot_make_are_refused_clearly(world: World) -> None:
     outside = prepare(world, "prove-inclusion", world.holder, fresh(), datasetId=world.dataset_id)
     assert error_of(outside)[:2] == (404, "not-in-dataset")
