@@ -38,7 +38,7 @@ def values_of(tree: MerkleTree) -> Iterable[Any]:
 
 
 class TreeShelf:
-    """Tree files under one folder, named by root; at most `keep` kept open (thread-safe)."""
+    """Tree files under one folder, named by root; at most `keep` held open (thread-safe)."""
 
     def __init__(self, folder: str | Path, *, keep: int = KEEP_OPEN) -> None:
         self.folder = Path(folder)
@@ -162,13 +162,12 @@ class TreeShelf:
         return TreeFile(target)
 
     def _keep(self, root: str, tree: TreeFile) -> TreeFile:
-        old = self._open.pop(root, None)
-        if old is not None and old is not tree:
-            old.close()
+        # A file dropped from the shelf is not closed here: a reader in another thread may still be
+        # reading a proof from it; its handle closes when the last reference goes.
+        self._open.pop(root, None)
         self._open[root] = tree
         while len(self._open) > self.keep:
-            _, evicted = self._open.popitem(last=False)
-            evicted.close()
+            self._open.popitem(last=False)
         return tree
 
 
