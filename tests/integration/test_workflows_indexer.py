@@ -147,3 +147,32 @@ def test_attack_hostileManifestUrisMarkTheirDatasetsUnreadableAndTheSyncGoesOn(
     with pytest.raises(RightsLedgerError) as info:
         alice.datasets.tree(ids["outside the folder"])
     assert info.value.code == "manifest-unreadable" and "outside the manifest folder" in str(info.value)
+
+
+def test_a_trail_read_where_the_index_says_equals_the_full_scan_in_fewer_requests(
+    alice: RightsLedger, w3: Web3, index_target: str | Path
+) -> None:
+    from rightsledger import Mode, Rule, Terms
+    from rightsledger.sdk.trail import TrailReader
+
+    parent, child = hash_bytes(b"trail-parent" + bytes(8)), hash_bytes(b"trail-child" + bytes(8))
+    alice.register(parent, terms=Terms(rules={Use.DERIVATIVE: Rule(mode=Mode.ALLOW)}))
+    for _ in range(10):  # blocks in which the work has no event
+        alice.register(hash_bytes(b"other" + w3.eth.block_number.to_bytes(8, "big")))
+    alice.record_stage(parent, "digitised")
+    alice.licensing.register_derivative(child, [parent])
+    index = Indexer(alice, index_target)
+    index.sync()
+    alice.record_stage(parent, "transformed")  # after the index: read from the tail
+    head = w3.eth.block_number
+    tail = range(index.cursor + 1, head + 1)
+    for work in (parent, child):
+        full = TrailReader(w3, alice.deployment, page_size=1)
+        scanned = full.read(work, to_block=head)
+        indexed = TrailReader(w3, alice.deployment, page_size=1)
+        read = indexed.read(work, to_block=head, blocks=[*index.trail_blocks(work), *tail])
+        assert [(e.block, e.log_index, e.stage) for e in read] == [(e.block, e.log_index, e.stage) for e in scanned]
+        assert indexed.requests * 4 < full.requests  # one request per run of blocks, not per block
+    stages = [e.stage for e in alice.provenance.trail(parent, blocks=[*index.trail_blocks(parent), *tail])]
+    assert stages == ["registered", "digitised", "derivative-registered", "transformed"]
+    index.close()

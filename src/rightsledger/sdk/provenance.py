@@ -3,7 +3,7 @@ trail read back from every contract's events (see trail.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,14 +104,21 @@ class Provenance(ContractModule):
         sources: Sequence[EventSource] = TRAIL_SOURCES,
         from_block: int | None = None,
         to_block: int | None = None,
+        blocks: Iterable[int] | None = None,
     ) -> list[TrailEntry]:
         """The work's provenance trail, oldest first; only blocks `from_block`..`to_block` if given
-        (default: from the deployment to the latest block)."""
+        (default: from the deployment to the latest block), and of those only `blocks` if given
+        (where an index of the chain's events says the work's events are)."""
         reader = TrailReader(self.ctx.w3, self.ctx.deployment, sources=sources, page_size=page_size)
-        return reader.read(item, from_block=from_block, to_block=to_block)
+        return reader.read(item, from_block=from_block, to_block=to_block, blocks=blocks)
 
     def trail_range(
-        self, item: ContentLike, *, from_block: int | None = None, to_block: int | None = None
+        self,
+        item: ContentLike,
+        *,
+        from_block: int | None = None,
+        to_block: int | None = None,
+        blocks: Iterable[int] | None = None,
     ) -> TrailRange:
         """The trail of a registered work within blocks `from_block`..`to_block` (defaults: the
         deployment's block, the latest; `to_block` is capped at the latest). NotFoundError for an
@@ -123,7 +130,7 @@ class Provenance(ContractModule):
             raise ValidationError(
                 f"fromBlock {first} is after toBlock {last} (the latest block is {latest})", code="invalid-range"
             )
-        entries = self.trail(item, from_block=first, to_block=last)
+        entries = self.trail(item, from_block=first, to_block=last, blocks=blocks)
         if not entries:
             self.works.work(item)  # an unregistered work is NotFoundError, a quiet range an empty trail
         return TrailRange(first, last, tuple(entries))

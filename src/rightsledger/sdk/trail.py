@@ -305,6 +305,17 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
 """Every event that is a stage of a work's trail."""
 
 
+def block_runs(blocks: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted distinct blocks as runs of consecutive numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for b in sorted(set(blocks)):
+        if runs and b == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((b, b))
+    return runs
+
+
 class TrailReader:
     """Reads a work's trail from the deployment's contracts, one page of blocks at a time."""
 
@@ -347,16 +358,25 @@ class TrailReader:
         )
 
     def read(
-        self, item: ContentLike, *, from_block: int | None = None, to_block: int | None = None
+        self,
+        item: ContentLike,
+        *,
+        from_block: int | None = None,
+        to_block: int | None = None,
+        blocks: Iterable[int] | None = None,
     ) -> list[TrailEntry]:
-        """The work's stages in chain order (block, then position in the block)."""
+        """The work's stages in chain order (block, then position in the block). With `blocks` (from
+        an index of the chain's events: where the work's events are), only those blocks of the range
+        are asked for, each run of consecutive blocks as one range, instead of every block."""
         digest = content_hash(item)
         start = self.deployment.block if from_block is None else from_block
         end = self.w3.eth.block_number if to_block is None else to_block
+        ranges = [(start, end)] if blocks is None else block_runs(b for b in blocks if start <= b <= end)
         logs: list[LogReceipt] = []
         for position, (addresses, topic0s) in self._groups.items():
             topics: list[Any] = [topic0s, *([None] * (position - 1)), digest]
-            logs.extend(self._logs_in_pages(addresses, topics, start, end))
+            for first, last in ranges:
+                logs.extend(self._logs_in_pages(addresses, topics, first, last))
         logs.sort(key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
         return [self._entry(log) for log in logs]
 
@@ -448,5 +468,6 @@ __all__ = [
     "Stage",
     "TrailEntry",
     "TrailReader",
+    "block_runs",
     "details_digest",
 ]

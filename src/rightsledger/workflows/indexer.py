@@ -394,6 +394,18 @@ class Indexer:
         )
         return [json.loads(r[0]) for r in rows]
 
+    def trail_blocks(self, content_hash: str) -> list[int]:
+        """The indexed blocks holding an event of the work's trail (up to `cursor`), ascending: the
+        events that name it, and the derivative links that name it as the parent."""
+        digest = content_hash.lower()
+        rows = self._rows(
+            "SELECT DISTINCT block FROM events WHERE content_hash = :h "
+            "UNION SELECT DISTINCT block FROM events WHERE contract = 'LicenceManager' "
+            "AND name = 'DerivativeLinked' AND args LIKE :parent ORDER BY 1",
+            h=digest, parent=f'%"parent": "{digest}"%',
+        )
+        return [int(r[0]) for r in rows]
+
     def touched(self, contract: str, after: int, block: int) -> list[str]:
         """The content hashes a contract's events name in blocks `after` < b <= `block`, sorted."""
         rows = self._rows(

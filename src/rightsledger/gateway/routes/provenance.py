@@ -30,7 +30,14 @@ def get_trail(
     from_block: Annotated[Block, Query(alias="fromBlock")] = None,
     to_block: Annotated[Block, Query(alias="toBlock")] = None,
 ) -> ProvenancePublic:
-    found = client.provenance.trail_range(content_hash, from_block=from_block, to_block=to_block)
+    blocks = None
+    if state.following:  # the index says where the work's events are: ask the node for those blocks only
+        with state.index() as events:
+            indexed_to = events.cursor
+            head = client.ctx.block_number
+            to_block = head if to_block is None else min(to_block, head)
+            blocks = [*events.trail_blocks(content_hash), *range(indexed_to + 1, head + 1)]
+    found = client.provenance.trail_range(content_hash, from_block=from_block, to_block=to_block, blocks=blocks)
     with state.codes_index() as index:  # near copies by other holders, from the registered content codes
         index.sync()
         near = [e for e in near_copy_entries(client, index, content_hash)
