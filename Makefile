@@ -22,7 +22,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 SOLC_LINK := .solcx/solc-v$(SOLC_VERSION)
 
-.PHONY: help install chromium postgresql dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
+.PHONY: help install chromium fpcalc postgresql dev-certs demo serve test test-python test-solidity artifacts vendor-js lint bench slither clean
 
 help:
 	@echo "make demo   - install what is missing, start the local chain, deploy, run the demo [PORT=8545]"
@@ -58,6 +58,18 @@ chromium:
 	  fi; \
 	fi
 
+# Audio-Codes come from Chromaprint's fpcalc (Debian's libchromaprint-tools); without it audio
+# works are registered without a code, and rightsledger says so.
+fpcalc:
+	@if ! command -v fpcalc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing fpcalc (Chromaprint, for audio content codes)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libchromaprint-tools >/dev/null; \
+	  else \
+	    echo "fpcalc is missing: install it (apt-get install libchromaprint-tools) for audio content codes"; \
+	  fi; \
+	fi
+
 # The index tests run on PostgreSQL too: tests/pg_support.py starts Debian's server (as an
 # unprivileged user when root) and stops it after. Missing binaries fail those tests, never skip them.
 postgresql:
@@ -70,7 +82,7 @@ postgresql:
 	  fi; \
 	fi
 
-install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium postgresql
+install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium fpcalc postgresql
 
 artifacts: install
 	$(PY) scripts/build_artifacts.py

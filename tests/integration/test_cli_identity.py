@@ -136,3 +136,25 @@ def test_the_holder_may_register_a_near_copy_of_their_own_work(cli, tmp_path: Pa
     code, out, _ = cli("find", str(copy), "--json")
     distances = {m["contentHash"]: m["distance"] for m in json.loads(out)[0]["matches"]}
     assert set(distances) == {hash_file(copy), hash_file(work)} and distances[hash_file(copy)] == 0
+
+
+def test_a_recording_is_found_again_in_other_formats_by_its_audio_code(cli, tmp_path: Path) -> None:
+    """Chromaprint's fpcalc (Debian's libchromaprint-tools, installed by `make`) gives the Audio-Code:
+    the WAV master, registered, is found from its MP3, AAC and Ogg encodings."""
+    import shutil
+
+    assert shutil.which("fpcalc"), "fpcalc is missing: apt-get install libchromaprint-tools (make install does)"
+    audios = {p.name: p for p in iscc_samples.audios()}
+    master = tmp_path / "master.wav"
+    master.write_bytes(audios["demo.wav"].read_bytes())
+    code, out, err = cli("--dev-account", "2", "register", str(master), "--allow", "tdm", "--json")
+    assert code == 0, err
+    digest = json.loads(out)["works"][0]["contentHash"]
+    for name in ("demo.mp3", "demo.aac", "demo.ogg"):
+        code, out, err = cli("find", str(audios[name]), "--json")
+        assert code == 0, err
+        (entry,) = json.loads(out)
+        assert entry["iscc"].startswith("ISCC:") and [m["contentHash"] for m in entry["matches"]] == [digest], name
+        assert entry["matches"][0]["distance"] <= 4
+    code, out, _ = cli("check", str(audios["demo.ogg"]), "--use", "tdm", "--json")
+    assert code == 0 and json.loads(out)[0]["reason"].startswith(f"allowed-by-terms (near copy of {digest}")
