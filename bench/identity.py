@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_result
+from identity_audit import bench_audit
 
 from rightsledger.identity import THRESHOLDS, identify_bytes
 from rightsledger.identity.image import normalise
@@ -404,11 +405,14 @@ def main() -> None:
     index = [bench_index(1_000_000, 4000)]
     if not args.quick:
         index.append(bench_index(10_000_000, 1000))
+    audit = None if args.quick else bench_audit()
+    if audit is not None:
+        print(f"audit done ({time.perf_counter() - started:.0f} s)", flush=True)
     result = {
         "corpus": {"debian": DEBIAN, "pypi": [*WHEELS, "iscc-samples==0.6.0"],
                    "texts": "Python standard library modules + /usr/share/common-licenses"},
         "machine_load": os.getloadavg()[0], "cpus": os.cpu_count(),
-        "images": images, "texts": texts, "speed": speed, "index": index,
+        "images": images, "texts": texts, "speed": speed, "index": index, **({"audit": audit} if audit else {}),
         "run_seconds": round(time.perf_counter() - started, 1),
     }
     path = write_result("identity-quick" if args.quick else "identity", result)

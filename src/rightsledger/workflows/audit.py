@@ -15,15 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..identity import identify_file
+from ..identity import Identity, identify_file
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
@@ -210,12 +213,8 @@ def _near_copies(
         index.sync()
         if not len(index):
             return {}
-        for k in candidates:
-            try:
-                identity = identify_file(items[k].path)
-            except ValidationError:
-                continue
-            matches = index.matches_of(identity)
+        for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
+            matches = index.matches_of(identity) if identity is not None else []
             if matches:
                 found[k] = (matches[0].content_hash, matches[0].distance)
     if not found:
@@ -226,6 +225,26 @@ def _near_copies(
     members = list(Reason)
     return {k: (work, distance, members[code], fee)
             for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}
+
+
+PARALLEL_FROM = 256
+"""Unregistered files from which their codes are computed in worker processes (decoding dominates)."""
+
+
+def _identity_or_none(path: str) -> Identity | None:
+    try:
+        return identify_file(path)
+    except ValidationError:
+        return None  # not an image, text or audio we can code: it has no near copies
+
+
+def identities(paths: Sequence[str], workers: int) -> list[Identity | None]:
+    """The codes of files (None where a file has none), in order; in up to `workers` processes."""
+    processes = min(workers, os.cpu_count() or 1)
+    if processes <= 1 or len(paths) < PARALLEL_FROM:
+        return [_identity_or_none(p) for p in paths]
+    with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_identity_or_none, paths, chunksize=64))
 
 
 def _format_of(report: Path) -> str:
