@@ -14,7 +14,6 @@ that checks and sends them is in relay.py.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,6 +34,7 @@ from ..units import format_wei
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Use, parse_address, use_mask
 from .datasets import DatasetClient
 from .licensing import Licensing
+from .pending_policies import PendingPolicies, PendingPolicyStore
 from .policies import Policies
 from .works import Works
 
@@ -211,24 +211,26 @@ class RelayReceipt:
     events: tuple[dict[str, Any], ...]
 
 
-# Terms prepared but not yet stored, per relayer: the newest kept, so preparing costs memory, not gas.
-MAX_PENDING_POLICIES = 1_000
-
-
 class RequestBuilder:
     """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
 
     def __init__(
-        self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None, defer_policies: bool = False
+        self,
+        ledger: Ledger,
+        *,
+        next_nonce: Callable[[str], int] | None = None,
+        defer_policies: bool = False,
+        pending_policies: PendingPolicyStore | None = None,
     ) -> None:
         """`defer_policies` (a relayer's builder): new terms are not stored when a request is prepared;
         the request names the id they will get, and the relayer stores them only when the signed
-        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned."""
+        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned.
+        Each set of terms gets its own pending id (see pending_policies.py)."""
         self.ledger = ledger
         self._next_nonce = next_nonce or self.nonce
         self.forwarder = ledger.ctx.contract("Forwarder")
         self.defer_policies = defer_policies
-        self.pending_policies: OrderedDict[int, Terms] = OrderedDict()
+        self.pending_policies: PendingPolicyStore = pending_policies or PendingPolicies()
 
     @property
     def chain_id(self) -> int:
@@ -397,7 +399,7 @@ class RequestBuilder:
     def _gas(self, sender: str, function: str, args: list[Any], at: int) -> int | None:
         """For a request naming a policy not stored yet: the gas estimated with policy 0 in its place
         (the call cannot be simulated before the relayer stores the terms), with a margin."""
-        if int(args[at]) not in self.pending_policies:
+        if self.pending_policies.get(int(args[at])) is None:
             return None
         stand_in = [*args[:at], 0, *args[at + 1 :]]
         to = str(self.ledger.works.address)
@@ -412,14 +414,10 @@ class RequestBuilder:
             existing = self.ledger.policies.find(terms)
             if existing is not None:
                 return existing
-            # The id the terms get if they are stored next; the relayer stores them on the signed request.
-            count = int(self.ledger.policies.call(self.ledger.policies.functions.policyCount(), "counting policies"))
-            predicted = count + 1
-            self.pending_policies[predicted] = terms
-            self.pending_policies.move_to_end(predicted)
-            while len(self.pending_policies) > MAX_PENDING_POLICIES:
-                self.pending_policies.popitem(last=False)
-            return PolicyId(predicted)
+            # The id the terms get when stored (after any pending for other terms); the relayer
+            # stores them on the signed request.
+            policies = self.ledger.policies
+            return PolicyId(self.pending_policies.reserve(terms, policies.policy_hash(terms), policies.count()))
         if isinstance(terms, Terms):
             return self.ledger.policies.ensure(terms)
         if not 0 <= int(terms) < 2**32:

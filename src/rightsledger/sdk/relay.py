@@ -44,6 +44,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BUDGET_WINDOW = 3_600
 # What storing a policy may cost, counted against the signer whose request needed it.
 POLICY_GAS = 400_000
+# How many terms prepared for others a request may store before its own (ids are stored in order).
+MAX_POLICY_GAP = 16
 
 
 class GasBudget:
@@ -101,6 +103,7 @@ class Relayer:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
         self._lock = threading.Lock()
+        self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         # Requests prepared here get the nonce after any of the signer's requests in flight.
         self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce, defer_policies=True)
@@ -306,26 +309,35 @@ class Relayer:
 
     def _store_pending_policy(self, decoded: DecodedCall, sender: str) -> None:
         """Store the terms a signed, checked request names by the id prepared for them: policies are
-        created only for a signer's request, and the gas counts against that signer's budget."""
+        created only for a signer's request, and the gas counts against that signer's budget.
+
+        Under one lock: ids are stored in order, so a request naming id K first stores the terms
+        pending for the ids before it (prepared for other requests at the same moment, at most
+        MAX_POLICY_GAP of them) — each request's id then holds exactly the terms it was prepared
+        with. If the id went to other terms meanwhile (a policy stored elsewhere), 400 terms-changed."""
         if "policyId" not in decoded.args:
             return
         policy_id = int(decoded.args["policyId"])
-        terms = self.builder.pending_policies.get(policy_id)
-        policies = self.ledger.policies
-        if terms is None:
+        mine = self.builder.pending_policies.get(policy_id)
+        if mine is None:
             return  # not prepared here: the simulation decides
-        if policy_id <= int(policies.call(policies.functions.policyCount(), "counting policies")):
-            stored = policies.find(terms)  # the id is taken: by these terms, or by others meanwhile
-        else:
-            self.budget.reserve(sender, POLICY_GAS)
-            stored = policies.ensure(terms)
-        self.builder.pending_policies.pop(policy_id, None)
-        if stored != policy_id:
-            raise RelayError(
-                f"the terms were stored as policy {stored}, not the {policy_id} this request names (another "
-                "policy was created meanwhile); prepare the request again and sign it",
-                code="terms-changed",
-            )
+        policies = self.ledger.policies
+        with self._policy_lock:
+            count = policies.count()
+            if policy_id - count > MAX_POLICY_GAP:
+                raise _terms_changed(policy_id, "too many policies prepared before it were never sent")
+            for next_id in range(count + 1, policy_id + 1):
+                pending = self.builder.pending_policies.get(next_id)
+                if pending is None:
+                    raise _terms_changed(policy_id, f"the terms pending as policy {next_id} were dropped")
+                self.budget.reserve(sender, POLICY_GAS)
+                stored = policies.ensure(pending.terms)
+                if stored != next_id:
+                    break  # those terms were stored already, elsewhere: the ids after shift
+        stored_id = policies.find(mine.terms)
+        if stored_id != policy_id:
+            where = f"they are policy {stored_id}" if stored_id else "they are not stored"
+            raise _terms_changed(policy_id, f"another policy was stored meanwhile, and {where}")
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
@@ -354,6 +366,14 @@ class Relayer:
         with self._lock:
             pending = self._in_flight.get(sender.lower(), set())
             return max([onchain, *(n + 1 for n in pending)])
+
+
+def _terms_changed(policy_id: int, why: str) -> RelayError:
+    return RelayError(
+        f"the terms this request was prepared with are not policy {policy_id}, the id it names ({why}); "
+        "prepare the request again and sign it",
+        code="terms-changed",
+    )
 
 
 def _require_low_s(signature: str) -> None:
