@@ -91,7 +91,12 @@ class GatewayState:
             ledger.chain_id, key=settings.relayer_key, local_default=LOCAL_RELAYER_ACCOUNT, use_env=False
         )
         relayer = (
-            Relayer(ledger.with_account(relayer_account), max_gas=settings.relay_max_gas)
+            Relayer(
+                ledger.with_account(relayer_account),
+                max_gas=settings.relay_max_gas,
+                state_file=state_file(settings, ledger.chain_id),
+                stuck_after=settings.relay_stuck_after,
+            )
             if relayer_account is not None
             else None
         )
@@ -101,6 +106,13 @@ class GatewayState:
         if relayer is not None:
             relayer.ledger.datasets.manifest_folder = folder
         return cls(settings=settings, ledger=ledger, relayer=relayer)
+
+
+def state_file(settings: GatewaySettings, chain_id: int) -> Path:
+    """The gateway's SQLite state file (relayer nonces and journal, pending policies, rate limits)."""
+    if settings.state_file:
+        return Path(settings.state_file)
+    return home_dir(settings.home) / f"gateway-state-{chain_id}.sqlite"
 
 
 def get_state(request: Request) -> GatewayState:

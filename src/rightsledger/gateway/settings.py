@@ -30,6 +30,13 @@ class GatewaySettings(BaseSettings):
     rate_limit: float = Field(default=20.0, ge=0, description="requests per second per client; 0 turns it off")
     rate_burst: int = Field(default=60, ge=1)
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
+    # The relayer's nonces, its sent transactions until mined, pending policy ids and the rate-limit
+    # buckets: a SQLite file shared by the gateway's workers that survives a restart. Default:
+    # <home>/gateway-state-<chainId>.sqlite.
+    state_file: str | None = None
+    relay_stuck_after: float = Field(
+        default=60.0, ge=0, description="seconds a relayed transaction may wait unmined before it is replaced"
+    )
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
     # The SQLite mirror of the chain's events and the datasets' manifests that answers which
     # declared datasets contain a work (kept synced by the follower below). Default:

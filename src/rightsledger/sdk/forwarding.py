@@ -411,13 +411,15 @@ class RequestBuilder:
         if isinstance(terms, Terms) and self.defer_policies:
             if not terms.rules and terms.expires is None:
                 return PolicyId(0)
-            existing = self.ledger.policies.find(terms)
+            # The count first, then the lookup: terms stored in between are found, not pending twice.
+            policies = self.ledger.policies
+            count = policies.count()
+            existing = policies.find(terms)
             if existing is not None:
                 return existing
             # The id the terms get when stored (after any pending for other terms); the relayer
             # stores them on the signed request.
-            policies = self.ledger.policies
-            return PolicyId(self.pending_policies.reserve(terms, policies.policy_hash(terms), policies.count()))
+            return PolicyId(self.pending_policies.reserve(terms, policies.policy_hash(terms), count))
         if isinstance(terms, Terms):
             return self.ledger.policies.ensure(terms)
         if not 0 <= int(terms) < 2**32:

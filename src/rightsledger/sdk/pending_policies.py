@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from ..chain.journal import StateFile
 from ..terms import Terms
 
 # Terms prepared but not yet stored, per relayer: the newest kept, so preparing costs memory, not gas.
@@ -61,4 +63,47 @@ class PendingPolicies:
             return self._by_id.get(policy_id)
 
 
-__all__ = ["MAX_PENDING_POLICIES", "PendingPolicies", "PendingPolicy", "PendingPolicyStore"]
+PENDING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending_policies (
+    policy_id INTEGER PRIMARY KEY, policy_hash TEXT NOT NULL, terms TEXT NOT NULL, prepared_at REAL NOT NULL
+)
+"""
+
+
+class SharedPendingPolicies(StateFile):
+    """Pending ids in the relayer's state file: the same ids for every gateway worker (a request
+    prepared by one worker is stored by whichever worker it is sent to), one reservation at a time."""
+
+    def __init__(self, path: str | Path, limit: int = MAX_PENDING_POLICIES) -> None:
+        super().__init__(path, PENDING_SCHEMA)
+        self.limit = limit
+
+    def reserve(self, terms: Terms, policy_hash: str, count: int) -> int:
+        with self.transaction() as db:
+            ahead = db.execute(
+                "SELECT policy_id, policy_hash FROM pending_policies WHERE policy_id > ?", (count,)
+            ).fetchall()
+            for policy_id, pending_hash in ahead:
+                if pending_hash == policy_hash:
+                    return int(policy_id)
+            policy_id = max([count, *(int(i) for i, _ in ahead)]) + 1
+            db.execute(
+                "INSERT OR REPLACE INTO pending_policies VALUES (?, ?, ?, ?)",
+                (policy_id, policy_hash, terms.model_dump_json(), time.time()),
+            )
+            db.execute(
+                "DELETE FROM pending_policies WHERE policy_id NOT IN "
+                "(SELECT policy_id FROM pending_policies ORDER BY prepared_at DESC LIMIT ?)",
+                (self.limit,),
+            )
+            return policy_id
+
+    def get(self, policy_id: int) -> PendingPolicy | None:
+        rows = self.read("SELECT * FROM pending_policies WHERE policy_id = ?", (policy_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return PendingPolicy(int(row[0]), str(row[1]), Terms.model_validate_json(row[2]), float(row[3]))
+
+
+__all__ = ["MAX_PENDING_POLICIES", "PendingPolicies", "PendingPolicy", "PendingPolicyStore", "SharedPendingPolicies"]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
+from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -22,7 +23,8 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from ..chain.contracts import abi, signature_type
-from ..chain.transactions import TX_GAS_CAP, as_revert
+from ..chain.journal import TxJournal
+from ..chain.transactions import STUCK_AFTER, TX_GAS_CAP, as_revert
 from ..errors import ContractRevert, RelayError, ValidationError
 from ..units import format_wei
 from ..vocabulary import ContentHash
@@ -38,6 +40,7 @@ from .forwarding import (
     RequestBuilder,
     SignedForwardRequest,
 )
+from .pending_policies import PendingPolicyStore, SharedPendingPolicies
 
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -98,15 +101,31 @@ class Relayer:
         clock_skew: int = 5,
         signer_gas_per_hour: int = 20_000_000,
         gas_per_hour: int = 500_000_000,
+        state_file: str | Path | None = None,
+        stuck_after: float = STUCK_AFTER,
     ) -> None:
+        """With a `state_file` (SQLite), the relayer's nonces, its sent transactions and the pending
+        policy ids live there, not in memory: they survive a restart and are shared by every process
+        that relays with the same file (a gateway's workers). What a previous run left is looked
+        after at once (`recovered`): mined ones forgotten, lost ones re-sent, stuck ones replaced."""
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
         self._lock = threading.Lock()
         self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
+        self.recovered: Counter[str] = Counter()
+        pending: PendingPolicyStore | None = None
+        if state_file is not None:
+            transactor = ledger.ctx.transactor
+            transactor.journal = TxJournal(state_file)
+            transactor.stuck_after = stuck_after
+            pending = SharedPendingPolicies(state_file)
+            self.recovered = transactor.recover()
         # Requests prepared here get the nonce after any of the signer's requests in flight.
-        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce, defer_policies=True)
+        self.builder = RequestBuilder(
+            ledger, next_nonce=self.next_nonce, defer_policies=True, pending_policies=pending
+        )
         self.max_gas = max_gas
         self.clock_skew = clock_skew
         self.budget = GasBudget(signer_gas_per_hour, gas_per_hour)

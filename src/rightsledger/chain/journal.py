@@ -1,0 +1,137 @@
+"""A small SQLite state file that outlives the process and is shared by a gateway's workers
+(stdlib sqlite3, WAL): the relayer's nonce sequence and its journal of sent transactions here,
+pending policy ids and rate-limit buckets in the tables of the layers that own them.
+
+Every change is one `BEGIN IMMEDIATE` transaction, which holds the file's write lock: two workers
+never hand out the same nonce, and a change is on disk before the caller goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+class StateFile:
+    """One connection to the state file for this process (a lock for its threads, BEGIN IMMEDIATE
+    between processes). Tables are made by whoever uses them (`schema`)."""
+
+    def __init__(self, path: str | Path, schema: str = "") -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                      check_same_thread=False)  # fmt: skip
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            if schema:
+                with self.transaction() as db:
+                    for statement in schema.split(";"):
+                        db.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the state file {self.path}: {exc}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on an exception); nested uses join the outer one."""
+        with self._lock:
+            if self.db.in_transaction:
+                yield self.db
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a query (no write lock: WAL readers never wait for the writer)."""
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS relayer_nonces (sender TEXT PRIMARY KEY, next INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS relayer_txs (
+    hash TEXT PRIMARY KEY, sender TEXT NOT NULL, nonce INTEGER NOT NULL, raw TEXT NOT NULL,
+    fields TEXT NOT NULL, max_fee INTEGER NOT NULL, priority_fee INTEGER NOT NULL, sent_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relayer_txs_nonce ON relayer_txs (sender, nonce)
+"""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A sent transaction not seen mined yet. `max_fee` is the gas price of a legacy transaction."""
+
+    hash: str
+    sender: str
+    nonce: int
+    raw: str
+    fields: dict[str, Any]
+    max_fee: int
+    priority_fee: int
+    sent_at: float
+
+
+class TxJournal(StateFile):
+    """The relayer's nonces and sent transactions (each kept until its receipt is seen)."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path, JOURNAL_SCHEMA)
+
+    def next_nonce(self, db: sqlite3.Connection, sender: str) -> int:
+        row = db.execute("SELECT next FROM relayer_nonces WHERE sender = ?", (sender.lower(),)).fetchone()
+        return int(row[0]) if row else 0
+
+    def record(self, db: sqlite3.Connection, entry: JournalEntry) -> None:
+        """Journal `entry` and move the sender's sequence past its nonce (inside `transaction()`)."""
+        sender = entry.sender.lower()
+        db.execute(
+            "INSERT OR REPLACE INTO relayer_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.hash, sender, entry.nonce, entry.raw, json.dumps(entry.fields), entry.max_fee,
+             entry.priority_fee, entry.sent_at),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO relayer_nonces VALUES (?, ?) "
+            "ON CONFLICT (sender) DO UPDATE SET next = MAX(next, excluded.next)",
+            (sender, entry.nonce + 1),
+        )
+
+    def entries(self, sender: str, nonce: int | None = None) -> list[JournalEntry]:
+        """The journalled transactions of `sender` (of one nonce), oldest first."""
+        rows = self.read(
+            "SELECT * FROM relayer_txs WHERE sender = ? AND (? IS NULL OR nonce = ?) ORDER BY nonce, sent_at",
+            (sender.lower(), nonce, nonce),
+        )
+        return [JournalEntry(h, s, n, raw, json.loads(f), mf, pf, at) for h, s, n, raw, f, mf, pf, at in rows]
+
+    def finish(self, sender: str, nonce: int) -> None:
+        """The nonce is used on chain: forget every transaction sent with it."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM relayer_txs WHERE sender = ? AND nonce = ?", (sender.lower(), nonce))
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+
+__all__ = ["JOURNAL_SCHEMA", "JournalEntry", "StateFile", "TxJournal"]
