@@ -8,6 +8,7 @@ never hand out the same nonce, and a change is on disk before the caller goes on
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -27,16 +28,19 @@ class StateFile:
     """One connection to the state file for this process (a lock for its threads, BEGIN IMMEDIATE
     between processes). Tables are made by whoever uses them (`schema`)."""
 
-    def __init__(self, path: str | Path, schema: str = "") -> None:
+    def __init__(self, path: str | Path, schema: str = "", *, durable: bool = True) -> None:
+        """`durable=False` (rate-limit buckets): a commit is not synced to the disk before it
+        returns (WAL keeps the file consistent; a power cut may forget the last changes)."""
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._named_locks: dict[str, threading.Lock] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                       check_same_thread=False)  # fmt: skip
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             if schema:
                 with self.transaction() as db:
                     for statement in schema.split(";"):
@@ -58,6 +62,18 @@ class StateFile:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Held by one thread of one process at a time (every process using this state file):
+        for work longer than a transaction should hold the file's write lock (waiting for a block)."""
+        with self._named_locks.setdefault(name, threading.Lock()):
+            with self.path.with_name(f"{self.path.name}.{name}.lock").open("ab") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of a query (no write lock: WAL readers never wait for the writer)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import Depends, Request
 
@@ -33,6 +34,9 @@ class GatewayState:
     _index: Indexer | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     follower: IndexFollower | None = field(default=None, repr=False)
+    # Several workers: the one holding the index's follower lock follows, the others only read.
+    follower_elsewhere: bool = False
+    _follower_lock: IO[bytes] | None = field(default=None, repr=False)
     _readers: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -43,11 +47,16 @@ class GatewayState:
 
     @property
     def following(self) -> bool:
-        return self.follower is not None and self.follower.running
+        return (self.follower is not None and self.follower.running) or self.follower_elsewhere
 
     def start_follower(self) -> None:
         """Start the background follower of the chain head (the index's only writer), if configured."""
         if self.settings.follow_index and self.follower is None:
+            if self.settings.workers > 1:
+                self._follower_lock = _try_lock(self.index_path.with_name(self.index_path.name + ".follower.lock"))
+                if self._follower_lock is None:
+                    self.follower_elsewhere = True  # another worker follows; this one reads
+                    return
             self.follower = IndexFollower(
                 self.ledger,
                 self.index_path,
@@ -59,6 +68,9 @@ class GatewayState:
         if self.follower is not None:
             self.follower.stop()
             self.follower = None
+        if self._follower_lock is not None:
+            self._follower_lock.close()  # releases the lock
+            self._follower_lock = None
 
     @contextmanager
     def index(self) -> Iterator[Indexer]:
@@ -106,6 +118,19 @@ class GatewayState:
         if relayer is not None:
             relayer.ledger.datasets.manifest_folder = folder
         return cls(settings=settings, ledger=ledger, relayer=relayer)
+
+
+def _try_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on `path` held while the file stays open (released if the process dies),
+    or None if another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def state_file(settings: GatewaySettings, chain_id: int) -> Path:

@@ -20,6 +20,10 @@ class GatewaySettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # Worker processes behind the one port (uvicorn's). With more than one they share the state
+    # file below: the relayer's nonces and journal, pending policy ids, the rate-limit buckets;
+    # one of them follows the chain head into the index, the others read it.
+    workers: int = Field(default=1, ge=1, le=64)
     # The relayer pays the gas of users' signed requests. On the local chain (31337) the
     # default is development account 9; elsewhere writes are off unless a key is given.
     relayer_key: str | None = Field(default=None, repr=False)

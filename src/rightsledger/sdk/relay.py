@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +343,7 @@ class Relayer:
         if mine is None:
             return  # not prepared here: the simulation decides
         policies = self.ledger.policies
-        with self._policy_lock:
+        with self._policy_creation():
             count = policies.count()
             if policy_id - count > MAX_POLICY_GAP:
                 raise _terms_changed(policy_id, "too many policies prepared before it were never sent")
@@ -357,6 +359,18 @@ class Relayer:
         if stored_id != policy_id:
             where = f"they are policy {stored_id}" if stored_id else "they are not stored"
             raise _terms_changed(policy_id, f"another policy was stored meanwhile, and {where}")
+
+    @contextmanager
+    def _policy_creation(self) -> Iterator[None]:
+        """One policy creation at a time for this relayer: in this process, and with a state file
+        in every process sharing it (gateway workers), so no two send the same terms."""
+        with self._policy_lock:
+            journal = self.ledger.ctx.transactor.journal
+            if journal is None:
+                yield
+                return
+            with journal.exclusive("policies"):
+                yield
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
