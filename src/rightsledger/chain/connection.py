@@ -8,6 +8,7 @@ from typing import cast
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
+from web3.types import RPCEndpoint
 
 from ..errors import ChainError, ConfigError
 from .local import LOCAL_CHAIN_ID, dev_account
@@ -17,7 +18,15 @@ PRIVATE_KEY_ENV = "RIGHTSLEDGER_PRIVATE_KEY"
 
 def connect_web3(rpc_url: str, *, timeout: float = 30.0) -> Web3:
     """A Web3 on `rpc_url`, proven to answer (ChainError saying how to start a node otherwise)."""
-    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    # The chain id is cached: web3.py asks for it to validate every call and estimate (two round
+    # trips each), and a node's chain id never changes.
+    provider = HTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": timeout},
+        cache_allowed_requests=True,
+        cacheable_requests={RPCEndpoint("eth_chainId")},
+    )
+    w3 = Web3(provider)
     try:
         w3.eth.chain_id  # noqa: B018 - a cheap call that proves the node answers
     except Exception as exc:  # noqa: BLE001

@@ -3,7 +3,7 @@
 pending policy ids and rate-limit buckets in the tables of the layers that own them.
 
 Every change is one `BEGIN IMMEDIATE` transaction, which holds the file's write lock: two workers
-never hand out the same nonce, and a change is on disk before the caller goes on.
+never hand out the same nonce, and a change is in the file before the caller goes on.
 """
 
 from __future__ import annotations
@@ -22,15 +22,18 @@ from typing import Any
 from ..errors import ConfigError
 
 BUSY_TIMEOUT_MS = 60_000
+# How long the transactions of a finished nonce are kept (a waiter elsewhere may look for them).
+DONE_KEPT = 600.0
 
 
 class StateFile:
     """One connection to the state file for this process (a lock for its threads, BEGIN IMMEDIATE
     between processes). Tables are made by whoever uses them (`schema`)."""
 
-    def __init__(self, path: str | Path, schema: str = "", *, durable: bool = True) -> None:
-        """`durable=False` (rate-limit buckets): a commit is not synced to the disk before it
-        returns (WAL keeps the file consistent; a power cut may forget the last changes)."""
+    def __init__(self, path: str | Path, schema: str = "") -> None:
+        """Commits are in the WAL before they return (synchronous NORMAL): they survive the
+        process being killed; a power cut of the machine may forget the last ones (the relayer
+        then learns its nonce from the node, "nonce too low")."""
         self.path = Path(path)
         self._lock = threading.RLock()
         self._named_locks: dict[str, threading.Lock] = {}
@@ -40,7 +43,7 @@ class StateFile:
                                       check_same_thread=False)  # fmt: skip
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            self.db.execute("PRAGMA synchronous = NORMAL")
             if schema:
                 with self.transaction() as db:
                     for statement in schema.split(";"):
@@ -88,7 +91,8 @@ JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS relayer_nonces (sender TEXT PRIMARY KEY, next INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS relayer_txs (
     hash TEXT PRIMARY KEY, sender TEXT NOT NULL, nonce INTEGER NOT NULL, raw TEXT NOT NULL,
-    fields TEXT NOT NULL, max_fee INTEGER NOT NULL, priority_fee INTEGER NOT NULL, sent_at REAL NOT NULL
+    fields TEXT NOT NULL, max_fee INTEGER NOT NULL, priority_fee INTEGER NOT NULL, sent_at REAL NOT NULL,
+    done_at REAL
 );
 CREATE INDEX IF NOT EXISTS relayer_txs_nonce ON relayer_txs (sender, nonce)
 """
@@ -122,7 +126,7 @@ class TxJournal(StateFile):
         """Journal `entry` and move the sender's sequence past its nonce (inside `transaction()`)."""
         sender = entry.sender.lower()
         db.execute(
-            "INSERT OR REPLACE INTO relayer_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO relayer_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (entry.hash, sender, entry.nonce, entry.raw, json.dumps(entry.fields), entry.max_fee,
              entry.priority_fee, entry.sent_at),
         )  # fmt: skip
@@ -132,18 +136,25 @@ class TxJournal(StateFile):
             (sender, entry.nonce + 1),
         )
 
-    def entries(self, sender: str, nonce: int | None = None) -> list[JournalEntry]:
-        """The journalled transactions of `sender` (of one nonce), oldest first."""
+    def entries(self, sender: str, nonce: int | None = None, *, done: bool = False) -> list[JournalEntry]:
+        """The journalled transactions of `sender` (of one nonce) not seen mined yet, oldest first;
+        `done`: those of a nonce already finished too (kept a while, for waiters in other processes)."""
         rows = self.read(
-            "SELECT * FROM relayer_txs WHERE sender = ? AND (? IS NULL OR nonce = ?) ORDER BY nonce, sent_at",
-            (sender.lower(), nonce, nonce),
+            "SELECT hash, sender, nonce, raw, fields, max_fee, priority_fee, sent_at FROM relayer_txs "
+            "WHERE sender = ? AND (? IS NULL OR nonce = ?) AND (? OR done_at IS NULL) ORDER BY nonce, sent_at",
+            (sender.lower(), nonce, nonce, done),
         )
         return [JournalEntry(h, s, n, raw, json.loads(f), mf, pf, at) for h, s, n, raw, f, mf, pf, at in rows]
 
     def finish(self, sender: str, nonce: int) -> None:
-        """The nonce is used on chain: forget every transaction sent with it."""
+        """The nonce is used on chain: its transactions are done (forgotten after DONE_KEPT seconds)."""
+        now = time.time()
         with self.transaction() as db:
-            db.execute("DELETE FROM relayer_txs WHERE sender = ? AND nonce = ?", (sender.lower(), nonce))
+            db.execute(
+                "UPDATE relayer_txs SET done_at = ? WHERE sender = ? AND nonce = ? AND done_at IS NULL",
+                (now, sender.lower(), nonce),
+            )
+            db.execute("DELETE FROM relayer_txs WHERE done_at < ?", (now - DONE_KEPT,))
 
     @staticmethod
     def now() -> float:

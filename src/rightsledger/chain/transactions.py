@@ -35,6 +35,7 @@ TX_GAS_CAP = 16_777_216
 STUCK_AFTER = 60.0
 CHECK_INTERVAL = 2.0
 RECEIPT_TIMEOUT = 120.0
+FEE_CACHE_S = 1.0
 
 
 def bump(fee: int) -> int:
@@ -86,6 +87,8 @@ class Transactor:
         self.stuck_after = stuck_after
         self._lock = threading.Lock()
         self._nonce: int | None = None
+        self._chain_id: int | None = None
+        self._fee_cache: tuple[float, dict[str, int]] | None = None
 
     @property
     def address(self) -> str:
@@ -155,27 +158,64 @@ class Transactor:
     # ------------------------------------------------------------------ the journal
 
     def _submit_journalled(self, tx: dict[str, Any], gas: int, action: str) -> tuple[bytes, dict[str, Any]]:
-        """Allocate the nonce in the state file (its write lock held until the send is journalled:
-        no two processes hand out one nonce), sign, send, journal."""
+        """Allocate the nonce in the state file and journal the signed transaction in one
+        transaction (its write lock: no two processes hand out one nonce), then send it outside
+        the lock, so other requests allocate and send meanwhile (the node orders them by nonce)."""
         journal = self.journal
         assert journal is not None
         sender = str(tx["from"])
-        with self._lock, journal.transaction() as db:
-            for attempt in (1, 2):
-                node = int(self.w3.eth.get_transaction_count(sender, "pending"))  # type: ignore[arg-type]
-                nonce = max(node, journal.next_nonce(db, sender))
-                tx.update(self._fees())
-                tx.update({"gas": gas, "nonce": nonce, "chainId": self.w3.eth.chain_id})
+        for attempt in (1, 2):
+            with self._lock, journal.transaction() as db:
+                # The file's sequence; the node's count only when the file has none or is behind.
+                nonce = journal.next_nonce(db, sender) if attempt == 1 else 0
+                if nonce == 0:
+                    nonce = int(self.w3.eth.get_transaction_count(sender, "pending"))  # type: ignore[arg-type]
+                tx.update(self._fees(cached=True))
+                tx.update({"gas": gas, "nonce": nonce, "chainId": self.chain_id})
                 signed = self.account.sign_transaction(tx)  # type: ignore[union-attr]
-                try:
-                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-                except Exception as exc:  # noqa: BLE001
-                    if attempt == 1 and "nonce too low" in str(exc).lower():
-                        continue
-                    raise self._classify(exc, action) from None
-                journal.record(db, self._entry(tx, "0x" + bytes(tx_hash).hex(), "0x" + signed.raw_transaction.hex()))
-                break
-        return bytes(tx_hash), tx
+                entry = self._entry(tx, "0x" + signed.hash.hex(), "0x" + signed.raw_transaction.hex())
+                journal.record(db, entry)
+            try:
+                self._send_in_order(entry.raw)
+            except Exception as exc:  # noqa: BLE001
+                if attempt == 1 and "nonce too low" in str(exc).lower():
+                    journal.finish(sender, nonce)  # the account was used elsewhere: resync, once
+                    continue
+                self._fill(entry)
+                raise self._classify(exc, action) from None
+            return bytes(signed.hash), tx
+        raise ChainError(f"{action}: the node keeps refusing this account's nonces")  # pragma: no cover
+
+    def _send_in_order(self, raw: str) -> None:
+        """Send; a node that queues no future nonces (Hardhat when automining) refuses one that
+        overtook the one before it on the way: it is sent again once that one arrived."""
+        for _ in range(200):
+            try:
+                self.w3.eth.send_raw_transaction(HexStr(raw))
+                return
+            except Exception as exc:
+                if "nonce too high" not in str(exc).lower():
+                    raise
+                time.sleep(0.01)
+        self.w3.eth.send_raw_transaction(HexStr(raw))
+
+    def _fill(self, entry: JournalEntry) -> None:
+        """A journalled nonce whose transaction the node refused is used by a 0-value transfer to
+        the account itself instead, so the nonces after it are not stuck behind a hole."""
+        journal = self.journal
+        assert journal is not None
+        fields: dict[str, Any] = {k: entry.fields[k] for k in ("from", "nonce", "chainId") if k in entry.fields}
+        fees = {k: v for k, v in entry.fields.items() if k in ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas")}
+        fields.update({"to": fields["from"], "value": 0, "gas": 21_000, "data": "0x", **fees})
+        signed = self.account.sign_transaction(fields)  # type: ignore[union-attr]
+        filler = self._entry(fields, "0x" + signed.hash.hex(), "0x" + signed.raw_transaction.hex())
+        journal.finish(entry.sender, entry.nonce)
+        with journal.transaction() as db:
+            journal.record(db, filler)
+        try:
+            self._send_in_order(filler.raw)
+        except Exception:  # noqa: BLE001, S110 - journalled: check() and recover() re-send it
+            pass
 
     @staticmethod
     def _entry(tx: dict[str, Any], tx_hash: str, raw: str) -> JournalEntry:
@@ -206,7 +246,6 @@ class Transactor:
         deadline = time.monotonic() + RECEIPT_TIMEOUT
         next_check = time.monotonic() + CHECK_INTERVAL
         while True:
-            hashes += [e.hash for e in journal.entries(sender, nonce) if e.hash not in hashes]
             for tx_hash in reversed(hashes):
                 receipt = self._receipt(tx_hash)
                 if receipt is not None:
@@ -214,9 +253,10 @@ class Transactor:
                     return receipt
             if time.monotonic() > deadline:
                 raise ChainError(f"{action}: transaction {first} (nonce {nonce}) was not mined within 120 s")
-            if time.monotonic() >= next_check:
+            if time.monotonic() >= next_check:  # and learn of replacements other processes made
                 next_check = time.monotonic() + CHECK_INTERVAL
                 self.check(sender, nonce)
+                hashes += [e.hash for e in journal.entries(sender, nonce, done=True) if e.hash not in hashes]
             time.sleep(0.05)
 
     def check(self, sender: str, nonce: int) -> str:
@@ -225,22 +265,30 @@ class Transactor:
         longer than `stuck_after`: re-sent with the same nonce and ≥ 12.5 % higher fees) or "pending"."""
         journal = self.journal
         assert journal is not None
-        with journal.transaction():  # one process at a time looks after a nonce
-            entries = journal.entries(sender, nonce)
-            if not entries or any(self._receipt(e.hash) is not None for e in entries):
-                journal.finish(sender, nonce)
-                return "mined"
-            if int(self.w3.eth.get_transaction_count(sender, "latest")) > nonce:  # type: ignore[arg-type]
-                journal.finish(sender, nonce)
-                return "dropped"
-            newest = entries[-1]
-            try:
-                self.w3.eth.get_transaction(newest.hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
+        # Read-only first (no lock held over these calls to the node) ...
+        entries = journal.entries(sender, nonce)
+        if not entries or any(self._receipt(e.hash) is not None for e in entries):
+            journal.finish(sender, nonce)
+            return "mined"
+        if int(self.w3.eth.get_transaction_count(sender, "latest")) > nonce:  # type: ignore[arg-type]
+            journal.finish(sender, nonce)
+            return "dropped"
+        newest = entries[-1]
+        try:
+            self.w3.eth.get_transaction(newest.hash)  # type: ignore[arg-type]
+            lost = False
+        except TransactionNotFound:
+            lost = True
+        if not lost and time.time() - newest.sent_at < self.stuck_after:
+            return "pending"
+        # ... then act under the file's write lock: one process at a time, on what is still so.
+        with journal.transaction():
+            now = journal.entries(sender, nonce)
+            if not now or now[-1].hash != newest.hash:
+                return "pending"  # mined, or another process re-sent or replaced it meanwhile
+            if lost:
                 self._broadcast(newest.raw)
                 return "rebroadcast"
-            if time.time() - newest.sent_at < self.stuck_after:
-                return "pending"
             self._replace(newest)
             return "replaced"
 
@@ -277,7 +325,23 @@ class Transactor:
             self._broadcast("0x" + signed.raw_transaction.hex())
             journal.record(db, self._entry(fields, "0x" + signed.hash.hex(), "0x" + signed.raw_transaction.hex()))
 
-    def _fees(self) -> dict[str, int]:
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def _fees(self, *, cached: bool = False) -> dict[str, int]:
+        """Fees for a new transaction: twice the latest base fee plus a 1 gwei tip. `cached`: the
+        ones worked out in the last second (a busy relayer asks once, not per transaction; twice the
+        base fee covers its rise over several blocks)."""
+        if cached and self._fee_cache is not None and time.monotonic() - self._fee_cache[0] < FEE_CACHE_S:
+            return dict(self._fee_cache[1])
+        fees = self._market_fees()
+        self._fee_cache = (time.monotonic(), fees)
+        return dict(fees)
+
+    def _market_fees(self) -> dict[str, int]:
         block = self.w3.eth.get_block("latest")
         base = int(block.get("baseFeePerGas", 0) or 0)
         tip = 10**9 if base else 0

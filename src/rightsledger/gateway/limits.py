@@ -130,7 +130,7 @@ class SharedTokenBuckets(StateFile):
     the gateway's, not each worker's. Wall-clock time (the workers share no monotonic clock)."""
 
     def __init__(self, path: str | Path, rate: float, burst: int) -> None:
-        super().__init__(path, BUCKETS_SCHEMA, durable=False)
+        super().__init__(path, BUCKETS_SCHEMA)
         self.rate = rate
         self.burst = burst
         self._takes = 0

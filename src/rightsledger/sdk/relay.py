@@ -49,6 +49,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BUDGET_WINDOW = 3_600
 # What storing a policy may cost, counted against the signer whose request needed it.
 POLICY_GAS = 400_000
+# Locks for signers' requests (striped by address).
+SIGNER_LOCKS = 256
 # How many terms prepared for others a request may store before its own (ids are stored in order).
 MAX_POLICY_GAP = 16
 
@@ -62,21 +64,35 @@ class GasBudget:
         self.total = total
         self.window = window
         self._spent: deque[tuple[float, str, int]] = deque()
+        # Running totals of what `_spent` holds: a check costs no walk over the hour's requests.
+        self._by_signer: dict[str, int] = {}
+        self._total = 0
+        self._lock = threading.Lock()
 
     def _trim(self, now: float) -> None:
         while self._spent and self._spent[0][0] <= now - self.window:
-            self._spent.popleft()
+            _, who, gas = self._spent.popleft()
+            self._total -= gas
+            left = self._by_signer[who] - gas
+            if left:
+                self._by_signer[who] = left
+            else:
+                del self._by_signer[who]
 
     def spent(self, signer: str | None = None) -> int:
-        self._trim(time.monotonic())
-        return sum(gas for _, who, gas in self._spent if signer is None or who == signer.lower())
+        with self._lock:
+            self._trim(time.monotonic())
+            return self._total if signer is None else self._by_signer.get(signer.lower(), 0)
 
     def reserve(self, signer: str, gas: int) -> None:
         """Count `gas` against both budgets, or raise RelayError (code gas-budget-exceeded)."""
-        now = time.monotonic()
+        with self._lock:
+            self._reserve(signer.lower(), gas, time.monotonic())
+
+    def _reserve(self, signer: str, gas: int, now: float) -> None:
         self._trim(now)
-        mine = sum(g for _, who, g in self._spent if who == signer.lower())
-        everyone = sum(g for _, _, g in self._spent)
+        mine = self._by_signer.get(signer, 0)
+        everyone = self._total
         if mine + gas > self.per_signer:
             raise RelayError(
                 f"{signer} has used {mine:,} of its {self.per_signer:,} relayed gas this hour; "
@@ -89,7 +105,9 @@ class GasBudget:
                 "try later or send the transaction yourself",
                 code="gas-budget-exceeded",
             )
-        self._spent.append((now, signer.lower(), gas))
+        self._spent.append((now, signer, gas))
+        self._by_signer[signer] = mine + gas
+        self._total += gas
 
 
 class Relayer:
@@ -113,7 +131,7 @@ class Relayer:
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
-        self._lock = threading.Lock()
+        self._locks = tuple(threading.Lock() for _ in range(SIGNER_LOCKS))
         self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         self.recovered: Counter[str] = Counter()
@@ -270,13 +288,13 @@ class Relayer:
             )
         sender = request.sender.lower()
         self._store_pending_policy(decoded, sender)
-        call = self.builder.forwarder.functions.execute(signed.as_tuple())
-        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
-        outer = {"to": built["to"], "data": built["data"], "value": 0}
-        gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(built["data"]) // 2, TX_GAS_CAP)
-        # One lock from the nonce check to the send: requests of one signer go out in nonce
-        # order, and the relayer's own nonces follow one sequence (Transactor's lock).
-        with self._lock:
+        data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
+        outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
+        gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(data) // 2, TX_GAS_CAP)
+        # One lock per signer from the nonce check to the send: requests of one signer go out in
+        # nonce order, other signers' are checked and simulated meanwhile, and the relayer's own
+        # nonces follow one sequence (the Transactor's lock; the state file's between workers).
+        with self._signer_lock(sender):
             onchain = self.builder.nonce(request.sender)
             pending = self._in_flight.setdefault(sender, set())
             pending.difference_update({n for n in pending if n < onchain})
@@ -313,7 +331,7 @@ class Relayer:
         except ContractRevert as exc:
             raise self._explain(request, exc) from None
         finally:
-            with self._lock:
+            with self._signer_lock(sender):
                 self._in_flight.get(sender, set()).discard(request.nonce)
         return RelayReceipt(
             action=decoded.action,
@@ -360,6 +378,10 @@ class Relayer:
             where = f"they are policy {stored_id}" if stored_id else "they are not stored"
             raise _terms_changed(policy_id, f"another policy was stored meanwhile, and {where}")
 
+    def _signer_lock(self, sender: str) -> threading.Lock:
+        """The lock of `sender`'s requests (striped: a signer always gets the same one)."""
+        return self._locks[int(sender[-6:], 16) % len(self._locks)]
+
     @contextmanager
     def _policy_creation(self) -> Iterator[None]:
         """One policy creation at a time for this relayer: in this process, and with a state file
@@ -396,7 +418,7 @@ class Relayer:
     def next_nonce(self, sender: str) -> int:
         """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
         onchain = self.builder.nonce(sender)
-        with self._lock:
+        with self._signer_lock(sender.lower()):
             pending = self._in_flight.get(sender.lower(), set())
             return max([onchain, *(n + 1 for n in pending)])
 
