@@ -100,6 +100,10 @@ def test_two_workers_relay_200_concurrent_registrations_without_a_nonce_collisio
         with ThreadPoolExecutor(clients) as pool:
             results = list(pool.map(client, range(clients)))
         elapsed = time.monotonic() - began
+        # Both workers answer /info with the index: the one that follows it, and the ones that read it.
+        infos = [httpx.get(f"{url}/info", headers={"connection": "close"}, timeout=30) for _ in range(8)]
+        indexes = [info.json()["index"] for info in infos]
+        assert all(i is not None and i["block"] > 0 and i["error"] is None for i in indexes), indexes
     assert [r[:2] for r in results] == [(200, 201)] * clients, [r for r in results if r[:2] != (200, 201)][:3]
     ledger = RightsLedger(w3, deployment)
     assert all(ledger.is_registered(h) for h in hashes)

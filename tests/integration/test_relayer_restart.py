@@ -23,6 +23,7 @@ from rightsledger.chain.connection import connect_web3
 from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
 from rightsledger.chain.journal import TxJournal
+from rightsledger.chain.transactions import Transactor
 from rightsledger.sdk.relay import Relayer
 
 RELAYER = dev_account(8)
@@ -188,3 +189,26 @@ def test_the_journal_of_a_mined_transaction_is_dropped_on_restart(
     assert RightsLedger(w3, deployment).work(b"mined at once").content_hash == hash_bytes(b"mined at once")
     assert receipt.block > 0
     assert Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state).recovered == {}
+
+
+def test_a_journal_of_another_chain_is_forgotten_and_the_sequence_follows_the_node(
+    own_chain: tuple[Web3, Deployment], w3: Web3, tmp_path: Path
+) -> None:
+    """A local node started afresh (another genesis block) under the same state file: the old
+    journal's nonces and transactions mean nothing there and are dropped, not re-sent."""
+    mine, _ = own_chain
+    state = tmp_path / "relayer-state.sqlite"
+    account = dev_account(7)
+    first = Transactor(mine, account, journal=TxJournal(state))
+    assert first.recover() == {}
+    tx_hash, sent = first.submit({"to": account.address, "value": 0, "data": "0x"}, action="a transfer", gas=21_000)
+    first.wait(tx_hash, sent, action="a transfer")
+    journal = TxJournal(state)
+    with journal.transaction() as db:  # as if a transaction were still in flight on that chain
+        db.execute("UPDATE relayer_txs SET done_at = NULL")
+        db.execute("UPDATE relayer_nonces SET next = next + 40")
+    other = Transactor(w3, account, journal=TxJournal(state))
+    assert other.recover() == {"other-chain": 1}
+    assert TxJournal(state).entries(account.address) == []
+    with journal.transaction() as db:
+        assert journal.next_nonce(db, account.address) == w3.eth.get_transaction_count(account.address, "pending")

@@ -94,7 +94,8 @@ CREATE TABLE IF NOT EXISTS relayer_txs (
     fields TEXT NOT NULL, max_fee INTEGER NOT NULL, priority_fee INTEGER NOT NULL, sent_at REAL NOT NULL,
     done_at REAL
 );
-CREATE INDEX IF NOT EXISTS relayer_txs_nonce ON relayer_txs (sender, nonce)
+CREATE INDEX IF NOT EXISTS relayer_txs_nonce ON relayer_txs (sender, nonce);
+CREATE TABLE IF NOT EXISTS relayer_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
 
@@ -145,6 +146,30 @@ class TxJournal(StateFile):
             (sender.lower(), nonce, nonce, done),
         )
         return [JournalEntry(h, s, n, raw, json.loads(f), mf, pf, at) for h, s, n, raw, f, mf, pf, at in rows]
+
+    def bind_chain(self, genesis_hash: str) -> bool:
+        """Bind the journal to the chain with this genesis block; True if it was another chain's
+        (a node started afresh): its nonces and transactions, meaningless here, are forgotten."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM relayer_meta WHERE key = 'genesis'").fetchone()
+            if row is not None and row[0] == genesis_hash:
+                return False
+            other = row is not None
+            if other:
+                db.execute("DELETE FROM relayer_txs")
+                db.execute("DELETE FROM relayer_nonces")
+            db.execute("INSERT OR REPLACE INTO relayer_meta VALUES ('genesis', ?)", (genesis_hash,))
+            return other
+
+    def resync(self, sender: str, node_count: int) -> None:
+        """After a restart: the sequence continues from the node's count of the account's
+        transactions, or after the journalled ones still in flight, whichever is later."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT MAX(nonce) FROM relayer_txs WHERE sender = ? AND done_at IS NULL", (sender.lower(),)
+            ).fetchone()
+            after = node_count if row[0] is None else max(node_count, int(row[0]) + 1)
+            db.execute("INSERT OR REPLACE INTO relayer_nonces VALUES (?, ?)", (sender.lower(), after))
 
     def finish(self, sender: str, nonce: int) -> None:
         """The nonce is used on chain: its transactions are done (forgotten after DONE_KEPT seconds)."""

@@ -209,8 +209,8 @@ class Transactor:
         fields.update({"to": fields["from"], "value": 0, "gas": 21_000, "data": "0x", **fees})
         signed = self.account.sign_transaction(fields)  # type: ignore[union-attr]
         filler = self._entry(fields, "0x" + signed.hash.hex(), "0x" + signed.raw_transaction.hex())
-        journal.finish(entry.sender, entry.nonce)
-        with journal.transaction() as db:
+        with journal.transaction() as db:  # one change: the nonce is never unaccounted for
+            journal.finish(entry.sender, entry.nonce)
             journal.record(db, filler)
         try:
             self._send_in_order(filler.raw)
@@ -293,12 +293,21 @@ class Transactor:
             return "replaced"
 
     def recover(self) -> Counter[str]:
-        """Look after every transaction of this account a previous run left in the journal."""
+        """Look after every transaction of this account a previous run left in the journal, then
+        continue the nonce sequence from the node's count (or after those still in flight). A
+        journal of another chain (the genesis block differs: a local node started afresh) is
+        forgotten first."""
         journal = self.journal
         if journal is None or self.account is None:
             return Counter()
+        outcome: Counter[str] = Counter()
+        genesis = "0x" + bytes(self.w3.eth.get_block(0)["hash"]).hex()
+        if journal.bind_chain(genesis):
+            outcome["other-chain"] += 1  # the node was started afresh: nothing of the journal applies
         nonces = dict.fromkeys(e.nonce for e in journal.entries(self.address))
-        return Counter(self.check(self.address, nonce) for nonce in nonces)
+        outcome.update(self.check(self.address, nonce) for nonce in nonces)
+        journal.resync(self.address, int(self.w3.eth.get_transaction_count(self.address, "pending")))  # type: ignore[arg-type]
+        return outcome
 
     def _broadcast(self, raw: str) -> None:
         try:
