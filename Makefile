@@ -85,6 +85,7 @@ bench: install
 	$(PY) bench/licences.py
 	$(PY) bench/provenance.py
 	$(PY) bench/gateway.py
+	$(PY) bench/relayed.py
 	$(PY) bench/scale.py
 	$(PY) bench/identity.py
 	$(PY) bench/levy.py

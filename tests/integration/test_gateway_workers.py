@@ -6,14 +6,9 @@ counted across the workers, not per process."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,47 +18,13 @@ from eth_account import Account
 from web3 import Web3
 
 from rightsledger import RightsLedger, Terms, hash_bytes
-from rightsledger.chain import free_port
 from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
 from rightsledger.chain.journal import TxJournal
 
-from ..gateway_support import funded_account, sign_prepared
+from ..gateway_support import funded_account, serving, sign_prepared
 
 pytest.importorskip("uvicorn")
-
-
-@contextmanager
-def serving(rpc_url: str, home: Path, relayer_key: str, workers: int = 2, **env: str) -> Iterator[str]:
-    """`rightsledger serve --workers N` in a process of its own; its URL once the workers answer."""
-    port = free_port()
-    environ = {**os.environ, "RIGHTSLEDGER_GATEWAY_RELAYER_KEY": relayer_key, **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rightsledger.cli", "--rpc-url", rpc_url, "--home", str(home),
-         "serve", "--port", str(port), "--workers", str(workers)],
-        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.2)
-        time.sleep(1.0)  # the second worker
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 @pytest.fixture
