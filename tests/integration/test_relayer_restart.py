@@ -24,6 +24,7 @@ from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
 from rightsledger.chain.journal import TxJournal
 from rightsledger.chain.transactions import Transactor
+from rightsledger.errors import ChainError
 from rightsledger.sdk.relay import Relayer
 
 RELAYER = dev_account(8)
@@ -212,3 +213,24 @@ def test_a_journal_of_another_chain_is_forgotten_and_the_sequence_follows_the_no
     assert TxJournal(state).entries(account.address) == []
     with journal.transaction() as db:
         assert journal.next_nonce(db, account.address) == w3.eth.get_transaction_count(account.address, "pending")
+
+
+def test_a_nonce_whose_transaction_the_node_refuses_is_filled_so_later_ones_are_not_stuck(
+    own_chain: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    w3, _ = own_chain
+    account = dev_account(6)
+    transactor = Transactor(w3, account, journal=TxJournal(tmp_path / "relayer-state.sqlite"))
+    transactor.recover()
+    start = w3.eth.get_transaction_count(account.address)
+    # More gas than a block holds: the node refuses it after its nonce was allocated and journalled.
+    with pytest.raises(ChainError, match="refused"):
+        transactor.submit({"to": account.address, "value": 0, "data": "0x"}, action="too big", gas=10**9)
+    tx_hash, sent = transactor.submit({"to": account.address, "value": 1, "data": "0x"}, action="next", gas=21_000)
+    assert sent["nonce"] == start + 1
+    receipt = transactor.wait(tx_hash, sent, action="next")
+    assert receipt["status"] == 1
+    # The refused nonce went to a 0-value transfer to itself instead.
+    filler = w3.eth.get_transaction_by_block(receipt["blockNumber"] - 1, 0) if receipt["blockNumber"] > 1 else None
+    assert w3.eth.get_transaction_count(account.address) == start + 2
+    assert filler is not None and filler["nonce"] == start and filler["value"] == 0 and filler["to"] == account.address

@@ -245,6 +245,7 @@ class Transactor:
         hashes = [first]
         deadline = time.monotonic() + RECEIPT_TIMEOUT
         next_check = time.monotonic() + CHECK_INTERVAL
+        pause = 0.05
         while True:
             for tx_hash in reversed(hashes):
                 receipt = self._receipt(tx_hash)
@@ -257,7 +258,10 @@ class Transactor:
                 next_check = time.monotonic() + CHECK_INTERVAL
                 self.check(sender, nonce)
                 hashes += [e.hash for e in journal.entries(sender, nonce, done=True) if e.hash not in hashes]
-            time.sleep(0.05)
+            # Polls back off (to 0.5 s): hundreds of waiters polling every 50 ms are most of a busy
+            # relayer's calls to the node.
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
 
     def check(self, sender: str, nonce: int) -> str:
         """Look after one journalled nonce: "mined" (forgotten), "dropped" (the nonce was used by
