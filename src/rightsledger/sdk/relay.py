@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,72 +42,17 @@ from .forwarding import (
     RequestBuilder,
     SignedForwardRequest,
 )
+from .gas_budget import BUDGET_WINDOW, GasBudget, SharedGasBudget
 from .pending_policies import PendingPolicyStore, SharedPendingPolicies
 
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-BUDGET_WINDOW = 3_600
 # What storing a policy may cost, counted against the signer whose request needed it.
 POLICY_GAS = 400_000
 # Locks for signers' requests (striped by address).
 SIGNER_LOCKS = 256
 # How many terms prepared for others a request may store before its own (ids are stored in order).
 MAX_POLICY_GAP = 16
-
-
-class GasBudget:
-    """Gas spent in the last `window` seconds, per signer and in all; a request that would pass a
-    budget is refused before anything is sent."""
-
-    def __init__(self, per_signer: int, total: int, window: int = BUDGET_WINDOW) -> None:
-        self.per_signer = per_signer
-        self.total = total
-        self.window = window
-        self._spent: deque[tuple[float, str, int]] = deque()
-        # Running totals of what `_spent` holds: a check costs no walk over the hour's requests.
-        self._by_signer: dict[str, int] = {}
-        self._total = 0
-        self._lock = threading.Lock()
-
-    def _trim(self, now: float) -> None:
-        while self._spent and self._spent[0][0] <= now - self.window:
-            _, who, gas = self._spent.popleft()
-            self._total -= gas
-            left = self._by_signer[who] - gas
-            if left:
-                self._by_signer[who] = left
-            else:
-                del self._by_signer[who]
-
-    def spent(self, signer: str | None = None) -> int:
-        with self._lock:
-            self._trim(time.monotonic())
-            return self._total if signer is None else self._by_signer.get(signer.lower(), 0)
-
-    def reserve(self, signer: str, gas: int) -> None:
-        """Count `gas` against both budgets, or raise RelayError (code gas-budget-exceeded)."""
-        with self._lock:
-            self._reserve(signer.lower(), gas, time.monotonic())
-
-    def _reserve(self, signer: str, gas: int, now: float) -> None:
-        self._trim(now)
-        mine = self._by_signer.get(signer, 0)
-        everyone = self._total
-        if mine + gas > self.per_signer:
-            raise RelayError(
-                f"{signer} has used {mine:,} of its {self.per_signer:,} relayed gas this hour; "
-                "try later or send the transaction yourself",
-                code="gas-budget-exceeded",
-            )
-        if everyone + gas > self.total:
-            raise RelayError(
-                f"this relayer has spent its {self.total:,} gas for this hour; "
-                "try later or send the transaction yourself",
-                code="gas-budget-exceeded",
-            )
-        self._spent.append((now, signer, gas))
-        self._by_signer[signer] = mine + gas
-        self._total += gas
 
 
 class Relayer:
@@ -135,12 +80,14 @@ class Relayer:
         self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         self.recovered: Counter[str] = Counter()
+        self.budget: GasBudget | SharedGasBudget = GasBudget(signer_gas_per_hour, gas_per_hour)
         pending: PendingPolicyStore | None = None
         if state_file is not None:
             transactor = ledger.ctx.transactor
             transactor.journal = TxJournal(state_file)
             transactor.stuck_after = stuck_after
             pending = SharedPendingPolicies(state_file)
+            self.budget = SharedGasBudget(state_file, signer_gas_per_hour, gas_per_hour)
             self.recovered = transactor.recover()
         # Requests prepared here get the nonce after any of the signer's requests in flight.
         self.builder = RequestBuilder(
@@ -148,7 +95,6 @@ class Relayer:
         )
         self.max_gas = max_gas
         self.clock_skew = clock_skew
-        self.budget = GasBudget(signer_gas_per_hour, gas_per_hour)
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
         self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
         for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
@@ -459,4 +405,4 @@ def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:
     return bytes(keccak(text=f"{name}({types})")[:4])
 
 
-__all__ = ["SECP256K1_N", "GasBudget", "Relayer"]
+__all__ = ["BUDGET_WINDOW", "SECP256K1_N", "GasBudget", "Relayer", "SharedGasBudget"]
