@@ -300,7 +300,8 @@ class RequestBuilder:
         policy_id = self._policy(terms)
         who = parse_address(holder or sender, what="holder")
         args = [content_hash(item), who, policy_id, metadata_uri]
-        return self.build(sender, self._encode("register", args), ttl=ttl, gas=self._gas(sender, "register", args, 2))
+        gas = self._gas(sender, "register", args, 2)
+        return self._bind(self.build(sender, self._encode("register", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def register_batch(
         self,
@@ -319,13 +320,15 @@ class RequestBuilder:
         who = parse_address(holder or sender, what="holder")
         args = [hashes, who, policy_id, metadata_uri]
         gas = self._gas(sender, "registerBatch", args, 2)
-        return self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas)
+        return self._bind(self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def set_terms(
         self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
     ) -> ForwardRequest:
-        args = [content_hash(item), self._policy(terms)]
-        return self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=self._gas(sender, "setPolicy", args, 1))
+        policy_id = self._policy(terms)
+        args: list[Any] = [content_hash(item), policy_id]
+        gas = self._gas(sender, "setPolicy", args, 1)
+        return self._bind(self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def set_opt_out(
         self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
@@ -395,6 +398,16 @@ class RequestBuilder:
         datasets = self.ledger.datasets
         data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
         return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
+
+    def _bind(self, request: ForwardRequest, policy_id: int, terms: Terms | int | None) -> ForwardRequest:
+        """Record that this request names a pending id for these terms (see pending_policies.py)."""
+        if not (self.defer_policies and policy_id and isinstance(terms, Terms)):
+            return request
+        pending = self.pending_policies.get(policy_id)
+        policy_hash = self.ledger.policies.policy_hash(terms)
+        if pending is not None and pending.policy_hash == policy_hash:
+            self.pending_policies.bind(request.sender, request.nonce, policy_id, policy_hash)
+        return request
 
     def _gas(self, sender: str, function: str, args: list[Any], at: int) -> int | None:
         """For a request naming a policy not stored yet: the gas estimated with policy 0 in its place

@@ -52,7 +52,7 @@ POLICY_GAS = 400_000
 # Locks for signers' requests (striped by address).
 SIGNER_LOCKS = 256
 # How many terms prepared for others a request may store before its own (ids are stored in order).
-MAX_POLICY_GAP = 16
+MAX_POLICY_GAP = 32
 
 
 class Relayer:
@@ -233,7 +233,7 @@ class Relayer:
                 code="request-mismatch",
             )
         sender = request.sender.lower()
-        self._store_pending_policy(decoded, sender)
+        self._store_pending_policy(decoded, request)
         data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
         outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
         gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(data) // 2, TX_GAS_CAP)
@@ -292,7 +292,7 @@ class Relayer:
             events=tuple(self._events(receipt)),
         )
 
-    def _store_pending_policy(self, decoded: DecodedCall, sender: str) -> None:
+    def _store_pending_policy(self, decoded: DecodedCall, request: ForwardRequest) -> None:
         """Store the terms a signed, checked request names by the id prepared for them: policies are
         created only for a signer's request, and the gas counts against that signer's budget.
 
@@ -304,8 +304,12 @@ class Relayer:
             return
         policy_id = int(decoded.args["policyId"])
         mine = self.builder.pending_policies.get(policy_id)
-        if mine is None:
-            return  # not prepared here: the simulation decides
+        bound = self.builder.pending_policies.bound(request.sender, request.nonce)
+        if mine is None or bound is None or bound[0] != policy_id:
+            return  # not prepared here with terms pending: the simulation decides
+        if bound[1] != mine.policy_hash:
+            # The id was handed out again since, to other terms (a chain that went back, an eviction).
+            raise _terms_changed(policy_id, "it is pending for other terms than this request was prepared with")
         policies = self.ledger.policies
         with self._policy_creation():
             count = policies.count()
@@ -315,7 +319,7 @@ class Relayer:
                 pending = self.builder.pending_policies.get(next_id)
                 if pending is None:
                     raise _terms_changed(policy_id, f"the terms pending as policy {next_id} were dropped")
-                self.budget.reserve(sender, POLICY_GAS)
+                self.budget.reserve(request.sender.lower(), POLICY_GAS)
                 stored = policies.ensure(pending.terms)
                 if stored != next_id:
                     break  # those terms were stored already, elsewhere: the ids after shift
