@@ -181,9 +181,4 @@ class TxJournal(StateFile):
             )
             db.execute("DELETE FROM relayer_txs WHERE done_at < ?", (now - DONE_KEPT,))
 
-    @staticmethod
-    def now() -> float:
-        return time.time()
-
-
 __all__ = ["JOURNAL_SCHEMA", "JournalEntry", "StateFile", "TxJournal"]
