@@ -118,6 +118,7 @@ bench: install
 	$(PY) bench/provenance.py
 	$(PY) bench/gateway.py
 	$(PY) bench/merkle.py $(if $(BIG),--big,)
+	$(PY) bench/relayed.py
 	$(PY) bench/scale.py
 	$(PY) bench/identity.py
 	$(PY) bench/levy.py

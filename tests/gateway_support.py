@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +46,39 @@ def running_gateway(settings: GatewaySettings, state: GatewayState | None = None
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def serving(rpc_url: str, home: Path, relayer_key: str, workers: int = 2, **env: str) -> Iterator[str]:
+    """`rightsledger serve --workers N` in a process of its own; its URL once the workers answer."""
+    port = free_port()
+    environ = {**os.environ, "RIGHTSLEDGER_GATEWAY_RELAYER_KEY": relayer_key, **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rightsledger.cli", "--rpc-url", rpc_url, "--home", str(home),
+         "serve", "--port", str(port), "--workers", str(workers)],
+        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            try:
+                if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the gateway did not start"
+            time.sleep(0.2)
+        time.sleep(1.0)  # the second worker
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def request_json(request: ForwardRequest) -> dict[str, Any]:

@@ -110,7 +110,7 @@ class ChainContext:
 
     def with_account(self, account: LocalAccount | None) -> ChainContext:
         """The same node and deployment, signing as `account` (contract objects are shared)."""
-        other = ChainContext(self.w3, self.deployment, account, journal=self.transactor.journal)
+        other = ChainContext(self.w3, self.deployment, account, journal=self.transactor.chain_journal)
         other._contracts = self._contracts
         other._call_gas = self._call_gas
         return other

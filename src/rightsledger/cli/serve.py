@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from ..errors import ConfigError
@@ -21,21 +22,43 @@ def cmd_serve(ctx: Context) -> int:
     rpc_url = ctx.rpc_url
     if args.local_chain:
         rpc_url = connect_local(ctx.home, args.chain_port).w3.provider.endpoint_uri  # type: ignore[attr-defined]
-    overrides = {"rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port}
+    overrides: dict[str, Any] = {
+        "rpc_url": rpc_url, "home": str(ctx.home), "host": args.host, "port": args.port, "workers": args.workers,
+    }  # fmt: skip
     if args.dev_keys:
         overrides["dev_keys"] = True
     if ctx.index_url:
         overrides["index_url"] = ctx.index_url
     settings = GatewaySettings(**overrides)
-    print(f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url})")
+    workers = f"; {settings.workers} workers" if settings.workers > 1 else ""
+    print(
+        f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url}{workers})"
+    )
     serve(settings)
     return 0
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"--workers takes 1 to 64 processes, not {text!r}")
+    return value
 
 
 def add_parsers(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP gateway and the creators' web page (needs the gateway extra)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port_arg, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes behind the port (they share the relayer's nonces, its journal and the rate limits "
+        "through <home>/gateway-state-<chainId>.sqlite)",
+    )
     serve.add_argument(
         "--dev-keys",
         action="store_true",

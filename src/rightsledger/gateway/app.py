@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -14,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..version import __version__
 from . import errors
-from .deps import GatewayState
+from .deps import GatewayState, state_file
 from .limits import BodySizeLimit, RateLimit
 from .routes import (
     checks,
@@ -110,7 +111,8 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
     errors.install(app)
     # Outermost first: the rate limit refuses before the body is even read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst)
+    shared = state_file(settings, state.ledger.chain_id) if settings.workers > 1 else None
+    app.add_middleware(RateLimit, rate=settings.rate_limit, burst=settings.rate_burst, state_file=shared)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -121,8 +123,23 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
 
 
 def serve(settings: GatewaySettings) -> None:
-    """Run the gateway with uvicorn until interrupted."""
+    """Run the gateway with uvicorn until interrupted: in this process, or in `settings.workers`
+    worker processes behind one port (each builds its app from the settings, passed to it in
+    RIGHTSLEDGER_GATEWAY_* environment variables; they share the state file)."""
     import uvicorn
 
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+    if settings.workers == 1:
+        app = create_app(settings)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+        return
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"RIGHTSLEDGER_GATEWAY_{name.upper()}"] = str(value)
+    uvicorn.run(
+        "rightsledger.gateway.app:create_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        server_header=False,
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import Depends, Request
 
@@ -34,6 +35,9 @@ class GatewayState:
     _index: Indexer | None = field(default=None, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     follower: IndexFollower | None = field(default=None, repr=False)
+    # Several workers: the one holding the index's follower lock follows, the others only read.
+    follower_elsewhere: bool = False
+    _follower_lock: IO[bytes] | None = field(default=None, repr=False)
     _readers: threading.local = field(default_factory=threading.local, repr=False)
 
     @property
@@ -51,11 +55,17 @@ class GatewayState:
 
     @property
     def following(self) -> bool:
-        return self.follower is not None and self.follower.running
+        return (self.follower is not None and self.follower.running) or self.follower_elsewhere
 
     def start_follower(self) -> None:
         """Start the background follower of the chain head (the index's only writer), if configured."""
         if self.settings.follow_index and self.follower is None:
+            if self.settings.workers > 1:
+                lock = home_dir(self.settings.home) / f"gateway-follower-{self.ledger.chain_id}.lock"
+                self._follower_lock = _try_lock(lock)
+                if self._follower_lock is None:
+                    self.follower_elsewhere = True  # another worker follows; this one reads
+                    return
             self.follower = IndexFollower(
                 self.ledger,
                 self.index_path,
@@ -67,6 +77,9 @@ class GatewayState:
         if self.follower is not None:
             self.follower.stop()
             self.follower = None
+        if self._follower_lock is not None:
+            self._follower_lock.close()  # releases the lock
+            self._follower_lock = None
 
     @contextmanager
     def index(self) -> Iterator[Indexer]:
@@ -99,7 +112,12 @@ class GatewayState:
             ledger.chain_id, key=settings.relayer_key, local_default=LOCAL_RELAYER_ACCOUNT, use_env=False
         )
         relayer = (
-            Relayer(ledger.with_account(relayer_account), max_gas=settings.relay_max_gas)
+            Relayer(
+                ledger.with_account(relayer_account),
+                max_gas=settings.relay_max_gas,
+                state_file=state_file(settings, ledger.chain_id),
+                stuck_after=settings.relay_stuck_after,
+            )
             if relayer_account is not None
             else None
         )
@@ -109,6 +127,26 @@ class GatewayState:
         if relayer is not None:
             relayer.ledger.datasets.manifest_folder = folder
         return cls(settings=settings, ledger=ledger, relayer=relayer)
+
+
+def _try_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on `path` held while the file stays open (released if the process dies),
+    or None if another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def state_file(settings: GatewaySettings, chain_id: int) -> Path:
+    """The gateway's SQLite state file (relayer nonces and journal, pending policies, rate limits)."""
+    if settings.state_file:
+        return Path(settings.state_file)
+    return home_dir(settings.home) / f"gateway-state-{chain_id}.sqlite"
 
 
 def get_state(request: Request) -> GatewayState:

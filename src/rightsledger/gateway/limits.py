@@ -7,11 +7,13 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..chain.state_file import StateFile
 from .errors import error_body
 
 # Paths that cost nothing: the page's own files and the API description.
@@ -113,12 +115,53 @@ class TokenBuckets:
             return wait
 
 
-class RateLimit:
-    """429 with Retry-After when a client (by address) spends its bucket."""
+BUCKETS_SCHEMA = "CREATE TABLE IF NOT EXISTS rate_buckets (client TEXT PRIMARY KEY, tokens REAL, last REAL)"
 
-    def __init__(self, app: ASGIApp, rate: float, burst: int) -> None:
+
+class Buckets(Protocol):
+    rate: float
+    burst: int
+
+    def take(self, client: str, now: float | None = None) -> float: ...
+
+
+class SharedTokenBuckets(StateFile):
+    """The same buckets in the gateway's state file, for every worker process: a client's limit is
+    the gateway's, not each worker's. Wall-clock time (the workers share no monotonic clock)."""
+
+    def __init__(self, path: str | Path, rate: float, burst: int) -> None:
+        super().__init__(path, BUCKETS_SCHEMA)
+        self.rate = rate
+        self.burst = burst
+        self._takes = 0
+
+    def take(self, client: str, now: float | None = None) -> float:
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            row = db.execute("SELECT tokens, last FROM rate_buckets WHERE client = ?", (client,)).fetchone()
+            tokens, last = (float(row[0]), float(row[1])) if row else (float(self.burst), now)
+            tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / self.rate
+            db.execute("INSERT OR REPLACE INTO rate_buckets VALUES (?, ?, ?)", (client, tokens, now))
+            self._takes += 1
+            if self._takes % 1_000 == 0:  # full again by now: forget them
+                db.execute("DELETE FROM rate_buckets WHERE last < ?", (now - self.burst / self.rate,))
+            return wait
+
+
+class RateLimit:
+    """429 with Retry-After when a client (by address) spends its bucket. With a `state_file` the
+    buckets are shared by every worker process of the gateway."""
+
+    def __init__(self, app: ASGIApp, rate: float, burst: int, state_file: str | Path | None = None) -> None:
         self.app = app
-        self.buckets = TokenBuckets(rate, burst) if rate > 0 else None
+        self.buckets: Buckets | None = None
+        if rate > 0:
+            self.buckets = SharedTokenBuckets(state_file, rate, burst) if state_file else TokenBuckets(rate, burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

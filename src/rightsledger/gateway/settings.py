@@ -20,6 +20,10 @@ class GatewaySettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # Worker processes behind the one port (uvicorn's). With more than one they share the state
+    # file below: the relayer's nonces and journal, pending policy ids, the rate-limit buckets;
+    # one of them follows the chain head into the index, the others read it.
+    workers: int = Field(default=1, ge=1, le=64)
     # The relayer pays the gas of users' signed requests. On the local chain (31337) the
     # default is development account 9; elsewhere writes are off unless a key is given.
     relayer_key: str | None = Field(default=None, repr=False)
@@ -30,6 +34,13 @@ class GatewaySettings(BaseSettings):
     rate_limit: float = Field(default=20.0, ge=0, description="requests per second per client; 0 turns it off")
     rate_burst: int = Field(default=60, ge=1)
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
+    # The relayer's nonces, its sent transactions until mined, pending policy ids and the rate-limit
+    # buckets: a SQLite file shared by the gateway's workers that survives a restart. Default:
+    # <home>/gateway-state-<chainId>.sqlite.
+    state_file: str | None = None
+    relay_stuck_after: float = Field(
+        default=60.0, ge=0, description="seconds a relayed transaction may wait unmined before it is replaced"
+    )
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
     # The mirror of the chain's events and the datasets' manifests that answers which declared
     # datasets contain a work (kept synced by the follower below), and the codes index (/match).

@@ -14,7 +14,6 @@ that checks and sends them is in relay.py.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,6 +34,7 @@ from ..units import format_wei
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Use, parse_address, use_mask
 from .datasets import DatasetClient
 from .licensing import Licensing
+from .pending_policies import PendingPolicies, PendingPolicyStore
 from .policies import Policies
 from .works import Works
 
@@ -211,24 +211,26 @@ class RelayReceipt:
     events: tuple[dict[str, Any], ...]
 
 
-# Terms prepared but not yet stored, per relayer: the newest kept, so preparing costs memory, not gas.
-MAX_PENDING_POLICIES = 1_000
-
-
 class RequestBuilder:
     """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
 
     def __init__(
-        self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None, defer_policies: bool = False
+        self,
+        ledger: Ledger,
+        *,
+        next_nonce: Callable[[str], int] | None = None,
+        defer_policies: bool = False,
+        pending_policies: PendingPolicyStore | None = None,
     ) -> None:
         """`defer_policies` (a relayer's builder): new terms are not stored when a request is prepared;
         the request names the id they will get, and the relayer stores them only when the signed
-        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned."""
+        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned.
+        Each set of terms gets its own pending id (see pending_policies.py)."""
         self.ledger = ledger
         self._next_nonce = next_nonce or self.nonce
         self.forwarder = ledger.ctx.contract("Forwarder")
         self.defer_policies = defer_policies
-        self.pending_policies: OrderedDict[int, Terms] = OrderedDict()
+        self.pending_policies: PendingPolicyStore = pending_policies or PendingPolicies()
 
     @property
     def chain_id(self) -> int:
@@ -298,7 +300,8 @@ class RequestBuilder:
         policy_id = self._policy(terms)
         who = parse_address(holder or sender, what="holder")
         args = [content_hash(item), who, policy_id, metadata_uri]
-        return self.build(sender, self._encode("register", args), ttl=ttl, gas=self._gas(sender, "register", args, 2))
+        gas = self._gas(sender, "register", args, 2)
+        return self._bind(self.build(sender, self._encode("register", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def register_batch(
         self,
@@ -317,13 +320,15 @@ class RequestBuilder:
         who = parse_address(holder or sender, what="holder")
         args = [hashes, who, policy_id, metadata_uri]
         gas = self._gas(sender, "registerBatch", args, 2)
-        return self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas)
+        return self._bind(self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def set_terms(
         self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
     ) -> ForwardRequest:
-        args = [content_hash(item), self._policy(terms)]
-        return self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=self._gas(sender, "setPolicy", args, 1))
+        policy_id = self._policy(terms)
+        args: list[Any] = [content_hash(item), policy_id]
+        gas = self._gas(sender, "setPolicy", args, 1)
+        return self._bind(self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=gas), policy_id, terms)
 
     def set_opt_out(
         self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
@@ -394,10 +399,20 @@ class RequestBuilder:
         data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
         return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
 
+    def _bind(self, request: ForwardRequest, policy_id: int, terms: Terms | int | None) -> ForwardRequest:
+        """Record that this request names a pending id for these terms (see pending_policies.py)."""
+        if not (self.defer_policies and policy_id and isinstance(terms, Terms)):
+            return request
+        pending = self.pending_policies.get(policy_id)
+        policy_hash = self.ledger.policies.policy_hash(terms)
+        if pending is not None and pending.policy_hash == policy_hash:
+            self.pending_policies.bind(request.sender, request.nonce, policy_id, policy_hash)
+        return request
+
     def _gas(self, sender: str, function: str, args: list[Any], at: int) -> int | None:
         """For a request naming a policy not stored yet: the gas estimated with policy 0 in its place
         (the call cannot be simulated before the relayer stores the terms), with a margin."""
-        if int(args[at]) not in self.pending_policies:
+        if self.pending_policies.get(int(args[at])) is None:
             return None
         stand_in = [*args[:at], 0, *args[at + 1 :]]
         to = str(self.ledger.works.address)
@@ -409,17 +424,15 @@ class RequestBuilder:
         if isinstance(terms, Terms) and self.defer_policies:
             if not terms.rules and terms.expires is None:
                 return PolicyId(0)
-            existing = self.ledger.policies.find(terms)
+            # The count first, then the lookup: terms stored in between are found, not pending twice.
+            policies = self.ledger.policies
+            count = policies.count()
+            existing = policies.find(terms)
             if existing is not None:
                 return existing
-            # The id the terms get if they are stored next; the relayer stores them on the signed request.
-            count = int(self.ledger.policies.call(self.ledger.policies.functions.policyCount(), "counting policies"))
-            predicted = count + 1
-            self.pending_policies[predicted] = terms
-            self.pending_policies.move_to_end(predicted)
-            while len(self.pending_policies) > MAX_PENDING_POLICIES:
-                self.pending_policies.popitem(last=False)
-            return PolicyId(predicted)
+            # The id the terms get when stored (after any pending for other terms); the relayer
+            # stores them on the signed request.
+            return PolicyId(self.pending_policies.reserve(terms, policies.policy_hash(terms), count))
         if isinstance(terms, Terms):
             return self.ledger.policies.ensure(terms)
         if not 0 <= int(terms) < 2**32:

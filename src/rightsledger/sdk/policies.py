@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
-from web3.logs import DISCARD
 
 from ..chain.module import ChainContext, ContractModule
 from ..errors import ChainError
@@ -12,6 +13,15 @@ from ..terms import Terms
 from ..vocabulary import PolicyId
 
 POLICY_ABI_TYPE = "((uint8,uint40,uint40,uint96,uint8,uint16)[7],uint40)"
+
+# One creation at a time per terms hash, across every client of this process: the same terms are
+# stored once, and a creation for other terms never waits on them (striped: bounded memory).
+_CREATION_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def creation_lock(policy_hash: str) -> threading.Lock:
+    """The lock held while the terms of `policy_hash` are being stored."""
+    return _CREATION_LOCKS[int(policy_hash[-4:], 16) % len(_CREATION_LOCKS)]
 
 
 class Policies(ContractModule):
@@ -35,22 +45,25 @@ class Policies(ContractModule):
     def ensure(self, terms: Terms) -> PolicyId:
         """The id of `terms` as a policy, storing it first if no identical policy exists.
 
-        Safe under concurrency: when another client stores the same terms first, the registry
-        emits no new policy for ours, and the id is read back by hash.
+        Idempotent: one creation at a time per terms hash (in this process), and the id is always
+        read back by hash from the registry (which stores equal terms once), never taken from an
+        event — so a client that loses a race to store the same terms gets the same id.
         """
         if not terms.rules and terms.expires is None:
             return PolicyId(0)
-        existing = self.find(terms)
-        if existing is not None:
-            return existing
-        receipt = self.send(self.functions.registerPolicy(terms.as_policy()), "creating a policy")
-        events = self.events.PolicyRegistered().process_receipt(receipt, errors=DISCARD)
-        if events:
-            return PolicyId(int(events[0]["args"]["policyId"]))
-        stored = self.find(terms)
+        with creation_lock(self.policy_hash(terms)):
+            existing = self.find(terms)
+            if existing is not None:
+                return existing
+            self.send(self.functions.registerPolicy(terms.as_policy()), "creating a policy")
+            stored = self.find(terms)
         if stored is None:  # pragma: no cover - the registry stored it or reverted
             raise ChainError("creating a policy: the transaction succeeded but the policy is not stored")
         return stored
+
+    def count(self) -> int:
+        """How many policies are stored (ids 1..count)."""
+        return int(self.call(self.functions.policyCount(), "counting policies"))
 
     def policy(self, policy_id: int) -> Terms:
         """The terms of policy `policy_id` (0: the empty policy, every use denied)."""
@@ -70,4 +83,4 @@ class Policies(ContractModule):
         return PolicyId(int(terms))
 
 
-__all__ = ["POLICY_ABI_TYPE", "Policies"]
+__all__ = ["POLICY_ABI_TYPE", "Policies", "creation_lock"]

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -22,7 +25,8 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from ..chain.contracts import abi, signature_type
-from ..chain.transactions import TX_GAS_CAP, as_revert
+from ..chain.state_file import TxJournal
+from ..chain.transactions import STUCK_AFTER, TX_GAS_CAP, as_revert
 from ..errors import ContractRevert, RelayError, ValidationError
 from ..units import format_wei
 from ..vocabulary import ContentHash
@@ -38,51 +42,17 @@ from .forwarding import (
     RequestBuilder,
     SignedForwardRequest,
 )
+from .gas_budget import BUDGET_WINDOW, GasBudget, SharedGasBudget
+from .pending_policies import PendingPolicyStore, SharedPendingPolicies
 
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-BUDGET_WINDOW = 3_600
 # What storing a policy may cost, counted against the signer whose request needed it.
 POLICY_GAS = 400_000
-
-
-class GasBudget:
-    """Gas spent in the last `window` seconds, per signer and in all; a request that would pass a
-    budget is refused before anything is sent."""
-
-    def __init__(self, per_signer: int, total: int, window: int = BUDGET_WINDOW) -> None:
-        self.per_signer = per_signer
-        self.total = total
-        self.window = window
-        self._spent: deque[tuple[float, str, int]] = deque()
-
-    def _trim(self, now: float) -> None:
-        while self._spent and self._spent[0][0] <= now - self.window:
-            self._spent.popleft()
-
-    def spent(self, signer: str | None = None) -> int:
-        self._trim(time.monotonic())
-        return sum(gas for _, who, gas in self._spent if signer is None or who == signer.lower())
-
-    def reserve(self, signer: str, gas: int) -> None:
-        """Count `gas` against both budgets, or raise RelayError (code gas-budget-exceeded)."""
-        now = time.monotonic()
-        self._trim(now)
-        mine = sum(g for _, who, g in self._spent if who == signer.lower())
-        everyone = sum(g for _, _, g in self._spent)
-        if mine + gas > self.per_signer:
-            raise RelayError(
-                f"{signer} has used {mine:,} of its {self.per_signer:,} relayed gas this hour; "
-                "try later or send the transaction yourself",
-                code="gas-budget-exceeded",
-            )
-        if everyone + gas > self.total:
-            raise RelayError(
-                f"this relayer has spent its {self.total:,} gas for this hour; "
-                "try later or send the transaction yourself",
-                code="gas-budget-exceeded",
-            )
-        self._spent.append((now, signer.lower(), gas))
+# Locks for signers' requests (striped by address).
+SIGNER_LOCKS = 256
+# How many terms prepared for others a request may store before its own (ids are stored in order).
+MAX_POLICY_GAP = 32
 
 
 class Relayer:
@@ -96,17 +66,35 @@ class Relayer:
         clock_skew: int = 5,
         signer_gas_per_hour: int = 20_000_000,
         gas_per_hour: int = 500_000_000,
+        state_file: str | Path | None = None,
+        stuck_after: float = STUCK_AFTER,
     ) -> None:
+        """With a `state_file` (SQLite), the relayer's nonces, its sent transactions and the pending
+        policy ids live there, not in memory: they survive a restart and are shared by every process
+        that relays with the same file (a gateway's workers). What a previous run left is looked
+        after at once (`recovered`): mined ones forgotten, lost ones re-sent, stuck ones replaced."""
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
-        self._lock = threading.Lock()
+        self._locks = tuple(threading.Lock() for _ in range(SIGNER_LOCKS))
+        self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
+        self.recovered: Counter[str] = Counter()
+        self.budget: GasBudget | SharedGasBudget = GasBudget(signer_gas_per_hour, gas_per_hour)
+        pending: PendingPolicyStore | None = None
+        if state_file is not None:
+            transactor = ledger.ctx.transactor
+            transactor.journal = TxJournal(state_file)
+            transactor.stuck_after = stuck_after
+            pending = SharedPendingPolicies(state_file)
+            self.budget = SharedGasBudget(state_file, signer_gas_per_hour, gas_per_hour)
+            self.recovered = transactor.recover()
         # Requests prepared here get the nonce after any of the signer's requests in flight.
-        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce, defer_policies=True)
+        self.builder = RequestBuilder(
+            ledger, next_nonce=self.next_nonce, defer_policies=True, pending_policies=pending
+        )
         self.max_gas = max_gas
         self.clock_skew = clock_skew
-        self.budget = GasBudget(signer_gas_per_hour, gas_per_hour)
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
         self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
         for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
@@ -245,14 +233,14 @@ class Relayer:
                 code="request-mismatch",
             )
         sender = request.sender.lower()
-        self._store_pending_policy(decoded, sender)
-        call = self.builder.forwarder.functions.execute(signed.as_tuple())
-        built = call.build_transaction({"from": self.address, "gas": TX_GAS_CAP, "nonce": 0, "value": 0})  # type: ignore[arg-type]
-        outer = {"to": built["to"], "data": built["data"], "value": 0}
-        gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(built["data"]) // 2, TX_GAS_CAP)
-        # One lock from the nonce check to the send: requests of one signer go out in nonce
-        # order, and the relayer's own nonces follow one sequence (Transactor's lock).
-        with self._lock:
+        self._store_pending_policy(decoded, request)
+        data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
+        outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
+        gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(data) // 2, TX_GAS_CAP)
+        # One lock per signer from the nonce check to the send: requests of one signer go out in
+        # nonce order, other signers' are checked and simulated meanwhile, and the relayer's own
+        # nonces follow one sequence (the Transactor's lock; the state file's between workers).
+        with self._signer_lock(sender):
             onchain = self.builder.nonce(request.sender)
             pending = self._in_flight.setdefault(sender, set())
             pending.difference_update({n for n in pending if n < onchain})
@@ -289,7 +277,7 @@ class Relayer:
         except ContractRevert as exc:
             raise self._explain(request, exc) from None
         finally:
-            with self._lock:
+            with self._signer_lock(sender):
                 self._in_flight.get(sender, set()).discard(request.nonce)
         return RelayReceipt(
             action=decoded.action,
@@ -304,28 +292,57 @@ class Relayer:
             events=tuple(self._events(receipt)),
         )
 
-    def _store_pending_policy(self, decoded: DecodedCall, sender: str) -> None:
+    def _store_pending_policy(self, decoded: DecodedCall, request: ForwardRequest) -> None:
         """Store the terms a signed, checked request names by the id prepared for them: policies are
-        created only for a signer's request, and the gas counts against that signer's budget."""
+        created only for a signer's request, and the gas counts against that signer's budget.
+
+        Under one lock: ids are stored in order, so a request naming id K first stores the terms
+        pending for the ids before it (prepared for other requests at the same moment, at most
+        MAX_POLICY_GAP of them) — each request's id then holds exactly the terms it was prepared
+        with. If the id went to other terms meanwhile (a policy stored elsewhere), 400 terms-changed."""
         if "policyId" not in decoded.args:
             return
         policy_id = int(decoded.args["policyId"])
-        terms = self.builder.pending_policies.get(policy_id)
+        mine = self.builder.pending_policies.get(policy_id)
+        bound = self.builder.pending_policies.bound(request.sender, request.nonce)
+        if mine is None or bound is None or bound[0] != policy_id:
+            return  # not prepared here with terms pending: the simulation decides
+        if bound[1] != mine.policy_hash:
+            # The id was handed out again since, to other terms (a chain that went back, an eviction).
+            raise _terms_changed(policy_id, "it is pending for other terms than this request was prepared with")
         policies = self.ledger.policies
-        if terms is None:
-            return  # not prepared here: the simulation decides
-        if policy_id <= int(policies.call(policies.functions.policyCount(), "counting policies")):
-            stored = policies.find(terms)  # the id is taken: by these terms, or by others meanwhile
-        else:
-            self.budget.reserve(sender, POLICY_GAS)
-            stored = policies.ensure(terms)
-        self.builder.pending_policies.pop(policy_id, None)
-        if stored != policy_id:
-            raise RelayError(
-                f"the terms were stored as policy {stored}, not the {policy_id} this request names (another "
-                "policy was created meanwhile); prepare the request again and sign it",
-                code="terms-changed",
-            )
+        with self._policy_creation():
+            count = policies.count()
+            if policy_id - count > MAX_POLICY_GAP:
+                raise _terms_changed(policy_id, "too many policies prepared before it were never sent")
+            for next_id in range(count + 1, policy_id + 1):
+                pending = self.builder.pending_policies.get(next_id)
+                if pending is None:
+                    raise _terms_changed(policy_id, f"the terms pending as policy {next_id} were dropped")
+                self.budget.reserve(request.sender.lower(), POLICY_GAS)
+                stored = policies.ensure(pending.terms)
+                if stored != next_id:
+                    break  # those terms were stored already, elsewhere: the ids after shift
+        stored_id = policies.find(mine.terms)
+        if stored_id != policy_id:
+            where = f"they are policy {stored_id}" if stored_id else "they are not stored"
+            raise _terms_changed(policy_id, f"another policy was stored meanwhile, and {where}")
+
+    def _signer_lock(self, sender: str) -> threading.Lock:
+        """The lock of `sender`'s requests (striped: a signer always gets the same one)."""
+        return self._locks[int(sender[-6:], 16) % len(self._locks)]
+
+    @contextmanager
+    def _policy_creation(self) -> Iterator[None]:
+        """One policy creation at a time for this relayer: in this process, and with a state file
+        in every process sharing it (gateway workers), so no two send the same terms."""
+        with self._policy_lock:
+            journal = self.ledger.ctx.transactor.journal
+            if journal is None:
+                yield
+                return
+            with journal.exclusive("policies"):
+                yield
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
@@ -351,9 +368,17 @@ class Relayer:
     def next_nonce(self, sender: str) -> int:
         """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
         onchain = self.builder.nonce(sender)
-        with self._lock:
+        with self._signer_lock(sender.lower()):
             pending = self._in_flight.get(sender.lower(), set())
             return max([onchain, *(n + 1 for n in pending)])
+
+
+def _terms_changed(policy_id: int, why: str) -> RelayError:
+    return RelayError(
+        f"the terms this request was prepared with are not policy {policy_id}, the id it names ({why}); "
+        "prepare the request again and sign it",
+        code="terms-changed",
+    )
 
 
 def _require_low_s(signature: str) -> None:
@@ -384,4 +409,4 @@ def _selector(contract_abi: list[dict[str, Any]], name: str) -> bytes:
     return bytes(keccak(text=f"{name}({types})")[:4])
 
 
-__all__ = ["SECP256K1_N", "GasBudget", "Relayer"]
+__all__ = ["BUDGET_WINDOW", "SECP256K1_N", "GasBudget", "Relayer", "SharedGasBudget"]

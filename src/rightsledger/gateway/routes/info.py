@@ -37,6 +37,11 @@ def info(state: StateDep) -> InfoPublic:
             confirmations=status.confirmations,
             error=status.error,
         )
+    elif state.following:  # another worker follows: the index's own cursor
+        with state.index() as reader:
+            block = reader.cursor
+        confirmations = s.index_confirmations
+        index = IndexStatusPublic(block=block, head=head, lag=max(0, head - block), confirmations=confirmations)
     return InfoPublic(
         name="rightsledger",
         version=__version__,
