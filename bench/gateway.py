@@ -5,7 +5,7 @@ loopback, beside the SDK on the same node in the same run. Writes bench/results/
   check of the same 10,000 hashes (target: HTTP >= 0.5 of the SDK);
 - 16 concurrent clients: single checks per second against the gateway's own `/info` (its
   framework floor: one node call and a small JSON answer; target >= 0.5);
-- relayed registrations per second (prepare + sign + relay) with concurrent signers, all on chain.
+(relayed registrations with 200 concurrent signers: bench/relayed.py.)
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,8 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 from common import fresh_chain, write_result
-from eth_account import Account
-from tests.gateway_support import relay_register
 
 from rightsledger import Mode, Rule, Terms, Use, hash_bytes
 from rightsledger.chain import dev_account, free_port
@@ -37,7 +34,6 @@ from rightsledger.chain.deployments import save_deployment
 REGISTERED = 5_000
 ROUNDS = 5
 CONCURRENT, CONCURRENT_SECONDS = 16, 4.0
-RELAYED, SIGNERS = int(os.environ.get("BENCH_RELAYED", "200")), int(os.environ.get("BENCH_SIGNERS", "200"))
 WORKERS = int(os.environ.get("BENCH_GATEWAY_WORKERS", "1"))
 
 
@@ -140,19 +136,6 @@ def main() -> None:
             info_rate = concurrent_rate(gateway, lambda i: "/info")
             check_rate = concurrent_rate(gateway, lambda i: f"/checks/{registered[i % REGISTERED]}", {"use": "tdm"})
 
-            signers = [Account.create() for _ in range(SIGNERS)]  # the relayer pays: no funds needed
-            fresh = [hash_bytes(os.urandom(32)) for _ in range(RELAYED)]
-            answers: list[int] = []
-
-            def signer(index: int) -> None:
-                with httpx.Client(base_url=gateway, timeout=300) as c:
-                    answers.extend(relay_register(c, signers[index], h).status_code for h in fresh[index::SIGNERS])
-
-            start = time.perf_counter()
-            with ThreadPoolExecutor(min(SIGNERS, 200)) as pool:
-                list(pool.map(signer, range(SIGNERS)))
-            relayed_s = time.perf_counter() - start
-            on_chain = sum(admin.is_registered(h) for h in fresh)
 
     result = {
         "gateway_workers": WORKERS,
@@ -165,16 +148,7 @@ def main() -> None:
         "check_one_per_s": round(check_rate),
         "check_one_over_info": round(check_rate / info_rate, 3),
         "check_one_target": 0.5,
-        "relayed_registrations": {
-            "count": RELAYED,
-            "signers": SIGNERS,
-            "seconds": round(relayed_s, 2),
-            "per_s": round(RELAYED / relayed_s, 1),
-            "answers": {str(code): answers.count(code) for code in sorted(set(answers))},
-            "on_chain": on_chain,
-            "target_per_s": 50,
-            "note": "each is prepare + sign + relay: two HTTP requests and one transaction",
-        },
+        "relayed_registrations": "bench/relayed.py (bench/results/relayed.json): 200 concurrent signers",
     }
     path = write_result("gateway", result)
     for size, row in throughput.items():
@@ -182,10 +156,6 @@ def main() -> None:
     print(f"SDK bulk check of 10,000: {sdk_rate:,.0f} works/s -> HTTP/SDK {http_rate / sdk_rate:.2f} (target 0.5)")
     ratio = check_rate / info_rate
     print(f"{CONCURRENT} clients: /info {info_rate:,.0f}/s, single checks {check_rate:,.0f}/s -> {ratio:.2f}")
-    print(
-        f"relayed registrations: {RELAYED} by {SIGNERS} signers in {relayed_s:.2f} s ({RELAYED / relayed_s:.1f}/s), "
-        f"{on_chain} on chain, answers {result['relayed_registrations']['answers']}"
-    )
     print(f"written to {path}")
 
 
