@@ -162,3 +162,31 @@ def test_scan_bad_input_is_one_clear_line(cli, tmp_path: Path) -> None:
     assert code == 1 and "holder" in err and "Traceback" not in err
     code, _, err = cli("scan", "1", "--holder", ALICE, "--max-distance", "99")
     assert code == 1 and "0..64" in err
+
+
+def test_declare_from_a_relative_folder_into_another_out_dir_writes_paths_the_manifest_can_resolve(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    """Review: `declare scraped --out-dir elsewhere` run from the folder above wrote `scraped/...`
+    (relative to the working directory) into elsewhere/NAME.manifest.json, whose relative paths are
+    read relative to the manifest's folder: scan then could not read the files, and a mirrored copy
+    (found only by its file) was missed."""
+    photo, _text, _copy, scraped = _dataset(tmp_path)
+    with Image.open(photo) as img:
+        img.transpose(Image.Transpose.FLIP_LEFT_RIGHT).convert("RGB").save(scraped / "d-mirror.jpg", "JPEG")
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    monkeypatch.chdir(tmp_path)
+    out_dir = tmp_path / "declared"
+    code, out, err = cli("--dev-account", "2", "declare", "scraped", "--use", "ai-training", "--codes",
+                         "--out-dir", str(out_dir), "--quiet", "--json")
+    assert code == 0, err
+    manifest = Path(json.loads(out)["manifest"])
+    lines = manifest.read_text().splitlines()[1:-1]
+    paths = [json.loads(line.rstrip(","))["path"] for line in lines]
+    assert len(paths) == 4 and all((manifest.parent / p).resolve().is_file() for p in paths), paths
+    monkeypatch.chdir(out_dir)  # the manifest's paths must not depend on where scan runs
+    code, out, err = cli("scan", str(json.loads(out)["dataset_id"]), "--holder", ALICE, "--json")
+    assert code == 0, err
+    found = {Path(f["item"]).name: f for f in json.loads(out)["found"]}
+    assert set(found) == {"a-cat.jpg", "d-mirror.jpg"}, found
+    assert found["d-mirror.jpg"]["mirrored"] is True and Path(found["d-mirror.jpg"]["item"]).is_file()
