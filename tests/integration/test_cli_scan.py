@@ -190,3 +190,25 @@ def test_declare_from_a_relative_folder_into_another_out_dir_writes_paths_the_ma
     found = {Path(f["item"]).name: f for f in json.loads(out)["found"]}
     assert set(found) == {"a-cat.jpg", "d-mirror.jpg"}, found
     assert found["d-mirror.jpg"]["mirrored"] is True and Path(found["d-mirror.jpg"]["item"]).is_file()
+
+
+def test_a_proven_near_copy_shows_in_the_works_trail_with_the_item_and_its_distance(cli, tmp_path: Path) -> None:
+    """Review: `prove ITEM --near-copy-of WORK` emits NearCopyProven, but the work's trail showed only
+    `declared-in-dataset` / `violation-recorded`, as if the work's own bytes were in the dataset."""
+    photo, _text, copy, scraped = _dataset(tmp_path)
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "2", "declare", str(scraped), "--use", "ai-training", "--codes",
+                         "--out-dir", str(tmp_path), "--quiet", "--json")
+    assert code == 0, err
+    dataset_id = str(json.loads(out)["dataset_id"])
+    code, out, err = cli("prove", str(copy), "--dataset", dataset_id, "--near-copy-of", str(photo), "--json")
+    assert code == 0, err
+    distance = json.loads(out)["distance"]
+    code, out, err = cli("history", str(photo), "--json")
+    assert code == 0, err
+    trail = json.loads(out)["trail"]
+    (near,) = [e for e in trail if e["stage"] == "near-copy-proven"]
+    assert near["details"] == {"datasetId": int(dataset_id), "item": hash_file(copy), "distance": distance}
+    assert near["source"] == "DatasetRegistry.NearCopyProven"
+    code, out, _ = cli("history", str(photo))
+    assert code == 0 and f"dataset #{dataset_id}: item {hash_file(copy)[:10]}… (distance {distance})" in out
