@@ -117,6 +117,23 @@ def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregist
     assert code == 0 and json.loads(out)["summary"]["cleared"] == 1
 
 
+def test_a_live_audit_receipt_records_the_threshold_and_the_codes_index_block(cli, chain, tmp_path: Path) -> None:
+    """Review: issue 11 asks the audit report to record the threshold and the index's block; the
+    snapshot audit's receipt had `thresholds`, the live one only `nearCopies: true`."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
+    report = tmp_path / "audit.jsonl"
+    code, _, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report), "--quiet")
+    assert code == 3, err
+    receipt = json.loads(report.read_text().splitlines()[0])["receipt"]
+    assert receipt["nearCopies"] is True and receipt["thresholds"] == {"image": 12, "text": 12, "audio": 12}
+    assert receipt["codesIndexBlock"] == receipt["block"] == chain.eth.block_number
+    code, _, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report), "--quiet",
+                       "--exact-only")
+    receipt = json.loads(report.read_text().splitlines()[0])["receipt"]
+    assert receipt["nearCopies"] is False and receipt["thresholds"] is None and receipt["codesIndexBlock"] is None
+
+
 def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli, tmp_path: Path) -> None:
     work, copy = _copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work))[0] == 0
