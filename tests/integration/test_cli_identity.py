@@ -72,6 +72,19 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
     assert (digest,) in index_rows(where, "SELECT content_hash FROM codes")
 
 
+def test_check_json_names_the_work_a_near_copy_is_answered_for(cli, tmp_path: Path) -> None:
+    """Review: `check --json` put the near copy only into the reason's text; audit rows and the
+    gateway's codeResults give `nearCopyOf` and `distance` as fields."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--allow", "tdm")[0] == 0
+    code, out, err = cli("check", str(copy), str(work), "--use", "tdm", "--json")
+    assert code == 0, err
+    near, exact = json.loads(out)
+    assert near["nearCopyOf"] == hash_file(work) and 0 <= near["distance"] <= 12
+    assert near["reason"] == f"allowed-by-terms (near copy of {hash_file(work)}, distance {near['distance']})"
+    assert "nearCopyOf" not in exact and "distance" not in exact
+
+
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
     flat = tmp_path / "flat.png"
     Image.new("RGB", (64, 64), (120, 120, 120)).save(flat)
