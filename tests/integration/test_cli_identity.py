@@ -85,6 +85,28 @@ def test_check_json_names_the_work_a_near_copy_is_answered_for(cli, tmp_path: Pa
     assert "nearCopyOf" not in exact and "distance" not in exact
 
 
+def test_confirm_live_rechecks_a_near_copy_against_the_work_it_copies(cli, tmp_path: Path) -> None:
+    """Review: `audit --snapshot --confirm-live` re-checked a near copy by its own hash, so every near
+    copy was reported as changed to `unregistered` (as if the chain disagreed with the snapshot)."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
+    snap = tmp_path / "snap"
+    assert cli("snapshot", "--out", str(snap))[0] == 0
+    report = tmp_path / "confirm.jsonl"
+    args = ("audit", str(copy.parent), "--use", "ai-training", "--snapshot", str(snap), "--confirm-live",
+            "--out", str(report), "--quiet", "--json")
+    code, out, err = cli(*args)
+    assert code == 3, err
+    confirmed = json.loads(out)["summary"]["confirmedLive"]
+    assert confirmed["checked"] == 1 and confirmed["changed"] == [], confirmed
+    assert cli("--dev-account", "1", "terms", "set", str(work), "--allow", "ai-training")[0] == 0
+    code, out, err = cli(*args)
+    (changed,) = json.loads(out)["summary"]["confirmedLive"]["changed"]
+    assert changed["hash"] == hash_file(copy) and changed["answer"] == "cleared"
+    assert changed["was"].startswith(f"licence-required (near copy of {hash_file(work)}, distance ")
+    assert changed["now"] == changed["was"].replace("licence-required", "allowed-by-terms")
+
+
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
     flat = tmp_path / "flat.png"
     Image.new("RGB", (64, 64), (120, 120, 120)).save(flat)
