@@ -212,3 +212,20 @@ def test_a_proven_near_copy_shows_in_the_works_trail_with_the_item_and_its_dista
     assert near["source"] == "DatasetRegistry.NearCopyProven"
     code, out, _ = cli("history", str(photo))
     assert code == 0 and f"dataset #{dataset_id}: item {hash_file(copy)[:10]}… (distance {distance})" in out
+
+
+def test_removal_request_before_the_near_copy_is_proven_says_to_prove_the_near_copy_first(cli, tmp_path: Path) -> None:
+    """Review: scan lists `prove ... --near-copy-of WORK` and `removal request WORK`; run the other way
+    round, the request failed with '<work> is not in this dataset', contradicting what scan found."""
+    photo, _text, copy, scraped = _dataset(tmp_path)
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "2", "declare", str(scraped), "--use", "ai-training", "--codes",
+                         "--out-dir", str(tmp_path), "--quiet", "--json")
+    assert code == 0, err
+    dataset_id = str(json.loads(out)["dataset_id"])
+    code, _, err = cli("--dev-account", "1", "removal", "request", str(photo), "--dataset", dataset_id)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert f"--near-copy-of {hash_file(photo)}" in err and "prove" in err, err
+    assert cli("prove", str(copy), "--dataset", dataset_id, "--near-copy-of", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "1", "removal", "request", str(photo), "--dataset", dataset_id)
+    assert code == 0 and "removal requested" in out, err
