@@ -244,9 +244,10 @@ def cmd_removal(ctx: Context) -> int:
             except NotFoundError as exc:
                 if exc.code != "not-in-dataset" or not tree.coded:
                     raise
-                raise CliError(f"{digest} is not in dataset {args.dataset} by its own bytes; if the dataset holds a "
-                               f"near copy of it, prove that first: rightsledger prove ITEM --dataset {args.dataset} "
-                               f"--near-copy-of {digest} (as `rightsledger scan` lists), then request removal") from None
+                hint = (f"{digest} is not in dataset {args.dataset} by its own bytes; if the dataset holds a near copy "
+                        f"of it, prove that first: rightsledger prove ITEM --dataset {args.dataset} --near-copy-of "
+                        f"{digest} (as `rightsledger scan` lists), then request removal")
+                raise CliError(hint) from None
         datasets.request_removal(args.dataset, digest, args.note)
     elif args.action == "acknowledge":
         datasets.acknowledge_removal(args.dataset, digest, args.note)
