@@ -245,6 +245,14 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _path_from(folder: Path, path: str | None) -> str | None:
+    """`path` as the manifest in `folder` lists it: a relative path (relative to the working
+    directory) made relative to the manifest's folder, which is how manifests are read."""
+    if path is None or os.path.isabs(path):
+        return path
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+
+
 def _item(row: dict[str, Any], manifest: Path, line: int) -> Item:
     lowered = {str(k).strip().lower(): v for k, v in row.items()}
     path_value = next((lowered[k] for k in _PATH_KEYS if lowered.get(k)), None)
@@ -347,7 +355,7 @@ def write_dataset(
         for item in items:
             if item.content_hash is None:
                 raise ValidationError(f"item {item.path} has no content hash yet: hash the items first")
-            row: dict[str, Any] = {"hash": item.content_hash, "path": item.path}
+            row: dict[str, Any] = {"hash": item.content_hash, "path": _path_from(folder, item.path)}
             if coded:
                 row["code"] = "0x" + pack_code(item.code).hex()
                 out.write(json.dumps(row) + "\n")

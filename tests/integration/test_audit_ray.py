@@ -207,6 +207,10 @@ def test_manifest_blocks_and_bad_input(cli: Any, tmp_path: Path) -> None:
     code, _, err = cli("audit", str(tmp_path / "m.json"), "--use", "ai-training", "--engine", "ray", "--snapshot",
                        str(tmp_path))
     assert code != 0 and "no such manifest file" in err
+    # review: a folder (what the local engine takes) was told "no such manifest file", as if missing
+    code, _, err = cli("audit", str(tmp_path / "corpus"), "--use", "ai-training", "--engine", "ray", "--snapshot",
+                       str(tmp_path))
+    assert code != 0 and "reads manifests in .parquet, .csv or .jsonl (not folders" in err, err
 
 
 def test_without_ray_the_engine_names_the_extra(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

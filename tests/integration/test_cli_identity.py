@@ -72,6 +72,41 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
     assert (digest,) in index_rows(where, "SELECT content_hash FROM codes")
 
 
+def test_check_json_names_the_work_a_near_copy_is_answered_for(cli, tmp_path: Path) -> None:
+    """Review: `check --json` put the near copy only into the reason's text; audit rows and the
+    gateway's codeResults give `nearCopyOf` and `distance` as fields."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--allow", "tdm")[0] == 0
+    code, out, err = cli("check", str(copy), str(work), "--use", "tdm", "--json")
+    assert code == 0, err
+    near, exact = json.loads(out)
+    assert near["nearCopyOf"] == hash_file(work) and 0 <= near["distance"] <= 12
+    assert near["reason"] == f"allowed-by-terms (near copy of {hash_file(work)}, distance {near['distance']})"
+    assert "nearCopyOf" not in exact and "distance" not in exact
+
+
+def test_confirm_live_rechecks_a_near_copy_against_the_work_it_copies(cli, tmp_path: Path) -> None:
+    """Review: `audit --snapshot --confirm-live` re-checked a near copy by its own hash, so every near
+    copy was reported as changed to `unregistered` (as if the chain disagreed with the snapshot)."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
+    snap = tmp_path / "snap"
+    assert cli("snapshot", "--out", str(snap))[0] == 0
+    report = tmp_path / "confirm.jsonl"
+    args = ("audit", str(copy.parent), "--use", "ai-training", "--snapshot", str(snap), "--confirm-live",
+            "--out", str(report), "--quiet", "--json")
+    code, out, err = cli(*args)
+    assert code == 3, err
+    confirmed = json.loads(out)["summary"]["confirmedLive"]
+    assert confirmed["checked"] == 1 and confirmed["changed"] == [], confirmed
+    assert cli("--dev-account", "1", "terms", "set", str(work), "--allow", "ai-training")[0] == 0
+    code, out, err = cli(*args)
+    (changed,) = json.loads(out)["summary"]["confirmedLive"]["changed"]
+    assert changed["hash"] == hash_file(copy) and changed["answer"] == "cleared"
+    assert changed["was"].startswith(f"licence-required (near copy of {hash_file(work)}, distance ")
+    assert changed["now"] == changed["was"].replace("licence-required", "allowed-by-terms")
+
+
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
     flat = tmp_path / "flat.png"
     Image.new("RGB", (64, 64), (120, 120, 120)).save(flat)
@@ -115,6 +150,23 @@ def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregist
     code, out, _ = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
                        "--include-unregistered-as-cleared", "--exact-only", "--quiet", "--json")
     assert code == 0 and json.loads(out)["summary"]["cleared"] == 1
+
+
+def test_a_live_audit_receipt_records_the_threshold_and_the_codes_index_block(cli, chain, tmp_path: Path) -> None:
+    """Review: issue 11 asks the audit report to record the threshold and the index's block; the
+    snapshot audit's receipt had `thresholds`, the live one only `nearCopies: true`."""
+    work, copy = _copy(tmp_path)
+    assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
+    report = tmp_path / "audit.jsonl"
+    code, _, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report), "--quiet")
+    assert code == 3, err
+    receipt = json.loads(report.read_text().splitlines()[0])["receipt"]
+    assert receipt["nearCopies"] is True and receipt["thresholds"] == {"image": 12, "text": 12, "audio": 12}
+    assert receipt["codesIndexBlock"] == receipt["block"] == chain.eth.block_number
+    code, _, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report), "--quiet",
+                       "--exact-only")
+    receipt = json.loads(report.read_text().splitlines()[0])["receipt"]
+    assert receipt["nearCopies"] is False and receipt["thresholds"] is None and receipt["codesIndexBlock"] is None
 
 
 def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli, tmp_path: Path) -> None:

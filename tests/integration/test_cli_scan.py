@@ -162,3 +162,70 @@ def test_scan_bad_input_is_one_clear_line(cli, tmp_path: Path) -> None:
     assert code == 1 and "holder" in err and "Traceback" not in err
     code, _, err = cli("scan", "1", "--holder", ALICE, "--max-distance", "99")
     assert code == 1 and "0..64" in err
+
+
+def test_declare_from_a_relative_folder_into_another_out_dir_writes_paths_the_manifest_can_resolve(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    """Review: `declare scraped --out-dir elsewhere` run from the folder above wrote `scraped/...`
+    (relative to the working directory) into elsewhere/NAME.manifest.json, whose relative paths are
+    read relative to the manifest's folder: scan then could not read the files, and a mirrored copy
+    (found only by its file) was missed."""
+    photo, _text, _copy, scraped = _dataset(tmp_path)
+    with Image.open(photo) as img:
+        img.transpose(Image.Transpose.FLIP_LEFT_RIGHT).convert("RGB").save(scraped / "d-mirror.jpg", "JPEG")
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    monkeypatch.chdir(tmp_path)
+    out_dir = tmp_path / "declared"
+    code, out, err = cli("--dev-account", "2", "declare", "scraped", "--use", "ai-training", "--codes",
+                         "--out-dir", str(out_dir), "--quiet", "--json")
+    assert code == 0, err
+    manifest = Path(json.loads(out)["manifest"])
+    lines = manifest.read_text().splitlines()[1:-1]
+    paths = [json.loads(line.rstrip(","))["path"] for line in lines]
+    assert len(paths) == 4 and all((manifest.parent / p).resolve().is_file() for p in paths), paths
+    monkeypatch.chdir(out_dir)  # the manifest's paths must not depend on where scan runs
+    code, out, err = cli("scan", str(json.loads(out)["dataset_id"]), "--holder", ALICE, "--json")
+    assert code == 0, err
+    found = {Path(f["item"]).name: f for f in json.loads(out)["found"]}
+    assert set(found) == {"a-cat.jpg", "d-mirror.jpg"}, found
+    assert found["d-mirror.jpg"]["mirrored"] is True and Path(found["d-mirror.jpg"]["item"]).is_file()
+
+
+def test_a_proven_near_copy_shows_in_the_works_trail_with_the_item_and_its_distance(cli, tmp_path: Path) -> None:
+    """Review: `prove ITEM --near-copy-of WORK` emits NearCopyProven, but the work's trail showed only
+    `declared-in-dataset` / `violation-recorded`, as if the work's own bytes were in the dataset."""
+    photo, _text, copy, scraped = _dataset(tmp_path)
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "2", "declare", str(scraped), "--use", "ai-training", "--codes",
+                         "--out-dir", str(tmp_path), "--quiet", "--json")
+    assert code == 0, err
+    dataset_id = str(json.loads(out)["dataset_id"])
+    code, out, err = cli("prove", str(copy), "--dataset", dataset_id, "--near-copy-of", str(photo), "--json")
+    assert code == 0, err
+    distance = json.loads(out)["distance"]
+    code, out, err = cli("history", str(photo), "--json")
+    assert code == 0, err
+    trail = json.loads(out)["trail"]
+    (near,) = [e for e in trail if e["stage"] == "near-copy-proven"]
+    assert near["details"] == {"datasetId": int(dataset_id), "item": hash_file(copy), "distance": distance}
+    assert near["source"] == "DatasetRegistry.NearCopyProven"
+    code, out, _ = cli("history", str(photo))
+    assert code == 0 and f"dataset #{dataset_id}: item {hash_file(copy)[:10]}… (distance {distance})" in out
+
+
+def test_removal_request_before_the_near_copy_is_proven_says_to_prove_the_near_copy_first(cli, tmp_path: Path) -> None:
+    """Review: scan lists `prove ... --near-copy-of WORK` and `removal request WORK`; run the other way
+    round, the request failed with '<work> is not in this dataset', contradicting what scan found."""
+    photo, _text, copy, scraped = _dataset(tmp_path)
+    assert cli("--dev-account", "1", "register", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "2", "declare", str(scraped), "--use", "ai-training", "--codes",
+                         "--out-dir", str(tmp_path), "--quiet", "--json")
+    assert code == 0, err
+    dataset_id = str(json.loads(out)["dataset_id"])
+    code, _, err = cli("--dev-account", "1", "removal", "request", str(photo), "--dataset", dataset_id)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert f"--near-copy-of {hash_file(photo)}" in err and "prove" in err, err
+    assert cli("prove", str(copy), "--dataset", dataset_id, "--near-copy-of", str(photo))[0] == 0
+    code, out, err = cli("--dev-account", "1", "removal", "request", str(photo), "--dataset", dataset_id)
+    assert code == 0 and "removal requested" in out, err

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..code_tree import pack_code
+from ..errors import NotFoundError
 from ..hashing import resolve_file_or_hash
 from ..manifests import Item, collect, iter_items, write_dataset
 from ..merkle_store import TreeFile
@@ -237,7 +238,16 @@ def cmd_removal(ctx: Context) -> int:
     datasets = client.datasets
     if args.action == "request":
         if not datasets.item_status(args.dataset, digest).proven:
-            datasets.prove(args.dataset, digest, tree=datasets.store(args.dataset, args.manifest))
+            tree = datasets.store(args.dataset, args.manifest)
+            try:
+                datasets.prove(args.dataset, digest, tree=tree)
+            except NotFoundError as exc:
+                if exc.code != "not-in-dataset" or not tree.coded:
+                    raise
+                hint = (f"{digest} is not in dataset {args.dataset} by its own bytes; if the dataset holds a near copy "
+                        f"of it, prove that first: rightsledger prove ITEM --dataset {args.dataset} --near-copy-of "
+                        f"{digest} (as `rightsledger scan` lists), then request removal")
+                raise CliError(hint) from None
         datasets.request_removal(args.dataset, digest, args.note)
     elif args.action == "acknowledge":
         datasets.acknowledge_removal(args.dataset, digest, args.note)

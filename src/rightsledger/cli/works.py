@@ -152,6 +152,7 @@ def cmd_check(ctx: Context) -> int:
     unregistered = [
         k for k, r in enumerate(results) if r.reason is Reason.UNREGISTERED and Path(args.items[k]).is_file()
     ]
+    nearest: dict[int, dict[str, object]] = {}
     if unregistered and not args.exact_only:
         with synced_index(client) as index:
             for k in unregistered:
@@ -161,6 +162,7 @@ def cmd_check(ctx: Context) -> int:
                 (theirs,) = answer([ContentHash(near.content_hash)])
                 reasons[k] = f"{theirs.reason.value} (near copy of {near.content_hash}, distance {near.distance})"
                 allowed[k] = theirs.allowed
+                nearest[k] = {"nearCopyOf": near.content_hash, "distance": near.distance}
     if args.json:
         print_json(
             [
@@ -170,8 +172,9 @@ def cmd_check(ctx: Context) -> int:
                     "use": r.use.value,
                     "allowed": ok,
                     "reason": reason,
+                    **nearest.get(k, {}),
                 }
-                for item, r, ok, reason in zip(args.items, results, allowed, reasons, strict=True)
+                for k, (item, r, ok, reason) in enumerate(zip(args.items, results, allowed, reasons, strict=True))
             ]
         )
     else:

@@ -118,6 +118,8 @@ class TrailEntry:
             parts.append(f"derivative {d['derivative'][:10]}… owes {d['revenueShareBps'] / 100:g}%")
         elif self.stage in ("declared-in-dataset", "violation-recorded"):
             parts.append(f"dataset #{d['datasetId']}: {d['reasonAtDeclaration']} at declaration")
+        elif self.stage == "near-copy-proven":
+            parts.append(f"dataset #{d['datasetId']}: item {d['item'][:10]}… (distance {d['distance']})")
         elif self.stage in ("removal-requested", "removal-acknowledged"):
             parts.append(f"dataset #{d['datasetId']}" + (f": {d['note']}" if d.get("note") else ""))
         elif self.stage == "near-copy-of":
@@ -284,6 +286,14 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
             "declarer": a["declarer"],
             "reasonAtDeclaration": Reason.from_code(a["reason"]).value,
         },
+    ),
+    EventSource(
+        "DatasetRegistry",
+        "NearCopyProven",
+        2,
+        stage=lambda a: "near-copy-proven",
+        details=lambda a: {"datasetId": a["datasetId"], "item": _hex(a["itemHash"]), "distance": a["distance"]},
+        actor=lambda a: str(a["prover"]),
     ),
     EventSource(
         "DatasetRegistry",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..identity import Identity, identify_file
+from ..identity import THRESHOLDS, Identity, identify_file
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
@@ -114,7 +114,7 @@ def run_audit(
     reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
     members = list(Reason)
     fees = _fees(client, hashes, reasons, use, number)
-    near = _near_copies(client, items, reasons, use, who, number, workers) if near_copies else {}
+    near, codes_block = _near_copies(client, items, reasons, use, who, number, workers) if near_copies else ({}, None)
 
     receipt = {
         "tool": f"rightsledger {__version__}",
@@ -127,6 +127,8 @@ def run_audit(
         "licensee": who if licensee else None,
         "unregisteredCleared": unregistered_cleared,
         "nearCopies": near_copies,
+        "thresholds": dict(THRESHOLDS) if near_copies else None,
+        "codesIndexBlock": codes_block,
         "source": str(source_path),
         "items": len(items),
         "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -203,28 +205,28 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
 
 def _near_copies(
     client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int
-) -> dict[int, tuple[str, int, Reason, int | None]]:
-    """For each unregistered item that is a near copy of a registered work: (work, distance, its reason, its fee)."""
+) -> tuple[dict[int, tuple[str, int, Reason, int | None]], int]:
+    """For each unregistered item that is a near copy of a registered work: (work, distance, its reason,
+    its fee); and the last block the codes index had read."""
     candidates = [k for k, code in enumerate(reasons) if code == Reason.UNREGISTERED.code and items[k].path]
-    if not candidates:
-        return {}
     found: dict[int, tuple[str, int]] = {}
     with CodesIndex(client) as index:
         index.sync()
-        if not len(index):
-            return {}
+        codes_block = index.next_block - 1
+        if not candidates or not len(index):
+            return {}, codes_block
         for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
             matches = index.matches_of(identity) if identity is not None else []
             if matches:
                 found[k] = (matches[0].content_hash, matches[0].distance)
     if not found:
-        return {}
+        return {}, codes_block
     works = [work for work, _ in found.values()]
     theirs = client.check_hashes(works, use, licensee=licensee, block=block, workers=workers)
     fees = _fees(client, works, theirs, use, block)
     members = list(Reason)
     return {k: (work, distance, members[code], fee)
-            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}
+            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}, codes_block
 
 
 PARALLEL_FROM = 256

@@ -98,6 +98,9 @@ def plan_manifest(source: str | Path, block_rows: int = DEFAULT_BLOCK_ROWS) -> P
     if block_rows < 1:
         raise ValidationError(f"--block-rows must be at least 1, got {block_rows}")
     path = Path(source).resolve()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a folder: the Ray engine reads manifests in .parquet, .csv or .jsonl "
+                              "(not folders or .json); list the folder's files in one, or use --engine local")
     if not path.is_file():
         raise NotFoundError(f"{path}: no such manifest file")
     kind = _kind(path)

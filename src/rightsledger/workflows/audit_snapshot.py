@@ -102,14 +102,21 @@ def _confirm(
     wanted = [r for r in rows if r["answer"] != "cleared" or r["reason"] == Reason.UNREGISTERED.value]
     block = int(client.w3.eth.block_number)
     chunk = LICENSEE_CHECK_CHUNK if has_licensee else CHECK_CHUNK
-    codes = client.check_hashes([str(r["hash"]) for r in wanted], use, licensee=who, block=block, chunk_size=chunk)
+    # a near copy is answered as the work it copies: re-check that work
+    asked = [str(r.get("nearCopyOf") or r["hash"]) for r in wanted]
+    codes = client.check_hashes(asked, use, licensee=who, block=block, chunk_size=chunk)
     members = list(Reason)
     changed = []
     for row, code in zip(wanted, codes, strict=True):
         reason = members[code]
-        if reason.value != row["reason"]:
+        now = reason.value
+        if row.get("nearCopyOf"):
+            now = f"{now} (near copy of {row['nearCopyOf']}, distance {row['distance']})"
+            answer = answer_of(reason)  # never cleared as unregistered: it is the work's answer
+        else:
             answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
-            changed.append({"hash": row["hash"], "was": row["reason"], "now": reason.value, "answer": answer})
+        if now != row["reason"]:
+            changed.append({"hash": row["hash"], "was": row["reason"], "now": now, "answer": answer})
     return {"block": block, "checked": len(wanted), "changed": changed}
 
 
