@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exports.formats import SIGNAL_FORMATS, ExportOptions, export_signals
+from ..files import regular_file
 from ..workflows.labelling import embed_work, signing_config
 from ..workflows.publisher import DEFAULT_LOCATION_PREFIX, publisher_works
 from ..workflows.summary import ModelInput, ProviderInput, todo_fields
@@ -79,6 +80,8 @@ def _json_text(document: Any) -> str:
 
 def cmd_summary(ctx: Context) -> int:
     args = ctx.args
+    for report in args.audit or ():
+        regular_file(report, what="audit report")  # before connecting: a mistyped path is one error
     client = ctx.client()
     model = ModelInput(
         args.model,
@@ -86,7 +89,7 @@ def cmd_summary(ctx: Context) -> int:
         placed_on_market=parse_day(args.placed_on_market, "--placed-on-market"),
         knowledge_cutoff=parse_day(args.knowledge_cutoff, "--knowledge-cutoff"),
     )
-    provider = ProviderInput(args.provider or "", contact=args.contact)
+    provider = ProviderInput(args.provider, contact=args.contact)
     data, notes = gather(client, args.datasets, provider=provider, model=model, audits=args.audit or ())
     files = write_summary(data, args.out, pdf=args.pdf)
     summary_json = files["json"].read_text()
@@ -151,7 +154,7 @@ def add_parsers(sub: Any) -> None:
     summary.add_argument("--model", required=True, metavar="NAME")
     summary.add_argument("--version", required=True, metavar="V")
     summary.add_argument("--datasets", required=True, nargs="+", type=_dataset_id, metavar="ID")
-    summary.add_argument("--provider", metavar="NAME", help="the provider's name")
+    summary.add_argument("--provider", required=True, metavar="NAME", help="the provider's name")
     summary.add_argument("--contact", metavar="TEXT", help="the provider's contact")
     summary.add_argument("--audit", action="append", metavar="REPORT", help="an audit report of a dataset (repeatable)")
     summary.add_argument("--placed-on-market", metavar="DATE")
