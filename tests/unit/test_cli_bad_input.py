@@ -165,3 +165,13 @@ def test_summary_without_a_provider_is_a_usage_error(tmp_path: Path) -> None:
     result = run(tmp_path, "summary", "--model", "M", "--version", "1", "--datasets", "1")
     assert result.returncode == 2
     assert "--provider" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_embed_out_naming_a_file(tmp_path: Path) -> None:
+    work = tmp_path / "photo.jpg"
+    work.write_bytes(b"not really a jpeg")
+    (tmp_path / "taken.txt").write_text("a file where the folder should go")
+    result = run(tmp_path, "embed", str(work), "--out", str(tmp_path / "taken.txt"))
+    assert error_line(result) == (
+        f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for the embedded copies"
+    )

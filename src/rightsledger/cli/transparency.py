@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import ValidationError
 from ..exports.formats import SIGNAL_FORMATS, ExportOptions, export_signals
 from ..files import regular_file
 from ..workflows.labelling import embed_work, signing_config
@@ -20,6 +21,9 @@ from .render import print_json
 
 def cmd_embed(ctx: Context) -> int:
     args = ctx.args
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValidationError(f"--out {out} is a file: name a folder for the embedded copies")
     client = ctx.client()
     signing = signing_config(client.chain_id, ctx.home, cert=args.cert, key=args.key)
     done = []
