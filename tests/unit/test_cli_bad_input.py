@@ -175,3 +175,17 @@ def test_embed_out_naming_a_file(tmp_path: Path) -> None:
     assert error_line(result) == (
         f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for the embedded copies"
     )
+
+
+def test_signals_out_naming_a_folder(tmp_path: Path) -> None:
+    result = run(tmp_path, "signals", "robots", "--holder", "0x" + "11" * 20, "--out", str(tmp_path))
+    assert error_line(result) == f"rightsledger: error: --out {tmp_path} is a folder: name the file to write"
+
+
+def test_summary_out_naming_a_file(tmp_path: Path) -> None:
+    (tmp_path / "taken.txt").write_text("a file where the folder should go")
+    result = run(tmp_path, "summary", "--model", "M", "--version", "1", "--provider", "P", "--datasets", "1",
+                 "--out", str(tmp_path / "taken.txt"))  # fmt: skip
+    assert error_line(result) == (
+        f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for summary.json and .html"
+    )

@@ -52,6 +52,8 @@ SIGNAL_ALIASES = {"tdmrep": "tdmrep.json"}
 def cmd_signals(ctx: Context) -> int:
     args = ctx.args
     args.format = SIGNAL_ALIASES.get(args.format, args.format)
+    if args.out and Path(args.out).is_dir():
+        raise ValidationError(f"--out {args.out} is a folder: name the file to write")
     client = ctx.client()
     works = publisher_works(
         client,
@@ -71,7 +73,10 @@ def cmd_signals(ctx: Context) -> int:
     document = export_signals(args.format, works, options)
     text = document if isinstance(document, str) else _json_text(document)
     if args.out:
-        Path(args.out).write_text(text)
+        try:
+            Path(args.out).write_text(text)
+        except OSError as exc:
+            raise ValidationError(f"cannot write {args.out} ({exc.strerror or exc})") from None
         print(f"wrote {args.format} for {len(works)} works to {args.out}")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
@@ -86,6 +91,8 @@ def cmd_summary(ctx: Context) -> int:
     args = ctx.args
     for report in args.audit or ():
         regular_file(report, what="audit report")  # before connecting: a mistyped path is one error
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValidationError(f"--out {args.out} is a file: name a folder for summary.json and .html")
     client = ctx.client()
     model = ModelInput(
         args.model,
