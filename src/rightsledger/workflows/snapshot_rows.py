@@ -13,7 +13,7 @@ import numpy as np
 
 from ..decision import address_bytes
 from ..errors import ConfigError, ValidationError
-from ..hashing import parse_hash
+from ..hashing import parse_hash, sha256_of_file
 from ..terms import Terms
 from ..vocabulary import Use
 
@@ -216,11 +216,7 @@ def _policy_table(rows: Iterable[PolicyRow]) -> Any:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of_file(path)[0].removeprefix("0x")
 
 
 def _overall_digest(files: dict[str, str]) -> str:
