@@ -31,13 +31,15 @@ def _inputs(items: list[str]) -> list[tuple[str, Path | None]]:
     return out
 
 
-def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None) -> WorkMatch | None:
-    """The nearest registered work `path` is a near copy of, or None (also for files without a code)."""
+def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None, *,
+              until_block: int | None = None) -> WorkMatch | None:
+    """The nearest registered work `path` is a near copy of (registered by `until_block`, if given),
+    or None (also for files without a code)."""
     try:
         identity = identify_file(path)
     except ValidationError:
         return None
-    found = index.matches_of(identity, max_distance)
+    found = index.matches_of(identity, max_distance, until_block=until_block)
     return found[0] if found else None
 
 

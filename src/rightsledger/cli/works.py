@@ -140,11 +140,14 @@ def cmd_check(ctx: Context) -> int:
     at = parse_time(args.at, what="--at") if args.at else None
     client = ctx.client()
 
+    # one block for every answer; near copies only of works registered by it (or by --as-of)
+    pinned = client.block_number
+
     def answer(digests: list[ContentHash]) -> list[CheckResult]:
         if args.as_of:
             as_of = parse_time(args.as_of, what="--as-of")
             return [client.check_at(h, use, as_of, licensee=args.licensee) for h in digests]
-        return client.check_many(digests, use, licensee=args.licensee, at=at)
+        return client.check_many(digests, use, licensee=args.licensee, at=at, block=pinned)
 
     results = answer(hashes)
     reasons = [r.reason.value for r in results]
@@ -154,9 +157,11 @@ def cmd_check(ctx: Context) -> int:
     ]
     nearest: dict[int, dict[str, object]] = {}
     if unregistered and not args.exact_only:
+        if args.as_of:
+            pinned = client.ctx.last_block_by(parse_time(args.as_of, what="--as-of"))
         with synced_index(client) as index:
             for k in unregistered:
-                near = near_copy(index, Path(args.items[k]))
+                near = near_copy(index, Path(args.items[k]), until_block=pinned)
                 if near is None:
                     continue
                 (theirs,) = answer([ContentHash(near.content_hash)])
