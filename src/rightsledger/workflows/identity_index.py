@@ -248,3 +248,16 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> 
                            for f in found)
         raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
                                "register anyway with --allow-similar if this is your own work", found)
+
+
+def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
+    """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
+    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
+    registrations, which name a code rather than a file). The index is synced first."""
+    index.sync()
+    found = [m.as_dict() for m in index.matches(media, bits)
+             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
+    if found:
+        listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
+        raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
+                               "prepare it with allowSimilar: true if this is your own work", found)
