@@ -43,9 +43,15 @@ def test_datasets_lists_the_declared_datasets_holding_a_near_copy(cli, tmp_path:
 
     code, out, _ = cli("datasets", str(work))
     assert code == 0 and f"near copy {hash_file(copy)}" in out and "distance" in out
+    command = out.split(": rightsledger ", 1)[1].splitlines()[0].split()
     code, out, _ = cli("datasets", str(work), "--exact-only", "--json")
     assert code == 0 and json.loads(out) == []
     code, out, _ = cli("datasets", str(work), "--max-distance", "0", "--json")
     assert code == 0 and [h["distance"] for h in json.loads(out)] in ([], [0])
     code, out, _ = cli("datasets", str(copy), "--json")  # its bytes are in both; not a registered work: no code
     assert code == 0 and [(h["dataset_id"], h["source"]) for h in json.loads(out)] == [(i, "manifest") for i in ids]
+
+    code, out, err = cli("--dev-account", "1", *command)  # the proof it suggests is accepted on chain
+    assert code == 0, err
+    code, out, _ = cli("datasets", str(work), "--exact-only", "--json")
+    assert code == 0 and [(h["dataset_id"], h["source"]) for h in json.loads(out)] == [(ids[0], "proof")]
