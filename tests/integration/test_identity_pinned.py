@@ -14,6 +14,8 @@ from PIL import Image
 from web3 import Web3
 
 from rightsledger import Mode, RightsLedger, Rule, Terms, Use
+from rightsledger.chain import dev_account
+from rightsledger.chain.deployments import Deployment
 from rightsledger.hashing import hash_file
 from rightsledger.identity import identify_file
 from rightsledger.workflows.audit import run_audit
@@ -47,11 +49,13 @@ def test_the_codes_index_matches_only_works_registered_by_the_given_block(
 
 
 def test_an_audit_pinned_before_a_registration_does_not_answer_for_its_near_copies(
-    chain: Web3, alice: RightsLedger, admin: RightsLedger, tmp_path: Path
+    chain: Web3, deployment: Deployment, alice: RightsLedger, tmp_path: Path
 ) -> None:
     work, copy = _copy(tmp_path)
     before = chain.eth.block_number
     alice.register(work, terms=LICENSED)
+    # its own home, so its codes index holds no rows of earlier tests (reverted by the chain fixture)
+    admin = RightsLedger(chain, deployment, dev_account(0), home=tmp_path / "home")
     report = tmp_path / "audit.jsonl"
     result = run_audit(admin, copy.parent, Use.AI_TRAINING, out=report, progress=False, keep_rows=True, block=before)
     (row,) = result.rows
