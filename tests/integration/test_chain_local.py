@@ -33,3 +33,24 @@ def test_chain_restart_keeps_every_record(tmp_path: Path, capsys: pytest.Capture
         assert "allowed-by-terms" in capsys.readouterr().out
     finally:
         main([*base, "chain", "stop", "--port", port])
+
+
+def test_a_node_that_does_not_answer_names_the_homes_own_chain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--home` given, `--rpc-url` left at another port: the error says where the home's chain runs,
+    instead of telling the user to start a chain that already runs."""
+    port, elsewhere = str(free_port()), str(free_port())
+    home = ["--home", str(tmp_path)]
+    try:
+        assert main([*home, "chain", "start", "--port", port]) == 0
+        capsys.readouterr()
+        wrong_url = ["--rpc-url", f"http://127.0.0.1:{elsewhere}"]
+        assert main([*home, *wrong_url, "check", "0x" + "ab" * 32, "--use", "tdm"]) == 1
+        err = capsys.readouterr().err
+        assert f"no Ethereum node answers at http://127.0.0.1:{elsewhere}" in err
+        assert f"this home's local chain runs at http://127.0.0.1:{port}: pass --rpc-url http://127.0.0.1:{port}" in err
+        assert "start one with" not in err
+        assert err.count("\n") == 1
+    finally:
+        main([*home, "chain", "stop"])

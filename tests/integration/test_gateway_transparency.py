@@ -60,6 +60,11 @@ def test_the_gateway_serves_its_publishers_signals_and_headers_that_parsers_read
             assert work.status_code == 200 and work.headers["tdm-reservation"] == "1"
             assert "train-ai=n" in work.headers["content-usage"]
             assert http.get(f"/works/{open_work}").headers["tdm-reservation"] == "0"
+            assert work.headers["link"] == f'<{gateway.url}/rsl.xml>; rel="license"; type="application/rsl+xml"'
+            head = http.head(f"/works/{closed_work}")  # a crawler reads the signals without the body
+            assert head.status_code == 200 and head.content == b""
+            assert head.headers["tdm-reservation"] == "1" and head.headers["link"] == work.headers["link"]
+            assert http.head(f"/works/{hash_bytes(os.urandom(32))}").status_code == 404
 
 
 def test_a_gateway_without_a_publisher_says_how_to_configure_signals(gateway_url: str) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.errors import ConfigError
@@ -174,3 +176,26 @@ def test_bad_index_targets_are_one_clear_error(
         Indexer(alice, "postgresql://postgres@127.0.0.1:2/none")
     assert str(info.value) == index_store.POSTGRES_MISSING
     assert "pip install rightsledger[postgres]" in str(info.value)
+
+
+def test_a_codes_index_of_another_chain_with_the_same_id_and_addresses_is_refused(
+    alice: RightsLedger, index_target: str | Path
+) -> None:
+    """Every local anvil is chain 31337 with the same addresses: a second chain opening the first one's
+    codes index (a shared --index-url) is refused, instead of answering with the other chain's works.
+    A home chain rebuilt onto a new genesis (the record lists the old one) starts its codes over."""
+    digest = hash_bytes(b"coded work of the first chain")
+    with CodesIndex(alice, index_target) as codes:
+        codes.sync()
+    with index_store.open_engine(index_target).begin() as conn:
+        conn.execute(text("INSERT INTO codes (content_hash, header, body, media, registration_id, block) "
+                          "VALUES (:h, 1, '12345', 'image', 1, 5)"), {"h": digest})  # fmt: skip
+    deployment = alice.deployment
+    assert deployment.genesis is not None
+    other = RightsLedger(alice.w3, replace(deployment, genesis="0x" + "11" * 32), alice.account)
+    with pytest.raises(ConfigError, match="mirrors another chain"):
+        CodesIndex(other, index_target)
+    assert index_rows(index_target, "SELECT content_hash FROM codes") == [(digest,)]
+    rebuilt = replace(deployment, genesis="0x" + "22" * 32, previous_genesis=(deployment.genesis,))
+    with CodesIndex(RightsLedger(alice.w3, rebuilt, alice.account), index_target) as codes:
+        assert len(codes) == 0 and codes.next_block == deployment.block

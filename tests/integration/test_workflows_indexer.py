@@ -4,15 +4,17 @@ each test on SQLite and on PostgreSQL (`index_target`)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
+from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import Deployment, save_deployment
 from rightsledger.cli import main
-from rightsledger.errors import RightsLedgerError
+from rightsledger.errors import ConfigError, RightsLedgerError
 from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
@@ -175,4 +177,27 @@ def test_a_trail_read_where_the_index_says_equals_the_full_scan_in_fewer_request
         assert indexed.requests * 4 < full.requests  # one request per run of blocks, not per block
     stages = [e.stage for e in alice.provenance.trail(parent, blocks=[*index.trail_blocks(parent), *tail])]
     assert stages == ["registered", "digitised", "derivative-registered", "transformed"]
+    index.close()
+
+
+def test_an_index_of_another_chain_with_the_same_id_and_addresses_is_refused_not_rolled_back(
+    chain: Web3, deployment: Deployment, alice: RightsLedger, index_target: str | Path
+) -> None:
+    """Every local anvil is chain 31337 with the same contract addresses: a second home's chain
+    opening the first one's index (a shared --index-url) is refused, instead of being taken for a
+    reorganisation that deletes the first chain's events. A home whose chain was rebuilt from its
+    journal onto a new genesis (the record names the old one) keeps its index."""
+    alice.register(b"a work of the first chain")
+    index = Indexer(alice, index_target)
+    index.sync()
+    events = index.counts()["events"]
+    index.close()
+    other = RightsLedger(chain, replace(deployment, genesis="0x" + "11" * 32), dev_account(1))
+    with pytest.raises(ConfigError, match="mirrors another chain"):
+        Indexer(other, index_target)
+    assert index_rows(index_target, "SELECT COUNT(*) FROM events") == [(events,)]
+    assert deployment.genesis is not None
+    rebuilt = replace(deployment, genesis="0x" + "22" * 32, previous_genesis=(deployment.genesis,))
+    index = Indexer(RightsLedger(chain, rebuilt, dev_account(1)), index_target)
+    assert index_rows(index_target, "SELECT value FROM meta WHERE key = 'genesis'") == [("0x" + "22" * 32,)]
     index.close()

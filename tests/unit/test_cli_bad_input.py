@@ -150,3 +150,42 @@ def test_negative_max_spend_is_refused_before_hashing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert error_line(result).startswith("rightsledger: error: --max-spend: fee '-1ether' is not an amount")
     assert not list(tmp_path.glob("audit-*"))  # no report, no checkpoint: nothing was hashed
+
+
+@pytest.mark.parametrize("report", ["missing.jsonl", "."])
+def test_summary_audit_report_that_is_missing_or_a_folder(tmp_path: Path, report: str) -> None:
+    result = run(tmp_path, "summary", "--model", "M", "--version", "1", "--provider", "P", "--datasets", "1",
+                 "--audit", str(tmp_path / report))  # fmt: skip
+    line = error_line(result)
+    assert line.startswith("rightsledger: error: audit report ")
+    assert line.endswith("does not exist" if report != "." else "is a folder, not a file")
+
+
+def test_summary_without_a_provider_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "summary", "--model", "M", "--version", "1", "--datasets", "1")
+    assert result.returncode == 2
+    assert "--provider" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_embed_out_naming_a_file(tmp_path: Path) -> None:
+    work = tmp_path / "photo.jpg"
+    work.write_bytes(b"not really a jpeg")
+    (tmp_path / "taken.txt").write_text("a file where the folder should go")
+    result = run(tmp_path, "embed", str(work), "--out", str(tmp_path / "taken.txt"))
+    assert error_line(result) == (
+        f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for the embedded copies"
+    )
+
+
+def test_signals_out_naming_a_folder(tmp_path: Path) -> None:
+    result = run(tmp_path, "signals", "robots", "--holder", "0x" + "11" * 20, "--out", str(tmp_path))
+    assert error_line(result) == f"rightsledger: error: --out {tmp_path} is a folder: name the file to write"
+
+
+def test_summary_out_naming_a_file(tmp_path: Path) -> None:
+    (tmp_path / "taken.txt").write_text("a file where the folder should go")
+    result = run(tmp_path, "summary", "--model", "M", "--version", "1", "--provider", "P", "--datasets", "1",
+                 "--out", str(tmp_path / "taken.txt"))  # fmt: skip
+    assert error_line(result) == (
+        f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for summary.json and .html"
+    )

@@ -15,6 +15,7 @@ import pytest
 from rightsledger.errors import NotFoundError, ValidationError
 from rightsledger.vocabulary import Reason, Use
 from rightsledger.workflows.snapshot import (
+    CollectionRow,
     LicenceRow,
     PolicyRow,
     SnapshotMeta,
@@ -160,7 +161,8 @@ def test_an_update_rewrites_only_the_buckets_its_rows_fall_in(tmp_path: Path) ->
         assert os.stat(tmp_path / "a" / name).st_ino == os.stat(tmp_path / "b" / name).st_ino, (
             "hard-linked, not rewritten"
         )
-    assert len(second["reused"]) == 16 - len(touched)
+    assert len(second["reused"]) == 16 - len(touched) + 1  # and collections.parquet: no collection changed
+    assert "collections.parquet" in second["reused"]
     assert second["previous"] == {"block": 120, "digest": first["digest"]}
     assert second["tables"]["works"]["rows"] == 401 and second["tables"]["licences"]["rows"] == 1
 
@@ -185,3 +187,30 @@ def test_lookups_are_exact_when_two_hashes_share_their_first_eight_bytes(tmp_pat
     assert answers == [Reason.DISPUTED, Reason.ALLOWED_BY_TERMS, Reason.UNREGISTERED, Reason.ALLOWED_BY_TERMS]
     with pytest.raises(ValidationError, match="not a content hash"):
         check_snapshot(snap, ["0x1234"], Use.TDM)
+
+
+def test_collections_round_trip_and_update_by_id(tmp_path: Path) -> None:
+    first = CollectionRow(1, h(1), HOLDER, 2, 0, 0, 900, 3, TRAINER, "ipfs://one")
+    manifest = write_snapshot(tmp_path / "a", META, works(5), [LICENCE_TDM, OPEN], collections=[first])
+    assert manifest["tables"]["collections"]["rows"] == 1
+    assert "collections.parquet" in {p["path"] for p in manifest["tables"]["collections"]["parts"]}
+    snap = read_snapshot(tmp_path / "a")
+    assert snap.collection_rows() == [first]
+
+    marked = CollectionRow(1, h(1), HOLDER, 2, 2, 1 << Use.TDM.code, 900, 3, TRAINER, "ipfs://one")
+    second = CollectionRow(2, h(2), TRAINER, 1, 0, 0, 950, 10, TRAINER)
+    meta = SnapshotMeta(META.chain_id, META.contracts, 130, "0x" + "55" * 32, 1_100)
+    update = update_snapshot(tmp_path / "a", tmp_path / "b", meta, collections=[second, marked])
+    assert update["tables"]["collections"]["rows"] == 2 and "collections.parquet" not in update["reused"]
+    assert read_snapshot(tmp_path / "b").collection_rows() == [marked, second]
+
+    # A snapshot written before snapshots held collections reads with none, and an update adds them.
+    path = tmp_path / "a" / "manifest.json"
+    data = json.loads(path.read_text())
+    del data["tables"]["collections"]
+    files = {p["path"]: p["sha256"] for t in data["tables"].values() for p in t["parts"]}
+    data["digest"] = hashlib.sha256("\n".join(f"{n} {files[n]}" for n in sorted(files)).encode()).hexdigest()
+    path.write_text(json.dumps(data))
+    assert read_snapshot(tmp_path / "a").collections.num_rows == 0
+    update = update_snapshot(tmp_path / "a", tmp_path / "c", meta, collections=[second])
+    assert read_snapshot(tmp_path / "c").collection_rows() == [second]

@@ -9,6 +9,7 @@ import io
 import json
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from rightsledger.workflows.summary import (
     training_summary,
 )
 from rightsledger.workflows.summary_render import summary_html, summary_pdf
+from rightsledger.workflows.transparency_report import write_summary
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 CRAWL_HEADER = {
@@ -367,3 +369,10 @@ def test_pdf_without_its_renderer_is_one_clear_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "fpdf", None)
     with pytest.raises(ConfigError, match=r"pip install 'rightsledger\[summary-pdf\]'"):
         summary_pdf(training_summary(summary_input(), generated_at=GENERATED))
+
+
+def test_a_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    taken = tmp_path / "taken.txt"
+    taken.write_text("a file where the folder should go")
+    with pytest.raises(ValidationError, match=rf"^cannot write the summary into {taken / 'sub'} \("):
+        write_summary(summary_input(), taken / "sub")

@@ -37,6 +37,9 @@ class Deployment:
     """The hash of the chain's block 0: which chain this is, where the chain id is ambiguous."""
     code_hash: str | None = None
     """keccak256 of WorkRegistry's runtime code as deployed."""
+    previous_genesis: tuple[str, ...] = ()
+    """Earlier genesis hashes of this same deployment: the home's local chain rebuilt from its
+    journal onto a fresh genesis (`rebind_genesis`). An index made before still belongs to it."""
 
     def address(self, name: str) -> str:
         try:
@@ -70,7 +73,12 @@ class Deployment:
         try:
             data = json.loads(text)
             required = {k: data[k] for k in ("chain_id", "contracts", "deployer", "block")}
-            deployment = cls(**required, genesis=data.get("genesis"), code_hash=data.get("code_hash"))
+            deployment = cls(
+                **required,
+                genesis=data.get("genesis"),
+                code_hash=data.get("code_hash"),
+                previous_genesis=tuple(str(g) for g in data.get("previous_genesis") or ()),
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again") from None
         if not isinstance(deployment.contracts, dict):
@@ -170,5 +178,6 @@ def rebind_genesis(w3: Web3, home: str | Path | None = None) -> bool:
         return False
     if code_hash(w3, recorded.work_registry) != recorded.code_hash:
         return False
-    save_deployment(replace(recorded, genesis=actual), home)
+    previous = (*recorded.previous_genesis, recorded.genesis)
+    save_deployment(replace(recorded, genesis=actual, previous_genesis=previous), home)
     return True

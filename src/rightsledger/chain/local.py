@@ -162,7 +162,8 @@ class LocalChain:
             os.kill(pid, 0)
         except (ProcessLookupError, PermissionError):
             return None
-        return pid
+        # anvil is not our child: after `kill -9` it stays a zombie until its parent reaps it.
+        return None if _exited(pid) else pid
 
     def start(self, *, timeout: float = 20.0) -> bool:
         """Start anvil unless it runs already (True if it was started now); then re-send what the
@@ -239,7 +240,10 @@ class LocalChain:
         while time.monotonic() < deadline:
             try:
                 os.kill(pid, 0)
+                gone = _exited(pid)
             except ProcessLookupError:
+                gone = True
+            if gone:
                 self.journal.clear()
                 break
             _reap(pid)
@@ -285,6 +289,16 @@ def _looks_whole(path: Path) -> bool:
         f.seek(max(0, path.stat().st_size - 64))
         tail = f.read().rstrip()
     return head.startswith(b"{") and tail.endswith(b"}")
+
+
+def _exited(pid: int) -> bool:
+    """Whether `pid` has exited but is not reaped yet (a zombie), where /proc says so."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux): os.kill's answer stands
+    fields = stat.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] in ("Z", "X")
 
 
 def _reap(pid: int) -> None:

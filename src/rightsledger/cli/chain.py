@@ -51,7 +51,7 @@ def cmd_chain(ctx: Context) -> int:
 
 
 def cmd_deploy(ctx: Context) -> int:
-    w3 = connect_web3(ctx.rpc_url)
+    w3 = ctx.connect()
     account = ctx.account(w3.eth.chain_id)
     if account is None:
         raise ConfigError("deploying needs a key: set RIGHTSLEDGER_PRIVATE_KEY")

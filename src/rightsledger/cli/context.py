@@ -7,10 +7,12 @@ import argparse
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 from ..chain.connection import choose_account, connect_web3
 from ..chain.deployments import home_dir
-from ..errors import RightsLedgerError
+from ..chain.local import LocalChain
+from ..errors import ChainError, RightsLedgerError
 from ..sdk.client import RightsLedger
 
 DB_HELP = "the event index: a SQLite file or a database URL (default --index-url, else <home>/index-<chainId>.sqlite)"
@@ -39,7 +41,21 @@ class Context:
     def account(self, chain_id: int) -> LocalAccount | None:
         return choose_account(chain_id, dev_index=self.args.dev_account)
 
+    def connect(self) -> Web3:
+        """A Web3 on --rpc-url; if no node answers there but this home's own chain runs on another
+        port, the error says where (rather than asking to start a chain that runs already)."""
+        try:
+            return connect_web3(self.rpc_url)
+        except ChainError:
+            chain = LocalChain.at(self.home)
+            if chain.pid() is None or chain.url == self.rpc_url.rstrip("/"):
+                raise
+            raise ChainError(
+                f"no Ethereum node answers at {self.rpc_url}; this home's local chain runs at {chain.url}: "
+                f"pass --rpc-url {chain.url}"
+            ) from None
+
     def client(self) -> RightsLedger:
-        w3 = connect_web3(self.rpc_url)
+        w3 = self.connect()
         client = RightsLedger.connect(self.rpc_url, account=self.account(w3.eth.chain_id), home=self.home)
         return client

@@ -36,8 +36,9 @@ def cmd_snapshot(ctx: Context) -> int:
         f"({manifest['block']['hash']}) in {args.out}"
     )
     print(
-        f"works {tables['works']['rows']:,}, policies {tables['policies']['policies']:,}, "
-        f"licence periods {tables['licences']['rows']:,}; works read from the chain {result.works_read:,}"
+        f"works {tables['works']['rows']:,}, collections {tables['collections']['rows']:,}, "
+        f"policies {tables['policies']['policies']:,}, licence periods {tables['licences']['rows']:,}; "
+        f"works read from the chain {result.works_read:,}, collections {result.collections_read:,}"
         + (f", part files reused {len(manifest['reused']):,}" if result.incremental else "")
     )
     print(f"digest {manifest['digest']}")
@@ -51,11 +52,13 @@ def _verify(ctx: Context) -> int:
     if args.sample is not None and args.sample < 1:
         raise CliError("--sample must be 1 or more")
     client = ctx.client()
-    checked, mismatches = verify_snapshot(client, args.dir, sample=args.sample, workers=args.workers)
+    verified = verify_snapshot(client, args.dir, sample=args.sample, workers=args.workers)
+    mismatches = verified.mismatches
     if args.json:
         print_json(
             {
-                "checked": checked,
+                "checked": verified.works,
+                "collectionsChecked": verified.collections,
                 "mismatches": [
                     {"contentHash": m.content_hash, "field": m.field, "snapshot": m.snapshot, "chain": m.chain}
                     for m in mismatches
@@ -65,7 +68,10 @@ def _verify(ctx: Context) -> int:
     else:
         for m in mismatches:
             print(f"mismatch {m.content_hash} {m.field}: snapshot {m.snapshot}, chain {m.chain}")
-        print(f"checked {checked:,} works live at the snapshot's block: {len(mismatches):,} mismatches")
+        print(
+            f"checked {verified.works:,} works and {verified.collections:,} collections live at the "
+            f"snapshot's block: {len(mismatches):,} mismatches"
+        )
     return EXIT_ERROR if mismatches else 0
 
 
@@ -80,7 +86,9 @@ def add_parsers(sub: Any) -> None:
     snap.add_argument("--previous", metavar="DIR", help="a previous snapshot to update incrementally")
     snap.add_argument("--db", help=DB_HELP)
     snap.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
-    snap.add_argument("--sample", type=int, help="verify: re-check this many random works (default all)")
+    snap.add_argument(
+        "--sample", type=int, help="verify: re-check this many random works and collections (default all)"
+    )
     snap.add_argument("--workers", type=int, default=8, help="parallel calls (default 8)")
     snap.add_argument("--json", action="store_true")
     snap.set_defaults(func=cmd_snapshot)

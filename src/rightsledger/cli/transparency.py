@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import ValidationError
 from ..exports.formats import SIGNAL_FORMATS, ExportOptions, export_signals
+from ..files import regular_file
 from ..workflows.labelling import embed_work, signing_config
 from ..workflows.publisher import DEFAULT_LOCATION_PREFIX, publisher_works
 from ..workflows.summary import ModelInput, ProviderInput, todo_fields
@@ -19,6 +21,9 @@ from .render import print_json
 
 def cmd_embed(ctx: Context) -> int:
     args = ctx.args
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValidationError(f"--out {out} is a file: name a folder for the embedded copies")
     client = ctx.client()
     signing = signing_config(client.chain_id, ctx.home, cert=args.cert, key=args.key)
     done = []
@@ -47,6 +52,8 @@ SIGNAL_ALIASES = {"tdmrep": "tdmrep.json"}
 def cmd_signals(ctx: Context) -> int:
     args = ctx.args
     args.format = SIGNAL_ALIASES.get(args.format, args.format)
+    if args.out and Path(args.out).is_dir():
+        raise ValidationError(f"--out {args.out} is a folder: name the file to write")
     client = ctx.client()
     works = publisher_works(
         client,
@@ -66,7 +73,10 @@ def cmd_signals(ctx: Context) -> int:
     document = export_signals(args.format, works, options)
     text = document if isinstance(document, str) else _json_text(document)
     if args.out:
-        Path(args.out).write_text(text)
+        try:
+            Path(args.out).write_text(text)
+        except OSError as exc:
+            raise ValidationError(f"cannot write {args.out} ({exc.strerror or exc})") from None
         print(f"wrote {args.format} for {len(works)} works to {args.out}")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
@@ -79,6 +89,10 @@ def _json_text(document: Any) -> str:
 
 def cmd_summary(ctx: Context) -> int:
     args = ctx.args
+    for report in args.audit or ():
+        regular_file(report, what="audit report")  # before connecting: a mistyped path is one error
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValidationError(f"--out {args.out} is a file: name a folder for summary.json and .html")
     client = ctx.client()
     model = ModelInput(
         args.model,
@@ -86,7 +100,7 @@ def cmd_summary(ctx: Context) -> int:
         placed_on_market=parse_day(args.placed_on_market, "--placed-on-market"),
         knowledge_cutoff=parse_day(args.knowledge_cutoff, "--knowledge-cutoff"),
     )
-    provider = ProviderInput(args.provider or "", contact=args.contact)
+    provider = ProviderInput(args.provider, contact=args.contact)
     data, notes = gather(client, args.datasets, provider=provider, model=model, audits=args.audit or ())
     files = write_summary(data, args.out, pdf=args.pdf)
     summary_json = files["json"].read_text()
@@ -151,7 +165,7 @@ def add_parsers(sub: Any) -> None:
     summary.add_argument("--model", required=True, metavar="NAME")
     summary.add_argument("--version", required=True, metavar="V")
     summary.add_argument("--datasets", required=True, nargs="+", type=_dataset_id, metavar="ID")
-    summary.add_argument("--provider", metavar="NAME", help="the provider's name")
+    summary.add_argument("--provider", required=True, metavar="NAME", help="the provider's name")
     summary.add_argument("--contact", metavar="TEXT", help="the provider's contact")
     summary.add_argument("--audit", action="append", metavar="REPORT", help="an audit report of a dataset (repeatable)")
     summary.add_argument("--placed-on-market", metavar="DATE")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..files import regular_file
 from ..identity import THRESHOLDS, Identity, identify_file
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
@@ -302,9 +303,17 @@ def _write_report(
 
 
 def read_report(path: str | Path) -> AuditResult:
-    """Read back a report written by `run_audit` (JSONL or CSV)."""
-    path = Path(path)
-    text = path.read_text()
+    """Read back a report written by `run_audit` (JSONL or CSV); anything else is one ValidationError."""
+    path = regular_file(path, what="audit report")
+    try:
+        return _parse_report(path, path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError):
+        raise ValidationError(
+            f"audit report {path} is not a report written by `rightsledger audit` (.jsonl or .csv)"
+        ) from None
+
+
+def _parse_report(path: Path, text: str) -> AuditResult:
     if path.suffix.lower() == ".csv":
         lines = text.splitlines()
         receipt = json.loads(lines[0].removeprefix("# receipt "))
@@ -320,6 +329,11 @@ def read_report(path: str | Path) -> AuditResult:
             }
             for r in reader
         ]
+        if not isinstance(receipt, dict) or not isinstance(summary, dict):
+            raise TypeError("not a receipt and a summary")
         return AuditResult(receipt, summary, rows, path)
     records = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return AuditResult(records[0]["receipt"], records[-1]["summary"], records[1:-1], path)
+    receipt, summary = records[0]["receipt"], records[-1]["summary"]
+    if not isinstance(receipt, dict) or not isinstance(summary, dict):
+        raise TypeError("not a receipt and a summary")
+    return AuditResult(receipt, summary, records[1:-1], path)

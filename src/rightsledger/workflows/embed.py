@@ -218,8 +218,11 @@ def embed(
     except c2pa.C2paError as exc:
         raise ValidationError(f"{src}: signing the C2PA manifest failed ({exc})") from None
     result = signed.getvalue()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(result)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(result)
+    except OSError as exc:
+        raise ValidationError(f"{src}: cannot write the embedded copy to {out} ({exc.strerror or exc})") from None
     notes.append("the embedded file has its own sha256: register it as a derived stage of the work")
     return EmbedResult(
         source=src,

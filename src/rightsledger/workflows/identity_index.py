@@ -26,7 +26,7 @@ from sqlalchemy import text
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import CODES_EVENT, NO_CODE, split_codes
-from ..errors import SimilarWorkError, ValidationError
+from ..errors import ConfigError, SimilarWorkError, ValidationError
 from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
 from ..identity.iscc import IsccHeader
 from ..sdk.client import RightsLedger
@@ -80,14 +80,29 @@ class CodesIndex:
             path = configured_url() or home_dir(client.home) / f"codes-{client.chain_id}.sqlite"
         self.path = path if store.is_url(path) else Path(path)
         self.engine, self._owned = shared_engine(path)
+        genesis = client.deployment.genesis
+        known = {g.lower() for g in (genesis, *client.deployment.previous_genesis) if g}
         with self.engine.begin() as conn:
             lock_writers(conn)
             stored = get_meta(conn, "registry")
-            if stored != registry:
-                if stored is not None:  # another deployment on this chain id: start over
+            # Every local anvil is 31337 at the same addresses: the genesis block tells chains apart.
+            stored_genesis = get_meta(conn, "codes_genesis")
+            other_chain = genesis is not None and stored_genesis is not None and stored_genesis.lower() not in known
+            rebuilt = genesis is not None and not other_chain and stored_genesis not in (None, genesis)
+            if not other_chain and (stored != registry or rebuilt):
+                if stored is not None:  # another deployment on this chain id, or its chain rebuilt: start over
                     conn.execute(text("DELETE FROM codes"))
                     conn.execute(text("DELETE FROM meta WHERE key = 'next_block'"))
                 set_meta(conn, "registry", registry)
+            if genesis is not None and not other_chain:
+                set_meta(conn, "codes_genesis", genesis)
+        if other_chain:
+            self.close()
+            raise ConfigError(
+                f"codes index {store.describe(path)} mirrors another chain (genesis block {str(stored_genesis)[:12]}…, "
+                f"this chain's is {str(genesis)[:12]}…) with the same chain id and addresses; give another --index-url "
+                "or delete it"
+            )
         self._indexes: IndexSet | None = None
         self._rows: dict[int, tuple[str, int, int, int]] = {}
 

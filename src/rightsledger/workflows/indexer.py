@@ -136,12 +136,30 @@ class Indexer:
         return self.engine.dialect.name == "postgresql"
 
     def _check_identity(self) -> None:
-        identity = json.dumps({"chainId": self.client.chain_id, "contracts": self.client.deployment.contracts})
+        """One index mirrors one deployment on one chain: the chain id and addresses, and (every
+        local anvil being 31337 at the same addresses) the genesis block the record names. A
+        genesis the record lists as its own earlier one (a rebuilt local chain) is taken over: the
+        reorganisation check then rolls the old blocks back."""
+        deployment = self.client.deployment
+        identity = json.dumps({"chainId": self.client.chain_id, "contracts": deployment.contracts})
         with self.engine.begin() as conn:
             lock_writers(conn)
             stored = get_meta(conn, "identity")
+            genesis = get_meta(conn, "genesis")
+            known = {g.lower() for g in (deployment.genesis, *deployment.previous_genesis) if g}
+            other_chain = genesis is not None and deployment.genesis is not None and genesis.lower() not in known
             if stored is None:
                 set_meta(conn, "identity", identity)
+            if deployment.genesis is not None and not other_chain and stored in (None, identity):
+                set_meta(conn, "genesis", deployment.genesis)
+        if other_chain:
+            self.close()
+            other = "--index-url (another database)" if self.db_path is None else "--db"
+            raise ConfigError(
+                f"index {self.location} mirrors another chain (genesis block {str(genesis)[:12]}…, this chain's "
+                f"is {str(deployment.genesis)[:12]}…) with the same chain id and addresses; give another {other} "
+                "or delete it"
+            )
         if stored is not None and stored != identity:
             self.close()
             other = "--index-url (another database)" if self.db_path is None else "--db"

@@ -8,12 +8,16 @@ Layout of a snapshot folder:
                                 the content hash, in hex), rows sorted by content hash within
                                 each row group (one per spill of the write buffer)
     licences/part-XX.parquet    licence periods, bucketed by the work's content hash the same way
-    policies.parquet            every policy the works point at, one row per (policy, use)
+    policies.parquet            every policy the works and collections point at, one row per (policy, use)
+    collections.parquet         every collection registered by Merkle root, one row per collection id
+                                (root, holder, policy, status, opt-outs, registration time, member
+                                count, registrant, metadata URI); its members are not listed
 
 Incremental: `update_snapshot` takes the previous snapshot and the rows that changed since (works
-re-read, new or extended licence periods, new policies) and writes new part files only for the
-buckets those rows fall in; every other part file is the previous one, hard-linked (copied where
-the file system has no hard links), so it costs no write and keeps its digest.
+re-read, new or extended licence periods, new policies, collections re-read) and writes new part
+files only for the buckets those rows fall in (and collections.parquet only if a collection
+changed); every other part file is the previous one, hard-linked (copied where the file system
+has no hard links), so it costs no write and keeps its digest.
 
 `check_snapshot` answers checks offline with `decision.decide_many`: the same reasons the
 contract's `checkBatch` gives at the snapshot's block for the same use, licensee and time.
@@ -41,6 +45,7 @@ from .snapshot_rows import (
     DEFAULT_PREFIX_BITS,
     FORMAT,
     MANIFEST,
+    CollectionRow,
     LicenceRow,
     PolicyRow,
     Rule6,
@@ -48,6 +53,7 @@ from .snapshot_rows import (
     WorkRow,
     _arrow,
     _bucket,
+    _collection_table,
     _hash_bytes,
     _keys_of,
     _licence_columns,
@@ -65,6 +71,8 @@ try:
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - the optional extra is missing; _arrow() says what to install
     pq = None
+
+COLLECTIONS = "collections.parquet"
 
 # ---------------------------------------------------------------------- writing
 
@@ -123,10 +131,14 @@ def _finish(
     bits: int,
     parts: dict[str, dict[int, int]],
     policies: Any,
+    collections: Any | None,
     reused: list[str],
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """The manifest over the part files; `collections` None: collections.parquet is already there (reused)."""
     pq.write_table(policies, out / "policies.parquet", compression="zstd")
+    if collections is not None:
+        pq.write_table(collections, out / COLLECTIONS, compression="zstd")
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
     for table, buckets in parts.items():
@@ -142,6 +154,12 @@ def _finish(
         "rows": policies.num_rows,
         "policies": policy_ids,
         "parts": [{"path": "policies.parquet", "rows": policies.num_rows, "sha256": files["policies.parquet"]}],
+    }
+    files[COLLECTIONS] = _sha256(out / COLLECTIONS)
+    count = pq.read_metadata(out / COLLECTIONS).num_rows
+    tables["collections"] = {
+        "rows": count,
+        "parts": [{"path": COLLECTIONS, "rows": count, "sha256": files[COLLECTIONS]}],
     }
     manifest = {
         "format": FORMAT,
@@ -173,6 +191,7 @@ def write_snapshot(
     policies: Iterable[PolicyRow],
     licences: Iterable[LicenceRow] = (),
     *,
+    collections: Iterable[CollectionRow] = (),
     prefix_bits: int = DEFAULT_PREFIX_BITS,
     buffer_rows: int = _BUFFER_ROWS,
 ) -> dict[str, Any]:
@@ -190,7 +209,7 @@ def write_snapshot(
     for lrow in licences:
         licence_writer.add(lrow)
     parts = {"works": work_writer.close(), "licences": licence_writer.close()}
-    return _finish(out, meta, prefix_bits, parts, _policy_table(policies), [], None)
+    return _finish(out, meta, prefix_bits, parts, _policy_table(policies), _collection_table(collections), [], None)
 
 
 def update_snapshot(
@@ -200,10 +219,12 @@ def update_snapshot(
     works: Iterable[WorkRow] = (),
     policies: Iterable[PolicyRow] = (),
     licences: Iterable[LicenceRow] = (),
+    collections: Iterable[CollectionRow] = (),
 ) -> dict[str, Any]:
     """A new snapshot in `out`: the previous one with `works` (new or changed, replacing rows of the
-    same hash), `policies` (new ones, or replacing the same id) and `licences` (new periods, or
-    extended ones replacing the row of the same work, licensee, use and start).
+    same hash), `policies` (new ones, or replacing the same id), `licences` (new periods, or
+    extended ones replacing the row of the same work, licensee, use and start) and `collections`
+    (new or changed, replacing the row of the same id).
 
     Only the buckets these rows fall in are rewritten; the other part files are the previous ones."""
     old = read_snapshot(previous)
@@ -236,8 +257,17 @@ def update_snapshot(
         parts[table] = counts
     policy_rows = {r.policy_id: r for r in old.policy_rows()}
     policy_rows.update({r.policy_id: r for r in policies})
+    changed = list(collections)
+    collection_table = None
+    if changed or "collections" not in old.manifest["tables"]:
+        merged = {r.collection_id: r for r in old.collection_rows()}
+        merged.update({r.collection_id: r for r in changed})
+        collection_table = _collection_table(merged.values())
+    else:
+        _link(prev_dir / COLLECTIONS, out / COLLECTIONS)
+        reused.append(COLLECTIONS)
     link = {"block": old.meta.block_number, "digest": old.manifest["digest"]}
-    return _finish(out, meta, bits, parts, _policy_table(policy_rows.values()), reused, link)
+    return _finish(out, meta, bits, parts, _policy_table(policy_rows.values()), collection_table, reused, link)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -275,6 +305,7 @@ class Snapshot:
     works: Any
     policies: Any
     licences: Any
+    collections: Any
     meta: SnapshotMeta = field(init=False)
 
     def __post_init__(self) -> None:
@@ -296,6 +327,9 @@ class Snapshot:
             )
             expiry[d["policy_id"]] = d["expires_at"]
         return [PolicyRow(pid, tuple(r), expiry[pid]) for pid, r in rules.items()]
+
+    def collection_rows(self) -> list[CollectionRow]:
+        return [row_from("collections", d) for d in self.collections.to_pylist()]
 
     @cached_property
     def _keys(self) -> tuple[Any, Any, Any]:
@@ -388,7 +422,10 @@ def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
     arrow = _arrow()
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
-    for name in ("works", "licences", "policies"):
+    for name in ("works", "licences", "policies", "collections"):
+        if name == "collections" and name not in manifest["tables"]:  # written before snapshots held collections
+            tables[name] = _schemas()[name].empty_table()
+            continue
         entry = manifest["tables"][name]
         pieces = []
         for part in entry["parts"]:
@@ -411,7 +448,7 @@ def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
         tables[name] = table
     if _overall_digest(files) != manifest.get("digest"):
         raise ValidationError(f"snapshot {root}: the manifest's digest does not match its files; it was altered")
-    return Snapshot(root, manifest, tables["works"], tables["policies"], tables["licences"])
+    return Snapshot(root, manifest, tables["works"], tables["policies"], tables["licences"], tables["collections"])
 
 
 def check_snapshot(
@@ -442,6 +479,7 @@ def check_rows(
 
 
 __all__ = [
+    "CollectionRow",
     "LicenceRow",
     "PolicyRow",
     "Snapshot",

@@ -2,15 +2,17 @@
 
 `build_snapshot` syncs the index (workflows/indexer.py) to the block, lists every work the
 WorkRegistry ever minted (its Transfer events from the zero address), reads each work as
-`workOf` answers at that block, the policies they reference, and the licence periods
-(LicenceIssued, less the revoked ones), and writes them with `write_snapshot`. Given a previous
-snapshot of the same deployment, it re-reads only the works with an event after the previous
+`workOf` answers at that block, every collection (workflows/snapshot_collections.py), the
+policies works and collections reference, and the licence periods (LicenceIssued, less the
+revoked ones), and writes them with `write_snapshot`. Given a previous snapshot of the same
+deployment, it re-reads only the works and collections with an event after the previous
 snapshot's block and writes the result with `update_snapshot` (unchanged buckets are reused);
 a licence revocation since then makes it rebuild in full (a snapshot update only adds periods).
 
 `verify_snapshot` re-reads rows (all, or a sample) from the chain at the snapshot's block and
-lists every difference, in the works' fields, their policies, and the contract's own answer
-(`checkBatch` for every use, no licensee) against the snapshot's.
+lists every difference, in the works' and collections' fields, their policies, the number of
+collections, and the contract's own answer (`checkBatch` for every use, no licensee) against the
+snapshot's.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from ..decision import MAX_UINT40
 from ..errors import ValidationError
 from ..sdk.client import RightsLedger
 from ..vocabulary import Reason, Use
+from . import snapshot_collections as colls
 from .identity_index import CodesIndex
 from .indexer import Indexer
 from .snapshot import check_snapshot, read_snapshot, update_snapshot, write_snapshot
-from .snapshot_rows import MANIFEST, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
+from .snapshot_rows import MANIFEST, CollectionRow, LicenceRow, PolicyRow, SnapshotMeta, WorkRow
 
 ZERO = "0x" + "0" * 40
 
@@ -119,6 +122,7 @@ class BuildResult:
     manifest: dict[str, Any]
     incremental: bool
     works_read: int
+    collections_read: int = 0
 
 
 def build_snapshot(
@@ -147,16 +151,27 @@ def build_snapshot(
                 set(_minted(index, after, meta.block_number)) | set(_touched(index, after, meta.block_number))
             )
             works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
+            # A snapshot written before snapshots held collections gets all of them.
+            ids = None
+            if "collections" in old.manifest["tables"]:
+                ids = colls.changed_ids(index, after, meta.block_number)
+            collections = colls.read_collections(client, index, ids, meta.block_number, workers)
             known = {r.policy_id for r in old.policy_rows()}
-            policies = read_policies(client, {w.policy_id for w in works} - known)
+            policies = read_policies(client, _policy_ids(works, collections) - known)
             licences = _licences(index, after, meta.block_number)
-            manifest = update_snapshot(previous, out, meta, works, policies, licences)
-            return BuildResult(manifest, True, len(works))
+            manifest = update_snapshot(previous, out, meta, works, policies, licences, collections)
+            return BuildResult(manifest, True, len(works), len(collections))
     hashes = sorted(set(_minted(index, -1, meta.block_number)))
     works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
-    policies = read_policies(client, {w.policy_id for w in works})
-    manifest = write_snapshot(out, meta, works, policies, _licences(index, -1, meta.block_number))
-    return BuildResult(manifest, False, len(works))
+    collections = colls.read_collections(client, index, None, meta.block_number, workers)
+    policies = read_policies(client, _policy_ids(works, collections))
+    licences = _licences(index, -1, meta.block_number)
+    manifest = write_snapshot(out, meta, works, policies, licences, collections=collections)
+    return BuildResult(manifest, False, len(works), len(collections))
+
+
+def _policy_ids(works: list[WorkRow], collections: list[CollectionRow]) -> set[int]:
+    return {w.policy_id for w in works} | {c.policy_id for c in collections}
 
 
 @dataclass(frozen=True)
@@ -167,10 +182,19 @@ class Mismatch:
     chain: Any
 
 
+@dataclass(frozen=True)
+class Verified:
+    """What `verify_snapshot` re-read (works, collections) and every difference it found."""
+
+    works: int
+    collections: int
+    mismatches: list[Mismatch]
+
+
 def verify_snapshot(
     client: RightsLedger, path: str | Path, *, sample: int | None = None, workers: int = 8, seed: int | None = None
-) -> tuple[int, list[Mismatch]]:
-    """Re-read the snapshot's works (all, or `sample` of them) live at its block; (rows checked, mismatches)."""
+) -> Verified:
+    """Re-read the snapshot's works and collections (all, or `sample` of each) live at its block."""
     snap = read_snapshot(path)
     if snap.meta.chain_id != client.chain_id or snap.meta.contracts != dict(client.deployment.contracts):
         raise ValidationError(f"snapshot {path} is of another chain or deployment than this client's")
@@ -211,7 +235,16 @@ def verify_snapshot(
             if mine != theirs:
                 reasons = list(Reason)
                 mismatches.append(Mismatch(digest, f"check {use.value}", reasons[mine].value, reasons[theirs].value))
-    for pid in sorted({int(r["policy_id"]) for r in rows} - {0}):
+    collections = snap.collection_rows()
+    count = colls.collection_count(client, number)
+    if count != len(collections):
+        mismatches.append(Mismatch("collections", "count", len(collections), count))
+    if sample is not None and sample < len(collections):
+        collections = random.Random(seed).sample(collections, sample)  # noqa: S311 - a sample, not a secret
+    for cid, name, mine, theirs in colls.compare(client, collections, number, workers):
+        mismatches.append(Mismatch(f"collection {cid}", name, mine, theirs))
+    referenced = {int(r["policy_id"]) for r in rows} | {c.policy_id for c in collections}
+    for pid in sorted(referenced - {0}):
         chain_policy = PolicyRow.from_terms(pid, client.policy(pid))
         stored = policies.get(pid)
         if (
@@ -220,11 +253,11 @@ def verify_snapshot(
             or (stored.expires_at != chain_policy.expires_at)
         ):
             mismatches.append(Mismatch(f"policy {pid}", "rules", stored, chain_policy))
-    return len(rows), mismatches
+    return Verified(len(rows), len(collections), mismatches)
 
 
 def is_snapshot(path: str | Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
-__all__ = ["BuildResult", "Mismatch", "build_snapshot", "is_snapshot", "read_works", "verify_snapshot"]
+__all__ = ["BuildResult", "Mismatch", "Verified", "build_snapshot", "is_snapshot", "read_works", "verify_snapshot"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..decision import address_bytes
 from ..errors import ConfigError, ValidationError
-from ..hashing import parse_hash
+from ..hashing import parse_hash, sha256_of_file
 from ..terms import Terms
 from ..vocabulary import Use
 
@@ -82,6 +82,23 @@ class LicenceRow:
 
 
 @dataclass(frozen=True)
+class CollectionRow:
+    """A collection as `CollectionRegistry.collectionOf` reports it, with its `CollectionRegistered`
+    event's registrant and member count (the count is in the event only)."""
+
+    collection_id: int
+    root: str
+    holder: str
+    policy_id: int
+    status: int
+    opt_out: int
+    registered_at: int
+    member_count: int
+    registrant: str
+    metadata_uri: str = ""
+
+
+@dataclass(frozen=True)
 class SnapshotMeta:
     chain_id: int
     contracts: dict[str, str]
@@ -113,6 +130,20 @@ def _schemas() -> dict[str, Any]:
                 ("use", arrow.uint8()),
                 ("valid_from", arrow.uint64()),
                 ("valid_until", arrow.uint64()),
+            ]
+        ),
+        "collections": arrow.schema(
+            [
+                ("collection_id", arrow.uint64()),
+                ("root", arrow.binary(32)),
+                ("holder", arrow.binary(20)),
+                ("policy_id", arrow.uint32()),
+                ("status", arrow.uint8()),
+                ("opt_out", arrow.uint8()),
+                ("registered_at", arrow.uint64()),
+                ("member_count", arrow.uint64()),
+                ("registrant", arrow.binary(20)),
+                ("metadata_uri", arrow.string()),
             ]
         ),
         "policies": arrow.schema(
@@ -215,12 +246,26 @@ def _policy_table(rows: Iterable[PolicyRow]) -> Any:
     return _arrow().table(cols, schema=_schemas()["policies"])
 
 
+def _collection_table(rows: Iterable[CollectionRow]) -> Any:
+    """One row per collection, by id."""
+    ordered = sorted(rows, key=lambda r: r.collection_id)
+    cols = {
+        "collection_id": [r.collection_id for r in ordered],
+        "root": [_hash_bytes(r.root) for r in ordered],
+        "holder": [address_bytes(r.holder) for r in ordered],
+        "policy_id": [r.policy_id for r in ordered],
+        "status": [r.status for r in ordered],
+        "opt_out": [r.opt_out for r in ordered],
+        "registered_at": [r.registered_at for r in ordered],
+        "member_count": [r.member_count for r in ordered],
+        "registrant": [address_bytes(r.registrant) for r in ordered],
+        "metadata_uri": [r.metadata_uri for r in ordered],
+    }
+    return _arrow().table(cols, schema=_schemas()["collections"])
+
+
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of_file(path)[0].removeprefix("0x")
 
 
 def _overall_digest(files: dict[str, str]) -> str:
@@ -240,6 +285,19 @@ def row_from(table: str, d: dict[str, Any]) -> Any:
             d["registered_at"],
             d["content_code"],
             d.get("content_header"),
+        )
+    if table == "collections":
+        return CollectionRow(
+            d["collection_id"],
+            "0x" + d["root"].hex(),
+            "0x" + d["holder"].hex(),
+            d["policy_id"],
+            d["status"],
+            d["opt_out"],
+            d["registered_at"],
+            d["member_count"],
+            "0x" + d["registrant"].hex(),
+            d["metadata_uri"],
         )
     return LicenceRow(
         "0x" + d["content_hash"].hex(), "0x" + d["licensee"].hex(), d["use"], d["valid_from"], d["valid_until"]

@@ -155,14 +155,17 @@ def _file_name(uri: str) -> str:
 def write_summary(data: SummaryInput, out: str | Path, *, pdf: bool = False) -> dict[str, Path]:
     """Write summary.json and summary.html (and summary.pdf when asked) into the folder `out`."""
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     summary = training_summary(data)
     files = {"json": folder / "summary.json", "html": folder / "summary.html"}
-    files["json"].write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    files["html"].write_text(summary_html(summary))
-    if pdf:
-        files["pdf"] = folder / "summary.pdf"
-        files["pdf"].write_bytes(summary_pdf(summary))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        files["json"].write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        files["html"].write_text(summary_html(summary))
+        if pdf:
+            files["pdf"] = folder / "summary.pdf"
+            files["pdf"].write_bytes(summary_pdf(summary))
+    except OSError as exc:
+        raise ValidationError(f"cannot write the summary into {folder} ({exc.strerror or exc})") from None
     return files
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from ...exports.record import ExportRecord
 from ...exports.signals import signal_headers
 from ...sdk.forwarding import DecodedCall, SignedForwardRequest
-from ..deps import ClientDep, RelayerDep
+from ..deps import ClientDep, RelayerDep, SettingsDep
 from ..schemas import ContentHashStr, ErrorPublic, RelayReceiptPublic, SignedRequestBody, WorkPublic
 
 FEATURE = "works"
@@ -31,14 +31,29 @@ def _signed(body: SignedRequestBody) -> SignedForwardRequest:
 
 
 @router.get("/{content_hash}", response_model=WorkPublic, responses=_ERRORS, summary="a work's record and terms")
-def get_work(content_hash: HashPath, client: ClientDep, request: Request, response: Response) -> WorkPublic:
+def get_work(
+    content_hash: HashPath, client: ClientDep, settings: SettingsDep, request: Request, response: Response
+) -> WorkPublic:
     """The record, with the signals crawlers read as response headers: TDMRep (`tdm-reservation`,
-    `tdm-policy`) and the IETF AI-preferences `Content-Usage`."""
+    `tdm-policy`), the IETF AI-preferences `Content-Usage`, and a `Link` to the RSL licence file
+    when this gateway serves one for the work's holder. `HEAD` gives the headers alone."""
     work = client.work(content_hash)
     base = str(request.base_url).rstrip("/")
     policy_url = f"{base}/works/{content_hash}/exports/tdm-policy"
-    response.headers.update(signal_headers(ExportRecord.of_work(work, client), policy_url=policy_url))
+    holder = settings.signals_holder
+    license_url = f"{base}/rsl.xml" if holder and holder.lower() == str(work.holder).lower() else None
+    headers = signal_headers(ExportRecord.of_work(work, client), policy_url=policy_url, license_url=license_url)
+    response.headers.update(headers)
     return WorkPublic.from_work(work)
+
+
+@router.head("/{content_hash}", include_in_schema=False)
+def head_work(
+    content_hash: HashPath, client: ClientDep, settings: SettingsDep, request: Request, response: Response
+) -> Response:
+    """What GET answers, without the body: a crawler reads the signals from the headers."""
+    get_work(content_hash, client, settings, request, response)
+    return Response(headers=dict(response.headers), media_type="application/json")
 
 
 @router.post(
