@@ -62,6 +62,20 @@ class ChainContext:
             raise ChainError(f"reading block {block}: {exc}") from None
         return datetime.fromtimestamp(timestamp, tz=UTC)
 
+    def last_block_by(self, when: datetime) -> int:
+        """The last block whose time is at or before `when` (the deployment's block if none is), by
+        bisection: the block an answer "as of `when`" is read at."""
+        low, high = int(self.deployment.block), self.block_number
+        if self.block_time(high) <= when:
+            return high
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.block_time(middle) <= when:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
     def contract(self, name: str) -> Contract:
         """The deployment's contract `name`, built once."""
         if name not in self._contracts:

@@ -23,7 +23,9 @@ from ..workflows.audit import ANSWERS, buy_licences, run_audit
 from ..workflows.audit_ray import DEFAULT_BLOCK_ROWS, run_ray_audit
 from ..workflows.audit_snapshot import run_snapshot_audit
 from ..workflows.bulk import Progress, hash_items
+from ..workflows.identity_index import CodesIndex
 from ..workflows.indexer import open_index
+from ..workflows.near_datasets import NearCopyInDataset, near_copies_in_datasets
 from .context import DB_HELP, EXIT_NOT_ALLOWED, INDEX_URL_HELP, CliError, Context
 from .identity import content_code_of
 from .index import cmd_follow
@@ -331,15 +333,26 @@ def cmd_index(ctx: Context) -> int:
 
 def cmd_datasets(ctx: Context) -> int:
     client = ctx.client()
-    digest = resolve_file_or_hash(ctx.args.item)
+    args = ctx.args
+    digest = resolve_file_or_hash(args.item)
+    if args.max_distance is not None and not 0 <= args.max_distance <= 64:
+        raise CliError(f"--max-distance must be 0..64 bits, got {args.max_distance}")
+    near: list[NearCopyInDataset] = []
     with open_index(client, _index_path(ctx, client)) as index:
         index.sync()
         hits = index.datasets_containing(digest)
-    if ctx.args.json:
-        print_json([hit.__dict__ for hit in hits])
+        if not args.exact_only:
+            with CodesIndex(client) as codes:
+                codes.sync()
+                near = near_copies_in_datasets(client, index, codes, digest, args.max_distance)
+    if args.json:
+        print_json([hit.__dict__ for hit in hits] + [n.as_dict() for n in near])
         return 0
+    for n in near:
+        print(f"dataset {n.dataset_id} ({n.use}, declared by {n.declarer}) holds near copy {n.item}, "
+              f"distance {n.distance}: rightsledger prove {n.item} --dataset {n.dataset_id} --near-copy-of {digest}")
     if not hits:
-        print(f"{digest} is in no declared dataset this index can read")
+        print(f"{digest} is in no declared dataset this index can read" + (" by its bytes" if near else ""))
         return 0
     rows = [
         (
@@ -446,5 +459,9 @@ def add_parsers(sub: Any) -> None:
     found.add_argument("item", metavar="FILE|HASH")
     found.add_argument("--db", help=DB_HELP)
     found.add_argument("--index-url", default=argparse.SUPPRESS, metavar="URL", help=INDEX_URL_HELP)
+    found.add_argument("--max-distance", type=int, default=None, metavar="N",
+                       help="near copies: Hamming distance in bits, of 64 (default: 12 for images, texts and audio)")
+    found.add_argument("--exact-only", action="store_true",
+                       help="the work's bytes only, not the near copies in datasets declared with --codes")
     found.add_argument("--json", action="store_true")
     found.set_defaults(func=cmd_datasets)

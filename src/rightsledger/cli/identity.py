@@ -31,14 +31,28 @@ def _inputs(items: list[str]) -> list[tuple[str, Path | None]]:
     return out
 
 
-def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None) -> WorkMatch | None:
-    """The nearest registered work `path` is a near copy of, or None (also for files without a code)."""
+def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None, *,
+              until_block: int | None = None) -> WorkMatch | None:
+    """The nearest registered work `path` is a near copy of (registered by `until_block`, if given),
+    or None (also for files without a code)."""
+    return nearest_or_skipped(index, path, max_distance, until_block=until_block)[0]
+
+
+def nearest_or_skipped(index: CodesIndex, path: Path, max_distance: int | None = None, *,
+                       until_block: int | None = None) -> tuple[WorkMatch | None, str | None]:
+    """`near_copy`, and why the file has no content code to match on (featureless image, too short
+    a text, audio without fpcalc), if that is so; (None, None) for a file of no media we code."""
     try:
         identity = identify_file(path)
     except ValidationError:
-        return None
-    found = index.matches_of(identity, max_distance)
-    return found[0] if found else None
+        return None, None
+    found = index.matches_of(identity, max_distance, until_block=until_block)
+    return (found[0] if found else None), identity.skipped_reason
+
+
+def not_matched(reason: str, skipped: str) -> str:
+    """`unregistered (featureless image: not matched by content)`: a reason with why no code matched."""
+    return f"{reason} ({skipped.split(':', 1)[0]}: not matched by content)"
 
 
 def content_code_of(path: Path) -> int | None:

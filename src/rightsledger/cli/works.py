@@ -15,7 +15,7 @@ from ..text import render_table
 from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
 from ..workflows.identity_index import refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
-from .identity import content_code_of, near_copy, synced_index
+from .identity import content_code_of, nearest_or_skipped, not_matched, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
 from .render import describe_terms, print_json, work_json
 
@@ -140,11 +140,14 @@ def cmd_check(ctx: Context) -> int:
     at = parse_time(args.at, what="--at") if args.at else None
     client = ctx.client()
 
+    # one block for every answer; near copies only of works registered by it (or by --as-of)
+    pinned = client.block_number
+
     def answer(digests: list[ContentHash]) -> list[CheckResult]:
         if args.as_of:
             as_of = parse_time(args.as_of, what="--as-of")
             return [client.check_at(h, use, as_of, licensee=args.licensee) for h in digests]
-        return client.check_many(digests, use, licensee=args.licensee, at=at)
+        return client.check_many(digests, use, licensee=args.licensee, at=at, block=pinned)
 
     results = answer(hashes)
     reasons = [r.reason.value for r in results]
@@ -153,10 +156,15 @@ def cmd_check(ctx: Context) -> int:
         k for k, r in enumerate(results) if r.reason is Reason.UNREGISTERED and Path(args.items[k]).is_file()
     ]
     nearest: dict[int, dict[str, object]] = {}
+    notes: dict[int, str] = {}  # why a file has no content code: it was not matched by content
     if unregistered and not args.exact_only:
+        if args.as_of:
+            pinned = client.ctx.last_block_by(parse_time(args.as_of, what="--as-of"))
         with synced_index(client) as index:
             for k in unregistered:
-                near = near_copy(index, Path(args.items[k]))
+                near, skipped = nearest_or_skipped(index, Path(args.items[k]), until_block=pinned)
+                if skipped is not None:
+                    notes[k] = skipped
                 if near is None:
                     continue
                 (theirs,) = answer([ContentHash(near.content_hash)])
@@ -173,13 +181,15 @@ def cmd_check(ctx: Context) -> int:
                     "allowed": ok,
                     "reason": reason,
                     **nearest.get(k, {}),
+                    **({"skippedReason": notes[k]} if k in notes else {}),
                 }
                 for k, (item, r, ok, reason) in enumerate(zip(args.items, results, allowed, reasons, strict=True))
             ]
         )
     else:
         rows = [
-            (item, "yes" if ok else "no", reason) for item, ok, reason in zip(args.items, allowed, reasons, strict=True)
+            (item, "yes" if ok else "no", not_matched(reason, notes[k]) if k in notes else reason)
+            for k, (item, ok, reason) in enumerate(zip(args.items, allowed, reasons, strict=True))
         ]
         print(render_table(rows, ("work", f"{use.value}?", "reason")))
     return 0 if all(allowed) else EXIT_NOT_ALLOWED

@@ -19,6 +19,7 @@ from ..errors import (
     NotFoundError,
     RelayError,
     RightsLedgerError,
+    SimilarWorkError,
     ValidationError,
 )
 
@@ -67,6 +68,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "manifest-unreadable": 404,
     "not-in-dataset": 404,
     "manifest-root-mismatch": 409,
+    # Identity: a registration whose content code is near another holder's work.
+    "similar-work": 409,
 }
 
 # Decoded contract errors -> status: who may not, what does not exist, what conflicts.
@@ -116,6 +119,8 @@ def _sdk_error(_: Request, exc: Exception) -> JSONResponse:
             error_body(exc.code, str(exc), contractError=exc.error, details=args or None), status_code=status
         )
     status = status_of(exc)
+    if isinstance(exc, SimilarWorkError):
+        return JSONResponse(error_body(exc.code, str(exc), details=exc.matches), status_code=status)
     if status == 502:
         # A node's error text may carry a provider URL with its API key: it goes to the log, under an
         # id the body names, and never to the client.

@@ -25,6 +25,7 @@ from eth_utils.address import to_checksum_address
 
 from ..chain.module import ChainContext
 from ..chain.transactions import TX_GAS_CAP, as_revert
+from ..code_tree import NO_CODE, CodeLike, pack_code
 from ..eip712 import EIP712_DOMAIN
 from ..errors import NotFoundError, RelayError, RightsLedgerError, ValidationError
 from ..hashing import ContentLike, content_hash
@@ -70,6 +71,7 @@ FORWARD_REQUEST_TYPES: dict[str, list[dict[str, str]]] = {
 # trust the deployment's Forwarder (ERC2771Context).
 RELAYABLE: dict[tuple[str, str], str] = {
     ("WorkRegistry", "register"): "register",
+    ("WorkRegistry", "registerWithCode"): "register",
     ("WorkRegistry", "registerBatch"): "register",
     ("WorkRegistry", "setPolicy"): "set-terms",
     ("WorkRegistry", "setPolicyBatch"): "set-terms",
@@ -296,12 +298,21 @@ class RequestBuilder:
         holder: str | None = None,
         metadata_uri: str = "",
         ttl: int = DEFAULT_TTL,
+        code: CodeLike | None = None,
     ) -> ForwardRequest:
+        """`register`, or `registerWithCode` when `code` (the work's 80-bit content code: header << 64 |
+        body, or its 10 bytes) is given and is not NO_CODE: then the code is recorded on chain."""
         policy_id = self._policy(terms)
         who = parse_address(holder or sender, what="holder")
-        args = [content_hash(item), who, policy_id, metadata_uri]
-        gas = self._gas(sender, "register", args, 2)
-        return self._bind(self.build(sender, self._encode("register", args), ttl=ttl, gas=gas), policy_id, terms)
+        packed = pack_code(code)
+        if packed == NO_CODE:
+            function, args = "register", [content_hash(item), who, policy_id, metadata_uri]
+            at = 2
+        else:
+            function, args = "registerWithCode", [content_hash(item), packed, who, policy_id, metadata_uri]
+            at = 3
+        gas = self._gas(sender, function, args, at)
+        return self._bind(self.build(sender, self._encode(function, args), ttl=ttl, gas=gas), policy_id, terms)
 
     def register_batch(
         self,

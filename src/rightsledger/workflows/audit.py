@@ -84,12 +84,15 @@ def run_audit(
     keep_rows: bool = False,
     items: list[Item] | None = None,
     near_copies: bool = True,
+    block: int | None = None,
 ) -> AuditResult:
-    """Hash (resuming from a checkpoint), check at one pinned block, price, and write the report.
+    """Hash (resuming from a checkpoint), check at one pinned block (`block`, default the latest),
+    price, and write the report.
 
     With `near_copies`, an unregistered file whose content code is within the threshold of a
     registered work's gets that work's answer (reason `... (near copy of <hash>, distance N)`);
-    `unregistered_cleared` never clears such a file."""
+    `unregistered_cleared` never clears such a file. Only works registered by the pinned block are
+    matched (the codes index may have read further)."""
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     source_path = Path(source).resolve()
     report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
@@ -108,22 +111,26 @@ def run_audit(
     if bar:
         bar.finish()
 
-    block = client.w3.eth.get_block("latest")
-    number = int(block["number"])
+    pinned = client.w3.eth.get_block("latest" if block is None else block)
+    number = int(pinned["number"])
     hashes = [str(i.content_hash) for i in items]
     chunk = LICENSEE_CHECK_CHUNK if licensee else CHECK_CHUNK
     reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
     members = list(Reason)
     fees = _fees(client, hashes, reasons, use, number)
-    near, codes_block = _near_copies(client, items, reasons, use, who, number, workers) if near_copies else ({}, None)
+    near: dict[int, tuple[str, int, Reason, int | None]] = {}
+    skipped: dict[int, str] = {}
+    codes_block: int | None = None
+    if near_copies:
+        near, skipped, codes_block = _near_copies(client, items, reasons, use, who, number, workers)
 
     receipt = {
         "tool": f"rightsledger {__version__}",
         "chainId": client.chain_id,
         "workRegistry": client.deployment.work_registry,
         "block": number,
-        "blockHash": "0x" + bytes(block["hash"]).hex(),
-        "blockTime": datetime.fromtimestamp(int(block["timestamp"]), tz=UTC).isoformat(),
+        "blockHash": "0x" + bytes(pinned["hash"]).hex(),
+        "blockTime": datetime.fromtimestamp(int(pinned["timestamp"]), tz=UTC).isoformat(),
         "use": use.value,
         "licensee": who if licensee else None,
         "unregisteredCleared": unregistered_cleared,
@@ -146,6 +153,8 @@ def run_audit(
             work, distance, their_reason, their_fee = near[k]
             row.update(answer=answer_of(their_reason), fee=their_fee, nearCopyOf=work, distance=distance,
                        reason=f"{their_reason.value} (near copy of {work}, distance {distance})")
+        elif k in skipped:
+            row["skippedReason"] = skipped[k]  # not matched by content: featureless, too short a text
         counts[row["answer"]] += 1
         total_fee += row["fee"] or 0
         rows.append(row)
@@ -206,28 +215,33 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
 
 def _near_copies(
     client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int
-) -> tuple[dict[int, tuple[str, int, Reason, int | None]], int]:
+) -> tuple[dict[int, tuple[str, int, Reason, int | None]], dict[int, str], int]:
     """For each unregistered item that is a near copy of a registered work: (work, distance, its reason,
-    its fee); and the last block the codes index had read."""
+    its fee); for each that has no content code, why (featureless image, too short a text); and the
+    block the codes were read as of (the pinned block, or the index's last if behind). Works
+    registered after `block` are not matched. With no coded work registered, no file is read."""
     candidates = [k for k, code in enumerate(reasons) if code == Reason.UNREGISTERED.code and items[k].path]
     found: dict[int, tuple[str, int]] = {}
+    skipped: dict[int, str] = {}
     with CodesIndex(client) as index:
         index.sync()
-        codes_block = index.next_block - 1
+        codes_block = min(index.next_block - 1, block)
         if not candidates or not len(index):
-            return {}, codes_block
+            return {}, {}, codes_block
         for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
-            matches = index.matches_of(identity) if identity is not None else []
+            if identity is not None and identity.skipped_reason is not None:
+                skipped[k] = identity.skipped_reason
+            matches = index.matches_of(identity, until_block=block) if identity is not None else []
             if matches:
                 found[k] = (matches[0].content_hash, matches[0].distance)
     if not found:
-        return {}, codes_block
+        return {}, skipped, codes_block
     works = [work for work, _ in found.values()]
     theirs = client.check_hashes(works, use, licensee=licensee, block=block, workers=workers)
     fees = _fees(client, works, theirs, use, block)
     members = list(Reason)
     return {k: (work, distance, members[code], fee)
-            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}, codes_block
+            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}, skipped, codes_block
 
 
 PARALLEL_FROM = 256

@@ -80,23 +80,27 @@ class SnapshotAnswers:
             return None
         return int(self.rules[int(self.policy_of[row])][self.use.code][3])
 
-    def _near(self, paths: dict[int, str]) -> dict[int, tuple[int, int]]:
-        """For each position whose file is a near copy of a registered work: (its works row, the distance)."""
+    def _near(self, paths: dict[int, str]) -> tuple[dict[int, tuple[int, int]], dict[int, str]]:
+        """For each position whose file is a near copy of a registered work: (its works row, the distance);
+        for each whose file has no content code: why (featureless image, too short a text)."""
         found: dict[int, tuple[int, int]] = {}
+        skipped: dict[int, str] = {}
         if self.index is None or not paths:
-            return found
+            return found, skipped
         for k, path in paths.items():
             try:
                 identity = identify_file(path)
             except ValidationError:
                 continue
+            if identity.skipped_reason is not None:
+                skipped[k] = identity.skipped_reason
             bits = identity.content_bits
             if bits is None or identity.media not in self.index.indexes or not len(self.index.index(identity.media)):
                 continue
             matches = self.index.find(identity.media, bits, identity.mirrored_bits)
             if matches:
                 found[k] = (int(matches[0].id), int(matches[0].distance))
-        return found
+        return found, skipped
 
     def answer(self, hashes: Sequence[str], paths: Sequence[str | None]) -> list[dict[str, Any]]:
         """One report row per item, in order."""
@@ -106,7 +110,8 @@ class SnapshotAnswers:
         codes = bytes(check_rows(self.snap, rows_at, self.use, self.licensee))
         members = list(Reason)
         unregistered = Reason.UNREGISTERED.code
-        near = self._near({k: p for k, (c, p) in enumerate(zip(codes, paths, strict=True)) if c == unregistered and p})
+        near, skipped = self._near(
+            {k: p for k, (c, p) in enumerate(zip(codes, paths, strict=True)) if c == unregistered and p})
         theirs = b""
         if near:
             theirs = bytes(check_rows(self.snap, np.array([r for r, _ in near.values()]), self.use, self.licensee))
@@ -125,6 +130,8 @@ class SnapshotAnswers:
                 work, theirs_now = self.hashes[work_row], members[their_reason[k]]
                 row.update(answer=answer_of(theirs_now), fee=self._fee(work_row, theirs_now), nearCopyOf=work,
                            distance=distance, reason=f"{theirs_now.value} (near copy of {work}, distance {distance})")
+            elif k in skipped:
+                row["skippedReason"] = skipped[k]  # not matched by content (not in the digest's fields)
             out.append(row)
         return out
 

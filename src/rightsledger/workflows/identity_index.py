@@ -104,7 +104,7 @@ class CodesIndex:
                 "or delete it"
             )
         self._indexes: IndexSet | None = None
-        self._rows: dict[int, tuple[str, int, int]] = {}
+        self._rows: dict[int, tuple[str, int, int, int]] = {}
 
     def close(self) -> None:
         if self._owned:
@@ -181,11 +181,11 @@ class CodesIndex:
             by_media: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
             self._rows = {}
             with self.engine.connect() as conn:
-                found = conn.execute(text("SELECT id, content_hash, header, body, media FROM codes")).all()
-            for rid, digest, head, body, media in found:
+                found = conn.execute(text("SELECT id, content_hash, header, body, media, block FROM codes")).all()
+            for rid, digest, head, body, media, block in found:
                 by_media[media][0].append(int(body))
                 by_media[media][1].append(int(rid))
-                self._rows[int(rid)] = (digest, int(head), int(body))
+                self._rows[int(rid)] = (digest, int(head), int(body), int(block))
             for media, (codes, ids) in by_media.items():
                 indexes.index(media).add(codes, ids)
             self._indexes = indexes
@@ -214,25 +214,32 @@ class CodesIndex:
         return None if found is None else found.iscc
 
     def matches(self, media: str, code: int, max_distance: int | None = None, *,
-                mirrored_code: int | None = None) -> list[WorkMatch]:
+                mirrored_code: int | None = None, until_block: int | None = None) -> list[WorkMatch]:
         """The registered works of `media` whose code is within `max_distance` (default: the media's
-        threshold) of `code` (or of `mirrored_code`, an image's mirror), nearest first."""
+        threshold) of `code` (or of `mirrored_code`, an image's mirror), nearest first.
+
+        `until_block`: only works registered by that block (an answer pinned to a block must not
+        match a work registered after it, although the index has read further)."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
         indexes = self._load()
         found = indexes.find(media, code, mirrored_code, max_distance)
         out = []
         for m in found:
-            digest, head, body = self._rows[m.id]
+            digest, head, body, block = self._rows[m.id]
+            if until_block is not None and block > until_block:
+                continue
             holder = self.client.works.call(self.client.works.functions.ownerOf(int(digest, 16)), "reading a holder")
             out.append(WorkMatch(digest, format_unit(head, body), m.distance, to_checksum_address(holder), m.mirrored))
         return out
 
-    def matches_of(self, identity: Identity, max_distance: int | None = None) -> list[WorkMatch]:
+    def matches_of(self, identity: Identity, max_distance: int | None = None, *,
+                   until_block: int | None = None) -> list[WorkMatch]:
         """`matches` for a file's identity (none when it has no content code)."""
         if identity.content_bits is None:
             return []
-        return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits)
+        return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits,
+                            until_block=until_block)
 
 
 def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> None:
@@ -256,3 +263,16 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> 
                            for f in found)
         raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
                                "register anyway with --allow-similar if this is your own work", found)
+
+
+def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
+    """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
+    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
+    registrations, which name a code rather than a file). The index is synced first."""
+    index.sync()
+    found = [m.as_dict() for m in index.matches(media, bits)
+             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
+    if found:
+        listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
+        raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
+                               "prepare it with allowSimilar: true if this is your own work", found)

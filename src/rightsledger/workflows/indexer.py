@@ -384,6 +384,13 @@ class Indexer:
             )
         return hits
 
+    def loaded_datasets(self) -> list[tuple[int, str, str, str]]:
+        """(id, declarer, use, manifest URI) of every declared dataset whose manifest the index loaded."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT dataset_id, declarer, use, manifest_uri FROM datasets "
+                                     "WHERE manifest_status = 'loaded' ORDER BY dataset_id")).all()
+        return [(int(i), str(d), str(u), str(m)) for i, d, u, m in rows]
+
     def datasets_with_root(self, root: str) -> list[int]:
         """The ids of the declared datasets whose Merkle root is `root` (a manifest's own root)."""
         with self.engine.connect() as conn:

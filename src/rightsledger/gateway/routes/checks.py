@@ -83,16 +83,17 @@ def checks_response(body: CheckManyRequest, results: list[CheckResult]) -> Respo
 
 def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: CodesIndex) -> Response:
     """Hashes and codes: each code answers as its nearest registered work within the distance (the
-    same block as the hashes), like `rightsledger check` answers a near copy."""
+    same block as the hashes, and only works registered by it), like `rightsledger check` answers a near copy."""
     codes = [parse_code(code) for code in body.iscc]
     nearest: list[WorkMatch | None] = []
+    block = client.block_number
     with codes_index as index:
         index.sync()
         for _iscc, media, bits in codes:
-            found = index.matches(media, bits, body.max_distance)
+            found = index.matches(media, bits, body.max_distance, until_block=block)
             nearest.append(found[0] if found else None)
     works = [m.content_hash for m in nearest if m is not None]
-    results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at)
+    results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at, block=block)
     items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)
              for r in results[: len(body.hashes)]]
     answers = iter(results[len(body.hashes):])

@@ -7,8 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
-from ..deps import RelayerDep, SettingsDep
-from ..schemas import AddressStr, ErrorPublic, ForwardRequestBody, NoncePublic, PreparedRequest, PrepareRequest
+from ...identity import content_header
+from ...workflows.identity_index import refuse_similar_code
+from ..deps import GatewayState, RelayerDep, SettingsDep, StateDep
+from ..schemas import (
+    AddressStr,
+    ErrorPublic,
+    ForwardRequestBody,
+    NoncePublic,
+    PreparedRequest,
+    PrepareRegister,
+    PrepareRequest,
+)
+from .match import parse_code
 
 FEATURE = "relay"
 router = APIRouter(prefix="/relay", tags=["relay"])
@@ -23,19 +34,26 @@ router = APIRouter(prefix="/relay", tags=["relay"])
         "prove-inclusion / request-removal"
     ),
 )
-def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settings: SettingsDep) -> PreparedRequest:
+def prepare(
+    body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settings: SettingsDep, state: StateDep
+) -> PreparedRequest:
     """The request is simulated as the signer first, so one that would fail (not the holder, already
     registered) is refused here with the decoded contract error. Terms given as `terms` are stored as
     a policy by the relayer (policy creation is permissionless). An offer with a price is refused
     with 403 `offer-not-free`: the relayer never pays a price for anyone. For `prove-inclusion` the
     Merkle proof is read from the dataset's manifest unless given (404 `manifest-unreadable` when
-    this gateway cannot read it; 404 `not-in-dataset` when the manifest does not list the work)."""
+    this gateway cannot read it; 404 `not-in-dataset` when the manifest does not list the work).
+    A registration with `iscc` records the work's content code (`registerWithCode`); one within the
+    threshold of another holder's work is refused with 409 `similar-work` (`details`: the matches)
+    unless `allowSimilar` is true."""
     builder = relayer.builder
     ttl = settings.relay_ttl
     if body.action == "register":
         terms = body.terms if body.terms is not None else body.policy_id
+        code = _code_of(body, state)
         request = builder.register(
-            body.sender, body.content_hash, terms=terms, holder=body.holder, metadata_uri=body.metadata_uri, ttl=ttl
+            body.sender, body.content_hash, terms=terms, holder=body.holder, metadata_uri=body.metadata_uri, ttl=ttl,
+            code=code,
         )
     elif body.action == "set-terms":
         terms = body.terms if body.terms is not None else (body.policy_id or 0)
@@ -55,6 +73,18 @@ def prepare(body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settin
         chain_id=builder.chain_id,
         forwarder=builder.forwarder_address,
     )
+
+
+def _code_of(body: PrepareRegister, state: GatewayState) -> int | None:
+    """The 80-bit on-chain code (header << 64 | body) of the registration's `iscc`, or None; refuses a
+    near copy of another holder's work unless `allowSimilar`."""
+    if body.iscc is None:
+        return None
+    iscc, media, bits = parse_code(body.iscc)
+    if not body.allow_similar:
+        with state.codes_index() as index:
+            refuse_similar_code(index, media, bits, body.holder or body.sender, body.content_hash)
+    return (content_header(iscc).packed << 64) | bits
 
 
 @router.get("/nonces/{address}", response_model=NoncePublic, responses={422: {"model": ErrorPublic}})

@@ -62,6 +62,12 @@ class PrepareRegister(PrepareBase):
     policy_id: int | None = Field(default=None, ge=0, lt=2**32, description="... or an existing policy id")
     holder: AddressStr | None = None
     metadata_uri: str = Field(default="", max_length=2_048)
+    iscc: str | None = Field(
+        default=None, max_length=200,
+        description="the work's ISCC Content-Code (or an ISCC-CODE holding one): recorded on chain "
+        "(`registerWithCode`), so its near copies are found; refused with 409 `similar-work` when it is "
+        "within the threshold of another holder's registered work, unless `allowSimilar`")
+    allow_similar: bool = Field(default=False, description="register even if `iscc` is near another holder's work")
 
 
 class PrepareSetTerms(PrepareBase):
