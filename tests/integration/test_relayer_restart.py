@@ -110,6 +110,8 @@ def test_a_restarted_relayer_resends_a_lost_transaction_and_never_reuses_its_non
     _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     lost = TxJournal(state).entries(RELAYER.address)[0]
     assert lost.nonce == start_nonce
+    # The journal is written ahead of the send: wait until the node has the transaction too.
+    _until(lambda: lost.hash in _pool(w3))
     # The node forgets it (as a restarted node without its pool would), and the relayer restarts.
     w3.provider.make_request("anvil_dropTransaction", [lost.hash])  # type: ignore[arg-type]
     assert _pool(w3) == [] and w3.eth.get_transaction_count(RELAYER.address, "pending") == start_nonce
@@ -140,6 +142,7 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees_and_mined(
     thread, result = _relay_in_thread(first, b"stuck in the pool")
     _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     stuck = TxJournal(state).entries(RELAYER.address)[0]
+    _until(lambda: stuck.hash in _pool(w3))  # journalled ahead of the send: the node has it too
 
     # A restart that finds it unmined for longer than the timeout (here: at once) replaces it.
     second = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state, stuck_after=0)
