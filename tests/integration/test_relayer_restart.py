@@ -237,3 +237,31 @@ def test_a_nonce_whose_transaction_the_node_refuses_is_filled_so_later_ones_are_
     filler = w3.eth.get_transaction_by_block(receipt["blockNumber"] - 1, 0) if receipt["blockNumber"] > 1 else None
     assert w3.eth.get_transaction_count(account.address) == start + 2
     assert filler is not None and filler["nonce"] == start and filler["value"] == 0 and filler["to"] == account.address
+
+
+def test_attack_aStuckTransactionIsNotReplacedAtEverHigherFeesWithoutLimit(
+    paused: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    """Each replacement adds 12.5 %: left stuck for an hour (congestion, a node that will not mine it)
+    a replaced every minute would bid ~1,000x the market's tip. Replacements stop at
+    MAX_FEE_OVER_MARKET times the market's fees; the transaction then waits ("capped")."""
+    from rightsledger.chain.transactions import MAX_FEE_OVER_MARKET
+
+    w3, _ = paused
+    account = dev_account(5)
+    transactor = Transactor(w3, account, journal=TxJournal(tmp_path / "relayer-state.sqlite"), stuck_after=0)
+    transactor.recover()
+    tx_hash, sent = transactor.submit({"to": account.address, "value": 0, "data": "0x"}, action="stuck", gas=21_000)
+    nonce = int(sent["nonce"])
+    _until(lambda: "0x" + tx_hash.hex() in _pool(w3))
+    base = int(w3.eth.get_block("latest")["baseFeePerGas"])  # no block is mined meanwhile: the market stays
+    market = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}  # as Transactor prices it
+    outcomes = [transactor.check(account.address, nonce) for _ in range(40)]
+    newest = TxJournal(tmp_path / "relayer-state.sqlite").entries(account.address, nonce)[-1]
+    assert outcomes[0] == "replaced" and outcomes[-1] == "capped", outcomes
+    assert outcomes.count("replaced") < 40
+    assert newest.max_fee <= MAX_FEE_OVER_MARKET * market["maxFeePerGas"]
+    assert newest.priority_fee <= MAX_FEE_OVER_MARKET * market["maxPriorityFeePerGas"]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    receipt = transactor.wait(bytes.fromhex(newest.hash[2:]), sent, action="stuck")
+    assert receipt["status"] == 1 and transactor.check(account.address, nonce) == "mined"
