@@ -24,7 +24,7 @@ from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
 from rightsledger.chain.state_file import TxJournal
 from rightsledger.chain.transactions import Transactor
-from rightsledger.errors import ChainError
+from rightsledger.errors import ChainError, RelayError
 from rightsledger.sdk.relay import Relayer
 
 RELAYER = dev_account(8)
@@ -265,3 +265,32 @@ def test_attack_aStuckTransactionIsNotReplacedAtEverHigherFeesWithoutLimit(
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     receipt = transactor.wait(bytes.fromhex(newest.hash[2:]), sent, action="stuck")
     assert receipt["status"] == 1 and transactor.check(account.address, nonce) == "mined"
+
+
+def test_attack_aSecondRequestWhileOneIsInFlightIsRefusedNotSentUnsimulated(
+    paused: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    """Issue 12 finding 5: a signer's next request, built on one still in flight, skipped the
+    simulation (the forwarder's nonce could not be checked yet) and was sent at the relayer's risk.
+    Now it is refused before anything is sent; once the first is mined the next one goes through."""
+    w3, deployment = paused
+    relayer = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=tmp_path / "relayer-state.sqlite")
+    user = Account.create()
+    builder = relayer.builder
+    first = builder.register(user.address, b"first in flight").sign(user, builder.chain_id, builder.forwarder_address)
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(receipt=relayer.relay(first)), daemon=True)
+    thread.start()
+    _until(lambda: len(_pool(w3)) == 1)
+    second = builder.register(user.address, b"second, on top").sign(user, builder.chain_id, builder.forwarder_address)
+    assert second.request.nonce == first.request.nonce + 1
+    sent = w3.eth.get_transaction_count(RELAYER.address, "pending")
+    with pytest.raises(RelayError) as info:
+        relayer.relay(second)
+    assert info.value.code == "request-in-flight"
+    assert w3.eth.get_transaction_count(RELAYER.address, "pending") == sent, "nothing was sent"
+    _mine_until_done(w3, thread)
+    assert "receipt" in result
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert relayer.relay(second).nonce == first.request.nonce + 1
+    assert RightsLedger(w3, deployment).is_registered(b"second, on top")
