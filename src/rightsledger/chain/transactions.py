@@ -403,11 +403,15 @@ class Transactor:
         return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
     def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, action: str) -> Exception:
+        """Why a mined transaction failed: replayed on the state before its block, then (if that
+        passes: a transaction earlier in the same block changed what it read, a front-runner's)
+        on the state after it."""
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
-        try:
-            self.w3.eth.call(call, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
-            return self._classify(exc, action)
+        for block in (receipt["blockNumber"] - 1, receipt["blockNumber"]):
+            try:
+                self.w3.eth.call(call, block)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001
+                return self._classify(exc, action)
         return ChainError(f"{action}: transaction 0x{receipt['transactionHash'].hex()} failed (out of gas?)")
 
     @staticmethod
