@@ -24,7 +24,7 @@ from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
 from rightsledger.chain.state_file import TxJournal
 from rightsledger.chain.transactions import Transactor
-from rightsledger.errors import ChainError
+from rightsledger.errors import ChainError, RelayError
 from rightsledger.sdk.relay import Relayer
 
 RELAYER = dev_account(8)
@@ -110,6 +110,8 @@ def test_a_restarted_relayer_resends_a_lost_transaction_and_never_reuses_its_non
     _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     lost = TxJournal(state).entries(RELAYER.address)[0]
     assert lost.nonce == start_nonce
+    # The journal is written ahead of the send: wait until the node has the transaction too.
+    _until(lambda: lost.hash in _pool(w3))
     # The node forgets it (as a restarted node without its pool would), and the relayer restarts.
     w3.provider.make_request("anvil_dropTransaction", [lost.hash])  # type: ignore[arg-type]
     assert _pool(w3) == [] and w3.eth.get_transaction_count(RELAYER.address, "pending") == start_nonce
@@ -140,6 +142,7 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees_and_mined(
     thread, result = _relay_in_thread(first, b"stuck in the pool")
     _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     stuck = TxJournal(state).entries(RELAYER.address)[0]
+    _until(lambda: stuck.hash in _pool(w3))  # journalled ahead of the send: the node has it too
 
     # A restart that finds it unmined for longer than the timeout (here: at once) replaces it.
     second = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state, stuck_after=0)
@@ -234,3 +237,60 @@ def test_a_nonce_whose_transaction_the_node_refuses_is_filled_so_later_ones_are_
     filler = w3.eth.get_transaction_by_block(receipt["blockNumber"] - 1, 0) if receipt["blockNumber"] > 1 else None
     assert w3.eth.get_transaction_count(account.address) == start + 2
     assert filler is not None and filler["nonce"] == start and filler["value"] == 0 and filler["to"] == account.address
+
+
+def test_attack_aStuckTransactionIsNotReplacedAtEverHigherFeesWithoutLimit(
+    paused: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    """Each replacement adds 12.5 %: left stuck for an hour (congestion, a node that will not mine it)
+    a replaced every minute would bid ~1,000x the market's tip. Replacements stop at
+    MAX_FEE_OVER_MARKET times the market's fees; the transaction then waits ("capped")."""
+    from rightsledger.chain.transactions import MAX_FEE_OVER_MARKET
+
+    w3, _ = paused
+    account = dev_account(5)
+    transactor = Transactor(w3, account, journal=TxJournal(tmp_path / "relayer-state.sqlite"), stuck_after=0)
+    transactor.recover()
+    tx_hash, sent = transactor.submit({"to": account.address, "value": 0, "data": "0x"}, action="stuck", gas=21_000)
+    nonce = int(sent["nonce"])
+    _until(lambda: "0x" + tx_hash.hex() in _pool(w3))
+    base = int(w3.eth.get_block("latest")["baseFeePerGas"])  # no block is mined meanwhile: the market stays
+    market = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}  # as Transactor prices it
+    outcomes = [transactor.check(account.address, nonce) for _ in range(40)]
+    newest = TxJournal(tmp_path / "relayer-state.sqlite").entries(account.address, nonce)[-1]
+    assert outcomes[0] == "replaced" and outcomes[-1] == "capped", outcomes
+    assert outcomes.count("replaced") < 40
+    assert newest.max_fee <= MAX_FEE_OVER_MARKET * market["maxFeePerGas"]
+    assert newest.priority_fee <= MAX_FEE_OVER_MARKET * market["maxPriorityFeePerGas"]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    receipt = transactor.wait(bytes.fromhex(newest.hash[2:]), sent, action="stuck")
+    assert receipt["status"] == 1 and transactor.check(account.address, nonce) == "mined"
+
+
+def test_attack_aSecondRequestWhileOneIsInFlightIsRefusedNotSentUnsimulated(
+    paused: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    """Issue 12 finding 5: a signer's next request, built on one still in flight, skipped the
+    simulation (the forwarder's nonce could not be checked yet) and was sent at the relayer's risk.
+    Now it is refused before anything is sent; once the first is mined the next one goes through."""
+    w3, deployment = paused
+    relayer = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=tmp_path / "relayer-state.sqlite")
+    user = Account.create()
+    builder = relayer.builder
+    first = builder.register(user.address, b"first in flight").sign(user, builder.chain_id, builder.forwarder_address)
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(receipt=relayer.relay(first)), daemon=True)
+    thread.start()
+    _until(lambda: len(_pool(w3)) == 1)
+    second = builder.register(user.address, b"second, on top").sign(user, builder.chain_id, builder.forwarder_address)
+    assert second.request.nonce == first.request.nonce + 1
+    sent = w3.eth.get_transaction_count(RELAYER.address, "pending")
+    with pytest.raises(RelayError) as info:
+        relayer.relay(second)
+    assert info.value.code == "request-in-flight"
+    assert w3.eth.get_transaction_count(RELAYER.address, "pending") == sent, "nothing was sent"
+    _mine_until_done(w3, thread)
+    assert "receipt" in result
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    assert relayer.relay(second).nonce == first.request.nonce + 1
+    assert RightsLedger(w3, deployment).is_registered(b"second, on top")

@@ -229,6 +229,61 @@ def test_expired_offer_and_offer_of_a_former_holder_are_refused(
     assert "no longer holds" in str(reverts("LicenceOfferSignerNotHolder", bob.licensing.redeem, later))
 
 
+def test_the_nonce_floor_cancels_every_older_offer_at_once(
+    chain: Web3, alice: RightsLedger, bob: RightsLedger
+) -> None:
+    """Issue 12 (low): leaked offers could only be cancelled one by one; the SDK raises the floor."""
+    alice.register(b"song")
+    old = alice.licensing.offer(b"song", Use.TDM, price=0, valid_until=at(chain, 600), nonce=5)
+    older = alice.licensing.offer(b"song", Use.PROMOTION, price=0, valid_until=at(chain, 600), nonce=2)
+    fresh = alice.licensing.offer(b"song", Use.TDM, price=0, valid_until=at(chain, 600), nonce=6)
+    assert alice.licensing.nonce_floor() == 0
+    alice.licensing.cancel_offers_below(6)
+    assert alice.licensing.nonce_floor() == 6 and bob.licensing.nonce_floor(alice.address) == 6
+    reverts("LicenceOfferNonceCancelled", bob.licensing.redeem, old)
+    reverts("LicenceOfferNonceCancelled", bob.licensing.redeem, older)
+    assert bob.licensing.redeem(fresh).licensee == bob.address
+    reverts("LicenceNonceFloorNotRaised", alice.licensing.cancel_offers_below, 3)
+
+
+def test_disabled_minting_sells_nothing_and_old_licences_answer_with_their_reason(
+    admin: RightsLedger, alice: RightsLedger, bob: RightsLedger, eve: RightsLedger
+) -> None:
+    """Issue 12: the holder stops licences under a policy; a disputed work's licences say `disputed`."""
+    alice.register(b"lullaby", terms=TRAINING)
+    licence = bob.licensing.buy(b"lullaby", Use.AI_TRAINING)
+    assert bob.licensing.licence_status(licence.licence_id) == (True, Reason.ALLOWED_BY_LICENCE)
+    alice.licensing.set_minting_disabled(b"lullaby")
+    reverts("LicenceMintingDisabled", eve.licensing.buy, b"lullaby", Use.AI_TRAINING)
+    assert bob.licensing.licence_status(licence.licence_id) == (True, Reason.ALLOWED_BY_LICENCE), "sold ones stand"
+    alice.licensing.set_minting_disabled(b"lullaby", False)
+    assert eve.licensing.buy(b"lullaby", Use.AI_TRAINING).licensee == eve.address
+    admin.mark(b"lullaby", Status.DISPUTED, "ipfs://complaint")
+    assert bob.licensing.licence_status(licence.licence_id) == (False, Reason.DISPUTED)
+
+
+def test_a_registrar_corrects_the_holder_of_a_squatted_work_and_the_trail_shows_it(
+    admin: RightsLedger, alice: RightsLedger, eve: RightsLedger
+) -> None:
+    """Issue 12 finding 6: a disputed work was frozen for good; now a registrar moves it, with evidence."""
+    eve.register(b"a painting", terms=TRAINING)
+    with pytest.raises(ContractRevert) as caught:
+        admin.works.correct_holder(b"a painting", alice.address, "ipfs://deed")
+    assert caught.value.error == "WorkNotDisputed"
+    admin.mark(b"a painting", Status.DISPUTED, "ipfs://complaint")
+    reverts("AccessControlUnauthorizedAccount", eve.works.correct_holder, b"a painting", eve.address, "")
+    admin.works.correct_holder(b"a painting", alice.address, "ipfs://deed")
+    work = alice.work(b"a painting")
+    assert (work.holder, work.policy_id, work.status) == (alice.address, 0, Status.VERIFIED)
+    assert alice.check(b"a painting", Use.AI_TRAINING).reason is Reason.DENIED, "the squatter's terms are gone"
+    trail = alice.provenance.trail(b"a painting")
+    assert trail[0].stage == "registered"
+    corrected = [e for e in trail if e.stage == "holder-corrected"]
+    assert len(corrected) == 1, [e.stage for e in trail]
+    assert corrected[0].actor == admin.address
+    assert dict(corrected[0].details) == {"from": eve.address, "to": alice.address, "evidenceURI": "ipfs://deed"}
+
+
 # ---------------------------------------------------------------------- money
 
 

@@ -197,3 +197,23 @@ def test_attack_requestThatTheForwarderWouldRefuseIsSimulatedAndNotSent(relayer:
         relayer.relay(_sign(builder, request, EVE))
     assert info.value.error == "WorkAlreadyRegistered"
     assert _relayer_spent(relayer) == before, "nothing was sent"
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (README): terms prepared anonymously are stored in id order")
+def test_attack_anonymouslyPreparedTermsAreNotStoredOnAnHonestSignersRequest(relayer: Relayer) -> None:
+    """`prepare` is anonymous. Terms prepared and never signed sit under the ids before an honest
+    request's: storing the honest terms stores them first, paid by the relayer and counted against
+    the honest signer's gas budget (up to MAX_POLICY_GAP of them; beyond, the honest request is refused)."""
+    from rightsledger import Mode, Rule
+
+    builder = relayer.builder
+    w3 = relayer.ledger.w3
+    for fee in range(1, 6):  # an attacker's five prepared, never signed requests with new terms
+        junk = Terms(rules={Use.AI_INFERENCE: Rule(mode=Mode.LICENCE, fee=fee)})
+        builder.register(EVE.address, b"junk %d" % fee, terms=junk)
+    count = relayer.ledger.policies.count()
+    honest = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**15)})
+    before = w3.eth.get_transaction_count(relayer.address)
+    relayer.relay(_sign(builder, builder.register(ALICE.address, b"honest terms", terms=honest)))
+    assert relayer.ledger.policies.count() == count + 1, "only the signed request's terms were stored"
+    assert w3.eth.get_transaction_count(relayer.address) == before + 2, "its policy and its registration"

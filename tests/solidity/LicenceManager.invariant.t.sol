@@ -159,6 +159,8 @@ contract LicenceHandler is Test {
     }
 }
 
+/// forge-config: default.invariant.runs = 256
+/// forge-config: default.invariant.depth = 100
 contract LicenceManagerInvariantTest is LicenceBaseTest {
     LicenceHandler internal handler;
 

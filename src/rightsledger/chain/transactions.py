@@ -35,6 +35,10 @@ TX_GAS_CAP = 16_777_216
 # fees), and how often a waiter checks on it.
 STUCK_AFTER = 60.0
 CHECK_INTERVAL = 2.0
+# A replacement never bids more than this many times the market's fees: a transaction stuck for
+# long (congestion, a node that will not mine it) is not re-bid +12.5 % a minute without end.
+MAX_FEE_OVER_MARKET = 4
+FEE_FLOOR = 10**9  # the market taken as at least 1 gwei, so that a zero-fee chain still replaces
 RECEIPT_TIMEOUT = 120.0
 FEE_CACHE_S = 1.0
 
@@ -42,6 +46,11 @@ FEE_CACHE_S = 1.0
 def bump(fee: int) -> int:
     """A replacement's fee: at least 12.5 % more (what geth, anvil and Hardhat require), and 1 wei more."""
     return fee + max(1, -(-fee // 8))
+
+
+def _ceiling(market_fee: int) -> int:
+    """The most a replacement bids against `market_fee` (taken as at least FEE_FLOOR)."""
+    return MAX_FEE_OVER_MARKET * max(market_fee, FEE_FLOOR)
 
 
 def revert_data(exc: BaseException) -> str | None:
@@ -278,7 +287,8 @@ class Transactor:
     def check(self, sender: str, nonce: int) -> str:
         """Look after one journalled nonce: "mined" (forgotten), "dropped" (the nonce was used by
         a transaction not journalled), "rebroadcast" (the node had lost it), "replaced" (stuck
-        longer than `stuck_after`: re-sent with the same nonce and ≥ 12.5 % higher fees) or "pending"."""
+        longer than `stuck_after`: re-sent with the same nonce and ≥ 12.5 % higher fees), "capped"
+        (stuck, but a replacement would bid more than MAX_FEE_OVER_MARKET times the market) or "pending"."""
         journal = self.journal
         assert journal is not None
         # Read-only first (no lock held over these calls to the node) ...
@@ -305,8 +315,7 @@ class Transactor:
             if lost:
                 self._broadcast(newest.raw)
                 return "rebroadcast"
-            self._replace(newest)
-            return "replaced"
+            return "replaced" if self._replace(newest) else "capped"
 
     def recover(self) -> Counter[str]:
         """Look after every transaction of this account a previous run left in the journal, then
@@ -333,24 +342,33 @@ class Transactor:
             if not any(words in text for words in ("already", "nonce too low", "known")):
                 raise self._classify(exc, "re-sending a journalled transaction") from None
 
-    def _replace(self, entry: JournalEntry) -> None:
-        """Re-sign the stuck transaction with its nonce and higher fees (at least the market's)."""
+    def _replace(self, entry: JournalEntry) -> bool:
+        """Re-sign the stuck transaction with its nonce and higher fees (at least the market's);
+        False, sending nothing, if those would exceed MAX_FEE_OVER_MARKET times the market's."""
         journal = self.journal
         assert journal is not None
         fields = dict(entry.fields)
         market = self._fees()
         if "gasPrice" in fields:
-            fields["gasPrice"] = max(bump(entry.max_fee), market.get("gasPrice", 0))
+            price = max(bump(entry.max_fee), market.get("gasPrice", 0))
+            if price > _ceiling(market.get("gasPrice", 0)):
+                return False
+            fields["gasPrice"] = price
         else:
             tip = max(bump(entry.priority_fee), market.get("maxPriorityFeePerGas", 0))
+            max_fee = max(bump(entry.max_fee), market.get("maxFeePerGas", 0), tip)
+            over = tip > _ceiling(market.get("maxPriorityFeePerGas", 0))
+            if over or max_fee > _ceiling(market.get("maxFeePerGas", 0)):
+                return False
             fields["maxPriorityFeePerGas"] = tip
-            fields["maxFeePerGas"] = max(bump(entry.max_fee), market.get("maxFeePerGas", 0), tip)
+            fields["maxFeePerGas"] = max_fee
         signed = self.account.sign_transaction(fields)  # type: ignore[union-attr]
         self._journal_chain(signed.hash, signed.raw_transaction)
         self._drop_from_chain_journal(bytes.fromhex(entry.hash[2:]))  # replaced: never re-sent
         with journal.transaction() as db:
             self._broadcast("0x" + signed.raw_transaction.hex())
             journal.record(db, self._entry(fields, "0x" + signed.hash.hex(), "0x" + signed.raw_transaction.hex()))
+        return True
 
     def _journal_chain(self, tx_hash: bytes, raw: bytes) -> None:
         if self.chain_journal is not None:
@@ -385,11 +403,15 @@ class Transactor:
         return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
     def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, action: str) -> Exception:
+        """Why a mined transaction failed: replayed on the state before its block, then (if that
+        passes: a transaction earlier in the same block changed what it read, a front-runner's)
+        on the state after it."""
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
-        try:
-            self.w3.eth.call(call, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
-            return self._classify(exc, action)
+        for block in (receipt["blockNumber"] - 1, receipt["blockNumber"]):
+            try:
+                self.w3.eth.call(call, block)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001
+                return self._classify(exc, action)
         return ChainError(f"{action}: transaction 0x{receipt['transactionHash'].hex()} failed (out of gas?)")
 
     @staticmethod

@@ -214,6 +214,14 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
     ),
     EventSource(
         "WorkRegistry",
+        "HolderCorrected",
+        1,
+        stage=lambda a: "holder-corrected",
+        details=lambda a: {"from": a["previousHolder"], "to": a["newHolder"], "evidenceURI": a["evidenceURI"]},
+        actor=lambda a: str(a["registrar"]),
+    ),
+    EventSource(
+        "WorkRegistry",
         "StatusMarked",
         1,
         stage=lambda a: "status-marked",

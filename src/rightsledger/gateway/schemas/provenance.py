@@ -13,6 +13,7 @@ from .common import Schema, json_safe
 STAGE_TEXT: dict[str, str] = {
     "registered": "registered in the registry",
     "holdership-transferred": "passed to a new holder",
+    "holder-corrected": "moved to its right holder by a registrar settling a dispute",
     "terms-changed": "terms of use changed",
     "opt-out-changed": "opt-outs changed",
     "status-marked": "verification status marked by a registrar",
