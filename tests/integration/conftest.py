@@ -139,6 +139,14 @@ def now(w3: Web3) -> int:
 # ---------------------------------------------------------------------- the HTTP gateway
 
 
+def session_index(session_home: Path, deployment: Deployment) -> dict[str, str]:
+    """The index file of a gateway over the session's anvil, one per deployment: pytest re-creates
+    the session `deployment` when the `node` parameter comes back to anvil, and an index refuses a
+    deployment it did not mirror (as it must for a user)."""
+    registry = deployment.contracts["WorkRegistry"].lower()
+    return {"index_db": str(session_home / f"gateway-index-{registry[2:12]}.sqlite")}
+
+
 @pytest.fixture(scope="session")
 def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> Iterator[str]:
     """A real gateway (uvicorn on a free port, in a thread) over the session's anvil.
@@ -150,7 +158,10 @@ def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> I
 
     from ..gateway_support import running_gateway
 
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0)
+    index = session_index(session_home, deployment)
+    settings = GatewaySettings(
+        rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0, **index
+    )
     with running_gateway(settings) as url:
         yield url
 

@@ -21,6 +21,7 @@ from rightsledger.gateway.schemas import ChecksPublic
 from rightsledger.sdk.forwarding import RequestBuilder
 
 from ..gateway_support import relay_register, request_json, running_gateway, sign_prepared
+from .conftest import session_index
 
 ALICE, BOB, EVE = dev_account(1), dev_account(2), dev_account(3)
 
@@ -305,7 +306,10 @@ def test_dev_accounts_are_listed_only_in_dev_mode(http: httpx.Client) -> None:
 @pytest.fixture(scope="module")
 def strict_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator[str]:
     """One request every two seconds, bursts of three."""
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0.5, rate_burst=3)
+    index = session_index(session_home, deployment)
+    settings = GatewaySettings(
+        rpc_url=anvil_url, home=str(session_home), rate_limit=0.5, rate_burst=3, **index
+    )
     with running_gateway(settings) as url:
         yield url
 
@@ -313,7 +317,8 @@ def strict_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator
 @pytest.fixture(scope="module")
 def read_only_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator[str]:
     """No relayer account (as on a public network without a key), no dev keys."""
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0)
+    index = session_index(session_home, deployment)
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0, **index)
     state = GatewayState.connect(settings)
     state.relayer = None
     with running_gateway(settings, state=state) as url:

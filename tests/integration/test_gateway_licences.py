@@ -23,6 +23,7 @@ from rightsledger.offers import SignedOffer
 from rightsledger.sdk.forwarding import RequestBuilder
 
 from ..gateway_support import request_json, running_gateway, sign_prepared
+from .conftest import session_index
 
 # Accounts no snapshot test counts licences or earnings of: these tests cannot revert the chain
 # (the gateway's relayer keeps its own nonces), so what they buy and earn stays.
@@ -52,7 +53,8 @@ def clients(w3: Web3, deployment: Deployment) -> Iterator[dict[str, RightsLedger
 @pytest.fixture(scope="module")
 def read_only_url(anvil_url: str, session_home: Path, deployment: Deployment) -> Iterator[str]:
     """A gateway with no relayer account (as on a public network without a key)."""
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0)
+    index = session_index(session_home, deployment)
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0, **index)
     state = GatewayState.connect(settings)
     state.relayer = None
     with running_gateway(settings, state=state) as url:
