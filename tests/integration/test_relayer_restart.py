@@ -78,7 +78,7 @@ def _relay_in_thread(relayer: Relayer, content: bytes) -> tuple[threading.Thread
     return thread, result
 
 
-def _until(condition: Callable[[], bool], timeout: float = 30) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -94,7 +94,7 @@ def _mine_until_done(w3: Web3, *threads: threading.Thread) -> None:
         time.sleep(0.1)
 
 
-def _pool(w3: Web3) -> list[str]:
+def shared_pool(w3: Web3) -> list[str]:
     content = w3.provider.make_request("txpool_content", [])["result"]  # type: ignore[arg-type]
     return [tx["hash"] for by_nonce in content["pending"].values() for tx in by_nonce.values()]
 
@@ -107,20 +107,20 @@ def test_a_restarted_relayer_resends_a_lost_transaction_and_never_reuses_its_non
     first = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state)
     start_nonce = w3.eth.get_transaction_count(RELAYER.address)
     old_thread, old = _relay_in_thread(first, b"sent before the restart")
-    _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
+    wait_until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     lost = TxJournal(state).entries(RELAYER.address)[0]
     assert lost.nonce == start_nonce
     # The journal is written ahead of the send: wait until the node has the transaction too.
-    _until(lambda: lost.hash in _pool(w3))
+    wait_until(lambda: lost.hash in shared_pool(w3))
     # The node forgets it (as a restarted node without its pool would), and the relayer restarts.
     w3.provider.make_request("anvil_dropTransaction", [lost.hash])  # type: ignore[arg-type]
-    assert _pool(w3) == [] and w3.eth.get_transaction_count(RELAYER.address, "pending") == start_nonce
+    assert shared_pool(w3) == [] and w3.eth.get_transaction_count(RELAYER.address, "pending") == start_nonce
 
     second = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state)
     assert second.recovered == {"rebroadcast": 1}
-    assert _pool(w3) == [lost.hash]
+    assert shared_pool(w3) == [lost.hash]
     new_thread, new = _relay_in_thread(second, b"sent after the restart")
-    _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 2)
+    wait_until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 2)
     assert [e.nonce for e in TxJournal(state).entries(RELAYER.address)] == [start_nonce, start_nonce + 1]
 
     _mine_until_done(w3, old_thread, new_thread)
@@ -140,9 +140,9 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees_and_mined(
     first = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state)
     start_nonce = w3.eth.get_transaction_count(RELAYER.address)
     thread, result = _relay_in_thread(first, b"stuck in the pool")
-    _until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
+    wait_until(lambda: len(TxJournal(state).entries(RELAYER.address)) == 1)
     stuck = TxJournal(state).entries(RELAYER.address)[0]
-    _until(lambda: stuck.hash in _pool(w3))  # journalled ahead of the send: the node has it too
+    wait_until(lambda: stuck.hash in shared_pool(w3))  # journalled ahead of the send: the node has it too
 
     # A restart that finds it unmined for longer than the timeout (here: at once) replaces it.
     second = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state, stuck_after=0)
@@ -152,7 +152,7 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees_and_mined(
     replacement = entries[-1]
     assert replacement.max_fee * 8 >= stuck.max_fee * 9  # >= +12.5 %, as nodes require
     assert replacement.priority_fee * 8 >= stuck.priority_fee * 9
-    assert _pool(w3) == [replacement.hash]
+    assert shared_pool(w3) == [replacement.hash]
 
     _mine_until_done(w3, thread)
     assert "error" not in result, result
@@ -172,8 +172,8 @@ def test_a_waiting_relayer_replaces_its_own_stuck_transaction(
     state = tmp_path / "relayer-state.sqlite"
     relayer = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state, stuck_after=0.5)
     thread, result = _relay_in_thread(relayer, b"replaced while waited for")
-    _until(lambda: len(TxJournal(state).entries(RELAYER.address)) >= 2, timeout=20)
-    assert len(_pool(w3)) == 1
+    wait_until(lambda: len(TxJournal(state).entries(RELAYER.address)) >= 2, timeout=20)
+    assert len(shared_pool(w3)) == 1
     _mine_until_done(w3, thread)
     assert "error" not in result, result
     assert RightsLedger(w3, deployment).is_registered(b"replaced while waited for")
@@ -253,7 +253,7 @@ def test_attack_aStuckTransactionIsNotReplacedAtEverHigherFeesWithoutLimit(
     transactor.recover()
     tx_hash, sent = transactor.submit({"to": account.address, "value": 0, "data": "0x"}, action="stuck", gas=21_000)
     nonce = int(sent["nonce"])
-    _until(lambda: "0x" + tx_hash.hex() in _pool(w3))
+    wait_until(lambda: "0x" + tx_hash.hex() in shared_pool(w3))
     base = int(w3.eth.get_block("latest")["baseFeePerGas"])  # no block is mined meanwhile: the market stays
     market = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}  # as Transactor prices it
     outcomes = [transactor.check(account.address, nonce) for _ in range(40)]
@@ -281,7 +281,7 @@ def test_attack_aSecondRequestWhileOneIsInFlightIsRefusedNotSentUnsimulated(
     result: dict[str, Any] = {}
     thread = threading.Thread(target=lambda: result.update(receipt=relayer.relay(first)), daemon=True)
     thread.start()
-    _until(lambda: len(_pool(w3)) == 1)
+    wait_until(lambda: len(shared_pool(w3)) == 1)
     second = builder.register(user.address, b"second, on top").sign(user, builder.chain_id, builder.forwarder_address)
     assert second.request.nonce == first.request.nonce + 1
     sent = w3.eth.get_transaction_count(RELAYER.address, "pending")

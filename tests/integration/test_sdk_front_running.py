@@ -14,7 +14,7 @@ from rightsledger import ContractRevert, Mode, RightsLedger, Rule, Terms, Use
 from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import Deployment
 
-from .test_relayer_restart import _pool, _until, own_chain, paused
+from .test_relayer_restart import own_chain, paused, shared_pool, wait_until
 
 __all__ = ["own_chain", "paused"]  # the fixtures, shared with the relayer's restart tests
 
@@ -51,9 +51,9 @@ def test_attack_frontRunTermsSwitchMakesTheSdkPurchaseRevertNotPay(paused: tuple
     w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
     result: dict[str, Any] = {}
     switch = _in_thread(lambda: alice.set_terms(song, worse_id), result, "switch")
-    _until(lambda: len(_pool(w3)) == 1)  # the holder's transaction is first in the pool
+    wait_until(lambda: len(shared_pool(w3)) == 1)  # the holder's transaction is first in the pool
     buy = _in_thread(lambda: bob.licensing.buy(song, Use.AI_TRAINING), result, "buy")
-    _until(lambda: len(_pool(w3)) == 2 or "buy" in result)
+    wait_until(lambda: len(shared_pool(w3)) == 2 or "buy" in result)
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     switch.join(30)
     buy.join(30)

@@ -54,10 +54,10 @@ def test_the_package_has_no_import_cycle_not_even_inside_functions_or_type_check
 def _private_imports(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("rightsledger", ""):
-            if node.level == 0 and not (node.module or "").startswith("rightsledger"):
-                continue
-            found += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+        # Ours: relative imports (any level) and absolute ones of the package.
+        if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] == "rightsledger"):
+            found += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")]
     return found
 
 

@@ -96,7 +96,7 @@ def run_audit(
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     source_path = Path(source).resolve()
     report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
-    fmt = _format_of(report)
+    fmt = report_format_of(report)
     if items is None:  # a caller that validated its input first passes what collect() read
         items = collect(source_path)
 
@@ -162,7 +162,7 @@ def run_audit(
     summary["licenceFeeTotal"] = total_fee
     summary["filesRead"] = read
     summary["resumedFromCheckpoint"] = resumed
-    _write_report(report, fmt, receipt, rows, summary)
+    write_report(report, fmt, receipt, rows, summary)
     checkpoint.close(remove=True)
     return AuditResult(receipt, summary, rows if keep_rows else [], report)
 
@@ -264,7 +264,7 @@ def identities(paths: Sequence[str], workers: int) -> list[Identity | None]:
         return list(pool.map(_identity_or_none, paths, chunksize=64))
 
 
-def _format_of(report: Path) -> str:
+def report_format_of(report: Path) -> str:
     suffix = report.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
@@ -273,7 +273,7 @@ def _format_of(report: Path) -> str:
     raise ValidationError(f"report {report}: write .jsonl or .csv")
 
 
-def _write_report(
+def write_report(
     path: Path, fmt: str, receipt: dict[str, Any], rows: list[dict[str, Any]], summary: dict[str, Any]
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ from .audit import AuditResult
 from .audit_rows import SnapshotAnswers, rows_digest, tally
 from .audit_snapshot import snapshot_receipt
 from .snapshot import read_snapshot
-from .snapshot_rows import _sha256
+from .snapshot_rows import file_sha256_hex
 
 PLAN_FORMAT = "rightsledger-ray-audit-v1"
 DEFAULT_BLOCK_ROWS = 10_000
@@ -56,7 +56,7 @@ def import_ray() -> Any:
     return ray
 
 
-def _arrow() -> tuple[Any, Any]:
+def as_arrow() -> tuple[Any, Any]:
     try:
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
         import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -105,7 +105,7 @@ def plan_manifest(source: str | Path, block_rows: int = DEFAULT_BLOCK_ROWS) -> P
         raise NotFoundError(f"{path}: no such manifest file")
     kind = _kind(path)
     if kind == "parquet":
-        _pa, pq = _arrow()
+        _pa, pq = as_arrow()
         try:
             rows = int(pq.ParquetFile(path).metadata.num_rows)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for bad files
@@ -148,7 +148,7 @@ def _plan_lines(path: Path, kind: str, block_rows: int) -> Plan:
 def read_block(plan: Plan, block: int) -> list[dict[str, Any]]:
     """The rows of one block, as dictionaries (blank lines skipped)."""
     if plan.kind == "parquet":
-        _pa, pq = _arrow()
+        _pa, pq = as_arrow()
         start, stop = block * plan.block_rows, min((block + 1) * plan.block_rows, plan.rows)
         file = pq.ParquetFile(plan.source)
         groups, first, at = [], None, 0
@@ -193,19 +193,20 @@ def part_done(out: Path, block: int) -> dict[str, Any] | None:
     data, side = _part(out, block)
     try:
         meta = json.loads(side.read_text())
-        return meta if isinstance(meta, dict) and data.is_file() and _sha256(data) == meta.get("sha256") else None
+        fresh = isinstance(meta, dict) and data.is_file() and file_sha256_hex(data) == meta.get("sha256")
+        return meta if fresh else None
     except (OSError, ValueError):
         return None
 
 
 def _schema() -> Any:
-    pa, _pq = _arrow()
+    pa, _pq = as_arrow()
     return pa.schema([("hash", pa.string()), ("path", pa.string()), ("answer", pa.string()), ("reason", pa.string()),
                       ("fee", pa.decimal128(38, 0)), ("near_copy_of", pa.string()), ("distance", pa.int32())])
 
 
 def write_part(out: Path, block: int, rows: list[dict[str, Any]], files_read: int) -> dict[str, Any]:
-    pa, pq = _arrow()
+    pa, pq = as_arrow()
     data, side = _part(out, block)
     columns = {
         "hash": [r["hash"] for r in rows], "path": [r["path"] for r in rows],
@@ -216,7 +217,7 @@ def write_part(out: Path, block: int, rows: list[dict[str, Any]], files_read: in
     tmp = data.with_name(data.name + ".tmp")
     pq.write_table(pa.table(columns, schema=_schema()), tmp, compression="zstd")
     os.replace(tmp, data)
-    meta = {"block": block, "rows": len(rows), "sha256": _sha256(data), "digest": rows_digest(rows).hexdigest(),
+    meta = {"block": block, "rows": len(rows), "sha256": file_sha256_hex(data), "digest": rows_digest(rows).hexdigest(),
             "filesRead": files_read, **tally(rows)}
     tmp_side = side.with_name(side.name + ".tmp")
     tmp_side.write_text(json.dumps(meta))
@@ -226,7 +227,7 @@ def write_part(out: Path, block: int, rows: list[dict[str, Any]], files_read: in
 
 def read_parts(out: str | Path, blocks: int) -> Iterator[dict[str, Any]]:
     """The report's rows in manifest order, as the local engine writes them."""
-    _pa, pq = _arrow()
+    _pa, pq = as_arrow()
     for block in range(blocks):
         for r in pq.read_table(_part(Path(out), block)[0]).to_pylist():
             row: dict[str, Any] = {"hash": r["hash"], "path": r["path"], "answer": r["answer"], "reason": r["reason"],

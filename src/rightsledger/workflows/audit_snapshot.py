@@ -18,7 +18,7 @@ from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
 from ..version import __version__
 from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
-from .audit import LICENSEE_CHECK_CHUNK, AuditResult, _format_of, _write_report, answer_of, checkpoint_path
+from .audit import LICENSEE_CHECK_CHUNK, AuditResult, answer_of, checkpoint_path, report_format_of, write_report
 from .audit_rows import SnapshotAnswers, rows_digest, tally
 from .bulk import Checkpoint, Progress, hash_items
 from .snapshot import Snapshot, read_snapshot
@@ -43,7 +43,7 @@ def run_snapshot_audit(
     who = parse_address(licensee, what="licensee") if licensee else ZERO_ADDRESS
     source_path = Path(source).resolve()
     report = Path(out) if out else Path.cwd() / f"audit-{source_path.name}.jsonl"
-    fmt = _format_of(report)
+    fmt = report_format_of(report)
     items = collect(source_path)
     checkpoint = Checkpoint(checkpoint_path(report), {"source": str(source_path), "items": len(items)})
     resumed = checkpoint.load()
@@ -65,7 +65,7 @@ def run_snapshot_audit(
     summary["resumedFromCheckpoint"] = resumed
     if confirm_live is not None:
         summary["confirmedLive"] = _confirm(confirm_live, rows, use, who, licensee is not None, unregistered_cleared)
-    _write_report(report, fmt, receipt, rows, summary)
+    write_report(report, fmt, receipt, rows, summary)
     checkpoint.close(remove=True)
     return AuditResult(receipt, summary, rows if keep_rows else [], report)
 

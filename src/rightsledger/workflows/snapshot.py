@@ -41,7 +41,7 @@ from ..errors import NotFoundError, ValidationError
 from ..hashing import parse_hash
 from ..vocabulary import Use
 from .snapshot_rows import (
-    _BUFFER_ROWS,
+    BUFFER_ROWS,
     DEFAULT_PREFIX_BITS,
     FORMAT,
     MANIFEST,
@@ -51,25 +51,25 @@ from .snapshot_rows import (
     Rule6,
     SnapshotMeta,
     WorkRow,
-    _arrow,
-    _bucket,
-    _collection_table,
-    _hash_bytes,
-    _keys_of,
-    _licence_columns,
-    _overall_digest,
-    _part_name,
-    _policy_table,
-    _prefix64,
-    _schemas,
-    _sha256,
-    _work_columns,
+    as_arrow,
+    bucket_of,
+    collection_table_of,
+    file_sha256_hex,
+    hash_bytes_of,
+    keys_of,
+    licence_columns_of,
+    overall_digest,
+    part_name,
+    policy_table_of,
+    prefix64,
     row_from,
+    table_schemas,
+    work_columns,
 )
 
 try:
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - the optional extra is missing; _arrow() says what to install
+except ImportError:  # pragma: no cover - the optional extra is missing; as_arrow() says what to install
     pq = None
 
 COLLECTIONS = "collections.parquet"
@@ -83,7 +83,7 @@ class _BucketWriter:
     def __init__(self, root: Path, table: str, bits: int, key: str, columns: Any, buffer_rows: int) -> None:
         self.root, self.table, self.bits, self.key = root, table, bits, key
         self.columns = columns
-        self.schema = _schemas()[table]
+        self.schema = table_schemas()[table]
         self.buffer_rows = buffer_rows
         self.pending: dict[int, list[Any]] = {}
         self.buffered = 0
@@ -91,7 +91,7 @@ class _BucketWriter:
         self.rows: dict[int, int] = {}
 
     def add(self, row: Any) -> None:
-        bucket = _bucket(_hash_bytes(getattr(row, self.key)), self.bits)
+        bucket = bucket_of(hash_bytes_of(getattr(row, self.key)), self.bits)
         self.pending.setdefault(bucket, []).append(row)
         self.buffered += 1
         if self.buffered >= self.buffer_rows:
@@ -103,9 +103,9 @@ class _BucketWriter:
 
     def flush(self) -> None:
         for bucket, rows in sorted(self.pending.items()):
-            table = _arrow().table(self.columns(rows), schema=self.schema).sort_by(self._order())
+            table = as_arrow().table(self.columns(rows), schema=self.schema).sort_by(self._order())
             if bucket not in self.writers:
-                path = self.root / _part_name(self.table, bucket, self.bits)
+                path = self.root / part_name(self.table, bucket, self.bits)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.writers[bucket] = pq.ParquetWriter(path, self.schema, compression="zstd")
             self.writers[bucket].write_table(table)
@@ -144,18 +144,18 @@ def _finish(
     for table, buckets in parts.items():
         entries = []
         for bucket, rows in sorted(buckets.items()):
-            name = _part_name(table, bucket, bits)
-            files[name] = _sha256(out / name)
+            name = part_name(table, bucket, bits)
+            files[name] = file_sha256_hex(out / name)
             entries.append({"path": name, "bucket": bucket, "rows": rows, "sha256": files[name]})
         tables[table] = {"rows": sum(buckets.values()), "parts": entries}
-    files["policies.parquet"] = _sha256(out / "policies.parquet")
+    files["policies.parquet"] = file_sha256_hex(out / "policies.parquet")
     policy_ids = len(set(policies.column("policy_id").to_pylist()))
     tables["policies"] = {
         "rows": policies.num_rows,
         "policies": policy_ids,
         "parts": [{"path": "policies.parquet", "rows": policies.num_rows, "sha256": files["policies.parquet"]}],
     }
-    files[COLLECTIONS] = _sha256(out / COLLECTIONS)
+    files[COLLECTIONS] = file_sha256_hex(out / COLLECTIONS)
     count = pq.read_metadata(out / COLLECTIONS).num_rows
     tables["collections"] = {
         "rows": count,
@@ -170,7 +170,7 @@ def _finish(
         "tables": tables,
         "reused": sorted(reused),
         "previous": previous,
-        "digest": _overall_digest(files),
+        "digest": overall_digest(files),
     }
     tmp = out / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -193,7 +193,7 @@ def write_snapshot(
     *,
     collections: Iterable[CollectionRow] = (),
     prefix_bits: int = DEFAULT_PREFIX_BITS,
-    buffer_rows: int = _BUFFER_ROWS,
+    buffer_rows: int = BUFFER_ROWS,
 ) -> dict[str, Any]:
     """Write a whole snapshot into the new folder `out`; returns its manifest.
 
@@ -202,14 +202,14 @@ def write_snapshot(
         raise ValidationError("prefix_bits must be between 1 and 16")
     out = Path(out)
     _fresh_folder(out)
-    work_writer = _BucketWriter(out, "works", prefix_bits, "content_hash", _work_columns, buffer_rows)
+    work_writer = _BucketWriter(out, "works", prefix_bits, "content_hash", work_columns, buffer_rows)
     for row in works:
         work_writer.add(row)
-    licence_writer = _BucketWriter(out, "licences", prefix_bits, "content_hash", _licence_columns, buffer_rows)
+    licence_writer = _BucketWriter(out, "licences", prefix_bits, "content_hash", licence_columns_of, buffer_rows)
     for lrow in licences:
         licence_writer.add(lrow)
     parts = {"works": work_writer.close(), "licences": licence_writer.close()}
-    return _finish(out, meta, prefix_bits, parts, _policy_table(policies), _collection_table(collections), [], None)
+    return _finish(out, meta, prefix_bits, parts, policy_table_of(policies), collection_table_of(collections), [], None)
 
 
 def update_snapshot(
@@ -240,9 +240,9 @@ def update_snapshot(
     for table, rows in changes.items():
         by_bucket: dict[int, list[Any]] = {}
         for row in rows:
-            by_bucket.setdefault(_bucket(_hash_bytes(row.content_hash), bits), []).append(row)
-        columns = _work_columns if table == "works" else _licence_columns
-        writer = _BucketWriter(out, table, bits, "content_hash", columns, _BUFFER_ROWS)
+            by_bucket.setdefault(bucket_of(hash_bytes_of(row.content_hash), bits), []).append(row)
+        columns = work_columns if table == "works" else licence_columns_of
+        writer = _BucketWriter(out, table, bits, "content_hash", columns, BUFFER_ROWS)
         counts: dict[int, int] = {}
         for entry in old.manifest["tables"][table]["parts"]:
             bucket = int(entry["bucket"])
@@ -262,12 +262,12 @@ def update_snapshot(
     if changed or "collections" not in old.manifest["tables"]:
         merged = {r.collection_id: r for r in old.collection_rows()}
         merged.update({r.collection_id: r for r in changed})
-        collection_table = _collection_table(merged.values())
+        collection_table = collection_table_of(merged.values())
     else:
         _link(prev_dir / COLLECTIONS, out / COLLECTIONS)
         reused.append(COLLECTIONS)
     link = {"block": old.meta.block_number, "digest": old.manifest["digest"]}
-    return _finish(out, meta, bits, parts, _policy_table(policy_rows.values()), collection_table, reused, link)
+    return _finish(out, meta, bits, parts, policy_table_of(policy_rows.values()), collection_table, reused, link)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -336,7 +336,7 @@ class Snapshot:
         """The works' hashes sorted, the row of each, and their 8-byte prefixes if those are all distinct."""
         column = self.works.column("content_hash").combine_chunks()
         keys = np.frombuffer(column.buffers()[1], dtype="S32", count=len(column), offset=column.offset * 32)
-        prefixes = _prefix64(keys)
+        prefixes = prefix64(keys)
         order = np.argsort(prefixes, kind="stable")
         prefixes = prefixes[order]
         if len(prefixes) > 1 and bool(np.any(prefixes[1:] == prefixes[:-1])):
@@ -346,7 +346,7 @@ class Snapshot:
 
     def rows_of(self, hashes: Sequence[str | bytes]) -> Any:
         """The works-table row of each hash, -1 where the snapshot has no such work."""
-        return self.rows_of_keys(_keys_of(hashes))
+        return self.rows_of_keys(keys_of(hashes))
 
     def rows_of_keys(self, queries: Any) -> Any:
         keys, order, prefixes = self._keys
@@ -356,7 +356,7 @@ class Snapshot:
             at = np.searchsorted(keys, queries)
         else:
             # Searching in ascending order keeps the sorted keys in cache: ~3x faster than random order.
-            wanted = _prefix64(queries)
+            wanted = prefix64(queries)
             ranks = np.argsort(wanted, kind="stable")
             at = np.empty(len(queries), dtype=np.int64)
             at[ranks] = np.searchsorted(prefixes, wanted[ranks])
@@ -400,7 +400,7 @@ class Snapshot:
 
 def read_snapshot(path: str | Path) -> Snapshot:
     """Read a snapshot, checking every file's sha256, the overall digest and the row counts."""
-    _arrow()
+    as_arrow()
     root = Path(path)
     try:
         manifest = json.loads((root / MANIFEST).read_text())
@@ -419,12 +419,12 @@ def read_snapshot(path: str | Path) -> Snapshot:
 
 
 def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
-    arrow = _arrow()
+    arrow = as_arrow()
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
     for name in ("works", "licences", "policies", "collections"):
         if name == "collections" and name not in manifest["tables"]:  # written before snapshots held collections
-            tables[name] = _schemas()[name].empty_table()
+            tables[name] = table_schemas()[name].empty_table()
             continue
         entry = manifest["tables"][name]
         pieces = []
@@ -432,21 +432,21 @@ def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
             file = root / part["path"]
             if not file.is_file():
                 raise ValidationError(f"snapshot {root} lacks {part['path']}; it is incomplete")
-            digest = _sha256(file)
+            digest = file_sha256_hex(file)
             if digest != part["sha256"]:
                 raise ValidationError(f"{file} does not match its digest in the manifest; the snapshot was altered")
             files[part["path"]] = digest
-            piece = pq.read_table(file, schema=_schemas()[name])
+            piece = pq.read_table(file, schema=table_schemas()[name])
             if piece.num_rows != part["rows"]:
                 raise ValidationError(f"{file} holds {piece.num_rows} rows, the manifest says {part['rows']}")
             pieces.append(piece)
-        table = arrow.concat_tables(pieces) if pieces else _schemas()[name].empty_table()
+        table = arrow.concat_tables(pieces) if pieces else table_schemas()[name].empty_table()
         if table.num_rows != entry["rows"]:
             raise ValidationError(
                 f"snapshot {root}: {name} holds {table.num_rows} rows, the manifest says {entry['rows']}"
             )
         tables[name] = table
-    if _overall_digest(files) != manifest.get("digest"):
+    if overall_digest(files) != manifest.get("digest"):
         raise ValidationError(f"snapshot {root}: the manifest's digest does not match its files; it was altered")
     return Snapshot(root, manifest, tables["works"], tables["policies"], tables["licences"], tables["collections"])
 

@@ -27,12 +27,12 @@ except ImportError:  # pragma: no cover - the optional extra is missing
 FORMAT = "rightsledger-snapshot-v1"
 MANIFEST = "manifest.json"
 DEFAULT_PREFIX_BITS = 8
-_BUFFER_ROWS = 1_000_000
+BUFFER_ROWS = 1_000_000
 
 Rule6 = tuple[int, int, int, int, int, int]
 
 
-def _arrow() -> Any:
+def as_arrow() -> Any:
     if pa is None:
         raise ConfigError("snapshots need pyarrow: pip install 'rightsledger[parquet]'")
     return pa
@@ -107,8 +107,8 @@ class SnapshotMeta:
     block_time: int
 
 
-def _schemas() -> dict[str, Any]:
-    arrow = _arrow()
+def table_schemas() -> dict[str, Any]:
+    arrow = as_arrow()
     return {
         "works": arrow.schema(
             [
@@ -162,7 +162,7 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def _hash_bytes(value: str | bytes) -> bytes:
+def hash_bytes_of(value: str | bytes) -> bytes:
     if isinstance(value, bytes):
         if len(value) == 32:
             return value
@@ -176,7 +176,7 @@ def _hash_bytes(value: str | bytes) -> bytes:
     return bytes.fromhex(parse_hash(str(value))[2:])  # the slow path says clearly what is wrong
 
 
-def _keys_of(hashes: Sequence[str | bytes]) -> Any:
+def keys_of(hashes: Sequence[str | bytes]) -> Any:
     """Content hashes as a numpy S32 array. 0x hex text is decoded with one bytes.fromhex over the
     joined text (the fastest way CPython has); anything else goes hash by hash, with clear errors."""
     n = len(hashes)
@@ -190,26 +190,26 @@ def _keys_of(hashes: Sequence[str | bytes]) -> Any:
             return np.frombuffer(bytes.fromhex(text.replace("0x", "")), dtype="S32")
         except ValueError:
             pass
-    return np.frombuffer(b"".join(_hash_bytes(h) for h in hashes), dtype="S32")
+    return np.frombuffer(b"".join(hash_bytes_of(h) for h in hashes), dtype="S32")
 
 
-def _prefix64(keys: Any) -> Any:
+def prefix64(keys: Any) -> Any:
     """The first 8 bytes of each S32 key as a big-endian uint64: sorting and searching those is fast."""
     return np.frombuffer(keys.tobytes(), dtype=">u8").reshape(-1, 4)[:, 0].astype(np.uint64)
 
 
-def _bucket(digest: bytes, bits: int) -> int:
+def bucket_of(digest: bytes, bits: int) -> int:
     return int.from_bytes(digest[:2], "big") >> (16 - bits)
 
 
-def _part_name(table: str, bucket: int, bits: int) -> str:
+def part_name(table: str, bucket: int, bits: int) -> str:
     width = (bits + 3) // 4
     return f"{table}/part-{bucket:0{width}x}.parquet"
 
 
-def _work_columns(rows: Sequence[WorkRow]) -> dict[str, list[Any]]:
+def work_columns(rows: Sequence[WorkRow]) -> dict[str, list[Any]]:
     return {
-        "content_hash": [_hash_bytes(r.content_hash) for r in rows],
+        "content_hash": [hash_bytes_of(r.content_hash) for r in rows],
         "content_code": [r.content_code for r in rows],
         "holder": [address_bytes(r.holder) for r in rows],
         "status": [r.status for r in rows],
@@ -221,9 +221,9 @@ def _work_columns(rows: Sequence[WorkRow]) -> dict[str, list[Any]]:
     }
 
 
-def _licence_columns(rows: Sequence[LicenceRow]) -> dict[str, list[Any]]:
+def licence_columns_of(rows: Sequence[LicenceRow]) -> dict[str, list[Any]]:
     return {
-        "content_hash": [_hash_bytes(r.content_hash) for r in rows],
+        "content_hash": [hash_bytes_of(r.content_hash) for r in rows],
         "licensee": [address_bytes(r.licensee) for r in rows],
         "use": [r.use for r in rows],
         "valid_from": [r.valid_from for r in rows],
@@ -231,8 +231,8 @@ def _licence_columns(rows: Sequence[LicenceRow]) -> dict[str, list[Any]]:
     }
 
 
-def _policy_table(rows: Iterable[PolicyRow]) -> Any:
-    cols: dict[str, list[Any]] = {name: [] for name in _schemas()["policies"].names}
+def policy_table_of(rows: Iterable[PolicyRow]) -> Any:
+    cols: dict[str, list[Any]] = {name: [] for name in table_schemas()["policies"].names}
     for row in sorted(rows, key=lambda r: r.policy_id):
         if len(row.rules) != len(Use):
             raise ValidationError(f"policy {row.policy_id} has {len(row.rules)} rules; a policy has one per use (7)")
@@ -243,15 +243,15 @@ def _policy_table(rows: Iterable[PolicyRow]) -> Any:
                 strict=True,
             ):
                 cols[name].append(value)
-    return _arrow().table(cols, schema=_schemas()["policies"])
+    return as_arrow().table(cols, schema=table_schemas()["policies"])
 
 
-def _collection_table(rows: Iterable[CollectionRow]) -> Any:
+def collection_table_of(rows: Iterable[CollectionRow]) -> Any:
     """One row per collection, by id."""
     ordered = sorted(rows, key=lambda r: r.collection_id)
     cols = {
         "collection_id": [r.collection_id for r in ordered],
-        "root": [_hash_bytes(r.root) for r in ordered],
+        "root": [hash_bytes_of(r.root) for r in ordered],
         "holder": [address_bytes(r.holder) for r in ordered],
         "policy_id": [r.policy_id for r in ordered],
         "status": [r.status for r in ordered],
@@ -261,14 +261,14 @@ def _collection_table(rows: Iterable[CollectionRow]) -> Any:
         "registrant": [address_bytes(r.registrant) for r in ordered],
         "metadata_uri": [r.metadata_uri for r in ordered],
     }
-    return _arrow().table(cols, schema=_schemas()["collections"])
+    return as_arrow().table(cols, schema=table_schemas()["collections"])
 
 
-def _sha256(path: Path) -> str:
+def file_sha256_hex(path: Path) -> str:
     return sha256_of_file(path)[0].removeprefix("0x")
 
 
-def _overall_digest(files: dict[str, str]) -> str:
+def overall_digest(files: dict[str, str]) -> str:
     text = "\n".join(f"{name} {files[name]}" for name in sorted(files))
     return hashlib.sha256(text.encode()).hexdigest()
 
