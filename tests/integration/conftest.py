@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,11 +68,12 @@ def rpc_url(node: str, request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(f"{node}_url"))
 
 
-@pytest.fixture(scope="session")
-def anvil_url() -> Iterator[str]:
+@contextmanager
+def throwaway_anvil(*extra: str) -> Iterator[str]:
+    """An anvil of the local chain id on a free port, for as long as the block lasts; its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent"],
+        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent", *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -82,6 +84,12 @@ def anvil_url() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    with throwaway_anvil() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from rightsledger import RightsLedger
-from rightsledger.chain import LOCAL_CHAIN_ID, LocalChain, find_anvil, free_port, wait_for_rpc
+from rightsledger.chain import LOCAL_CHAIN_ID, LocalChain, free_port
 from rightsledger.chain.connection import connect_web3
 from rightsledger.chain.deployments import WrongChainError, deployment_path
 from rightsledger.chain.journal import JOURNAL_NAME
 from rightsledger.cli import main
+
+from .conftest import throwaway_anvil
 
 
 class Home:
@@ -179,19 +180,8 @@ def test_chain_status_reports_the_recorded_port(home: Home) -> None:
 def other_anvil() -> Iterator[str]:
     """A second local anvil: same chain id, same dev accounts, so the same deployment addresses.
     (Its genesis time is set: two anvils started in the same second would share a genesis block.)"""
-    port = free_port()
-    process = subprocess.Popen(
-        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--timestamp", "1700000000", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_rpc(url, 20, process)
+    with throwaway_anvil("--timestamp", "1700000000") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_a_home_pointed_at_another_anvil_gets_a_clear_error(home: Home, other_anvil: str, tmp_path: Path) -> None:

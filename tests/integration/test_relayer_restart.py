@@ -6,7 +6,6 @@ These tests stop and start mining, so they run on an anvil of their own."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from eth_account import Account
 from web3 import Web3
 
 from rightsledger import RightsLedger, hash_bytes
-from rightsledger.chain import LOCAL_CHAIN_ID, dev_account, find_anvil, free_port, wait_for_rpc
+from rightsledger.chain import dev_account
 from rightsledger.chain.connection import connect_web3
 from rightsledger.chain.deploy import deploy
 from rightsledger.chain.deployments import Deployment
@@ -27,25 +26,16 @@ from rightsledger.chain.transactions import Transactor
 from rightsledger.errors import ChainError, RelayError
 from rightsledger.sdk.relay import Relayer
 
+from .conftest import throwaway_anvil
+
 RELAYER = dev_account(8)
 
 
 @pytest.fixture(scope="module")
 def own_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Deployment]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [find_anvil(), "--port", str(port), "--chain-id", str(LOCAL_CHAIN_ID), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_rpc(url, 20, process)
+    with throwaway_anvil() as url:
         w3 = connect_web3(url)
         yield w3, deploy(w3, dev_account(0), home=tmp_path_factory.mktemp("home"))
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture
