@@ -210,3 +210,42 @@ def test_a_recording_is_found_again_in_other_formats_by_its_audio_code(cli, tmp_
         assert entry["matches"][0]["distance"] <= 4
     code, out, _ = cli("check", str(audios["demo.ogg"]), "--use", "tdm", "--json")
     assert code == 0 and json.loads(out)[0]["reason"].startswith(f"allowed-by-terms (near copy of {digest}")
+
+
+def _scene(seed: int) -> Image.Image:
+    """A smooth synthetic picture (blurred ellipses), deterministic for a seed."""
+    import random
+
+    from PIL import ImageDraw, ImageFilter
+
+    r = random.Random(seed)
+    img = Image.new("RGB", (900, 600), (r.randrange(256),) * 3)
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x, y, w, h = r.randrange(900), r.randrange(600), r.randrange(40, 300), r.randrange(40, 300)
+        draw.ellipse((x, y, x + w, y + h), fill=(r.randrange(256), r.randrange(256), r.randrange(256)))
+    return img.filter(ImageFilter.GaussianBlur(6))
+
+
+def test_find_and_check_a_rotated_copy_by_the_query_rotations(cli, tmp_path: Path) -> None:
+    """A copy rotated by 3 degrees is 14 bits from the work's code (missed at 12); rotated back by
+    the query rotations it is within the threshold, so find and check answer for it."""
+    from rightsledger.identity import hamming, identify_file
+
+    work, copy = tmp_path / "scene.jpg", tmp_path / "scene-rotated.jpg"
+    _scene(3).save(work, "JPEG", quality=90)
+    _scene(3).rotate(3, resample=Image.Resampling.BICUBIC).save(copy, "JPEG", quality=90)
+    original, rotated = identify_file(work), identify_file(copy)
+    assert original.content_bits is not None and rotated.content_bits is not None
+    assert hamming(original.content_bits, rotated.content_bits) > 12
+    assert cli("--dev-account", "1", "register", str(work), "--allow", "tdm")[0] == 0
+
+    code, out, err = cli("find", str(copy), "--json")
+    assert code == 0, err
+    (match,) = json.loads(out)[0]["matches"]
+    assert match["contentHash"] == hash_file(work) and match["distance"] <= 12
+    assert match["distance"] == min(hamming(r, original.content_bits) for r in rotated.rotated_bits)
+    code, out, _ = cli("check", str(copy), "--use", "tdm", "--json")
+    assert code == 0 and json.loads(out)[0]["nearCopyOf"] == hash_file(work)
+    code, out, err = cli("--dev-account", "2", "register", str(copy), "--json")
+    assert code != 0 and "refusing to register" in err and hash_file(work) in err  # like any near copy

@@ -139,6 +139,49 @@ def test_mirrored_code_finds_a_mirrored_copy():
     assert hamming(copy.content_code, original.content_code) > 12  # without the mirror trick it is missed
 
 
+def _large_cat() -> Image.Image:
+    with Image.open(CAT_JPG) as img:
+        return img.convert("RGB")
+
+
+@pytest.mark.parametrize("angle", [-3, 4])
+def test_query_rotations_find_a_slightly_rotated_copy(angle: int):
+    original = identify_file(CAT_JPG)
+    out = io.BytesIO()
+    _large_cat().rotate(angle, resample=Image.Resampling.BICUBIC).save(out, format="JPEG", quality=90)
+    copy = identify_bytes(out.getvalue(), "rotated.jpg")
+    assert original.content_bits is not None and copy.content_bits is not None
+    assert len(copy.rotated_bits) == 2
+    plain = hamming(copy.content_bits, original.content_bits)
+    best = min(hamming(r, original.content_bits) for r in copy.rotated_bits)
+    assert best < plain and best <= 4  # the code itself drifts by 6 bits at these angles
+
+
+def test_the_registered_code_never_depends_on_the_query_rotations():
+    query, record = identify_file(CAT_JPG), identify_file(CAT_JPG, query=False)
+    assert query.content_code == record.content_code == CAT_IMAGE_CODE
+    assert query.iscc == record.iscc and query.mirrored_code == record.mirrored_code
+    assert len(query.rotated_codes) == 2 and record.rotated_codes == ()
+
+
+def test_index_find_reports_a_rotated_match_and_prefers_the_code_itself():
+    from rightsledger.identity import IndexSet
+
+    original = identify_file(CAT_JPG)
+    assert original.content_bits is not None
+    out = io.BytesIO()
+    _large_cat().rotate(4, resample=Image.Resampling.BICUBIC).save(out, format="JPEG", quality=90)
+    copy = identify_bytes(out.getvalue(), "rotated.jpg")
+    assert copy.content_bits is not None
+    indexes = IndexSet()
+    indexes.index("image").add([original.content_bits], [7])
+    found = indexes.find("image", copy.content_bits, copy.mirrored_bits, rotated_codes=copy.rotated_bits)
+    assert [m.id for m in found] == [7] and found[0].rotated is True
+    assert found[0].distance == min(hamming(r, original.content_bits) for r in copy.rotated_bits)
+    same = indexes.find("image", original.content_bits, original.mirrored_bits, rotated_codes=original.rotated_bits)
+    assert same[0].distance == 0 and same[0].rotated is False and same[0].mirrored is False
+
+
 def test_exif_orientation_transparency_and_borders_do_not_change_the_code():
     with Image.open(CAT_PNG) as img:
         rgb = img.convert("RGB")
@@ -230,3 +273,21 @@ def test_other_pixel_modes_of_the_sample_give_the_reference_code(mode: str):
     out = io.BytesIO()
     img.save(out, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
     assert identify_bytes(out.getvalue(), f"sample.{fmt.lower()}").content_code == CAT_IMAGE_CODE
+
+
+def test_query_rotations_match_two_bits_tighter_than_the_threshold():
+    from rightsledger.identity import IndexSet
+    from rightsledger.identity.similarity import ROTATION_MARGIN
+
+    work = 0x0123_4567_89AB_CDEF
+    indexes = IndexSet()
+    indexes.index("image").add([work], [1])
+    far = work ^ ((1 << 13) - 1)  # the copy's own code: 13 bits away, missed at 12
+    bits = lambda n: work ^ ((1 << n) - 1)  # noqa: E731
+    t = indexes.thresholds["image"]
+    assert indexes.find("image", far, rotated_codes=[bits(t - ROTATION_MARGIN + 1)]) == []
+    (m,) = indexes.find("image", far, rotated_codes=[bits(t - ROTATION_MARGIN)])
+    assert m.rotated and m.distance == t - ROTATION_MARGIN
+    assert indexes.find("image", far, max_distance=5, rotated_codes=[bits(4)]) == []
+    assert [x.distance for x in indexes.find("image", far, max_distance=5, rotated_codes=[bits(3)])] == [3]
+    assert indexes.find("image", far, max_distance=1, rotated_codes=[work]) == []  # nothing left below 0

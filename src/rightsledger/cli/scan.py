@@ -33,13 +33,14 @@ class Found:
     distance: int
     mirrored: bool = False
     leaf_distance: int | None = None
+    rotated: bool = False
     """Of a near copy in a dataset whose leaves carry codes: the distance of the leaf's code (what
     the contract compares) to the work's; None when the manifest lists no code for the item."""
     datasets: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"item": self.item, "contentHash": self.content_hash, "work": self.work, "iscc": self.iscc,
-                "match": self.match, "distance": self.distance, "mirrored": self.mirrored,
+                "match": self.match, "distance": self.distance, "mirrored": self.mirrored, "rotated": self.rotated,
                 "leafDistance": self.leaf_distance, "datasets": self.datasets}
 
 
@@ -129,6 +130,9 @@ def _next_steps(
     elif found.mirrored:
         entry["note"] = ("a mirrored copy: its code is near the work's only once mirrored, which the chain does not "
                          "check; keep the file as evidence and write to the declarer")
+    elif found.rotated:
+        entry["note"] = ("a rotated copy: its code is near the work's only once rotated back, which the chain does "
+                         "not check; keep the file as evidence and write to the declarer")
     elif found.leaf_distance is None:
         entry["note"] = ("the dataset's leaf gives this item no code comparable with the work's: the near copy "
                          "cannot be proven on chain; the file is the evidence")
@@ -177,7 +181,7 @@ def cmd_scan(ctx: Context) -> int:
             near = _near(index, item, digest, holder, args.max_distance)
             if near is not None:
                 found.append(Found(label, digest, near.content_hash, near.iscc, "near", near.distance,
-                                   near.mirrored, _leaf_distance(item, near.iscc)))
+                                   near.mirrored, _leaf_distance(item, near.iscc), near.rotated))
     coded = any(c is not None for c in hashes.values())
     if not dataset_ids and hashes and not unhashed:  # a local manifest: is it a declared dataset? (by its root)
         root = MerkleTree.of(hashes, list(hashes.values()) if coded else None).root

@@ -62,6 +62,8 @@ class Identity:
     mirrored_code: str | None = None
     skipped_reason: str | None = None
     featureless: bool = False
+    # Query-only codes of an image rotated back by a few degrees (identity.image.QUERY_ROTATIONS).
+    rotated_codes: tuple[str, ...] = ()
 
     @property
     def content_bits(self) -> int | None:
@@ -71,6 +73,11 @@ class Identity:
     @property
     def mirrored_bits(self) -> int | None:
         return None if self.mirrored_code is None else codec.content_code_bits(self.mirrored_code)
+
+    @property
+    def rotated_bits(self) -> tuple[int, ...]:
+        """The 64-bit bodies of the query rotations' codes (empty unless an image with a code)."""
+        return tuple(codec.content_code_bits(c) for c in self.rotated_codes)
 
     @property
     def content_header(self) -> codec.IsccHeader | None:
@@ -141,6 +148,15 @@ def _composite(content: str | None, data_code: str, instance_code: str) -> str:
 
 def image_codes(data: bytes, name: str | None = None) -> tuple[str | None, str | None, str | None]:
     """(content code, mirrored code, skipped reason) of image bytes."""
+    content, mirrored, _rotated, skipped = image_query_codes(data, name, query=False)
+    return content, mirrored, skipped
+
+
+def image_query_codes(
+    data: bytes, name: str | None = None, *, query: bool = True
+) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+    """(content code, mirrored code, query-rotation codes, skipped reason) of image bytes; no
+    rotations unless `query` (a registration records the code only)."""
     label = f"{name}: " if name else ""
     try:
         with warnings.catch_warnings():
@@ -149,7 +165,7 @@ def image_codes(data: bytes, name: str | None = None) -> tuple[str | None, str |
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
-                norm = normalise(img)
+                norm = normalise(img, rotations=query)
     except Image.DecompressionBombError:
         limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ValidationError(f"{label}image too large to decode safely (over {limit} pixels); "
@@ -157,11 +173,12 @@ def image_codes(data: bytes, name: str | None = None) -> tuple[str | None, str |
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ValidationError(f"{label}cannot decode the image ({exc}); is the file complete?") from None
     if norm.featureless:
-        return None, None, (f"featureless image: its 32x32 grey pixels vary by {norm.std:.2f} < {FEATURELESS_STD} "
+        return None, None, (), (f"featureless image: its 32x32 grey pixels vary by {norm.std:.2f} < {FEATURELESS_STD} "
                             "grey levels (standard deviation), so its Image-Code would match unrelated flat images")
     code = _prefixed(iscc_lib.gen_image_code_v0(norm.pixels)["iscc"])
     mirrored = _prefixed(iscc_lib.gen_image_code_v0(norm.mirrored)["iscc"])
-    return code, mirrored, None
+    rotated = tuple(_prefixed(iscc_lib.gen_image_code_v0(p)["iscc"]) for p in norm.rotated)
+    return code, mirrored, rotated, None
 
 
 def text_code(text: str) -> tuple[str | None, str | None]:
@@ -203,12 +220,15 @@ def audio_code(path: Path) -> tuple[str | None, str | None]:
     return _prefixed(iscc_lib.gen_audio_code_v0([int(v) for v in fingerprint])["iscc"]), None
 
 
-def identify_bytes(data: bytes, name: str | None = None, *, media: str | None = None) -> Identity:
-    """The ISCC codes of `data` (`name` only helps detect the media type and label errors)."""
-    return _identify(data, name, media, None)
+def identify_bytes(data: bytes, name: str | None = None, *, media: str | None = None, query: bool = True) -> Identity:
+    """The ISCC codes of `data` (`name` only helps detect the media type and label errors).
+
+    `query`: also the codes an image is matched by beside its own (`rotated_codes`); off when
+    only the code to record is wanted."""
+    return _identify(data, name, media, None, query)
 
 
-def _identify(data: bytes, name: str | None, media: str | None, path: Path | None) -> Identity:
+def _identify(data: bytes, name: str | None, media: str | None, path: Path | None, query: bool = True) -> Identity:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ValidationError("identify_bytes needs bytes")
     data = bytes(data)
@@ -217,8 +237,9 @@ def _identify(data: bytes, name: str | None, media: str | None, path: Path | Non
         raise ValidationError(f"unknown media {kind!r}; use one of {', '.join(THRESHOLDS)}")
     data_code, instance_code = _sum_codes(data)
     mirrored: str | None = None
+    rotated: tuple[str, ...] = ()
     if kind == "image":
-        content, mirrored, skipped = image_codes(data, name)
+        content, mirrored, rotated, skipped = image_query_codes(data, name, query=query)
     elif kind == "text":
         try:
             text = data.decode("utf-8-sig")
@@ -242,6 +263,7 @@ def _identify(data: bytes, name: str | None, media: str | None, path: Path | Non
         sha256="0x" + hashlib.sha256(data).hexdigest(),
         filesize=len(data),
         mirrored_code=mirrored,
+        rotated_codes=rotated,
         skipped_reason=skipped,
         featureless=skipped is not None and skipped.startswith("featureless"),
     )
@@ -251,15 +273,18 @@ def onchain_code(item: Path | bytes | bytearray | memoryview) -> int | None:
     """The 80-bit code recorded on chain for a file or content (header << 64 | the 64-bit body of its
     Content-Code), or None when it has none: featureless, no media we code, audio without fpcalc."""
     try:
-        identity = identify_file(item) if isinstance(item, Path) else identify_bytes(bytes(item))
+        if isinstance(item, Path):
+            identity = identify_file(item, query=False)
+        else:
+            identity = identify_bytes(bytes(item), query=False)
     except ValidationError:
         return None
     head, bits = identity.content_header, identity.content_bits
     return None if head is None or bits is None else (head.packed << 64) | bits
 
 
-def identify_file(path: str | os.PathLike[str], *, media: str | None = None) -> Identity:
-    """The ISCC codes of the file at `path`."""
+def identify_file(path: str | os.PathLike[str], *, media: str | None = None, query: bool = True) -> Identity:
+    """The ISCC codes of the file at `path` (`query`: as identify_bytes)."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -269,4 +294,4 @@ def identify_file(path: str | os.PathLike[str], *, media: str | None = None) -> 
         raise ValidationError(f"{p}: is a directory, pass a file") from None
     except OSError as exc:
         raise ValidationError(f"{p}: cannot read the file ({exc.strerror})") from None
-    return _identify(data, p.name, media, p)
+    return _identify(data, p.name, media, p, query)

@@ -28,7 +28,7 @@ import itertools
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,8 @@ class Match:
     id: int
     code: int
     mirrored: bool = False
+    # The query was the image rotated back by a few degrees (identity.image.QUERY_ROTATIONS).
+    rotated: bool = False
 
 
 class _Offsets:
@@ -411,6 +413,10 @@ class SimilarityIndex:
         return cls.from_arrays(codes, ids, threshold=int(meta[0]))
 
 
+# How much tighter than the threshold a query rotation (identity.image.QUERY_ROTATIONS) must match.
+ROTATION_MARGIN = 2
+
+
 class IndexSet:
     """One SimilarityIndex per media kind, each with its own threshold."""
 
@@ -428,13 +434,21 @@ class IndexSet:
             raise ValidationError(f"no similarity index for media {media!r}; known: {known}") from None
 
     def find(self, media: str, code: int, mirrored_code: int | None = None,
-             max_distance: int | None = None) -> list[Match]:
-        """Matches of a code and, for images, of its mirrored code; one per id, nearest first."""
+             max_distance: int | None = None, *, rotated_codes: Sequence[int] = ()) -> list[Match]:
+        """Matches of a code and, for images, of its mirrored code and its query rotations; one per
+        id, nearest first (the code itself wins a tie)."""
         index = self.index(media)
         best: dict[int, Match] = {}
         found = index.query(code, max_distance)
         if mirrored_code is not None:
             found += index.query(mirrored_code, max_distance, mirrored=True)
+        if rotated_codes:
+            # A rotated-back query is one more chance for an unrelated code to fall near: it is
+            # matched 2 bits tighter, which keeps its chance matches ~20x rarer (docs/identity.md).
+            tighter = (index.threshold if max_distance is None else max_distance) - ROTATION_MARGIN
+            if tighter >= 0:
+                found += [replace(m, rotated=True) for ms in index.query_many(list(rotated_codes), tighter)
+                          for m in ms]
         for m in found:
             if m.id not in best or m < best[m.id]:
                 best[m.id] = m

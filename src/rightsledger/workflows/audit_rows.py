@@ -97,7 +97,7 @@ class SnapshotAnswers:
             bits = identity.content_bits
             if bits is None or identity.media not in self.index.indexes or not len(self.index.index(identity.media)):
                 continue
-            matches = self.index.find(identity.media, bits, identity.mirrored_bits)
+            matches = self.index.find(identity.media, bits, identity.mirrored_bits, rotated_codes=identity.rotated_bits)
             if matches:
                 found[k] = (int(matches[0].id), int(matches[0].distance))
         return found, skipped

@@ -45,6 +45,7 @@ class WorkMatch:
     distance: int
     holder: str
     mirrored: bool = False
+    rotated: bool = False  # found by the query rotated back a few degrees (identity.image.QUERY_ROTATIONS)
 
     def as_dict(self) -> dict[str, object]:
         return {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance, "holder": self.holder}
@@ -214,23 +215,26 @@ class CodesIndex:
         return None if found is None else found.iscc
 
     def matches(self, media: str, code: int, max_distance: int | None = None, *,
-                mirrored_code: int | None = None, until_block: int | None = None) -> list[WorkMatch]:
+                mirrored_code: int | None = None, rotated_codes: Sequence[int] = (),
+                until_block: int | None = None) -> list[WorkMatch]:
         """The registered works of `media` whose code is within `max_distance` (default: the media's
-        threshold) of `code` (or of `mirrored_code`, an image's mirror), nearest first.
+        threshold) of `code` (or of `mirrored_code`, an image's mirror, or of `rotated_codes`, the
+        image rotated back a few degrees), nearest first.
 
         `until_block`: only works registered by that block (an answer pinned to a block must not
         match a work registered after it, although the index has read further)."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
         indexes = self._load()
-        found = indexes.find(media, code, mirrored_code, max_distance)
+        found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
         out = []
         for m in found:
             digest, head, body, block = self._rows[m.id]
             if until_block is not None and block > until_block:
                 continue
             holder = self.client.works.call(self.client.works.functions.ownerOf(int(digest, 16)), "reading a holder")
-            out.append(WorkMatch(digest, format_unit(head, body), m.distance, to_checksum_address(holder), m.mirrored))
+            out.append(WorkMatch(digest, format_unit(head, body), m.distance, to_checksum_address(holder), m.mirrored,
+                                 m.rotated))
         return out
 
     def matches_of(self, identity: Identity, max_distance: int | None = None, *,
@@ -239,7 +243,7 @@ class CodesIndex:
         if identity.content_bits is None:
             return []
         return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits,
-                            until_block=until_block)
+                            rotated_codes=identity.rotated_bits, until_block=until_block)
 
 
 def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> None:
