@@ -47,40 +47,32 @@ $(SOLC_LINK): scripts/solc
 	@mkdir -p $(dir $@)
 	ln -sf ../scripts/solc $@
 
-# The browser test drives Debian's chromium (playwright-core never downloads a browser here).
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Debian packages some features need, installed when missing (as root; otherwise say what to run).
+# $(call apt_need,TEST,PACKAGE,WHAT): TEST is a shell condition true when the package is present.
+define apt_need
+	@if ! ( $(1) ) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing chromium (for the web page's browser test)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing $(2) ($(3))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "chromium is missing: install it (apt-get install chromium) for the browser test"; \
+	    echo "$(2) is missing: install it (apt-get install $(2)) $(3)"; \
 	  fi; \
 	fi
+endef
+
+# The browser test drives Debian's chromium (playwright-core never downloads a browser here).
+chromium:
+	$(call apt_need,command -v chromium,chromium,for the web page's browser test)
 
 # Audio-Codes come from Chromaprint's fpcalc (Debian's libchromaprint-tools); without it audio
 # works are registered without a code, and rightsledger says so.
 fpcalc:
-	@if ! command -v fpcalc >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing fpcalc (Chromaprint, for audio content codes)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libchromaprint-tools >/dev/null; \
-	  else \
-	    echo "fpcalc is missing: install it (apt-get install libchromaprint-tools) for audio content codes"; \
-	  fi; \
-	fi
+	$(call apt_need,command -v fpcalc,libchromaprint-tools,for audio content codes)
 
 # The index tests run on PostgreSQL too: tests/pg_support.py starts Debian's server (as an
 # unprivileged user when root) and stops it after. Missing binaries fail those tests, never skip them.
 postgresql:
-	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing postgresql (for the index tests on PostgreSQL)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	  else \
-	    echo "postgresql is missing: install it (apt-get install postgresql) for the index tests"; \
-	  fi; \
-	fi
+	$(call apt_need,command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl,postgresql,for the index tests on PostgreSQL)
 
 install: $(PY_STAMP) $(NPM_STAMP) $(SOLC_LINK) chromium fpcalc postgresql
 
