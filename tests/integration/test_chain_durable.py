@@ -212,6 +212,34 @@ def test_a_home_pointed_at_another_anvil_gets_a_clear_error(home: Home, other_an
     assert "allowed-by-terms" in home.ok("check", str(work), "--use", "tdm")  # its own chain still answers
 
 
+def test_two_anvils_with_the_same_genesis_are_told_apart_by_the_deployment_marker(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two anvils started in the same second share their genesis block; deployed from two homes they
+    have the same addresses and code too. Only the marker transaction (32 random bytes, sent by
+    `deploy`) tells them apart: a home pointed at the other node is refused, not answered from it."""
+    with throwaway_anvil("--timestamp", "1700000000") as first, throwaway_anvil("--timestamp", "1700000000") as second:
+        homes = tmp_path / "first", tmp_path / "second"
+        for folder, url in zip(homes, (first, second), strict=True):
+            assert main(["--home", str(folder), "--rpc-url", url, "deploy"]) == 0
+        a, b = (json.loads(deployment_path(LOCAL_CHAIN_ID, h).read_text()) for h in homes)
+        assert (a["genesis"], a["contracts"], a["code_hash"]) == (b["genesis"], b["contracts"], b["code_hash"])
+        assert a["marker"] != b["marker"] and re.fullmatch(r"0x[0-9a-f]{64}", a["marker"])
+        capsys.readouterr()
+        work = tmp_path / "work.txt"
+        work.write_text("a work on the first chain only\n")
+        assert main(["--home", str(homes[0]), "--rpc-url", first, "register", str(work), "--allow", "tdm"]) == 0
+        capsys.readouterr()
+        code = main(["--home", str(homes[0]), "--rpc-url", second, "check", str(work), "--use", "tdm"])
+        out, err = capsys.readouterr()
+        assert (code, out) == (1, "")
+        assert "no record of the deployment's transaction" in err and "--rpc-url" in err and "Traceback" not in err
+        with pytest.raises(WrongChainError, match="same second"):
+            RightsLedger.connect(second, home=homes[0])
+        assert main(["--home", str(homes[0]), "--rpc-url", first, "check", str(work), "--use", "tdm"]) == 0
+        assert "allowed-by-terms" in capsys.readouterr().out
+
+
 def test_a_record_without_the_chain_binding_still_works(home: Home, other_anvil: str, tmp_path: Path) -> None:
     home.ok("chain", "start", "--port", str(home.port))
     home.ok("deploy")

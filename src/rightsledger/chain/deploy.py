@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ def deploy(
     datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
     collections, _ = _deploy_one(tx, "CollectionRegistry", [works, forwarder])
     levy, _ = _deploy_one(tx, "LevyFund", [datasets, collections, levy_epoch, forwarder])
+    # Which chain this is, beyond the genesis block (the same for two local nodes started in the
+    # same second): a transaction only this chain has (verify_deployment looks it up).
+    marker = tx.send({"to": account.address, "value": 0, "data": "0x" + secrets.token_hex(32)},
+                     action="recording the deployment's marker transaction")
     deployment = Deployment(
         chain_id=w3.eth.chain_id,
         contracts={
@@ -55,6 +60,7 @@ def deploy(
         block=block,
         genesis=genesis_hash(w3),
         code_hash=code_hash(w3, works),
+        marker="0x" + bytes(marker["transactionHash"]).hex().removeprefix("0x"),
     )
     save_deployment(deployment, home)
     return deployment

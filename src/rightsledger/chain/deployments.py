@@ -40,6 +40,10 @@ class Deployment:
     previous_genesis: tuple[str, ...] = ()
     """Earlier genesis hashes of this same deployment: the home's local chain rebuilt from its
     journal onto a fresh genesis (`rebind_genesis`). An index made before still belongs to it."""
+    marker: str | None = None
+    """The hash of a transaction the deploy sent with 32 random bytes: two local nodes started in
+    the same second have the same genesis block (and the same addresses and code), but only the
+    chain it was deployed on knows this transaction."""
 
     def address(self, name: str) -> str:
         try:
@@ -78,6 +82,7 @@ class Deployment:
                 genesis=data.get("genesis"),
                 code_hash=data.get("code_hash"),
                 previous_genesis=tuple(str(g) for g in data.get("previous_genesis") or ()),
+                marker=data.get("marker"),
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"deployment record {source} is unreadable ({exc}); deploy again") from None
@@ -152,6 +157,20 @@ def verify_deployment(w3: Web3, deployment: Deployment) -> None:
             "(its code differs): point --rpc-url/--home at the node it was deployed on, "
             "or run `rightsledger deploy` again"
         )
+    if deployment.marker is not None and not _has_transaction(w3, deployment.marker):
+        raise WrongChainError(
+            f"{endpoint} is another chain than {where}: the same genesis block, addresses and code (a node started "
+            f"in the same second), but it has no record of the deployment's transaction {deployment.marker[:12]}…; "
+            "point --rpc-url at the node it was deployed on (or --home at this node's own home folder), "
+            "or run `rightsledger deploy` to deploy on this chain"
+        )
+
+
+def _has_transaction(w3: Web3, tx_hash: str) -> bool:
+    answer = w3.provider.make_request("eth_getTransactionByHash", [tx_hash])  # type: ignore[arg-type]
+    if "error" in answer:
+        raise ChainError(f"the node could not look up transaction {tx_hash[:12]}…: {answer['error']}")
+    return isinstance(answer.get("result"), dict)
 
 
 def find_deployment(chain_id: int, home: str | Path | None = None) -> Deployment | None:
