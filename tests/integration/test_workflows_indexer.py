@@ -151,6 +151,37 @@ def test_attack_hostileManifestUrisMarkTheirDatasetsUnreadableAndTheSyncGoesOn(
     assert info.value.code == "manifest-unreadable" and "outside the manifest folder" in str(info.value)
 
 
+def test_a_dataset_one_writer_could_not_read_is_loaded_by_a_writer_that_can(
+    alice: RightsLedger, bob: RightsLedger, tmp_path: Path, index_target: str | Path
+) -> None:
+    """A shared index used to keep the first writer's view: a gateway confined to its MANIFEST_FOLDER
+    marked a dataset whose manifest lies elsewhere `unreadable`, and a CLI that can read it got that
+    answer too. Now each indexer tries unreadable datasets again (at most every few minutes), and a
+    load, checked against the declared root, replaces the mark."""
+    from rightsledger.workflows import indexer as indexer_module
+
+    confined = tmp_path / "gateway-manifests"
+    confined.mkdir()
+    dataset = _declare_with_manifest(bob, [b"kept elsewhere 1", b"kept elsewhere 2"], tmp_path / "elsewhere", "ds")
+    alice.datasets.manifest_folder = confined
+    gateway = Indexer(alice, index_target, range_size=50)
+    gateway.sync()
+    status = dict(index_rows(index_target, "SELECT dataset_id, manifest_status FROM datasets"))
+    assert status[dataset] == "unreadable"
+    assert gateway.retry_unreadable() == []  # tried moments ago: not again yet
+    later = indexer_module.time.monotonic() + indexer_module.RETRY_UNREADABLE_SECONDS + 1
+    assert gateway.retry_unreadable(now=later) == []  # still outside its folder: still unreadable
+
+    cli = Indexer(bob, index_target, range_size=50)  # bob reads manifests anywhere on his disk
+    cli.sync()
+    status = dict(index_rows(index_target, "SELECT dataset_id, manifest_status FROM datasets"))
+    assert status[dataset] == "loaded"
+    assert [h.dataset_id for h in gateway.datasets_containing(hash_bytes(b"kept elsewhere 2"))] == [dataset]
+    assert cli.retry_unreadable(now=later) == []
+    cli.close()
+    gateway.close()
+
+
 def test_a_trail_read_where_the_index_says_equals_the_full_scan_in_fewer_requests(
     alice: RightsLedger, w3: Web3, index_target: str | Path
 ) -> None:

@@ -49,6 +49,9 @@ from .index_store import describe, get_meta, is_url, lock_writers, open_engine, 
 
 RANGE = 2_000
 _CHUNK = 5_000  # rows per INSERT of a manifest's items
+# A dataset marked `unreadable` (by this process or another writer of a shared index, which may see
+# another manifest folder) is tried again by each indexer, at most this often.
+RETRY_UNREADABLE_SECONDS = 300.0
 _INDEXED = (
     "WorkRegistry",
     "PolicyRegistry",
@@ -129,6 +132,7 @@ class Indexer:
                 types = ",".join(i["type"] for i in event["inputs"])
                 topic = "0x" + client.w3.keccak(text=f"{event['name']}({types})").hex().removeprefix("0x")
                 self._events[f"{_address}:{topic}"] = (name, getattr(contract.events, event["name"])())
+        self._retried: dict[int, float] = {}  # dataset id -> when this indexer last tried its manifest
         self._check_identity()
 
     @property
@@ -199,7 +203,46 @@ class Indexer:
             end = min(last, block + self.range_size - 1)
             total += self._ingest_range(block, end)
             block = end + 1
+        self.retry_unreadable()
         return SyncResult(start, max(last, self.cursor), total, rolled_back, head)
+
+    def retry_unreadable(self, *, now: float | None = None) -> list[int]:
+        """Read again the manifests of datasets marked `unreadable` that this process can read now
+        (a shared index keeps whichever writer's view came first: a gateway that reads only its
+        MANIFEST_FOLDER, a CLI that reads the local disk; or the file arrived later). Each dataset
+        is tried at most once per RETRY_UNREADABLE_SECONDS by this indexer; only a manifest that
+        exists here is read, and only a load (checked against the declared root) is written.
+        Returns the ids now loaded."""
+        moment = time.monotonic() if now is None else now
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                store.datasets.select().where(store.datasets.c.manifest_status == "unreadable")
+            ).mappings().all()
+        loaded = []
+        folder = self.client.datasets.manifest_folder
+        for row in rows:
+            dataset_id = int(row["dataset_id"])
+            last = self._retried.get(dataset_id)
+            if last is not None and moment - last < RETRY_UNREADABLE_SECONDS:
+                continue
+            self._retried[dataset_id] = moment
+            try:
+                if not manifest_path_of(str(row["manifest_uri"]), folder).is_file():
+                    continue
+            except (RightsLedgerError, OSError, ValueError):
+                continue
+            args = {"datasetId": dataset_id, "manifestURI": row["manifest_uri"], "root": row["root"],
+                    "declarer": row["declarer"], "use": Use(row["use"]).code, "itemCount": row["item_count"]}
+            with self.engine.begin() as conn:
+                lock_writers(conn)
+                current = conn.execute(
+                    store.datasets.select().where(store.datasets.c.dataset_id == dataset_id)
+                ).mappings().first()
+                if current is None or current["manifest_status"] != "unreadable":
+                    continue  # rolled back, or another writer loaded it meanwhile
+                if self._ingest_dataset(conn, args, int(row["block"])) == "loaded":
+                    loaded.append(dataset_id)
+        return loaded
 
     def _chain_hash(self, number: int) -> str | None:
         try:
@@ -283,7 +326,8 @@ class Indexer:
         if decoded["event"] == "DatasetDeclared":
             self._ingest_dataset(conn, args, number)
 
-    def _ingest_dataset(self, conn: Connection, args: dict[str, Any], block: int) -> None:
+    def _ingest_dataset(self, conn: Connection, args: dict[str, Any], block: int) -> str:
+        """Index a declared dataset and its manifest's items; returns the manifest status."""
         dataset_id = int(args["datasetId"])
         uri = str(args["manifestURI"])
         status = "unreadable"
@@ -317,7 +361,7 @@ class Indexer:
         }
         upsert(conn, store.datasets, [row], ("dataset_id",))
         if status != "loaded" or path is None:
-            return
+            return status
         hashes = manifest_hashes(path)  # streamed: the manifest is never held whole
         try:
             while part := list(dict.fromkeys(islice(hashes, _CHUNK))):  # a work listed twice: one row
@@ -326,6 +370,8 @@ class Indexer:
         except (RightsLedgerError, OSError, ValueError):  # the file changed since its tree was built
             conn.execute(store.dataset_items.delete().where(store.dataset_items.c.dataset_id == dataset_id))
             upsert(conn, store.datasets, [{**row, "manifest_status": "unreadable"}], ("dataset_id",))
+            return "unreadable"
+        return status
 
     # ------------------------------------------------------------------ queries
 
