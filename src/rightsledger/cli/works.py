@@ -70,8 +70,14 @@ def _register_derivative(ctx: Context, paths: list[Path], terms: Terms | None) -
         raise CliError("--derived-from registers one derivative at a time: give one FILE")
     parents = [resolve_file_or_hash(p) for p in args.derived_from]
     client = ctx.client()
+    if not args.allow_similar:
+        # A derivative may well be near its parents (their derivative rules decide that), not near others' works.
+        holder = parse_address(args.holder, what="holder") if args.holder else client.address
+        refuse_similar(client, paths, holder, allowed=parents)
+    code = content_code_of(paths[0])  # NO_CODE tells the SDK "none": it would compute the same again
     done = client.licensing.register_derivative(
-        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri
+        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+        code=NO_CODE if code is None else code,
     )
     if args.json:
         print_json(

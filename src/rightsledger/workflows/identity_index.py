@@ -15,7 +15,7 @@ indexed. Chain reorganisations are not followed: delete the file (or the rows) t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,8 +242,10 @@ class CodesIndex:
                             until_block=until_block)
 
 
-def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> None:
-    """SimilarWorkError if a file is a near copy of a work registered by a holder other than `holder`."""
+def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, allowed: Iterable[str] = ()) -> None:
+    """SimilarWorkError if a file is a near copy of a work registered by a holder other than `holder`
+    (`allowed`: content hashes it may be near, a derivative's parents)."""
+    near_ok = {h.lower() for h in allowed}
     found: list[dict[str, object]] = []
     with CodesIndex(client) as index:
         index.sync()
@@ -256,6 +258,8 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str) -> 
                 continue
             for m in index.matches_of(identity):
                 # the same bytes: the registry itself refuses them (WorkAlreadyRegistered)
+                if m.content_hash in near_ok:
+                    continue
                 if m.holder.lower() != holder.lower() and m.content_hash != identity.sha256:
                     found.append({"file": str(path), **m.as_dict()})
     if found:
