@@ -15,7 +15,8 @@ Members of collections registered with codes are indexed too (`member_codes`): `
 CollectionRegistry's `CollectionCodesCommitted` events, opens each members manifest (a file:// URI
 or a local path; one published elsewhere is loaded with `load_members(id, file)`), rebuilds both of
 the collection's roots from it and stores its coded members only if they match the chain. A
-manifest that cannot be read yet is tried again at every sync. `matches(..., members=True)` answers
+manifest that cannot be read yet is tried again at every sync (one that does not match its roots only
+by `load_members`). `matches(..., members=True)` answers
 them beside the registered works, naming their collection (`WorkMatch.collection_id`), with the
 collection's holder.
 """
@@ -206,10 +207,11 @@ class CodesIndex:
         return len(rows) + members
 
     def _load_pending_members(self) -> int:
-        """Load the members manifests not loaded yet (new, or unreadable before); returns the members added."""
+        """Load the members manifests not loaded yet (new, or unreadable before: a manifest that did not
+        match its roots is not read again by itself, only by `load_members`); returns the members indexed."""
         with self.engine.connect() as conn:
-            pending = conn.execute(text("SELECT collection_id FROM coded_collections WHERE status <> 'loaded' "
-                                        "ORDER BY collection_id")).all()
+            pending = conn.execute(text("SELECT collection_id FROM coded_collections "
+                                        "WHERE status IN ('pending', 'unreadable') ORDER BY collection_id")).all()
         added = 0
         for (collection_id,) in pending:
             try:
@@ -221,7 +223,8 @@ class CodesIndex:
     def load_members(self, collection_id: int, manifest: str | Path | None = None) -> int:
         """Index the coded members of collection `collection_id` (registered with codes and seen by
         `sync`) from its members manifest: the published one if it is a local file, else `manifest`.
-        Both roots are rebuilt from it and must be the chain's. Returns how many coded members were added."""
+        Both roots are rebuilt from it and must be the chain's. Returns how many coded members it lists
+        (members without a code, or of a media without a threshold, are not indexed)."""
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT block, codes_root, manifest_uri FROM coded_collections "
                                     "WHERE collection_id = :c"), {"c": int(collection_id)}).first()
