@@ -22,9 +22,10 @@ from rightsledger.cli import main
 from rightsledger.code_tree import NO_CODE, pack_code
 from rightsledger.errors import ValidationError
 from rightsledger.hashing import hash_bytes, hash_file
-from rightsledger.identity import onchain_code
+from rightsledger.identity import identify_bytes, onchain_code
 from rightsledger.merkle import MerkleTree
 from rightsledger.sdk.collections import read_members
+from rightsledger.workflows.identity_index import CodesIndex
 
 CAT_JPG = iscc_samples.images("jpg")[0]
 
@@ -158,3 +159,17 @@ def test_sdk_codes_verify_on_chain_and_gas_does_not_grow_with_members(alice: Rig
         other = MerkleTree.of([hash_bytes(b"x")], [NO_CODE])
         path = other.save(tmp_path / "other.json")
         read_members(path, root=small.root, codes_root=other.root, what="collection 1")
+
+
+def test_the_codes_index_holds_members_in_sqlite_and_postgresql(alice: RightsLedger, index_target: str | Path) -> None:
+    image = CAT_JPG.read_bytes()
+    reg = alice.collections.register_with_codes([image, b"a note"])
+    identity = identify_bytes(image, "cat.jpg")
+    with CodesIndex(alice, index_target) as index:
+        assert index.sync() == 1  # the cat; the note has no code
+        assert index.coded_collections() == [(reg.collection_id, reg.manifest_uri, "loaded")]
+        assert index.member_count() == 1 and len(index) == 0
+        assert index.matches_of(identity) == []  # members only when asked for
+        (match,) = index.matches_of(identity, members=True)
+        assert (match.content_hash, match.collection_id, match.distance) == (hash_bytes(image), reg.collection_id, 0)
+        assert index.load_members(reg.collection_id) == 1 and index.member_count() == 1  # loading again adds nothing
