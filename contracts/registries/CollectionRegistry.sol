@@ -43,6 +43,8 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     mapping(uint256 collectionId => Collection) private _collections;
     mapping(uint256 collectionId => bytes32) private _roots;
     mapping(uint256 collectionId => string) private _metadataURIs;
+    /// @dev Per collection with codes, the root over its (content hash, code) leaves; 0 = no codes.
+    mapping(uint256 collectionId => bytes32) private _codesRoots;
     uint256 private _collectionCount;
 
     constructor(IWorkRegistry works, address trustedForwarder) ERC2771Context(trustedForwarder) {
@@ -55,6 +57,32 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
         external
         returns (uint256 collectionId)
     {
+        collectionId = _registerCollection(root, count, holder, policyId, metadataURI);
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function registerCollectionWithCodes(
+        bytes32 root,
+        bytes32 codesRoot,
+        uint256 count,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI,
+        string calldata manifestURI
+    ) external returns (uint256 collectionId) {
+        if (codesRoot == bytes32(0)) revert CollectionEmpty();
+        collectionId = _registerCollection(root, count, holder, policyId, metadataURI);
+        _codesRoots[collectionId] = codesRoot;
+        emit CollectionCodesCommitted(collectionId, codesRoot, manifestURI);
+    }
+
+    function _registerCollection(
+        bytes32 root,
+        uint256 count,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) private returns (uint256 collectionId) {
         if (root == bytes32(0) || count == 0) revert CollectionEmpty();
         if (holder == address(0)) revert CollectionUnauthorized(0, holder);
         _requirePolicy(policyId);
@@ -123,6 +151,22 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     /// @inheritdoc ICollectionRegistry
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) public view returns (bool) {
         return MerkleProof.verifyCalldata(proof, _roots[collectionId], _leaf(contentHash));
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function isCodedMember(uint256 collectionId, bytes32 contentHash, bytes10 code, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        bytes32 codesRoot = _codesRoots[collectionId];
+        if (codesRoot == bytes32(0)) return false;
+        return MerkleProof.verifyCalldata(proof, codesRoot, keccak256(bytes.concat(keccak256(abi.encode(contentHash, code)))));
+    }
+
+    /// @inheritdoc ICollectionRegistry
+    function codesRootOf(uint256 collectionId) external view returns (bytes32) {
+        return _codesRoots[collectionId];
     }
 
     /// @inheritdoc ICollectionRegistry

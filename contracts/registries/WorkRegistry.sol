@@ -189,6 +189,33 @@ contract WorkRegistry is
         emit WorksRegistered(registrationId, registrant, holder, policyId, 1, metadataURI);
     }
 
+    /// @inheritdoc IWorkRegistry
+    function registerForWithCode(
+        address registrant,
+        bytes32 contentHash,
+        bytes10 code,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external onlyRole(DELEGATE_REGISTRAR_ROLE) returns (uint32 registrationId) {
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        // As in registerFor: the registrant is whom the delegate acts for (same slot, already warm).
+        _registrations[registrationId].registrant = registrant;
+        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
+        uint256 data = _codesEventData(CODE_BYTES);
+        // As in registerWithCode: one store writes the left-aligned code and its zero padding.
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(add(data, 0x60), code)
+        }
+        _commitCodes(registrationId, data, 1);
+        // Cannot overflow: a balance counts distinct registered hashes, far fewer than 2**256.
+        unchecked {
+            _balances[holder] += 1;
+        }
+        emit WorksRegistered(registrationId, registrant, holder, policyId, 1, metadataURI);
+    }
+
     function _openRegistration(address holder, uint32 policyId, uint256 n, string calldata metadataURI)
         private
         returns (uint32 registrationId)

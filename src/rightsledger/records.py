@@ -275,6 +275,11 @@ class CollectionRegistration:
     tree_file: Path
     transaction: str
     gas_used: int
+    codes_root: str | None = None
+    """A collection registered with codes: the root over its (content hash, code) leaves."""
+    members_manifest: Path | None = None
+    """The members manifest written for it (to publish at `manifest_uri`)."""
+    manifest_uri: str = ""
 
 
 @dataclass(frozen=True)

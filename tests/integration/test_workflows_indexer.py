@@ -55,7 +55,7 @@ def test_index_finds_datasets_by_manifest_and_by_proof_and_resumes(
     events = [e["event"] for e in index.history(poem)]
     assert events == ["Transfer", "InclusionProven", "ViolationRecorded", "RemovalRequested"]
     assert index_rows(db, "SELECT COUNT(*) FROM events") == [(index.counts()["events"],)]
-    assert index_rows(db, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert index_rows(db, "SELECT version_num FROM alembic_version") == [("0003",)]
     index.close()
 
 

@@ -64,10 +64,29 @@ interface ICollectionRegistry {
         string evidenceURI
     );
 
+    /// @notice Collection `collectionId` also commits to its members' ISCC content codes: `codesRoot`
+    /// is the root over leaves of (content hash, code) (OpenZeppelin StandardMerkleTree over
+    /// ["bytes32", "bytes10"] values, as DatasetRegistry's coded leaves; NO_CODE for a member without
+    /// one), and the members manifest at `manifestURI` lists every member with its code, so anyone can
+    /// rebuild both roots from it and index the members' codes.
+    event CollectionCodesCommitted(uint256 indexed collectionId, bytes32 codesRoot, string manifestURI);
+
     /// @notice Registers the works under `root` to `holder` with policy `policyId`, in one transaction.
     function registerCollection(bytes32 root, uint256 count, address holder, uint32 policyId, string calldata metadataURI)
         external
         returns (uint256 collectionId);
+
+    /// @notice `registerCollection`, committing to the members' content codes too (`codesRoot`, see
+    /// CollectionCodesCommitted; membership proofs stay by `root`). One more word stored per collection.
+    function registerCollectionWithCodes(
+        bytes32 root,
+        bytes32 codesRoot,
+        uint256 count,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI,
+        string calldata manifestURI
+    ) external returns (uint256 collectionId);
 
     /// @notice Points the whole collection at another policy. Holder only.
     function setCollectionPolicy(uint256 collectionId, uint32 policyId) external;
@@ -84,6 +103,16 @@ interface ICollectionRegistry {
 
     /// @notice Whether `proof` shows `contentHash` in the collection.
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) external view returns (bool);
+
+    /// @notice Whether `proof` shows that member `contentHash` of the collection has content code `code`
+    /// (a proof in the tree of `codesRoot`); false for a collection without codes.
+    function isCodedMember(uint256 collectionId, bytes32 contentHash, bytes10 code, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+
+    /// @notice The root over the members' (content hash, code) leaves; zero for a collection without codes.
+    function codesRootOf(uint256 collectionId) external view returns (bytes32);
 
     /// @notice `check` for a work of the collection, proven by `proof` (reverts if the proof fails).
     function checkMember(

@@ -115,6 +115,17 @@ interface IWorkRegistry {
         string calldata metadataURI
     ) external returns (uint32 registrationId);
 
+    /// @notice `registerFor`, recording the work's ISCC content code (NO_CODE, all zero: none) on chain,
+    /// in a ContentCodesRecorded event as `registerWithCode` does. DELEGATE_REGISTRAR_ROLE only.
+    function registerForWithCode(
+        address registrant,
+        bytes32 contentHash,
+        bytes10 code,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId);
+
     /// @notice Points the work at another policy. Holder or approved operator only.
     function setPolicy(bytes32 contentHash, uint32 policyId) external;
 

@@ -322,10 +322,37 @@ contract LicenceManager is ILicenceManager, ILicenceTransferHook, IERC2981, EIP7
         uint32 policyId,
         string calldata metadataURI
     ) external returns (uint32 registrationId) {
-        uint256 n = parents.length;
-        if (n == 0 || n > MAX_PARENTS) revert DerivativeParentCount(n);
         address registrant = _msgSender();
         uint256 packed;
+        (policyId, packed) = _enforceParents(contentHash, parents, registrant, policyId);
+        registrationId = _works.registerFor(registrant, contentHash, holder, policyId, metadataURI);
+        _emitLinks(contentHash, parents, packed);
+    }
+
+    /// @inheritdoc ILicenceManager
+    function registerDerivativeWithCode(
+        bytes32 contentHash,
+        bytes10 code,
+        bytes32[] calldata parents,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId) {
+        address registrant = _msgSender();
+        uint256 packed;
+        (policyId, packed) = _enforceParents(contentHash, parents, registrant, policyId);
+        registrationId = _works.registerForWithCode(registrant, contentHash, code, holder, policyId, metadataURI);
+        _emitLinks(contentHash, parents, packed);
+    }
+
+    /// @dev Enforces each parent's `derivative` rule for `registrant`, passes a share-alike parent's
+    /// policy down (returned), and records the parents and their packed revenue shares.
+    function _enforceParents(bytes32 contentHash, bytes32[] calldata parents, address registrant, uint32 policyId)
+        private
+        returns (uint32, uint256 packed)
+    {
+        uint256 n = parents.length;
+        if (n == 0 || n > MAX_PARENTS) revert DerivativeParentCount(n);
         uint256 totalBps;
         for (uint256 i; i < n; ++i) {
             bytes32 parent = parents[i];
@@ -347,10 +374,13 @@ contract LicenceManager is ILicenceManager, ILicenceTransferHook, IERC2981, EIP7
 
         _parents[contentHash] = parents;
         _shares[contentHash] = packed;
-        registrationId = _works.registerFor(registrant, contentHash, holder, policyId, metadataURI);
-        // The links follow the registration's own events: the derivative's trail reads in order.
-        for (uint256 i; i < n; ++i) {
-            // The call is to our own immutable registry.
+        return (policyId, packed);
+    }
+
+    /// @dev The links follow the registration's own events: the derivative's trail reads in order.
+    function _emitLinks(bytes32 contentHash, bytes32[] calldata parents, uint256 packed) private {
+        for (uint256 i; i < parents.length; ++i) {
+            // The call before was to our own immutable registry.
             // slither-disable-next-line reentrancy-events
             emit DerivativeLinked(contentHash, parents[i], _shareAt(packed, i));
         }

@@ -39,14 +39,15 @@ def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None, *,
 
 
 def nearest_or_skipped(index: CodesIndex, path: Path, max_distance: int | None = None, *,
-                       until_block: int | None = None) -> tuple[WorkMatch | None, str | None]:
+                       until_block: int | None = None, members: bool = False) -> tuple[WorkMatch | None, str | None]:
     """`near_copy`, and why the file has no content code to match on (featureless image, too short
-    a text, audio without fpcalc), if that is so; (None, None) for a file of no media we code."""
+    a text, audio without fpcalc), if that is so; (None, None) for a file of no media we code.
+    `members`: collection members count too (CodesIndex.matches)."""
     try:
         identity = identify_file(path)
     except ValidationError:
         return None, None
-    found = index.matches_of(identity, max_distance, until_block=until_block)
+    found = index.matches_of(identity, max_distance, until_block=until_block, members=members)
     return (found[0] if found else None), identity.skipped_reason
 
 
@@ -78,7 +79,7 @@ def cmd_find(ctx: Context) -> int:
                 head = content_header(label)
                 if head.media is None:
                     raise CliError(f"{label} has no content code to match on")
-                found = index.matches(head.media, content_code_bits(label), args.max_distance)
+                found = index.matches(head.media, content_code_bits(label), args.max_distance, members=True)
                 results.append({"file": label, "iscc": label, "matches": [m.as_dict() for m in found]})
                 notes.append(None)
                 continue
@@ -88,7 +89,7 @@ def cmd_find(ctx: Context) -> int:
                 results.append({"file": label, "iscc": None, "matches": [], "error": str(exc)})
                 notes.append(str(exc))
                 continue
-            found = index.matches_of(identity, args.max_distance)
+            found = index.matches_of(identity, args.max_distance, members=True)
             entry: dict[str, Any] = {"file": label, "iscc": identity.iscc, "matches": [m.as_dict() for m in found]}
             if identity.skipped_reason:
                 entry["skippedReason"] = identity.skipped_reason
@@ -105,7 +106,8 @@ def cmd_find(ctx: Context) -> int:
         else:
             print(f"{entry['file']}  {entry['iscc']}")
             for m in entry["matches"]:
-                print(f"  {m['contentHash']}  distance {m['distance']:>2}  holder {m['holder']}  {m['iscc']}")
+                member = f"  (member of collection {m['collection']})" if "collection" in m else ""
+                print(f"  {m['contentHash']}  distance {m['distance']:>2}  holder {m['holder']}  {m['iscc']}{member}")
     return 0
 
 

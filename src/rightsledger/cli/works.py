@@ -13,7 +13,7 @@ from ..records import CheckResult
 from ..terms import Terms
 from ..text import render_table
 from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
-from ..workflows.identity_index import refuse_similar
+from ..workflows.identity_index import check_member_match, refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
 from .identity import content_code_of, nearest_or_skipped, not_matched, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
@@ -70,8 +70,14 @@ def _register_derivative(ctx: Context, paths: list[Path], terms: Terms | None) -
         raise CliError("--derived-from registers one derivative at a time: give one FILE")
     parents = [resolve_file_or_hash(p) for p in args.derived_from]
     client = ctx.client()
+    if not args.allow_similar:
+        # A derivative may well be near its parents (their derivative rules decide that), not near others' works.
+        holder = parse_address(args.holder, what="holder") if args.holder else client.address
+        refuse_similar(client, paths, holder, allowed=parents)
+    code = content_code_of(paths[0])  # NO_CODE tells the SDK "none": it would compute the same again
     done = client.licensing.register_derivative(
-        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri
+        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+        code=NO_CODE if code is None else code,
     )
     if args.json:
         print_json(
@@ -162,15 +168,23 @@ def cmd_check(ctx: Context) -> int:
             pinned = client.ctx.last_block_by(parse_time(args.as_of, what="--as-of"))
         with synced_index(client) as index:
             for k in unregistered:
-                near, skipped = nearest_or_skipped(index, Path(args.items[k]), until_block=pinned)
+                near, skipped = nearest_or_skipped(index, Path(args.items[k]), until_block=pinned, members=True)
                 if skipped is not None:
                     notes[k] = skipped
                 if near is None:
                     continue
-                (theirs,) = answer([ContentHash(near.content_hash)])
-                reasons[k] = f"{theirs.reason.value} (near copy of {near.content_hash}, distance {near.distance})"
+                if near.collection_id is None:
+                    (theirs,) = answer([ContentHash(near.content_hash)])
+                    of = near.content_hash
+                else:
+                    # A collection's terms have no history: --as-of answers with its current terms.
+                    theirs = check_member_match(client, near, use, licensee=args.licensee, at=at)
+                    of = f"{near.content_hash} in collection {near.collection_id}"
+                reasons[k] = f"{theirs.reason.value} (near copy of {of}, distance {near.distance})"
                 allowed[k] = theirs.allowed
                 nearest[k] = {"nearCopyOf": near.content_hash, "distance": near.distance}
+                if near.collection_id is not None:
+                    nearest[k]["collection"] = near.collection_id
     if args.json:
         print_json(
             [

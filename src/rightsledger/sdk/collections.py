@@ -2,7 +2,14 @@
 policy. The SDK keeps each collection's tree as a tree file by its root (`<home>/trees/<root>.tree`,
 rightsledger.merkle_store), from which it serves the inclusion proofs that checks and levy claims
 need, and (up to `DUMP_LIMIT` works) as an OpenZeppelin "standard-v1" JSON file under
-`<home>/collections/<chainId>/<id>.tree.json`."""
+`<home>/collections/<chainId>/<id>.tree.json`.
+
+A collection registered with codes (`register_with_codes`) also commits to its members' ISCC content
+codes: a second root over (content hash, code) leaves (the coded leaves of dataset trees), and a
+members manifest, the "standard-v1" JSON of that coded tree, published at the URI the chain names
+(`CollectionCodesCommitted`). Anyone with the manifest rebuilds both roots from it (`read_members`),
+so the members' codes are as trustworthy as the chain; the codes index loads them, and near copies
+of members are then answered with the collection's terms. Gas stays constant per collection."""
 
 from __future__ import annotations
 
@@ -11,24 +18,51 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
+from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 
 from ..chain.deployments import home_dir
+from ..chain.logs import fetcher, logs_in_pages
 from ..chain.module import ChainContext, ContractModule
+from ..code_tree import CodeLike, pack_code
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..manifests import DUMP_LIMIT
+from ..manifests import DUMP_LIMIT, manifest_path_of
 from ..merkle import MerkleTree
 from ..merkle_store import TreeFile
 from ..records import CheckResult, Collection, CollectionRegistration
 from ..terms import Terms
 from ..tree_shelf import Tree, TreeShelf
 from ..units import to_timestamp
-from ..vocabulary import ZERO_ADDRESS, PolicyId, Reason, Status, Use, as_use, parse_address
+from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Reason, Status, Use, as_use, parse_address
 from .policies import Policies
+from .works import auto_code
 
 # Proofs of ~20 nodes for a million works: 1,000 items keep a call far under the gas and size caps.
 MEMBER_CHUNK = 1_000
+# A members manifest is one JSON tree (~260 bytes per member): this many stay under the JSON file cap.
+MAX_CODED_MEMBERS = 500_000
+CODES_COMMITTED_EVENT = "CollectionCodesCommitted(uint256,bytes32,string)"
+NO_ROOT = "0x" + "00" * 32
+
+
+def read_members(path: str | Path, *, root: str, codes_root: str, what: str) -> list[tuple[ContentHash, bytes]]:
+    """The (content hash, code) of every member listed in a members manifest, in its order, after
+    rebuilding both of the collection's roots from it: the coded tree's must be `codes_root` and the
+    tree of its hashes `root` (so the codes are those of exactly the collection's members)."""
+    tree = MerkleTree.read(path)
+    if tree.codes is None:
+        raise ValidationError(f"{path} lists no codes: it is not the members manifest of {what}",
+                              code="manifest-root-mismatch")
+    if tree.root != codes_root.lower():
+        raise ValidationError(f"members manifest {path} has codes root {tree.root}, but {what} committed to "
+                              f"{codes_root}", code="manifest-root-mismatch")
+    plain = MerkleTree.of(tree.values)
+    if plain.root != root.lower():
+        raise ValidationError(f"members manifest {path} lists other works than {what} (root {plain.root}, "
+                              f"not {root})", code="manifest-root-mismatch")
+    codes = tree.codes
+    return [(ContentHash(v), codes[v]) for v in tree.values]
 
 
 class CollectionClient(ContractModule):
@@ -75,6 +109,86 @@ class CollectionClient(ContractModule):
             transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
             gas_used=int(receipt["gasUsed"]),
         )
+
+    def register_with_codes(
+        self,
+        items: Sequence[ContentLike],
+        codes: Sequence[CodeLike | None] | None = None,
+        *,
+        terms: Terms | int | None = None,
+        holder: str | None = None,
+        metadata_uri: str = "",
+        manifest_uri: str = "",
+    ) -> CollectionRegistration:
+        """`register`, committing to each member's content code too: `codes` (one per item, None for
+        one without), else those computed from the items given as files or bytes (none for hashes).
+        Writes the members manifest under `<home>/collections/<chainId>/` and names `manifest_uri` (where
+        it is published; default: its file:// URI) on chain. Up to MAX_CODED_MEMBERS members."""
+        hashes = [content_hash(i) for i in items]
+        if not hashes:
+            raise ValidationError("the collection is empty: give at least one work")
+        if len(set(hashes)) != len(hashes):
+            raise ValidationError("the collection lists a work twice")
+        if len(hashes) > MAX_CODED_MEMBERS:
+            raise ValidationError(f"a collection with codes has at most {MAX_CODED_MEMBERS:,} members (its manifest "
+                                  f"is one JSON file), not {len(hashes):,}: register it in parts")
+        if codes is not None and len(codes) != len(hashes):
+            raise ValidationError(f"{len(hashes)} works but {len(codes)} codes: give one code (or None) per work")
+        packed = [pack_code(c) for c in (codes if codes is not None else [auto_code(i) for i in items])]
+        plain = MerkleTree.of(hashes)
+        coded = MerkleTree.of(hashes, packed)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        manifest = coded.save(self.folder / f"members-{coded.root[2:]}.json")
+        uri = manifest_uri or manifest.resolve().as_uri()
+        self.trees.put(hashes)
+        holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        policy_id = self.policies.policy_id(terms)
+        call = self.registry.functions.registerCollectionWithCodes(
+            plain.root, coded.root, len(plain), holder_address, policy_id, metadata_uri, uri
+        )
+        receipt = self.send(call, f"registering a collection of {len(plain):,} works with their codes")
+        (event,) = self.registry.events.CollectionRegistered().process_receipt(receipt, errors=DISCARD)
+        collection_id = int(event["args"]["collectionId"])
+        return CollectionRegistration(
+            collection_id=collection_id,
+            root=plain.root,
+            count=len(plain),
+            policy_id=policy_id,
+            tree_file=plain.save(self.folder / f"{collection_id}.tree.json"),
+            transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
+            gas_used=int(receipt["gasUsed"]),
+            codes_root=coded.root,
+            members_manifest=manifest,
+            manifest_uri=uri,
+        )
+
+    def codes_root(self, collection_id: int) -> str | None:
+        """The root over the members' (content hash, code) leaves; None for a collection without codes."""
+        raw = self.call(self.functions.codesRootOf(int(collection_id)), f"reading collection {collection_id}")
+        root = "0x" + bytes(raw).hex()
+        return None if root == NO_ROOT else root
+
+    def manifest_uri(self, collection_id: int) -> str:
+        """Where the members manifest of a collection with codes is published (its CollectionCodesCommitted)."""
+        topics = ["0x" + keccak(text=CODES_COMMITTED_EVENT).hex(), "0x" + int(collection_id).to_bytes(32, "big").hex()]
+        w3 = self.ctx.w3
+        action = f"reading the members manifest of collection {collection_id}"
+        pages = logs_in_pages(fetcher(w3), {"address": self.address, "topics": topics}, self.ctx.deployment.block,
+                              w3.eth.block_number, action=action)
+        log = next(iter(pages), None)
+        if log is None:
+            raise NotFoundError(f"collection {collection_id} was registered without codes", code="collection-uncoded")
+        return str(self.registry.events.CollectionCodesCommitted().process_log(log)["args"]["manifestURI"])
+
+    def members(self, collection_id: int, manifest: str | Path | None = None) -> list[tuple[ContentHash, bytes]]:
+        """The (content hash, code) of every member of a collection with codes, from its members manifest
+        (the published one if it is a local file, else `manifest`), checked against both roots on chain."""
+        codes_root = self.codes_root(collection_id)
+        if codes_root is None:
+            raise NotFoundError(f"collection {collection_id} was registered without codes", code="collection-uncoded")
+        path = Path(manifest) if manifest is not None else manifest_path_of(self.manifest_uri(collection_id))
+        return read_members(path, root=self._root(collection_id), codes_root=codes_root,
+                            what=f"collection {collection_id}")
 
     def _root(self, collection_id: int) -> str:
         return "0x" + bytes(self.registry.functions.collectionOf(collection_id).call()[5]).hex()
@@ -189,4 +303,4 @@ class CollectionClient(ContractModule):
         return results
 
 
-__all__ = ["MEMBER_CHUNK", "CollectionClient"]
+__all__ = ["MAX_CODED_MEMBERS", "MEMBER_CHUNK", "CollectionClient", "read_members"]

@@ -25,6 +25,7 @@ from web3.types import EventData, TxReceipt
 
 from ..chain.logs import fetcher, logs_in_pages
 from ..chain.module import ChainContext, ContractModule
+from ..code_tree import NO_CODE, CodeLike, pack_code
 from ..errors import ContractRevert, ValidationError
 from ..hashing import ContentLike, content_hash
 from ..offers import (
@@ -41,7 +42,7 @@ from ..records import DerivativeRegistration, Earnings, Licence, LicenceSource, 
 from ..terms import Terms
 from ..units import from_timestamp, parse_fee, to_timestamp
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Reason, RegistrationId, Use, as_use, parse_address
-from .works import Works
+from .works import Works, auto_code
 
 MAX_PARENTS = 16
 _ERC1271_MAGIC = bytes.fromhex("1626ba7e")
@@ -369,10 +370,13 @@ class Licensing(ContractModule):
         terms: Terms | int | None = None,
         holder: str | None = None,
         metadata_uri: str = "",
+        code: CodeLike | None = None,
     ) -> DerivativeRegistration:
         """Register a work derived from registered `parents`; each parent's derivative rule must allow it.
 
-        A share-alike parent's terms pass down: leave `terms` None to inherit them.
+        A share-alike parent's terms pass down: leave `terms` None to inherit them. Its ISCC content
+        code is recorded on chain as `Works.register` records one: `code` if given (NO_CODE for none),
+        else computed from the file or bytes (a derivative given by its hash has none unless `code` says it).
         """
         digest = content_hash(item)
         parent_hashes = [content_hash(p) for p in parents]
@@ -385,9 +389,16 @@ class Licensing(ContractModule):
             policy_id = self.works.policies.ensure(terms)
         else:
             policy_id = PolicyId(int(terms or 0))
-        call = self.contract.functions.registerDerivative(
-            digest, parent_hashes, holder_address, policy_id, metadata_uri
-        )
+        if code is None:
+            code = auto_code(item)
+        if code is None or pack_code(code) == NO_CODE:
+            call = self.contract.functions.registerDerivative(
+                digest, parent_hashes, holder_address, policy_id, metadata_uri
+            )
+        else:
+            call = self.contract.functions.registerDerivativeWithCode(
+                digest, pack_code(code), parent_hashes, holder_address, policy_id, metadata_uri
+            )
         receipt = self.send(call, f"registering {digest} as a derivative")
         (registered,) = self.works.events.WorksRegistered().process_receipt(receipt, errors=DISCARD)
         links = self.contract.events.DerivativeLinked().process_receipt(receipt, errors=DISCARD)

@@ -29,7 +29,7 @@ from ..errors import ConfigError
 
 ENV = "RIGHTSLEDGER_INDEX_URL"
 # The head of index_migrations/versions (tests/unit/test_index_store.py checks they agree).
-HEAD = "0002"
+HEAD = "0003"
 POSTGRES_MISSING = "PostgreSQL index needs `pip install rightsledger[postgres]` (psycopg 3)"
 _LOCK = 0x52_4C_49_44_58  # "RLIDX": the advisory lock of the index's writers
 MIGRATIONS = Path(__file__).with_name("index_migrations")
@@ -90,6 +90,29 @@ codes = Table(
     Column("block", BigInteger, nullable=False),
     UniqueConstraint("content_hash"),
     Index("codes_by_block", "block"),
+)
+
+coded_collections = Table(
+    "coded_collections",
+    SCHEMA,
+    Column("collection_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("block", BigInteger, nullable=False),
+    Column("codes_root", Text, nullable=False),
+    Column("manifest_uri", Text, nullable=False),
+    Column("status", Text, nullable=False),
+)
+member_codes = Table(
+    "member_codes",
+    SCHEMA,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("collection_id", BigInteger, nullable=False),
+    Column("content_hash", Text, nullable=False),
+    Column("header", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("media", Text, nullable=False),
+    Column("block", BigInteger, nullable=False),
+    UniqueConstraint("collection_id", "content_hash"),
+    Index("member_codes_by_block", "block"),
 )
 
 

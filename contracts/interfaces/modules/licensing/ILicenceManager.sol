@@ -188,6 +188,18 @@ interface ILicenceManager is ILicenceOracle {
         string calldata metadataURI
     ) external returns (uint32 registrationId);
 
+    /// @notice `registerDerivative`, recording the derivative's ISCC content code (NO_CODE, all zero:
+    /// none) on chain: the WorkRegistry emits ContentCodesRecorded for its registration, so its near
+    /// copies are found like those of any work registered with a code.
+    function registerDerivativeWithCode(
+        bytes32 contentHash,
+        bytes10 code,
+        bytes32[] calldata parents,
+        address holder,
+        uint32 policyId,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId);
+
     /// @notice The continuous period [validFrom, validUntil) in which `licensee` holds a licence for `use` of the work.
     function licenceOf(bytes32 contentHash, uint8 use, address licensee)
         external

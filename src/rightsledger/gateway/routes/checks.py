@@ -12,7 +12,7 @@ from ...records import CheckResult
 from ...sdk.client import RightsLedger
 from ...terms import ChainTime
 from ...vocabulary import Reason, Use
-from ...workflows.identity_index import CodesIndex, WorkMatch
+from ...workflows.identity_index import CodesIndex, WorkMatch, check_member_match
 from ..deps import ClientDep, SettingsDep, StateDep
 from ..errors import GatewayError
 from ..schemas import (
@@ -90,9 +90,9 @@ def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: Codes
     with codes_index as index:
         index.sync()
         for _iscc, media, bits in codes:
-            found = index.matches(media, bits, body.max_distance, until_block=block)
+            found = index.matches(media, bits, body.max_distance, until_block=block, members=True)
             nearest.append(found[0] if found else None)
-    works = [m.content_hash for m in nearest if m is not None]
+    works = [m.content_hash for m in nearest if m is not None and m.collection_id is None]
     results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at, block=block)
     items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)
              for r in results[: len(body.hashes)]]
@@ -104,10 +104,16 @@ def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: Codes
                                             near_copy_of=None, distance=None,
                                             note="no registered work within the distance of this code"))
             continue
-        r = next(answers)
+        if match.collection_id is None:
+            r = next(answers)
+            of = match.content_hash
+        else:
+            r = check_member_match(client, match, body.use, licensee=body.licensee, at=body.at)
+            of = f"{match.content_hash} in collection {match.collection_id}"
         code_items.append(CodeCheckItem(iscc=iscc, content_hash=r.content_hash, allowed=r.allowed, reason=r.reason,
                                         near_copy_of=match.content_hash, distance=match.distance,
-                                        note=f"near copy of {match.content_hash}, distance {match.distance}"))
+                                        note=f"near copy of {of}, distance {match.distance}",
+                                        collection=match.collection_id))
     answer = ChecksPublic(
         use=body.use,
         licensee=body.licensee,

@@ -1,4 +1,5 @@
-"""Near copies: the registered works whose content code is within a distance of a code or an upload."""
+"""Near copies: the registered works (and members of collections registered with codes) whose content
+code is within a distance of a code or an upload."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ router = APIRouter(prefix="/match", tags=["identity"])
 
 
 def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
-    return [WorkMatchPublic(content_hash=m.content_hash, iscc=m.iscc, distance=m.distance, holder=m.holder)
-            for m in found]
+    return [WorkMatchPublic(content_hash=m.content_hash, iscc=m.iscc, distance=m.distance, holder=m.holder,
+                            collection=m.collection_id) for m in found]
 
 
 def parse_code(code: str) -> tuple[str, str, int]:
@@ -42,7 +43,8 @@ def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
     queries = [parse_code(code) for code in body.iscc]
     with state.codes_index() as index:
         index.sync()
-        return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance)))
+        return [MatchPublic(iscc=iscc, matches=_public(index.matches(media, bits, body.max_distance,
+                                                                             members=True)))
                 for iscc, media, bits in queries]
 
 
@@ -66,7 +68,7 @@ async def match_file(
     identity = identify_bytes(data, name)
     with state.codes_index() as index:
         index.sync()
-        found = index.matches_of(identity, max_distance)
+        found = index.matches_of(identity, max_distance, members=True)
     return MatchPublic(iscc=identity.iscc, content_hash=identity.sha256, matches=_public(found),
                        skipped_reason=identity.skipped_reason)
 

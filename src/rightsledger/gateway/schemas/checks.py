@@ -60,6 +60,8 @@ class CodeCheckItem(Schema):
     near_copy_of: str | None = Field(description="the registered work it is a near copy of (null: none)")
     distance: int | None = Field(description="the Hamming distance of the codes, in bits of 64")
     note: str = Field(description="e.g. `near copy of 0x..., distance 5`")
+    collection: int | None = Field(default=None, description="the nearest is a member of this collection "
+                                   "(registered with codes): the answer is the collection's check of it")
 
 
 class ChecksPublic(Schema):

@@ -18,6 +18,8 @@ class WorkMatchPublic(Schema):
     iscc: str = Field(description="the registered work's Content-Code")
     distance: int = Field(description="Hamming distance of the codes, in bits of 64")
     holder: str
+    collection: int | None = Field(default=None, description="a member of this collection (registered with "
+                                   "codes; its holder is the collection's), not a work registered on its own")
 
 
 class MatchPublic(Schema):
