@@ -295,6 +295,9 @@ def test_relayed_removal_requests_refuse_non_holders_mismatches_and_expired_requ
     ledger = RightsLedger(world.declarer.w3, world.gateway.deployment)
     builder = RequestBuilder(ledger)
     registry = ledger.datasets.registry
+    # A removal request needs the work proven in the dataset (the test above proves it; run alone, prove it here).
+    if not only(world, world.allowed, world.dataset_id)["proven"]:
+        assert relayed(world, "prove-inclusion", world.holder, world.allowed, datasetId=world.dataset_id).is_success
     # Signed by someone who does not hold the work: prepare would refuse it, so build it directly.
     data = str(registry.encode_abi("requestRemoval", args=[world.dataset_id, world.allowed, ""]))
     forged = builder.build(world.stranger.address, data, gas=200_000, to=str(registry.address))
@@ -317,9 +320,7 @@ def test_relayed_removal_requests_refuse_non_holders_mismatches_and_expired_requ
     assert error_of(world.http.post(f"/works/{world.allowed}/removal-requests", json=body))[:2] == (
         400, "request-expired",
     )  # fmt: skip
-    # The holder's own, still valid: accepted (the allowed work is proven by the test above or now).
-    if not only(world, world.allowed, world.dataset_id)["proven"]:
-        assert relayed(world, "prove-inclusion", world.holder, world.allowed, datasetId=world.dataset_id).is_success
+    # The holder's own, still valid: accepted.
     done = relayed(world, "request-removal", world.holder, world.allowed, datasetId=world.dataset_id)
     assert done.status_code == 201, done.text
     assert only(world, world.allowed, world.dataset_id)["removal"] == "requested"
