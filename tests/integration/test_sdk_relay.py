@@ -199,11 +199,11 @@ def test_attack_requestThatTheForwarderWouldRefuseIsSimulatedAndNotSent(relayer:
     assert _relayer_spent(relayer) == before, "nothing was sent"
 
 
-@pytest.mark.xfail(strict=True, reason="known limit (README): terms prepared anonymously are stored in id order")
 def test_attack_anonymouslyPreparedTermsAreNotStoredOnAnHonestSignersRequest(relayer: Relayer) -> None:
-    """`prepare` is anonymous. Terms prepared and never signed sit under the ids before an honest
-    request's: storing the honest terms stores them first, paid by the relayer and counted against
-    the honest signer's gas budget (up to MAX_POLICY_GAP of them; beyond, the honest request is refused)."""
+    """`prepare` is anonymous. Terms prepared and never signed used to sit under the pending ids before
+    an honest request's, and were stored first on its account. Now new terms travel in the signed
+    request itself (`registerWithTerms`): the honest request stores its own terms, and only those,
+    in its one transaction."""
     from rightsledger import Mode, Rule
 
     builder = relayer.builder
@@ -213,7 +213,10 @@ def test_attack_anonymouslyPreparedTermsAreNotStoredOnAnHonestSignersRequest(rel
         builder.register(EVE.address, b"junk %d" % fee, terms=junk)
     count = relayer.ledger.policies.count()
     honest = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**15)})
+    assert relayer.ledger.policies.count() == count, "preparing stored nothing"
     before = w3.eth.get_transaction_count(relayer.address)
-    relayer.relay(_sign(builder, builder.register(ALICE.address, b"honest terms", terms=honest)))
+    receipt = relayer.relay(_sign(builder, builder.register(ALICE.address, b"honest terms", terms=honest)))
+    assert receipt.function == "registerWithTerms"
     assert relayer.ledger.policies.count() == count + 1, "only the signed request's terms were stored"
-    assert w3.eth.get_transaction_count(relayer.address) == before + 2, "its policy and its registration"
+    assert relayer.ledger.work(b"honest terms").policy_id == relayer.ledger.policies.find(honest), "its own terms"
+    assert w3.eth.get_transaction_count(relayer.address) == before + 1, "its terms and its registration, at once"
