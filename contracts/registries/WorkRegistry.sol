@@ -199,6 +199,8 @@ contract WorkRegistry is
         external
         returns (uint32 registrationId, uint32 policyId)
     {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
         policyId = _policies.registerPolicy(terms);
         registrationId = _openRegistration(holder, policyId, 1, metadataURI);
         _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
@@ -213,6 +215,8 @@ contract WorkRegistry is
         Policy calldata terms,
         string calldata metadataURI
     ) external returns (uint32 registrationId, uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
         policyId = _policies.registerPolicy(terms);
         registrationId = _openRegistration(holder, policyId, 1, metadataURI);
         _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
@@ -233,6 +237,8 @@ contract WorkRegistry is
         Policy calldata terms,
         string calldata metadataURI
     ) external returns (uint32 registrationId, uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
         policyId = _policies.registerPolicy(terms);
         uint256 n = contentHashes.length;
         registrationId = _openRegistration(holder, policyId, n, metadataURI);
@@ -386,6 +392,8 @@ contract WorkRegistry is
 
     /// @inheritdoc IInlineTerms
     function setTerms(bytes32 contentHash, Policy calldata terms) external returns (uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
         policyId = _policies.registerPolicy(terms);
         _setPolicy(contentHash, policyId);
     }
