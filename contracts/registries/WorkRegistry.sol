@@ -19,7 +19,9 @@ import {Decision} from "../libraries/Decision.sol";
 import {IPolicyRegistry} from "../interfaces/registries/IPolicyRegistry.sol";
 import {ILicenceOracle} from "../interfaces/modules/licensing/ILicenceOracle.sol";
 import {ITermsHistory} from "../interfaces/registries/ITermsHistory.sol";
+import {IInlineTerms} from "../interfaces/registries/IInlineTerms.sol";
 import {
+    Policy,
     Rule,
     WorkRecord,
     USE_COUNT,
@@ -42,6 +44,7 @@ import {
 contract WorkRegistry is
     IWorkRegistry,
     ITermsHistory,
+    IInlineTerms,
     IERC721Metadata,
     IERC721Errors,
     IERC2981,
@@ -216,6 +219,60 @@ contract WorkRegistry is
         emit WorksRegistered(registrationId, registrant, holder, policyId, 1, metadataURI);
     }
 
+    // ---------------------------------------------------------------- registration with the terms inline
+
+    /// @inheritdoc IInlineTerms
+    function registerWithTerms(bytes32 contentHash, address holder, Policy calldata terms, string calldata metadataURI)
+        external
+        returns (uint32 registrationId, uint32 policyId)
+    {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
+        policyId = _policies.registerPolicy(terms);
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
+        _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
+    }
+
+    /// @inheritdoc IInlineTerms
+    function registerWithCodeAndTerms(
+        bytes32 contentHash,
+        bytes10 code,
+        address holder,
+        Policy calldata terms,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId, uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
+        policyId = _policies.registerPolicy(terms);
+        registrationId = _openRegistration(holder, policyId, 1, metadataURI);
+        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
+        uint256 data = _codesEventData(CODE_BYTES);
+        // As in registerWithCode: one store writes the left-aligned code and its zero padding.
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(add(data, 0x60), code)
+        }
+        _commitCodes(registrationId, data, 1);
+        _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
+    }
+
+    /// @inheritdoc IInlineTerms
+    function registerBatchWithTerms(
+        bytes32[] calldata contentHashes,
+        address holder,
+        Policy calldata terms,
+        string calldata metadataURI
+    ) external returns (uint32 registrationId, uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
+        policyId = _policies.registerPolicy(terms);
+        uint256 n = contentHashes.length;
+        registrationId = _openRegistration(holder, policyId, n, metadataURI);
+        _mintBatch(contentHashes, _newWorkSlot(holder, policyId, registrationId));
+        _closeRegistration(registrationId, holder, policyId, n, metadataURI);
+    }
+
     function _openRegistration(address holder, uint32 policyId, uint256 n, string calldata metadataURI)
         private
         returns (uint32 registrationId)
@@ -358,6 +415,14 @@ contract WorkRegistry is
         for (uint256 i; i < contentHashes.length; ++i) {
             _setPolicy(contentHashes[i], policyId);
         }
+    }
+
+    /// @inheritdoc IInlineTerms
+    function setTerms(bytes32 contentHash, Policy calldata terms) external returns (uint32 policyId) {
+        // The call is to our own immutable PolicyRegistry, which calls nothing back.
+        // slither-disable-next-line reentrancy-benign,reentrancy-events
+        policyId = _policies.registerPolicy(terms);
+        _setPolicy(contentHash, policyId);
     }
 
     function _setPolicy(bytes32 contentHash, uint32 policyId) private {
@@ -742,7 +807,8 @@ contract WorkRegistry is
     function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
             || interfaceId == type(IWorkRegistry).interfaceId || interfaceId == type(IERC2981).interfaceId
-            || interfaceId == type(ITermsHistory).interfaceId || super.supportsInterface(interfaceId);
+            || interfaceId == type(ITermsHistory).interfaceId || interfaceId == type(IInlineTerms).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 
     // ---------------------------------------------------------------- internals

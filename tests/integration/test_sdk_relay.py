@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from web3 import Web3
 
@@ -199,21 +201,63 @@ def test_attack_requestThatTheForwarderWouldRefuseIsSimulatedAndNotSent(relayer:
     assert _relayer_spent(relayer) == before, "nothing was sent"
 
 
-@pytest.mark.xfail(strict=True, reason="known limit (README): terms prepared anonymously are stored in id order")
 def test_attack_anonymouslyPreparedTermsAreNotStoredOnAnHonestSignersRequest(relayer: Relayer) -> None:
-    """`prepare` is anonymous. Terms prepared and never signed sit under the ids before an honest
-    request's: storing the honest terms stores them first, paid by the relayer and counted against
-    the honest signer's gas budget (up to MAX_POLICY_GAP of them; beyond, the honest request is refused)."""
+    """`prepare` is anonymous. Terms prepared and never signed used to sit under the pending ids before
+    an honest request's, and were stored first on its account. Now new terms travel in the signed
+    request itself (`registerWithTerms`): the honest request stores its own terms, and only those,
+    in its one transaction."""
     from rightsledger import Mode, Rule
 
     builder = relayer.builder
     w3 = relayer.ledger.w3
+    count = relayer.ledger.policies.count()
     for fee in range(1, 6):  # an attacker's five prepared, never signed requests with new terms
         junk = Terms(rules={Use.AI_INFERENCE: Rule(mode=Mode.LICENCE, fee=fee)})
         builder.register(EVE.address, b"junk %d" % fee, terms=junk)
-    count = relayer.ledger.policies.count()
+    assert relayer.ledger.policies.count() == count, "preparing stored nothing"
     honest = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**15)})
     before = w3.eth.get_transaction_count(relayer.address)
-    relayer.relay(_sign(builder, builder.register(ALICE.address, b"honest terms", terms=honest)))
+    receipt = relayer.relay(_sign(builder, builder.register(ALICE.address, b"honest terms", terms=honest)))
+    assert receipt.function == "registerWithTerms"
     assert relayer.ledger.policies.count() == count + 1, "only the signed request's terms were stored"
-    assert w3.eth.get_transaction_count(relayer.address) == before + 2, "its policy and its registration"
+    assert relayer.ledger.work(b"honest terms").policy_id == relayer.ledger.policies.find(honest), "its own terms"
+    assert w3.eth.get_transaction_count(relayer.address) == before + 1, "its terms and its registration, at once"
+
+
+def test_new_terms_travel_in_every_relayed_write_and_stored_terms_by_their_id(relayer: Relayer) -> None:
+    """A batch, a coded registration and a terms change with terms not stored yet carry them
+    (`registerBatchWithTerms`, `registerWithCodeAndTerms`, `setTerms`); terms already stored are
+    named by their id. Building the requests stores nothing."""
+    from rightsledger import Mode, Rule
+
+    builder = relayer.builder
+    policies = relayer.ledger.policies
+    salt = int.from_bytes(os.urandom(4), "big")  # terms no other test (or node snapshot) stored
+    first, second, third = (
+        Terms(rules={Use.TDM: Rule(mode=Mode.LICENCE, fee=salt * 3 + i + 1)}) for i in range(3)
+    )
+    count = policies.count()
+    batch = builder.register_batch(ALICE.address, [b"inline %d a" % salt, b"inline %d b" % salt], terms=first)
+    assert policies.count() == count, "building a request stores nothing"
+    receipt = relayer.relay(_sign(builder, batch))
+    assert receipt.function == "registerBatchWithTerms"
+    stored = policies.find(first)
+    assert stored is not None and policies.count() == count + 1
+    assert {relayer.ledger.work(b"inline %d %s" % (salt, x)).policy_id for x in (b"a", b"b")} == {stored}
+
+    code = bytes.fromhex("2101") + os.urandom(8)
+    request = builder.register(ALICE.address, b"inline %d c" % salt, terms=second, code=code)
+    coded = relayer.relay(_sign(builder, request))
+    assert coded.function == "registerWithCodeAndTerms"
+    assert relayer.ledger.work(b"inline %d c" % salt).policy_id == policies.find(second)
+    root = relayer.ledger.works.functions.codeCommitmentOf(hash_bytes(b"inline %d c" % salt)).call()[3]
+    assert root != bytes(32), "the code is committed"
+
+    changed = relayer.relay(_sign(builder, builder.set_terms(ALICE.address, b"inline %d a" % salt, third)))
+    assert changed.function == "setTerms"
+    assert relayer.ledger.work(b"inline %d a" % salt).policy_id == policies.find(third)
+
+    again = relayer.relay(_sign(builder, builder.register(ALICE.address, b"inline %d d" % salt, terms=first)))
+    assert again.function == "register", "stored terms are named by their id"
+    assert relayer.ledger.work(b"inline %d d" % salt).policy_id == stored
+    assert policies.count() == count + 3, "one policy per distinct terms"

@@ -143,7 +143,7 @@ def _try_lock(path: Path) -> IO[bytes] | None:
 
 
 def state_file(settings: GatewaySettings, chain_id: int) -> Path:
-    """The gateway's SQLite state file (relayer nonces and journal, pending policies, rate limits)."""
+    """The gateway's SQLite state file (relayer nonces and journal, gas budgets, rate limits)."""
     if settings.state_file:
         return Path(settings.state_file)
     return home_dir(settings.home) / f"gateway-state-{chain_id}.sqlite"

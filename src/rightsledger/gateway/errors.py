@@ -54,7 +54,6 @@ STATUS_BY_CODE: dict[str, int] = {
     "nonce-used": 409,
     "request-in-flight": 409,
     "nonce-too-high": 409,
-    "terms-changed": 400,
     "relay-rejected": 400,
     "offer-not-free": 403,
     # Reads of the newer resources.

@@ -21,7 +21,7 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # Worker processes behind the one port (uvicorn's). With more than one they share the state
-    # file below: the relayer's nonces and journal, pending policy ids, the rate-limit buckets;
+    # file below: the relayer's nonces and journal, the gas budgets, the rate-limit buckets;
     # one of them follows the chain head into the index, the others read it.
     workers: int = Field(default=1, ge=1, le=64)
     # The relayer pays the gas of users' signed requests. On the local chain (31337) the
@@ -34,7 +34,7 @@ class GatewaySettings(BaseSettings):
     rate_limit: float = Field(default=20.0, ge=0, description="requests per second per client; 0 turns it off")
     rate_burst: int = Field(default=60, ge=1)
     relay_max_gas: int = Field(default=5_000_000, ge=21_000, le=16_000_000)
-    # The relayer's nonces, its sent transactions until mined, pending policy ids and the rate-limit
+    # The relayer's nonces, its sent transactions until mined, the gas budgets and the rate-limit
     # buckets: a SQLite file shared by the gateway's workers that survives a restart. Default:
     # <home>/gateway-state-<chainId>.sqlite.
     state_file: str | None = None

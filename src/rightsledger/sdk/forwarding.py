@@ -35,7 +35,6 @@ from ..units import format_wei
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Use, parse_address, use_mask
 from .datasets import DatasetClient
 from .licensing import Licensing
-from .pending_policies import PendingPolicies, PendingPolicyStore
 from .policies import Policies
 from .works import Works
 
@@ -73,8 +72,13 @@ RELAYABLE: dict[tuple[str, str], str] = {
     ("WorkRegistry", "register"): "register",
     ("WorkRegistry", "registerWithCode"): "register",
     ("WorkRegistry", "registerBatch"): "register",
+    # The same with terms not stored yet: the signed request stores them (IInlineTerms).
+    ("WorkRegistry", "registerWithTerms"): "register",
+    ("WorkRegistry", "registerWithCodeAndTerms"): "register",
+    ("WorkRegistry", "registerBatchWithTerms"): "register",
     ("WorkRegistry", "setPolicy"): "set-terms",
     ("WorkRegistry", "setPolicyBatch"): "set-terms",
+    ("WorkRegistry", "setTerms"): "set-terms",
     ("WorkRegistry", "setOptOut"): "opt-out",
     # Only free offers: a relayed request carries no value, and the relayer never pays a price
     # for the user (checked in Relayer.check, answered with `offer-not-free`).
@@ -216,23 +220,13 @@ class RelayReceipt:
 class RequestBuilder:
     """Makes forward requests for one deployment: the calldata, the signer's nonce, a gas limit."""
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        *,
-        next_nonce: Callable[[str], int] | None = None,
-        defer_policies: bool = False,
-        pending_policies: PendingPolicyStore | None = None,
-    ) -> None:
-        """`defer_policies` (a relayer's builder): new terms are not stored when a request is prepared;
-        the request names the id they will get, and the relayer stores them only when the signed
-        request arrives (`pending_policies`), so nobody makes the relayer pay for anything unsigned.
-        Each set of terms gets its own pending id (see pending_policies.py)."""
+    def __init__(self, ledger: Ledger, *, next_nonce: Callable[[str], int] | None = None) -> None:
+        """Building a request sends nothing: terms that are not stored yet travel in the request
+        itself (the WorkRegistry's `...WithTerms` calls and `setTerms`), and the signed request
+        stores them, at its own gas, in the transaction that uses them."""
         self.ledger = ledger
         self._next_nonce = next_nonce or self.nonce
         self.forwarder = ledger.ctx.contract("Forwarder")
-        self.defer_policies = defer_policies
-        self.pending_policies: PendingPolicyStore = pending_policies or PendingPolicies()
 
     @property
     def chain_id(self) -> int:
@@ -286,8 +280,9 @@ class RequestBuilder:
     def _encode(self, function: str, args: list[Any]) -> str:
         return str(self.ledger.works.encode_abi(function, args))
 
-    # The actions a creator signs. Policies are permissionless: whoever pays creates them
-    # (`terms` given as Terms are stored by the ledger's own account first).
+    # The actions a creator signs. Terms already stored are named by their policy id; new terms
+    # are given inline, so the signature covers the terms themselves, never an id someone else's
+    # terms could take first.
 
     def register(
         self,
@@ -301,18 +296,20 @@ class RequestBuilder:
         code: CodeLike | None = None,
     ) -> ForwardRequest:
         """`register`, or `registerWithCode` when `code` (the work's 80-bit content code: header << 64 |
-        body, or its 10 bytes) is given and is not NO_CODE: then the code is recorded on chain."""
-        policy_id = self._policy(terms)
+        body, or its 10 bytes) is given and is not NO_CODE: then the code is recorded on chain.
+        With new terms: `registerWithTerms` / `registerWithCodeAndTerms`."""
+        policy_id, inline = self._terms(terms)
         who = parse_address(holder or sender, what="holder")
         packed = pack_code(code)
-        if packed == NO_CODE:
-            function, args = "register", [content_hash(item), who, policy_id, metadata_uri]
-            at = 2
+        coded = packed != NO_CODE
+        work = [content_hash(item), packed] if coded else [content_hash(item)]
+        if inline is None:
+            function = "registerWithCode" if coded else "register"
+            args = [*work, who, policy_id, metadata_uri]
         else:
-            function, args = "registerWithCode", [content_hash(item), packed, who, policy_id, metadata_uri]
-            at = 3
-        gas = self._gas(sender, function, args, at)
-        return self._bind(self.build(sender, self._encode(function, args), ttl=ttl, gas=gas), policy_id, terms)
+            function = "registerWithCodeAndTerms" if coded else "registerWithTerms"
+            args = [*work, who, inline.as_policy(), metadata_uri]
+        return self.build(sender, self._encode(function, args), ttl=ttl)
 
     def register_batch(
         self,
@@ -327,19 +324,24 @@ class RequestBuilder:
         hashes = [content_hash(i) for i in items]
         if not hashes:
             raise ValidationError("the collection is empty: give at least one work")
-        policy_id = self._policy(terms)
+        policy_id, inline = self._terms(terms)
         who = parse_address(holder or sender, what="holder")
-        args = [hashes, who, policy_id, metadata_uri]
-        gas = self._gas(sender, "registerBatch", args, 2)
-        return self._bind(self.build(sender, self._encode("registerBatch", args), ttl=ttl, gas=gas), policy_id, terms)
+        if inline is None:
+            function, args = "registerBatch", [hashes, who, policy_id, metadata_uri]
+        else:
+            function, args = "registerBatchWithTerms", [hashes, who, inline.as_policy(), metadata_uri]
+        return self.build(sender, self._encode(function, args), ttl=ttl)
 
     def set_terms(
         self, sender: str, item: ContentLike, terms: Terms | int, *, ttl: int = DEFAULT_TTL
     ) -> ForwardRequest:
-        policy_id = self._policy(terms)
-        args: list[Any] = [content_hash(item), policy_id]
-        gas = self._gas(sender, "setPolicy", args, 1)
-        return self._bind(self.build(sender, self._encode("setPolicy", args), ttl=ttl, gas=gas), policy_id, terms)
+        """`setPolicy`, or `setTerms` with new terms."""
+        policy_id, inline = self._terms(terms)
+        if inline is None:
+            data = self._encode("setPolicy", [content_hash(item), policy_id])
+        else:
+            data = self._encode("setTerms", [content_hash(item), inline.as_policy()])
+        return self.build(sender, data, ttl=ttl)
 
     def set_opt_out(
         self, sender: str, item: ContentLike, uses: Iterable[Use], *, ttl: int = DEFAULT_TTL
@@ -410,45 +412,19 @@ class RequestBuilder:
         data = str(datasets.registry.encode_abi("requestRemoval", args=[dataset_id, content_hash(item), note]))
         return self.build(sender, data, ttl=ttl, to=str(datasets.registry.address))
 
-    def _bind(self, request: ForwardRequest, policy_id: int, terms: Terms | int | None) -> ForwardRequest:
-        """Record that this request names a pending id for these terms (see pending_policies.py)."""
-        if not (self.defer_policies and policy_id and isinstance(terms, Terms)):
-            return request
-        pending = self.pending_policies.get(policy_id)
-        policy_hash = self.ledger.policies.policy_hash(terms)
-        if pending is not None and pending.policy_hash == policy_hash:
-            self.pending_policies.bind(request.sender, request.nonce, policy_id, policy_hash)
-        return request
-
-    def _gas(self, sender: str, function: str, args: list[Any], at: int) -> int | None:
-        """For a request naming a policy not stored yet: the gas estimated with policy 0 in its place
-        (the call cannot be simulated before the relayer stores the terms), with a margin."""
-        if self.pending_policies.get(int(args[at])) is None:
-            return None
-        stand_in = [*args[:at], 0, *args[at + 1 :]]
-        to = str(self.ledger.works.address)
-        return self._estimate(parse_address(sender, what="signer"), to, self._encode(function, stand_in)) * 6 // 5
-
-    def _policy(self, terms: Terms | int | None) -> PolicyId:
+    def _terms(self, terms: Terms | int | None) -> tuple[PolicyId, Terms | None]:
+        """The policy id the request names, or (0, the terms) for terms not stored yet: those go
+        in the request (a read only: nothing is sent). The empty terms are policy 0."""
         if terms is None:
-            return PolicyId(0)
-        if isinstance(terms, Terms) and self.defer_policies:
-            if not terms.rules and terms.expires is None:
-                return PolicyId(0)
-            # The count first, then the lookup: terms stored in between are found, not pending twice.
-            policies = self.ledger.policies
-            count = policies.count()
-            existing = policies.find(terms)
-            if existing is not None:
-                return existing
-            # The id the terms get when stored (after any pending for other terms); the relayer
-            # stores them on the signed request.
-            return PolicyId(self.pending_policies.reserve(terms, policies.policy_hash(terms), count))
+            return PolicyId(0), None
         if isinstance(terms, Terms):
-            return self.ledger.policies.ensure(terms)
+            if not terms.rules and terms.expires is None:
+                return PolicyId(0), None
+            existing = self.ledger.policies.find(terms)
+            return (existing, None) if existing is not None else (PolicyId(0), terms)
         if not 0 <= int(terms) < 2**32:
             raise ValidationError(f"policy id {terms} is out of range")
-        return PolicyId(int(terms))
+        return PolicyId(int(terms)), None
 
 
 __all__ = [

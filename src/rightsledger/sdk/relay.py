@@ -14,8 +14,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +41,11 @@ from .forwarding import (
     SignedForwardRequest,
 )
 from .gas_budget import BUDGET_WINDOW, GasBudget, SharedGasBudget
-from .pending_policies import PendingPolicyStore, SharedPendingPolicies
 
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-# What storing a policy may cost, counted against the signer whose request needed it.
-POLICY_GAS = 400_000
 # Locks for signers' requests (striped by address).
 SIGNER_LOCKS = 256
-# How many terms prepared for others a request may store before its own (ids are stored in order).
-MAX_POLICY_GAP = 32
 
 
 class Relayer:
@@ -69,30 +62,26 @@ class Relayer:
         state_file: str | Path | None = None,
         stuck_after: float = STUCK_AFTER,
     ) -> None:
-        """With a `state_file` (SQLite), the relayer's nonces, its sent transactions and the pending
-        policy ids live there, not in memory: they survive a restart and are shared by every process
+        """With a `state_file` (SQLite), the relayer's nonces, its sent transactions and the gas
+        budgets live there, not in memory: they survive a restart and are shared by every process
         that relays with the same file (a gateway's workers). What a previous run left is looked
         after at once (`recovered`): mined ones forgotten, lost ones re-sent, stuck ones replaced."""
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
         self._locks = tuple(threading.Lock() for _ in range(SIGNER_LOCKS))
-        self._policy_lock = threading.Lock()
         self._in_flight: dict[str, set[int]] = {}
         self.recovered: Counter[str] = Counter()
         self.budget: GasBudget | SharedGasBudget = GasBudget(signer_gas_per_hour, gas_per_hour)
-        pending: PendingPolicyStore | None = None
         if state_file is not None:
             transactor = ledger.ctx.transactor
             transactor.journal = TxJournal(state_file)
             transactor.stuck_after = stuck_after
-            pending = SharedPendingPolicies(state_file)
             self.budget = SharedGasBudget(state_file, signer_gas_per_hour, gas_per_hour)
             self.recovered = transactor.recover()
-        # Requests prepared here get the nonce after any of the signer's requests in flight.
-        self.builder = RequestBuilder(
-            ledger, next_nonce=self.next_nonce, defer_policies=True, pending_policies=pending
-        )
+        # Requests prepared here get the nonce after any of the signer's requests in flight. New
+        # terms go in the request (`...WithTerms`): stored by the signed request, at its gas.
+        self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
         self.max_gas = max_gas
         self.clock_skew = clock_skew
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
@@ -130,7 +119,8 @@ class Relayer:
             )
         try:
             function, args = contract.decode_function_input(raw)
-            canonical = bytes.fromhex(contract.encode_abi(function.abi_element_identifier, kwargs=args)[2:])
+            positional = [_as_abi(args[str(p["name"])]) for p in function.abi["inputs"]]
+            canonical = bytes.fromhex(contract.encode_abi(function.abi_element_identifier, args=positional)[2:])
         except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
             raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
         if raw != canonical:
@@ -233,7 +223,6 @@ class Relayer:
                 code="request-mismatch",
             )
         sender = request.sender.lower()
-        self._store_pending_policy(decoded, request)
         data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
         outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
         gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(data) // 2, TX_GAS_CAP)
@@ -292,57 +281,9 @@ class Relayer:
             events=tuple(self._events(receipt)),
         )
 
-    def _store_pending_policy(self, decoded: DecodedCall, request: ForwardRequest) -> None:
-        """Store the terms a signed, checked request names by the id prepared for them: policies are
-        created only for a signer's request, and the gas counts against that signer's budget.
-
-        Under one lock: ids are stored in order, so a request naming id K first stores the terms
-        pending for the ids before it (prepared for other requests at the same moment, at most
-        MAX_POLICY_GAP of them) — each request's id then holds exactly the terms it was prepared
-        with. If the id went to other terms meanwhile (a policy stored elsewhere), 400 terms-changed."""
-        if "policyId" not in decoded.args:
-            return
-        policy_id = int(decoded.args["policyId"])
-        mine = self.builder.pending_policies.get(policy_id)
-        bound = self.builder.pending_policies.bound(request.sender, request.nonce)
-        if mine is None or bound is None or bound[0] != policy_id:
-            return  # not prepared here with terms pending: the simulation decides
-        if bound[1] != mine.policy_hash:
-            # The id was handed out again since, to other terms (a chain that went back, an eviction).
-            raise _terms_changed(policy_id, "it is pending for other terms than this request was prepared with")
-        policies = self.ledger.policies
-        with self._policy_creation():
-            count = policies.count()
-            if policy_id - count > MAX_POLICY_GAP:
-                raise _terms_changed(policy_id, "too many policies prepared before it were never sent")
-            for next_id in range(count + 1, policy_id + 1):
-                pending = self.builder.pending_policies.get(next_id)
-                if pending is None:
-                    raise _terms_changed(policy_id, f"the terms pending as policy {next_id} were dropped")
-                self.budget.reserve(request.sender.lower(), POLICY_GAS)
-                stored = policies.ensure(pending.terms)
-                if stored != next_id:
-                    break  # those terms were stored already, elsewhere: the ids after shift
-        stored_id = policies.find(mine.terms)
-        if stored_id != policy_id:
-            where = f"they are policy {stored_id}" if stored_id else "they are not stored"
-            raise _terms_changed(policy_id, f"another policy was stored meanwhile, and {where}")
-
     def _signer_lock(self, sender: str) -> threading.Lock:
         """The lock of `sender`'s requests (striped: a signer always gets the same one)."""
         return self._locks[int(sender[-6:], 16) % len(self._locks)]
-
-    @contextmanager
-    def _policy_creation(self) -> Iterator[None]:
-        """One policy creation at a time for this relayer: in this process, and with a state file
-        in every process sharing it (gateway workers), so no two send the same terms."""
-        with self._policy_lock:
-            journal = self.ledger.ctx.transactor.journal
-            if journal is None:
-                yield
-                return
-            with journal.exclusive("policies"):
-                yield
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
@@ -373,14 +314,6 @@ class Relayer:
             return max([onchain, *(n + 1 for n in pending)])
 
 
-def _terms_changed(policy_id: int, why: str) -> RelayError:
-    return RelayError(
-        f"the terms this request was prepared with are not policy {policy_id}, the id it names ({why}); "
-        "prepare the request again and sign it",
-        code="terms-changed",
-    )
-
-
 def _require_low_s(signature: str) -> None:
     """Refuse a malleable signature: 65 bytes, v 27 or 28, s in the lower half of the curve order
     (what OpenZeppelin's ECDSA accepts; eth-account would recover a high-s one just the same)."""
@@ -395,6 +328,16 @@ def _require_low_s(signature: str) -> None:
             "the signature has a high s value, which the forwarder refuses; sign again with a standard wallet",
             code="signature-malleable",
         )
+
+
+def _as_abi(value: Any) -> Any:
+    """A decoded argument as the encoder takes it back: structs (decoded as dicts, in their ABI
+    order) as tuples, at any depth (the terms of `registerWithTerms` are a struct of structs)."""
+    if isinstance(value, dict):
+        return tuple(_as_abi(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return [_as_abi(v) for v in value]
+    return value
 
 
 def _display(value: Any) -> Any:

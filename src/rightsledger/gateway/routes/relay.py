@@ -38,11 +38,14 @@ def prepare(
     body: Annotated[PrepareRequest, Body()], relayer: RelayerDep, settings: SettingsDep, state: StateDep
 ) -> PreparedRequest:
     """The request is simulated as the signer first, so one that would fail (not the holder, already
-    registered) is refused here with the decoded contract error. Terms given as `terms` are stored as
-    a policy by the relayer (policy creation is permissionless). An offer with a price is refused
-    with 403 `offer-not-free`: the relayer never pays a price for anyone. For `prove-inclusion` the
-    Merkle proof is read from the dataset's manifest unless given (404 `manifest-unreadable` when
-    this gateway cannot read it; 404 `not-in-dataset` when the manifest does not list the work).
+    registered) is refused here with the decoded contract error. Preparing sends nothing: `terms`
+    already stored are named by their policy id; new ones are carried in the request itself
+    (`registerWithTerms`, `registerWithCodeAndTerms`, `setTerms`), so the signature covers the terms,
+    and the signed request stores them in the transaction that uses them, at its own gas. An offer
+    with a price is refused with 403 `offer-not-free`: the relayer never pays a price for anyone.
+    For `prove-inclusion` the Merkle proof is read from the dataset's manifest unless given (404
+    `manifest-unreadable` when this gateway cannot read it; 404 `not-in-dataset` when the manifest
+    does not list the work).
     A registration with `iscc` records the work's content code (`registerWithCode`); one within the
     threshold of another holder's work is refused with 409 `similar-work` (`details`: the matches)
     unless `allowSimilar` is true."""

@@ -58,7 +58,11 @@ class SignedRequestBody(Schema):
 
 class PrepareRegister(PrepareBase):
     action: Literal["register"]
-    terms: Terms | None = Field(default=None, description="terms (stored as a policy by the relayer) ...")
+    terms: Terms | None = Field(
+        default=None,
+        description="terms: by their policy id if stored, else carried in the request (`registerWithTerms`), "
+        "which stores them when it is signed and sent ...",
+    )
     policy_id: int | None = Field(default=None, ge=0, lt=2**32, description="... or an existing policy id")
     holder: AddressStr | None = None
     metadata_uri: str = Field(default="", max_length=2_048)
@@ -72,7 +76,9 @@ class PrepareRegister(PrepareBase):
 
 class PrepareSetTerms(PrepareBase):
     action: Literal["set-terms"]
-    terms: Terms | None = None
+    terms: Terms | None = Field(
+        default=None, description="terms: by their policy id if stored, else carried in the request (`setTerms`) ..."
+    )
     policy_id: int | None = Field(default=None, ge=0, lt=2**32)
 
 
