@@ -91,6 +91,7 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
             yield
         finally:
             state.stop_follower()
+            state.close_codes_index()
 
     app = FastAPI(
         title="rightsledger gateway",

@@ -39,6 +39,8 @@ class GatewayState:
     follower_elsewhere: bool = False
     _follower_lock: IO[bytes] | None = field(default=None, repr=False)
     _readers: threading.local = field(default_factory=threading.local, repr=False)
+    _codes: CodesIndex | None = field(default=None, repr=False)
+    _codes_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def index_path(self) -> str | Path:
@@ -49,9 +51,22 @@ class GatewayState:
             return Path(self.settings.index_db)
         return home_dir(self.settings.home) / f"gateway-index-{self.ledger.chain_id}.sqlite"
 
-    def codes_index(self) -> CodesIndex:
-        """The codes index (/match, soft bindings): in the index URL's database, else its SQLite file."""
-        return CodesIndex(self.ledger, self.settings.index_url)
+    @contextmanager
+    def codes_index(self) -> Iterator[CodesIndex]:
+        """The gateway's one codes index (/match, soft bindings, checks by code, relayed
+        registrations): in the index URL's database, else its SQLite file. Opened on first use and
+        kept, with its codes in memory, for every request after (each syncs it: new codes are
+        appended, nothing is rebuilt); requests use it concurrently."""
+        with self._codes_lock:
+            if self._codes is None:
+                self._codes = CodesIndex(self.ledger, self.settings.index_url)
+        yield self._codes
+
+    def close_codes_index(self) -> None:
+        with self._codes_lock:
+            if self._codes is not None:
+                self._codes.close()
+                self._codes = None
 
     @property
     def following(self) -> bool:

@@ -29,7 +29,7 @@ from ..errors import ConfigError
 
 ENV = "RIGHTSLEDGER_INDEX_URL"
 # The head of index_migrations/versions (tests/unit/test_index_store.py checks they agree).
-HEAD = "0002"
+HEAD = "0003"
 POSTGRES_MISSING = "PostgreSQL index needs `pip install rightsledger[postgres]` (psycopg 3)"
 _LOCK = 0x52_4C_49_44_58  # "RLIDX": the advisory lock of the index's writers
 MIGRATIONS = Path(__file__).with_name("index_migrations")
@@ -77,6 +77,12 @@ dataset_items = Table(
     Column("content_hash", Text, primary_key=True),
     Column("block", BigInteger, nullable=False),
     Index("dataset_items_by_block", "block"),
+)
+code_blocks = Table(
+    "code_blocks",
+    SCHEMA,
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", Text, nullable=False),
 )
 codes = Table(
     "codes",
