@@ -16,15 +16,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from eth_utils.address import to_checksum_address
-
+from ..chain.module import ChainContext
 from ..errors import SimilarWorkError
 from ..identity import IndexSet, format_unit
-
-if TYPE_CHECKING:
-    from .works import Works
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +75,20 @@ class NearCopies(Protocol):
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]: ...
 
 
-def holder_of(works: Works, content_hash: str) -> str:
-    holder = works.call(works.functions.ownerOf(int(content_hash, 16)), "reading a holder")
-    return to_checksum_address(holder)
+class CodedRegistry(Protocol):
+    """What `ChainCodes` reads: the registry's coded registrations and its holders (sdk.works.Works)."""
+
+    ctx: ChainContext
+
+    def coded_works(self, start: int, end: int) -> list[CodedWork]: ...
+
+    def holder_of(self, content_hash: str) -> str: ...
 
 
 class ChainCodes:
     """The coded works of a deployment, read from the chain into memory: the SDK's own `NearCopies`."""
 
-    def __init__(self, works: Works) -> None:
+    def __init__(self, works: CodedRegistry) -> None:
         self._works = works
         self._lock = threading.Lock()
         self._reset()
@@ -137,7 +138,7 @@ class ChainCodes:
             with self._lock:
                 found = self._indexes.find(q.media, q.code, q.mirrored_code)
                 rows = [(self._rows[m.id], m) for m in found]
-            out.append([WorkMatch(digest, format_unit(head, body), m.distance, holder_of(self._works, digest),
+            out.append([WorkMatch(digest, format_unit(head, body), m.distance, self._works.holder_of(digest),
                                   m.mirrored) for (digest, head, body), m in rows])
         return out
 

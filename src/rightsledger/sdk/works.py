@@ -10,6 +10,7 @@ from os import PathLike
 from typing import Any, cast
 
 from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 from web3.types import TxReceipt
@@ -241,6 +242,10 @@ class Works(ContractModule):
                                        int(args["registrationId"]), int(log["blockNumber"]),
                                        "0x" + bytes(log["blockHash"]).hex()))
         return found
+
+    def holder_of(self, content_hash: str) -> str:
+        """The registered work's holder (checksummed; a ContractRevert if none is registered)."""
+        return to_checksum_address(self.call(self.functions.ownerOf(int(content_hash, 16)), "reading a holder"))
 
     def registration_receipt(self, registration_id: int) -> TxReceipt:
         """The receipt of the transaction that made registration `registration_id` (its gas, block, sender)."""

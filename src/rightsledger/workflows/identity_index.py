@@ -38,7 +38,7 @@ from ..errors import ChainError, ConfigError, SimilarWorkError, ValidationError
 from ..identity import Identity, IndexSet, SimilarityIndex, format_unit
 from ..identity.similarity import I64, U64
 from ..sdk.client import RightsLedger
-from ..sdk.near_copies import CodeQuery, WorkMatch, holder_of
+from ..sdk.near_copies import CodeQuery, WorkMatch
 from . import index_store as store
 from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
@@ -108,6 +108,7 @@ class CodesIndex:
         self._indexes: IndexSet | None = None
         self._loaded_id = 0  # the largest row id held in memory
         self._epoch: str | None = None
+        self.full_loads = 0  # how many times the codes were loaded into memory whole (the first query, rollbacks)
 
     def close(self) -> None:
         if self._owned:
@@ -208,6 +209,7 @@ class CodesIndex:
                 if self._indexes is None or epoch != self._epoch:
                     self._indexes, self._loaded_id = _load_all(conn)
                     self._epoch = epoch
+                    self.full_loads += 1
                     return self._indexes
                 while True:
                     part = conn.execute(text("SELECT id, body, media FROM codes WHERE id > :after ORDER BY id "
@@ -268,7 +270,7 @@ class CodesIndex:
             if until_block is not None and int(block) > until_block:
                 continue
             out.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance,
-                                 holder_of(self.client.works, str(digest)), m.mirrored))
+                                 self.client.works.holder_of(str(digest)), m.mirrored))
         return out
 
     def matches_of(self, identity: Identity, max_distance: int | None = None, *,
@@ -285,12 +287,12 @@ class CodesIndex:
         self.sync()
         return [self.matches(q.media, q.code, mirrored_code=q.mirrored_code) for q in queries]
 
-    def memory(self) -> dict[str, int]:
-        """Bytes the in-memory index holds, per media (0 before the first query)."""
+    def in_memory(self) -> dict[str, tuple[int, int]]:
+        """Per media: (codes held in memory, bytes they take); empty before the first query."""
         if self._indexes is None:
             return {}
         with self._memory_lock:
-            return {media: index.nbytes for media, index in self._indexes.indexes.items()}
+            return {media: (len(index), index.nbytes) for media, index in self._indexes.indexes.items()}
 
 
 def _bump_epoch(conn: Connection) -> None:
