@@ -31,23 +31,25 @@ def cmd_register(ctx: Context) -> int:
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
     # Near copies of other holders' works are refused by the SDK, looked up in the codes index.
-    with CodesIndex(client) as index:
-        client.works.near_copies = index
-        try:
-            if len(paths) == 1:
-                reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
-                                      allow_similar=args.allow_similar)
-                registrations = [reg]
-            else:
-                batch = client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
-                                              allow_similar=args.allow_similar)
-                registrations = list(batch.registrations)
-        except SimilarWorkError as exc:
-            raise SimilarWorkError(f"refusing to register near copies of other holders' works: "
-                                   f"{describe_matches(exc.matches)}; register anyway with --allow-similar if this "
-                                   "is your own work", exc.matches) from None
-        finally:
-            client.works.near_copies = None
+    index = None if args.allow_similar else CodesIndex(client)
+    client.works.near_copies = index
+    try:
+        if len(paths) == 1:
+            reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+                                  allow_similar=args.allow_similar)
+            registrations = [reg]
+        else:
+            batch = client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+                                          allow_similar=args.allow_similar)
+            registrations = list(batch.registrations)
+    except SimilarWorkError as exc:
+        raise SimilarWorkError(f"refusing to register near copies of other holders' works: "
+                               f"{describe_matches(exc.matches)}; register anyway with --allow-similar if this "
+                               "is your own work", exc.matches) from None
+    finally:
+        client.works.near_copies = None
+        if index is not None:
+            index.close()
     hashes = [h for r in registrations for h in r.content_hashes]
     if args.json:
         print_json(

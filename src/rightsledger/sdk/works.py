@@ -102,7 +102,7 @@ class Works(ContractModule):
     @property
     def near_copies(self) -> NearCopies:
         """Where registrations look for near copies of other holders' works: the chain's codes read
-        into memory (`ChainCodes`), unless a codes index was set here (the CLI and the gateway do)."""
+        into memory (`ChainCodes`), unless a codes index was set here (the CLI's `register` sets one)."""
         if self._near_copies is None:
             self._near_copies = ChainCodes(self)
         return self._near_copies
