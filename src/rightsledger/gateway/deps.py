@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from ..workflows.identity_index import CodesIndex
 from ..workflows.indexer import Indexer, IndexFollower
 from .settings import GatewaySettings
 
+LOG = logging.getLogger("rightsledger.gateway")
 # The local chain's development account that pays for relayed writes by default.
 LOCAL_RELAYER_ACCOUNT = 9
 
@@ -61,6 +63,22 @@ class GatewayState:
             if self._codes is None:
                 self._codes = CodesIndex(self.ledger, self.settings.index_url)
         yield self._codes
+
+    def warm_codes_index(self) -> threading.Thread:
+        """Load the codes index into memory in the background (a thread), so that the first near-copy
+        query does not pay for it (seconds at a million codes). A failure is left to the first
+        request that needs the index, which reports it."""
+
+        def load() -> None:
+            try:
+                with self.codes_index() as index:
+                    LOG.info("codes index: %d codes in memory", index.load())
+            except Exception as exc:  # noqa: BLE001 - reported by the request that needs the index
+                LOG.warning("codes index not preloaded: %s", str(exc).splitlines()[0] if str(exc) else exc)
+
+        thread = threading.Thread(target=load, name="codes-index-preload", daemon=True)
+        thread.start()
+        return thread
 
     def close_codes_index(self) -> None:
         with self._codes_lock:

@@ -200,6 +200,10 @@ class CodesIndex:
                                  {"b": block}).all()
         return {str(digest).lower(): (int(head), int(body)) for digest, head, body in found}
 
+    def load(self) -> int:
+        """Bring the in-memory codes up to the table now (no chain read); returns how many are held."""
+        return sum(len(index) for index in self._refresh().indexes.values())
+
     def _refresh(self) -> IndexSet:
         """The in-memory index, brought up to the table: the rows added since the last refresh are
         appended; after a rollback (the epoch moved) everything is loaded again."""

@@ -190,6 +190,9 @@ def current_revision(conn: Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+_migrate_lock = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
     """Apply the migrations this database lacks (nothing when it is at the head already)."""
     with engine.connect() as conn:
@@ -200,7 +203,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    # Alembic's `context` is one per process: two threads migrating two databases at once would
+    # run each other's steps on the wrong connection.
+    with _migrate_lock, engine.begin() as conn:
         lock_writers(conn)
         if current_revision(conn) == HEAD:  # another process migrated while this one waited
             return
