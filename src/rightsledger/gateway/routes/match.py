@@ -73,7 +73,7 @@ def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
 @router.post(
     "/file",
     response_model=MatchPublic,
-    responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+    responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
     summary="registered works an uploaded file (the raw request body, up to the body size cap) is a near copy of",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},

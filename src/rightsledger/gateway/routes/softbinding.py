@@ -76,7 +76,7 @@ def matches_by_binding(
 @router.post(
     "/matches/byContent",
     response_model=SoftBindingMatches,
-    responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+    responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
     summary="registered works an uploaded asset (the raw body, up to the size cap) is a near copy of",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
