@@ -18,6 +18,7 @@ from rightsledger.errors import ConfigError, RightsLedgerError
 from rightsledger.manifests import Item, write_manifest
 from rightsledger.merkle import MerkleTree
 from rightsledger.vocabulary import Use
+from rightsledger.workflows import index_store
 from rightsledger.workflows.indexer import Indexer
 
 from ..pg_support import index_rows
@@ -55,7 +56,7 @@ def test_index_finds_datasets_by_manifest_and_by_proof_and_resumes(
     events = [e["event"] for e in index.history(poem)]
     assert events == ["Transfer", "InclusionProven", "ViolationRecorded", "RemovalRequested"]
     assert index_rows(db, "SELECT COUNT(*) FROM events") == [(index.counts()["events"],)]
-    assert index_rows(db, "SELECT version_num FROM alembic_version") == [("0003",)]
+    assert index_rows(db, "SELECT version_num FROM alembic_version") == [(index_store.HEAD,)]
     index.close()
 
 

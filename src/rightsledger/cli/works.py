@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from ..code_tree import NO_CODE
+from ..errors import SimilarWorkError
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
 from ..records import CheckResult
+from ..sdk.near_copies import describe_matches
 from ..terms import Terms
 from ..text import render_table
 from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
-from ..workflows.identity_index import check_member_match, refuse_similar
+from ..workflows.identity_index import CodesIndex, check_member_match, refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
 from .identity import content_code_of, nearest_or_skipped, not_matched, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
@@ -29,18 +31,26 @@ def cmd_register(ctx: Context) -> int:
         return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
-    if not args.allow_similar:
-        refuse_similar(client, paths, parse_address(args.holder, what="holder") if args.holder else client.address)
-    codes = [content_code_of(p) for p in paths]  # computed once here: NO_CODE tells the SDK "none"
-    if len(paths) == 1:
-        code = NO_CODE if codes[0] is None else codes[0]
-        reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, code=code)
-        registrations = [reg]
-    else:
-        batch = client.register_batch(
-            paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri, codes=codes
-        )
-        registrations = list(batch.registrations)
+    # Near copies of other holders' works are refused by the SDK, looked up in the codes index.
+    index = None if args.allow_similar else CodesIndex(client)
+    client.works.near_copies = index
+    try:
+        if len(paths) == 1:
+            reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+                                  allow_similar=args.allow_similar)
+            registrations = [reg]
+        else:
+            batch = client.register_batch(paths, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+                                          allow_similar=args.allow_similar)
+            registrations = list(batch.registrations)
+    except SimilarWorkError as exc:
+        raise SimilarWorkError(f"refusing to register near copies of other holders' works: "
+                               f"{describe_matches(exc.matches)}; register anyway with --allow-similar if this "
+                               "is your own work", exc.matches) from None
+    finally:
+        client.works.near_copies = None
+        if index is not None:
+            index.close()
     hashes = [h for r in registrations for h in r.content_hashes]
     if args.json:
         print_json(

@@ -87,10 +87,12 @@ def create_app(settings: GatewaySettings | None = None, *, state: GatewayState |
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.start_follower()  # the index follower runs while the server does
+        state.warm_codes_index()
         try:
             yield
         finally:
             state.stop_follower()
+            state.close_codes_index()
 
     app = FastAPI(
         title="rightsledger gateway",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from ..workflows.identity_index import CodesIndex
 from ..workflows.indexer import Indexer, IndexFollower
 from .settings import GatewaySettings
 
+LOG = logging.getLogger("rightsledger.gateway")
 # The local chain's development account that pays for relayed writes by default.
 LOCAL_RELAYER_ACCOUNT = 9
 
@@ -39,6 +41,8 @@ class GatewayState:
     follower_elsewhere: bool = False
     _follower_lock: IO[bytes] | None = field(default=None, repr=False)
     _readers: threading.local = field(default_factory=threading.local, repr=False)
+    _codes: CodesIndex | None = field(default=None, repr=False)
+    _codes_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def index_path(self) -> str | Path:
@@ -49,9 +53,38 @@ class GatewayState:
             return Path(self.settings.index_db)
         return home_dir(self.settings.home) / f"gateway-index-{self.ledger.chain_id}.sqlite"
 
-    def codes_index(self) -> CodesIndex:
-        """The codes index (/match, soft bindings): in the index URL's database, else its SQLite file."""
-        return CodesIndex(self.ledger, self.settings.index_url)
+    @contextmanager
+    def codes_index(self) -> Iterator[CodesIndex]:
+        """The gateway's one codes index (/match, soft bindings, checks by code, relayed
+        registrations): in the index URL's database, else its SQLite file. Opened on first use and
+        kept, with its codes in memory, for every request after (each syncs it: new codes are
+        appended, nothing is rebuilt); requests use it concurrently."""
+        with self._codes_lock:
+            if self._codes is None:
+                self._codes = CodesIndex(self.ledger, self.settings.index_url)
+        yield self._codes
+
+    def warm_codes_index(self) -> threading.Thread:
+        """Load the codes index into memory in the background (a thread), so that the first near-copy
+        query does not pay for it (seconds at a million codes). A failure is left to the first
+        request that needs the index, which reports it."""
+
+        def load() -> None:
+            try:
+                with self.codes_index() as index:
+                    LOG.info("codes index: %d codes in memory", index.load())
+            except Exception as exc:  # noqa: BLE001 - reported by the request that needs the index
+                LOG.warning("codes index not preloaded: %s", str(exc).splitlines()[0] if str(exc) else exc)
+
+        thread = threading.Thread(target=load, name="codes-index-preload", daemon=True)
+        thread.start()
+        return thread
+
+    def close_codes_index(self) -> None:
+        with self._codes_lock:
+            if self._codes is not None:
+                self._codes.close()
+                self._codes = None
 
     @property
     def following(self) -> bool:

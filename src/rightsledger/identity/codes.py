@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -46,6 +47,7 @@ AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", 
                               ".wv", ".ac3", ".wma", ".ape", ".mka"})
 FPCALC_TIMEOUT_S = 300
 MIN_TEXT_CHARS = iscc_lib.TEXT_NGRAM_SIZE
+_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +172,11 @@ def image_query_codes(
         limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
         raise ValidationError(f"{label}image too large to decode safely (over {limit} pixels); "
                               "downscale it first") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ValidationError(f"{label}cannot decode the image ({exc}); is the file complete?") from None
+    except UnidentifiedImageError:
+        raise ValidationError(f"{label}not an image Pillow can decode (unknown or damaged format); "
+                              "send a complete JPEG, PNG, GIF, WebP, TIFF or BMP file") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ValidationError(f"{label}cannot decode the image ({_reason(exc)}); is the file complete?") from None
     if norm.featureless:
         return None, None, (), (f"featureless image: its 32x32 grey pixels vary by {norm.std:.2f} < {FEATURELESS_STD} "
                             "grey levels (standard deviation), so its Image-Code would match unrelated flat images")
@@ -179,6 +184,13 @@ def image_query_codes(
     mirrored = _prefixed(iscc_lib.gen_image_code_v0(norm.mirrored)["iscc"])
     rotated = tuple(_prefixed(iscc_lib.gen_image_code_v0(p)["iscc"]) for p in norm.rotated)
     return code, mirrored, rotated, None
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's message for a one-line error: its first line, without object reprs
+    (Pillow names the stream it read, `<_io.BytesIO object at 0x…>`)."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return _REPR.sub("the data", first).strip() or type(exc).__name__
 
 
 def text_code(text: str) -> tuple[str | None, str | None]:
@@ -194,8 +206,10 @@ def fpcalc_available() -> bool:
     return shutil.which("fpcalc") is not None
 
 
-def audio_code(path: Path) -> tuple[str | None, str | None]:
-    """(content code, skipped reason) of an audio file, via Chromaprint's fpcalc."""
+def audio_code(path: Path, label: str | None = None) -> tuple[str | None, str | None]:
+    """(content code, skipped reason) of an audio file, via Chromaprint's fpcalc (`label` names it
+    in errors, else its path)."""
+    name = label or str(path)
     exe = shutil.which("fpcalc")
     if exe is None:
         return None, ("audio content code not available: Chromaprint's fpcalc is not on PATH "
@@ -204,7 +218,7 @@ def audio_code(path: Path) -> tuple[str | None, str | None]:
         proc = subprocess.run([exe, "-raw", "-json", "-signed", "-length", "0", os.fspath(path)],
                               capture_output=True, check=False, timeout=FPCALC_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise ValidationError(f"{path}: fpcalc took over {FPCALC_TIMEOUT_S} s to fingerprint the audio") from None
+        raise ValidationError(f"{name}: fpcalc took over {FPCALC_TIMEOUT_S} s to fingerprint the audio") from None
     # fpcalc exits non-zero on a damaged trailing frame but still prints the fingerprint of the
     # rest (iscc-sdk uses that output too): only no output at all is an error.
     if b"Empty fingerprint" in proc.stderr:
@@ -213,8 +227,8 @@ def audio_code(path: Path) -> tuple[str | None, str | None]:
         fingerprint = json.loads(proc.stdout).get("fingerprint") or []
     except (ValueError, AttributeError):
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ValidationError(f"{path}: fpcalc could not decode the audio ({reason[0]}); "
-                              "is it an audio file?") from None
+        raise ValidationError(f"{name}: fpcalc could not decode the audio ({reason[0].replace(str(path), name)}); "
+                              "is it a complete audio file?") from None
     if not fingerprint:
         return None, "audio too short: Chromaprint produced no fingerprint"
     return _prefixed(iscc_lib.gen_audio_code_v0([int(v) for v in fingerprint])["iscc"]), None
@@ -253,7 +267,7 @@ def _identify(data: bytes, name: str | None, media: str | None, path: Path | Non
         with tempfile.TemporaryDirectory(prefix="rightsledger-audio-") as tmp:
             path = Path(tmp) / f"audio{suffix}"
             path.write_bytes(data)
-            content, skipped = audio_code(path)
+            content, skipped = audio_code(path, name or "audio")
     return Identity(
         media=kind,
         content_code=content,

@@ -148,10 +148,15 @@ class RightsLedger:
         holder: str | None = None,
         metadata_uri: str = "",
         code: CodeLike | None = None,
+        allow_similar: bool = False,
     ) -> Registration:
         """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id),
-        with its content code recorded on chain if `code` is given."""
-        return self.works.register(item, terms=terms, holder=holder, metadata_uri=metadata_uri, code=code)
+        with its content code recorded on chain (`code`, else computed from a file or bytes).
+
+        SimilarWorkError (`.matches`: content hash, iscc, distance, holder of each) if a file or bytes
+        is a near copy of a work another holder registered, unless `allow_similar`."""
+        return self.works.register(item, terms=terms, holder=holder, metadata_uri=metadata_uri, code=code,
+                                   allow_similar=allow_similar)
 
     def register_batch(
         self,
@@ -162,11 +167,15 @@ class RightsLedger:
         metadata_uri: str = "",
         chunk_size: int = REGISTER_CHUNK,
         codes: Sequence[CodeLike | None] | None = None,
+        allow_similar: bool = False,
     ) -> BatchRegistration:
         """Register a collection sharing one policy, in as few transactions as the gas cap allows,
-        with one content code (or None) per work recorded on chain if `codes` is given."""
+        with one content code (or None) per work recorded on chain (`codes`, else computed from the
+        files or bytes). Near copies of other holders' works are refused before anything is sent
+        (SimilarWorkError listing them all), unless `allow_similar`."""
         return self.works.register_batch(
-            items, terms=terms, holder=holder, metadata_uri=metadata_uri, chunk_size=chunk_size, codes=codes
+            items, terms=terms, holder=holder, metadata_uri=metadata_uri, chunk_size=chunk_size, codes=codes,
+            allow_similar=allow_similar,
         )
 
     def registered_code(self, item: ContentLike) -> RegisteredCode | None:

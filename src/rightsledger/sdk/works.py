@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from os import PathLike
 from typing import Any, cast
 
 from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 from web3.types import TxReceipt
@@ -19,7 +21,8 @@ from ..chain.transactions import as_revert
 from ..code_tree import CODES_EVENT, NO_CODE, CodeLike, RegisteredCode, code_proof, pack_code, split_codes
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash
-from ..identity import onchain_code
+from ..identity import THRESHOLDS, identify_bytes, identify_file, onchain_code
+from ..identity.iscc import IsccHeader
 from ..records import BatchRegistration, CheckResult, Registration, Work
 from ..terms import Terms
 from ..units import from_timestamp, to_timestamp
@@ -35,6 +38,7 @@ from ..vocabulary import (
     parse_address,
     use_mask,
 )
+from .near_copies import Candidate, ChainCodes, CodedWork, CodeQuery, NearCopies, refuse_near_copies
 from .policies import Policies
 
 # Below the 16,777,216-gas cap per transaction (EIP-7825) at ~25k gas per work, with room to spare.
@@ -49,6 +53,9 @@ READ_GAS_PER_HASH = 5_000
 POLICY_IDS_SELECTOR = function_signature_to_4byte_selector("policyIdsOf(bytes32[])")
 CHECK_SELECTOR = function_signature_to_4byte_selector("check(bytes32,uint8,address,uint64)")
 CHECK_BATCH_SELECTOR = function_signature_to_4byte_selector("checkBatch(bytes32[],uint8,address,uint64)")
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+CODES_TOPIC = "0x" + keccak(text=CODES_EVENT).hex()
+ZERO_TOPIC = "0x" + bytes(32).hex()
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -61,6 +68,33 @@ def auto_code(item: ContentLike) -> int | None:
     """The on-chain code of a work given as a file or its bytes; None for a hash (nothing to code)."""
     return None if isinstance(item, str) else onchain_code(item)
 
+
+def _coded(item: ContentLike, code: CodeLike | None) -> tuple[bytes | None, CodeQuery | None]:
+    """The code to record for a work (`code` if given, else computed from a file or bytes; None
+    for none) and what to look for among other holders' works: a work given as a file or its
+    bytes is looked for by its code (and its mirror's, computed); a work given by hash is not."""
+    is_content = not isinstance(item, str)
+    if code is not None:
+        packed = pack_code(code)
+        if packed == NO_CODE:
+            return None, None
+        media = IsccHeader.unpack(int.from_bytes(packed[:2], "big")).media
+        query = CodeQuery(media, int.from_bytes(packed[2:], "big")) if is_content and media in THRESHOLDS else None
+        return packed, query
+    if not is_content:
+        return None, None
+    try:
+        identity = identify_file(item) if not isinstance(item, bytes | bytearray | memoryview) else (
+            identify_bytes(bytes(item)))
+    except ValidationError:
+        return None, None
+    head, bits = identity.content_header, identity.content_bits
+    if head is None or bits is None:
+        return None, None
+    return pack_code((head.packed << 64) | bits), CodeQuery(identity.media, bits, identity.mirrored_bits,
+                                                                  identity.rotated_bits)
+
+
 class Works(ContractModule):
     """The WorkRegistry: a work's record, terms, opt-outs and holder, and checks of its uses."""
 
@@ -69,6 +103,27 @@ class Works(ContractModule):
     def __init__(self, ctx: ChainContext, policies: Policies) -> None:
         super().__init__(ctx)
         self.policies = policies
+        self._near_copies: NearCopies | None = None
+
+    @property
+    def near_copies(self) -> NearCopies:
+        """Where registrations look for near copies of other holders' works: the chain's codes read
+        into memory (`ChainCodes`), unless a codes index was set here (the CLI's `register` sets one)."""
+        if self._near_copies is None:
+            self._near_copies = ChainCodes(self)
+        return self._near_copies
+
+    @near_copies.setter
+    def near_copies(self, lookup: NearCopies | None) -> None:
+        self._near_copies = lookup
+
+    def _refuse_near_copies(self, items: Sequence[ContentLike], hashes: Sequence[str],
+                            queries: Sequence[CodeQuery | None], holder: str) -> None:
+        candidates = [Candidate(str(item) if isinstance(item, str | PathLike) else digest, digest, query,
+                                is_file=isinstance(item, PathLike))
+                      for item, digest, query in zip(items, hashes, queries, strict=True) if query is not None]
+        if candidates:
+            refuse_near_copies(self.near_copies, candidates, holder)
 
     # ------------------------------------------------------------------ registration
 
@@ -80,19 +135,24 @@ class Works(ContractModule):
         holder: str | None = None,
         metadata_uri: str = "",
         code: CodeLike | None = None,
+        allow_similar: bool = False,
     ) -> Registration:
         """Register one work (a file Path, its bytes, or its hash) under `terms` (Terms or a policy id).
         Its ISCC content code is recorded on chain: `code` if given (10 bytes; NO_CODE for none), else
-        computed from the file or bytes (a work given by its hash has none unless `code` says it)."""
+        computed from the file or bytes (a work given by its hash has none unless `code` says it).
+
+        A file or bytes whose code is within the threshold of a work another holder registered is
+        refused (SimilarWorkError, its `.matches` naming those works) unless `allow_similar`."""
         digest = content_hash(item)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        packed, query = _coded(item, code)
+        if not allow_similar:
+            self._refuse_near_copies([item], [digest], [query], holder_address)
         policy_id = self.policies.policy_id(terms)
-        if code is None:
-            code = auto_code(item)
-        if code is None or pack_code(code) == NO_CODE:
+        if packed is None:
             call = self.functions.register(digest, holder_address, policy_id, metadata_uri)
         else:
-            call = self.functions.registerWithCode(digest, pack_code(code), holder_address, policy_id, metadata_uri)
+            call = self.functions.registerWithCode(digest, packed, holder_address, policy_id, metadata_uri)
         receipt = self.send(call, f"registering {digest}")
         return self._registration(receipt, (digest,), holder_address, policy_id)
 
@@ -105,16 +165,21 @@ class Works(ContractModule):
         metadata_uri: str = "",
         chunk_size: int = REGISTER_CHUNK,
         codes: Sequence[CodeLike | None] | None = None,
+        allow_similar: bool = False,
     ) -> BatchRegistration:
         """Register a collection sharing one policy, in as few transactions as the gas cap allows.
         The codes recorded on chain are `codes` (one per item, None for an item without one), else
-        those computed from the items given as files or bytes (none for items given by hash)."""
+        those computed from the items given as files or bytes (none for items given by hash).
+
+        Near copies of other holders' works among the files or bytes are refused before anything is
+        sent (SimilarWorkError with every match) unless `allow_similar`."""
         if not items:
             raise ValidationError("the collection is empty: give at least one work")
         if codes is not None and len(codes) != len(items):
             raise ValidationError(f"{len(items)} works but {len(codes)} codes: give one code (or None) per work")
         hashes = [content_hash(item) for item in items]
-        given = [pack_code(c) for c in (codes if codes is not None else [auto_code(i) for i in items])]
+        coded = [_coded(item, None if codes is None else codes[k]) for k, item in enumerate(items)]
+        given = [NO_CODE if packed is None else packed for packed, _ in coded]
         # No work has a code: the plain batch, which costs less gas.
         packed = None if all(p == NO_CODE for p in given) else given
         seen: set[str] = set()
@@ -123,6 +188,8 @@ class Works(ContractModule):
                 raise ValidationError(f"the collection lists {h} twice")
             seen.add(h)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        if not allow_similar:
+            self._refuse_near_copies(items, hashes, [query for _, query in coded], holder_address)
         policy_id = self.policies.policy_id(terms)
         done: list[Registration] = []
         for start in range(0, len(hashes), chunk_size):
@@ -149,6 +216,42 @@ class Works(ContractModule):
             block=int(receipt["blockNumber"]),
             gas_used=int(receipt["gasUsed"]),
         )
+
+    def coded_works(self, start: int, end: int) -> list[CodedWork]:
+        """The works registered with a content code (of a media with a threshold) in blocks `start`
+        to `end`, in chain order, from the `ContentCodesRecorded` events and the mint `Transfer`
+        events of the same transactions (which name the works in registration order)."""
+        fetch = fetcher(self.ctx.w3)
+        mints: dict[str, list[tuple[int, str]]] = {}
+        for log in logs_in_pages(fetch, {"address": self.address, "topics": [TRANSFER_TOPIC, ZERO_TOPIC]}, start,
+                                 end, action="reading registrations"):
+            mints.setdefault(bytes(log["transactionHash"]).hex(), []).append(
+                (int(log["logIndex"]), "0x" + bytes(log["topics"][3]).hex()))
+        event = self.events.ContentCodesRecorded()
+        found: list[CodedWork] = []
+        for log in logs_in_pages(fetch, {"address": self.address, "topics": [CODES_TOPIC]}, start, end,
+                                 action="reading content codes"):
+            args = event.process_log(log)["args"]
+            codes = split_codes(bytes(args["codes"]))
+            # A transaction may register more than once (a relayed batch): a registration's mints are
+            # the last ones before its codes event.
+            before = [h for i, h in mints.get(bytes(log["transactionHash"]).hex(), []) if i < int(log["logIndex"])]
+            hashes = before[-len(codes):] if len(before) >= len(codes) else []
+            for digest, code in zip(hashes, codes, strict=False):
+                if code == NO_CODE:
+                    continue
+                head = int.from_bytes(code[:2], "big")
+                media = IsccHeader.unpack(head).media
+                if media not in THRESHOLDS:
+                    continue
+                found.append(CodedWork(digest, head, int.from_bytes(code[2:], "big"), media,
+                                       int(args["registrationId"]), int(log["blockNumber"]),
+                                       "0x" + bytes(log["blockHash"]).hex()))
+        return found
+
+    def holder_of(self, content_hash: str) -> str:
+        """The registered work's holder (checksummed; a ContractRevert if none is registered)."""
+        return to_checksum_address(self.call(self.functions.ownerOf(int(content_hash, 16)), "reading a holder"))
 
     def registration_receipt(self, registration_id: int) -> TxReceipt:
         """The receipt of the transaction that made registration `registration_id` (its gas, block, sender)."""

@@ -1,78 +1,73 @@
 """The registered works' content codes, mirrored from the chain into the index, searchable by distance.
 
-`CodesIndex.sync()` reads the WorkRegistry's `ContentCodesRecorded` events (and the mint
-`Transfer` events of the same transactions, which name the works in registration order) from the
-block it stopped at to the chain head, and stores one row per coded work in the `codes` table of
+`CodesIndex.sync()` reads the WorkRegistry's coded registrations (the SDK's `Works.coded_works`:
+`ContentCodesRecorded` events and the mints of the same transactions) from the block it stopped at
+to the chain head, and stores one row per coded work in the `codes` table of
 `<home>/codes-<chainId>.sqlite`, or of the database $RIGHTSLEDGER_INDEX_URL / `--index-url` names
 (then the same database as the event index: index_store's one SQL layer and migrations).
-`matches(code)` loads the rows into identity's `IndexSet` (one exact Hamming-range index per
-media kind) and answers the registered works within the distance,
-nearest first, with the work's current holder. Image queries also try the mirrored code.
-Works registered without a code (or with NO_CODE: featureless images, too short texts) are not
-indexed. Chain reorganisations are not followed: delete the file (or the rows) to rebuild it.
+
+Reorganisations are followed as the event index follows them: a sync writes its rows, the hashes of
+the blocks they came from and of its last block (`code_blocks`) and the cursor in one transaction;
+the next sync first compares the stored hash of the cursor's block with the chain, and if it
+differs walks back to the newest stored block the chain still has and deletes the codes above it
+(and bumps `codes_epoch`, so every process holding the codes in memory loads them again).
+
+`matches(code)` answers from identity's `IndexSet` (one exact Hamming-range index per media kind),
+held in memory by the CodesIndex: loaded from the table on first use, then only the rows added
+since (by row id) are appended, so a long-lived index (the gateway's) never rebuilds per query. It
+holds the codes and row ids only (the fixed 18.6 MB of tables per media plus 22 bytes a code);
+a match's hash, code and block are read back from the table by row id. Queries and refreshes may
+come from many threads at once. Works registered without a code (or with NO_CODE: featureless
+images, too short texts) are not indexed. Image queries also try the mirrored code and the query
+rotations (2 bits tighter).
 
 Members of collections registered with codes are indexed too (`member_codes`): `sync()` reads the
 CollectionRegistry's `CollectionCodesCommitted` events, opens each members manifest (a file:// URI
 or a local path; one published elsewhere is loaded with `load_members(id, file)`), rebuilds both of
 the collection's roots from it and stores its coded members only if they match the chain. A
 manifest that cannot be read yet is tried again at every sync (one that does not match its roots only
-by `load_members`). `matches(..., members=True)` answers
-them beside the registered works, naming their collection (`WorkMatch.collection_id`), with the
-collection's holder.
+by `load_members`). In memory a member's row id is negated (the two tables number their rows apart).
+`matches(..., members=True)` answers them beside the registered works, naming their collection
+(`WorkMatch.collection_id`), with the collection's holder.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
 
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
-from ..code_tree import CODES_EVENT, NO_CODE, split_codes
-from ..errors import ConfigError, NotFoundError, SimilarWorkError, ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
+from ..code_tree import NO_CODE
+from ..errors import ChainError, ConfigError, NotFoundError, SimilarWorkError, ValidationError
+from ..identity import THRESHOLDS, Identity, IndexSet, SimilarityIndex, format_unit, identify_file
 from ..identity.iscc import IsccHeader
+from ..identity.similarity import I64, U64
 from ..manifests import manifest_path_of
 from ..merkle import MerkleTree
 from ..records import CheckResult
 from ..sdk.client import RightsLedger
 from ..sdk.collections import CODES_COMMITTED_EVENT, read_members
+from ..sdk.near_copies import CodeQuery, WorkMatch
 from ..vocabulary import Use
 from . import index_store as store
 from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-CODES_TOPIC = "0x" + keccak(text=CODES_EVENT).hex()
-ZERO_TOPIC = "0x" + bytes(32).hex()
+__all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar", "refuse_similar_code"]
+
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
-
-@dataclass(frozen=True, slots=True)
-class WorkMatch:
-    """A registered work whose content code is within the distance of the query."""
-
-    content_hash: str
-    iscc: str
-    distance: int
-    holder: str
-    mirrored: bool = False
-    collection_id: int | None = None
-    """A member of this collection (registered with codes), not a work registered on its own."""
-    rotated: bool = False  # found by the query rotated back a few degrees (identity.image.QUERY_ROTATIONS)
-
-    def as_dict(self) -> dict[str, object]:
-        found: dict[str, object] = {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance,
-                                    "holder": self.holder}
-        if self.collection_id is not None:
-            found["collection"] = self.collection_id
-        return found
+LOAD_CHUNK = 200_000  # rows read from the table at a time when loading the codes into memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +89,8 @@ class Registered:
 
 
 class CodesIndex:
-    """The content codes of a deployment's registered works, kept in SQLite under the home folder."""
+    """The content codes of a deployment's registered works, kept in SQLite under the home folder
+    (or the index database) and held in memory for queries."""
 
     def __init__(self, client: RightsLedger, path: str | Path | None = None) -> None:
         """`path`: a SQLite file or a database URL (default: the configured index URL, else
@@ -119,7 +115,9 @@ class CodesIndex:
                     conn.execute(text("DELETE FROM codes"))
                     conn.execute(text("DELETE FROM member_codes"))
                     conn.execute(text("DELETE FROM coded_collections"))
+                    conn.execute(text("DELETE FROM code_blocks"))
                     conn.execute(text("DELETE FROM meta WHERE key = 'next_block'"))
+                    _bump_epoch(conn)
                 set_meta(conn, "registry", registry)
             if genesis is not None and not other_chain:
                 set_meta(conn, "codes_genesis", genesis)
@@ -130,9 +128,13 @@ class CodesIndex:
                 f"this chain's is {str(genesis)[:12]}…) with the same chain id and addresses; give another --index-url "
                 "or delete it"
             )
+        self._sync_lock = threading.Lock()
+        self._memory_lock = threading.Lock()
         self._indexes: IndexSet | None = None
-        self._rows: dict[int, tuple[str, int, int, int]] = {}
-        self._members: dict[int, int] = {}  # index id (negative) of a member row -> its collection
+        self._loaded_id = 0  # the largest row id held in memory
+        self._loaded_member_id = 0  # the same for member_codes
+        self._epoch: str | None = None
+        self.full_loads = 0  # how many times the codes were loaded into memory whole (the first query, rollbacks)
 
     def close(self) -> None:
         if self._owned:
@@ -154,58 +156,52 @@ class CodesIndex:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT COUNT(*) FROM codes")).scalar_one())
 
+    # ------------------------------------------------------------------ syncing
+
     def sync(self) -> int:
-        """Read the codes registered since the last sync; returns how many works were added."""
-        w3 = self.client.w3
-        start, end = self.next_block, int(w3.eth.block_number)
-        if start > end:
-            return 0
-        address = self.client.works.address
-        fetch = fetcher(w3)
-        mints: dict[str, list[str]] = defaultdict(list)
-        for log in logs_in_pages(fetch, {"address": address, "topics": [TRANSFER_TOPIC, ZERO_TOPIC]}, start, end,
-                                 action="reading registrations"):
-            mints[bytes(log["transactionHash"]).hex()].append("0x" + bytes(log["topics"][3]).hex())
-        event = self.client.works.events.ContentCodesRecorded()
-        rows: list[dict[str, object]] = []
-        for log in logs_in_pages(fetch, {"address": address, "topics": [CODES_TOPIC]}, start, end,
-                                 action="reading content codes"):
-            args = event.process_log(log)["args"]
-            codes = split_codes(bytes(args["codes"]))
-            hashes = mints.get(bytes(log["transactionHash"]).hex(), [])
-            # A transaction may register more than once (a relayed batch); its last mints are this one's.
-            hashes = hashes[-len(codes):] if len(hashes) >= len(codes) else []
-            for digest, code in zip(hashes, codes, strict=False):
-                if code == NO_CODE:
-                    continue
-                head = int.from_bytes(code[:2], "big")
-                media = IsccHeader.unpack(head).media
-                if media not in THRESHOLDS:
-                    continue
-                body = int.from_bytes(code[2:], "big")
-                rows.append({"content_hash": digest, "header": head, "body": str(body), "media": media,
-                             "registration_id": int(args["registrationId"]), "block": int(log["blockNumber"])})
+        """Read the codes registered since the last sync (rolling back first if the chain was
+        reorganised under the index); returns how many works were added."""
+        with self._sync_lock:
+            self.rollback_if_reorganised()
+            start, end = self.next_block, int(self.client.w3.eth.block_number)
+            if start > end:
+                return 0
+            found = self.client.works.coded_works(start, end)
+            committed, committed_hashes = self._collections_with_codes(start, end)
+            tip = self._chain_hash(end)
+            if tip is None:
+                raise ChainError(f"block {end} vanished while reading content codes; run the sync again")
+            rows = [{"content_hash": w.content_hash, "header": w.header, "body": str(w.body), "media": w.media,
+                     "registration_id": w.registration_id, "block": w.block} for w in found]
+            hashes = {w.block: w.block_hash for w in found} | committed_hashes | {end: tip}
+            # One transaction: the rows, their blocks' hashes and the cursor, or nothing.
+            with self.engine.begin() as conn:
+                lock_writers(conn)
+                done = get_meta(conn, "next_block")
+                if done is not None and int(done) > end:
+                    return 0  # another writer synced further meanwhile
+                upsert(conn, store.codes, rows, ("content_hash",), replace=False)
+                upsert(conn, store.coded_collections, committed, ("collection_id",), replace=False)
+                upsert(conn, store.code_blocks, [{"number": n, "hash": h} for n, h in sorted(hashes.items())],
+                       ("number",))
+                set_meta(conn, "next_block", str(end + 1))
+        return len(rows) + self._load_pending_members()
+
+    def _collections_with_codes(self, start: int, end: int) -> tuple[list[dict[str, object]], dict[int, str]]:
+        """The collections registered with codes in the blocks (rows for `coded_collections`), and
+        the hashes of the blocks they were in."""
         committed_event = self.client.collections.registry.events.CollectionCodesCommitted()
         committed: list[dict[str, object]] = []
-        for log in logs_in_pages(fetch, {"address": self.client.collections.address,
-                                         "topics": [COLLECTION_CODES_TOPIC]}, start, end,
+        hashes: dict[int, str] = {}
+        for log in logs_in_pages(fetcher(self.client.w3), {"address": self.client.collections.address,
+                                                           "topics": [COLLECTION_CODES_TOPIC]}, start, end,
                                  action="reading collections with codes"):
             args = committed_event.process_log(log)["args"]
             committed.append({"collection_id": int(args["collectionId"]), "block": int(log["blockNumber"]),
                               "codes_root": "0x" + bytes(args["codesRoot"]).hex(),
                               "manifest_uri": str(args["manifestURI"]), "status": "pending"})
-        with self.engine.begin() as conn:
-            lock_writers(conn)
-            done = get_meta(conn, "next_block")
-            if done is not None and int(done) > end:
-                return 0  # another reader synced further meanwhile
-            upsert(conn, store.codes, rows, ("content_hash",), replace=False)
-            upsert(conn, store.coded_collections, committed, ("collection_id",), replace=False)
-            set_meta(conn, "next_block", str(end + 1))
-        members = self._load_pending_members()
-        if rows or members:
-            self._indexes = None
-        return len(rows) + members
+            hashes[int(log["blockNumber"])] = "0x" + bytes(log["blockHash"]).hex()
+        return committed, hashes
 
     def _load_pending_members(self) -> int:
         """Load the members manifests not loaded yet (new, or unreadable before: a manifest that did not
@@ -262,7 +258,6 @@ class CodesIndex:
             upsert(conn, store.member_codes, rows, ("collection_id", "content_hash"), replace=False)
             conn.execute(text("UPDATE coded_collections SET status = 'loaded' WHERE collection_id = :c"),
                          {"c": int(collection_id)})
-        self._indexes = None
         return len(rows)
 
     def member_count(self) -> int:
@@ -285,6 +280,42 @@ class CodesIndex:
                                {"c": int(collection_id)}).first()
         return None if row is None else str(row[0])
 
+    def _chain_hash(self, number: int) -> str | None:
+        try:
+            block = self.client.w3.eth.get_block(number)
+        except Exception:  # noqa: BLE001 - the node no longer has this block (the chain got shorter)
+            return None
+        return "0x" + bytes(block["hash"]).hex()
+
+    def rollback_if_reorganised(self) -> int | None:
+        """If the block the index last read is no longer the chain's, delete the codes above the newest
+        stored block the chain still has; returns that block (None: nothing to roll back)."""
+        cursor = self.next_block - 1
+        with self.engine.connect() as conn:
+            stored = conn.execute(text("SELECT hash FROM code_blocks WHERE number = :n"), {"n": cursor}).first()
+        if stored is None or self._chain_hash(cursor) == stored[0]:
+            return None
+        ancestor = self.client.deployment.block - 1
+        with self.engine.connect() as conn:
+            known = conn.execute(text("SELECT number, hash FROM code_blocks ORDER BY number DESC")).all()
+        for number, hash_ in known:
+            if self._chain_hash(int(number)) == hash_:
+                ancestor = int(number)
+                break
+        with self.engine.begin() as conn:
+            lock_writers(conn)
+            if get_meta(conn, "next_block") != str(cursor + 1):
+                return None  # another writer rolled back (or read on) meanwhile
+            conn.execute(text("DELETE FROM codes WHERE block > :n"), {"n": ancestor})
+            conn.execute(text("DELETE FROM member_codes WHERE block > :n"), {"n": ancestor})
+            conn.execute(text("DELETE FROM coded_collections WHERE block > :n"), {"n": ancestor})
+            conn.execute(text("DELETE FROM code_blocks WHERE number > :n"), {"n": ancestor})
+            set_meta(conn, "next_block", str(ancestor + 1))
+            _bump_epoch(conn)
+        return ancestor
+
+    # ------------------------------------------------------------------ reading
+
     def codes_until(self, block: int) -> dict[str, tuple[int, int]]:
         """Every coded work recorded by `block`: content hash (lower-case) -> (header, body)."""
         with self.engine.connect() as conn:
@@ -292,31 +323,24 @@ class CodesIndex:
                                  {"b": block}).all()
         return {str(digest).lower(): (int(head), int(body)) for digest, head, body in found}
 
-    def _load(self) -> IndexSet:
-        if self._indexes is None:
-            indexes = IndexSet()
-            by_media: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-            self._rows = {}
+    def load(self) -> int:
+        """Bring the in-memory codes up to the table now (no chain read); returns how many are held."""
+        return sum(len(index) for index in self._refresh().indexes.values())
+
+    def _refresh(self) -> IndexSet:
+        """The in-memory index, brought up to the table: the rows added since the last refresh are
+        appended; after a rollback (the epoch moved) everything is loaded again."""
+        with self._memory_lock:
             with self.engine.connect() as conn:
-                found = conn.execute(text("SELECT id, content_hash, header, body, media, block FROM codes")).all()
-            for rid, digest, head, body, media, block in found:
-                by_media[media][0].append(int(body))
-                by_media[media][1].append(int(rid))
-                self._rows[int(rid)] = (digest, int(head), int(body), int(block))
-            with self.engine.connect() as conn:
-                found = conn.execute(text("SELECT id, collection_id, content_hash, header, body, media, block "
-                                          "FROM member_codes")).all()
-            self._members = {}
-            # Member rows get negative ids in the search index: the two tables number their rows apart.
-            for rid, collection_id, digest, head, body, media, block in found:
-                by_media[media][0].append(int(body))
-                by_media[media][1].append(-int(rid))
-                self._rows[-int(rid)] = (digest, int(head), int(body), int(block))
-                self._members[-int(rid)] = int(collection_id)
-            for media, (codes, ids) in by_media.items():
-                indexes.index(media).add(codes, ids)
-            self._indexes = indexes
-        return self._indexes
+                epoch = get_meta(conn, "codes_epoch") or "0"
+                if self._indexes is None or epoch != self._epoch:
+                    self._indexes, self._loaded_id, self._loaded_member_id = _load_all(conn)
+                    self._epoch = epoch
+                    self.full_loads += 1
+                    return self._indexes
+                self._loaded_id = _append(conn, self._indexes, "codes", self._loaded_id)
+                self._loaded_member_id = _append(conn, self._indexes, "member_codes", self._loaded_member_id)
+            return self._indexes
 
     _REGISTERED = "SELECT content_hash, header, body, media, registration_id, block, id FROM codes"
 
@@ -345,32 +369,52 @@ class CodesIndex:
                 until_block: int | None = None, members: bool = False) -> list[WorkMatch]:
         """The registered works of `media` whose code is within `max_distance` (default: the media's
         threshold) of `code` (or of `mirrored_code`, an image's mirror, or of `rotated_codes`, the
-        image rotated back a few degrees), nearest first.
+        image rotated back a few degrees, 2 bits tighter), nearest first.
 
         `until_block`: only works registered by that block (an answer pinned to a block must not
         match a work registered after it, although the index has read further).
         `members`: also the members of collections registered with codes (their `collection_id` set)."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
-        indexes = self._load()
-        found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
+        indexes = self._refresh()
+        with self._memory_lock:  # a refresh appends to (and may compact) the index a query reads
+            found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
+        if not members:
+            found = [m for m in found if m.id > 0]
+        if not found:
+            return []
+        with self.engine.connect() as conn:
+            works = [m.id for m in found if m.id > 0]
+            member_ids = [-m.id for m in found if m.id < 0]
+            rows: dict[int, Any] = {}
+            if works:
+                query = text("SELECT id, content_hash, header, body, block, NULL FROM codes WHERE id IN :ids")
+                rows |= {int(r[0]): r for r in conn.execute(query.bindparams(bindparam("ids", expanding=True)),
+                                                            {"ids": works}).all()}
+            if member_ids:
+                query = text("SELECT id, content_hash, header, body, block, collection_id FROM member_codes "
+                             "WHERE id IN :ids")
+                rows |= {-int(r[0]): r for r in conn.execute(query.bindparams(bindparam("ids", expanding=True)),
+                                                             {"ids": member_ids}).all()}
         out = []
         collection_holders: dict[int, str] = {}
         for m in found:
-            collection_id = self._members.get(m.id)
-            if collection_id is not None and not members:
+            row = rows.get(m.id)
+            if row is None:  # rolled back by another writer since the refresh
                 continue
-            digest, head, body, block = self._rows[m.id]
-            if until_block is not None and block > until_block:
+            _, digest, head, body, block, collection = row
+            if until_block is not None and int(block) > until_block:
                 continue
-            if collection_id is None:
-                holder = self.client.works.call(self.client.works.functions.ownerOf(int(digest, 16)),
-                                                "reading a holder")
+            if collection is None:
+                holder = self.client.works.holder_of(str(digest))
+                collection_id = None
             else:
+                collection_id = int(collection)
                 if collection_id not in collection_holders:
-                    collection_holders[collection_id] = self.client.collections.record(collection_id).holder
+                    collection_holders[collection_id] = to_checksum_address(
+                        self.client.collections.record(collection_id).holder)
                 holder = collection_holders[collection_id]
-            out.append(WorkMatch(digest, format_unit(head, body), m.distance, to_checksum_address(holder), m.mirrored,
+            out.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder, m.mirrored,
                                  collection_id, m.rotated))
         return out
 
@@ -382,10 +426,96 @@ class CodesIndex:
         return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits,
                             rotated_codes=identity.rotated_bits, until_block=until_block, members=members)
 
+    def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
+        """The SDK's `NearCopies`: synced, then each query's matches at its media's threshold (so a
+        client handed this index checks its registrations against it instead of reading the chain),
+        collection members included."""
+        self.sync()
+        return [self.matches(q.media, q.code, mirrored_code=q.mirrored_code, rotated_codes=q.rotated_codes,
+                             members=True) for q in queries]
+
+    def in_memory(self) -> dict[str, tuple[int, int]]:
+        """Per media: (codes held in memory, bytes they take); empty before the first query."""
+        if self._indexes is None:
+            return {}
+        with self._memory_lock:
+            return {media: (len(index), index.nbytes) for media, index in self._indexes.indexes.items()}
+
+
+def _bump_epoch(conn: Connection) -> None:
+    """Tell every process holding the codes in memory that rows were deleted: they load them again."""
+    set_meta(conn, "codes_epoch", str(int(get_meta(conn, "codes_epoch") or "0") + 1))
+
+
+def _by_media(rows: Sequence[Any], sign: int = 1) -> dict[str, tuple[U64, I64]]:
+    """Rows (id, body, media) as codes and in-memory ids per media (`sign` -1: member rows)."""
+    grouped: dict[str, tuple[list[int], list[int]]] = {}
+    for rid, body, media in rows:
+        codes, ids = grouped.setdefault(str(media), ([], []))
+        codes.append(int(str(body)))
+        ids.append(sign * int(str(rid)))
+    return {media: (np.array(codes, dtype=np.uint64), np.array(ids, dtype=np.int64))
+            for media, (codes, ids) in grouped.items()}
+
+
+def _chunks(conn: Connection, table: str, after: int) -> Any:
+    """The rows (id, body, media) of `table` after row id `after`, LOAD_CHUNK at a time."""
+    while True:
+        part = conn.execute(text(f"SELECT id, body, media FROM {table} WHERE id > :after ORDER BY id "  # noqa: S608 - fixed names
+                                 "LIMIT :n"), {"after": after, "n": LOAD_CHUNK}).all()
+        if not part:
+            return
+        yield part
+        after = int(part[-1][0])
+
+
+def _append(conn: Connection, indexes: IndexSet, table: str, after: int) -> int:
+    """Add the rows of `table` after row id `after` to the in-memory indexes; returns the last id."""
+    sign = -1 if table == "member_codes" else 1
+    for part in _chunks(conn, table, after):
+        for media, (codes, ids) in _by_media(part, sign).items():
+            indexes.index(media).add(codes, ids)
+        after = int(part[-1][0])
+    return after
+
+
+def _load_all(conn: Connection) -> tuple[IndexSet, int, int]:
+    """Every row of the codes and member tables into a new IndexSet, read LOAD_CHUNK rows at a time
+    (one build per media), and the last row id read of each."""
+    parts: dict[str, tuple[list[U64], list[I64]]] = {}
+    last = {"codes": 0, "member_codes": 0}
+    for table, sign in (("codes", 1), ("member_codes", -1)):
+        for part in _chunks(conn, table, -1):
+            for media, (chunk_codes, chunk_ids) in _by_media(part, sign).items():
+                kept = parts.setdefault(media, ([], []))
+                kept[0].append(chunk_codes)
+                kept[1].append(chunk_ids)
+            last[table] = int(part[-1][0])
+    indexes = IndexSet()
+    for media, (codes, ids) in parts.items():
+        if media in indexes.indexes:
+            indexes.indexes[media] = SimilarityIndex.from_arrays(np.concatenate(codes), np.concatenate(ids),
+                                                                 threshold=indexes.thresholds[media])
+    return indexes, last["codes"], last["member_codes"]
+
+
+def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
+    """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
+    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
+    registrations, which name a code rather than a file). The index is synced first."""
+    index.sync()
+    found = [m.as_dict() for m in index.matches(media, bits, members=True)
+             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
+    if found:
+        listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
+        raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
+                               "prepare it with allowSimilar: true if this is your own work", found)
+
 
 def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, allowed: Iterable[str] = ()) -> None:
-    """SimilarWorkError if a file is a near copy of a work registered by a holder other than `holder`
-    (`allowed`: content hashes it may be near, a derivative's parents)."""
+    """SimilarWorkError if a file is a near copy of a work (or coded collection member) registered by
+    a holder other than `holder` (`allowed`: content hashes it may be near, a derivative's parents).
+    The SDK's `register` refuses by itself; this serves registrations it does not check (derivatives)."""
     near_ok = {h.lower() for h in allowed}
     found: list[dict[str, object]] = []
     with CodesIndex(client) as index:
@@ -408,19 +538,6 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, 
                            for f in found)
         raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
                                "register anyway with --allow-similar if this is your own work", found)
-
-
-def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
-    """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
-    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
-    registrations, which name a code rather than a file). The index is synced first."""
-    index.sync()
-    found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
-    if found:
-        listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
-        raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
-                               "prepare it with allowSimilar: true if this is your own work", found)
 
 
 def check_member_match(client: RightsLedger, match: WorkMatch, use: Use, *, licensee: str | None = None,

@@ -1,8 +1,9 @@
 """Suspected copies, for registrars to review, and the trail entries near copies add to both works.
 
 A suspected copy is a coded work registered after another holder's coded work whose Content-Code
-is within the threshold: what `register` refuses unless `--allow-similar` (and what a registration
-through the SDK, the relay or a batch without that check can still make). Both are read from the
+is within the threshold: what `register` (CLI and SDK) refuses unless `--allow-similar` /
+`allow_similar=True` (and what a registration by hash, a forward request made by hand or a direct
+contract call can still make). Both are read from the
 codes index alone, i.e. from the chain's `ContentCodesRecorded` events: nothing else is recorded,
 so the review cannot tell a registrant who passed `--allow-similar` from one who skipped the check.
 Mirrored matches are not reviewed (the index keeps codes, not images).

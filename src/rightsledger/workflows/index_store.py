@@ -29,7 +29,7 @@ from ..errors import ConfigError
 
 ENV = "RIGHTSLEDGER_INDEX_URL"
 # The head of index_migrations/versions (tests/unit/test_index_store.py checks they agree).
-HEAD = "0003"
+HEAD = "0004"
 POSTGRES_MISSING = "PostgreSQL index needs `pip install rightsledger[postgres]` (psycopg 3)"
 _LOCK = 0x52_4C_49_44_58  # "RLIDX": the advisory lock of the index's writers
 MIGRATIONS = Path(__file__).with_name("index_migrations")
@@ -77,6 +77,12 @@ dataset_items = Table(
     Column("content_hash", Text, primary_key=True),
     Column("block", BigInteger, nullable=False),
     Index("dataset_items_by_block", "block"),
+)
+code_blocks = Table(
+    "code_blocks",
+    SCHEMA,
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", Text, nullable=False),
 )
 codes = Table(
     "codes",
@@ -207,6 +213,9 @@ def current_revision(conn: Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+_migrate_lock = threading.Lock()
+
+
 def migrate(engine: Engine) -> None:
     """Apply the migrations this database lacks (nothing when it is at the head already)."""
     with engine.connect() as conn:
@@ -217,7 +226,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    # Alembic's `context` is one per process: two threads migrating two databases at once would
+    # run each other's steps on the wrong connection.
+    with _migrate_lock, engine.begin() as conn:
         lock_writers(conn)
         if current_revision(conn) == HEAD:  # another process migrated while this one waited
             return

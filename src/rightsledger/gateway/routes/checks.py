@@ -62,7 +62,8 @@ def check_many(body: CheckManyRequest, client: ClientDep, settings: SettingsDep,
     if not asked:
         raise ValidationError("give `hashes`, `iscc` codes, or both: at least one item to check")
     if body.iscc:
-        return _with_codes(body, client, state.codes_index())
+        with state.codes_index() as index:
+            return _with_codes(body, client, index)
     results = client.check_many(body.hashes, body.use, licensee=body.licensee, at=body.at)
     return checks_response(body, results)
 
@@ -81,17 +82,16 @@ def checks_response(body: CheckManyRequest, results: list[CheckResult]) -> Respo
     return Response(content=f'{head[:-1]},"results":[{items}],"codeResults":[]}}', media_type="application/json")
 
 
-def _with_codes(body: CheckManyRequest, client: RightsLedger, codes_index: CodesIndex) -> Response:
+def _with_codes(body: CheckManyRequest, client: RightsLedger, index: CodesIndex) -> Response:
     """Hashes and codes: each code answers as its nearest registered work within the distance (the
     same block as the hashes, and only works registered by it), like `rightsledger check` answers a near copy."""
     codes = [parse_code(code) for code in body.iscc]
     nearest: list[WorkMatch | None] = []
     block = client.block_number
-    with codes_index as index:
-        index.sync()
-        for _iscc, media, bits in codes:
-            found = index.matches(media, bits, body.max_distance, until_block=block, members=True)
-            nearest.append(found[0] if found else None)
+    index.sync()
+    for _iscc, media, bits in codes:
+        found = index.matches(media, bits, body.max_distance, until_block=block, members=True)
+        nearest.append(found[0] if found else None)
     works = [m.content_hash for m in nearest if m is not None and m.collection_id is None]
     results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at, block=block)
     items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ...errors import ValidationError
-from ...identity import content_code_bits, content_header, identify_bytes, normalize
+from ...identity import Identity, content_code_bits, content_header, identify_bytes, normalize
 from ...workflows.identity_index import WorkMatch
 from ...workflows.identity_review import suspected_copies
 from ..deps import StateDep
+from ..errors import GatewayError
 from ..schemas.common import ErrorPublic
 from ..schemas.match import MatchPublic, MatchRequest, SuspectedCopyPublic, WorkMatchPublic
 
@@ -22,6 +23,29 @@ router = APIRouter(prefix="/match", tags=["identity"])
 def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
     return [WorkMatchPublic(content_hash=m.content_hash, iscc=m.iscc, distance=m.distance, holder=m.holder,
                             collection=m.collection_id) for m in found]
+
+
+# Bodies that are a form or a document, not a file's bytes: read as one, they would be "matched"
+# as a text (a multipart body is UTF-8), so they are refused.
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded", "application/json"})
+
+
+async def uploaded_identity(request: Request, name: str | None, what: str = "file") -> Identity:
+    """The ISCC codes of the request body (a file's raw bytes); a one-line error naming what is wrong
+    with it (a form instead of the bytes, nothing sent, bytes of no media we code, a damaged file)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind in FORM_TYPES:
+        raise GatewayError(415, "unsupported-upload", f"the request body is {kind}, not a {what}: send the {what}'s "
+                                                      "raw bytes as the body (Content-Type: application/octet-stream)")
+    data = await request.body()
+    if not data:
+        raise ValidationError(f"the request body is empty: send the {what}'s raw bytes as the body "
+                              "(Content-Type: application/octet-stream)")
+    try:
+        return identify_bytes(data, name)
+    except ValidationError as exc:
+        hint = "; an audio file needs its name (?name=song.mp3)" if name is None and "unsupported" in str(exc) else ""
+        raise ValidationError(f"the uploaded {what} ({len(data):,} bytes): {exc}{hint}", code=exc.code) from None
 
 
 def parse_code(code: str) -> tuple[str, str, int]:
@@ -51,7 +75,7 @@ def match_codes(body: MatchRequest, state: StateDep) -> list[MatchPublic]:
 @router.post(
     "/file",
     response_model=MatchPublic,
-    responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+    responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
     summary="registered works an uploaded file (the raw request body, up to the body size cap) is a near copy of",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
@@ -62,10 +86,7 @@ async def match_file(
     name: Annotated[str | None, Query(max_length=255, description="file name (helps tell the media type)")] = None,
     max_distance: Annotated[int | None, Query(alias="maxDistance", ge=0, le=64)] = None,
 ) -> MatchPublic:
-    data = await request.body()
-    if not data:
-        raise ValidationError("send the file as the request body (application/octet-stream)")
-    identity = identify_bytes(data, name)
+    identity = await uploaded_identity(request, name)
     with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity, max_distance, members=True)

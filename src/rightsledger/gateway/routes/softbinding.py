@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ...errors import ValidationError
-from ...identity import content_code_bits, content_header, identify_bytes, normalize
+from ...identity import content_code_bits, content_header, normalize
 from ...workflows.c2pa_import import ISCC_ALGORITHM
 from ...workflows.identity_index import WorkMatch
 from ..deps import StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.softbinding import SoftBindingMatch, SoftBindingMatches, SupportedAlgorithms
+from .match import uploaded_identity
 
 FEATURE = "soft-binding"
 router = APIRouter(tags=["identity"])
@@ -75,7 +76,7 @@ def matches_by_binding(
 @router.post(
     "/matches/byContent",
     response_model=SoftBindingMatches,
-    responses={413: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
+    responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
     summary="registered works an uploaded asset (the raw body, up to the size cap) is a near copy of",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
@@ -84,10 +85,7 @@ async def matches_by_content(
     request: Request, state: StateDep, alg: AlgQuery, max_results: MaxResults = 10
 ) -> SoftBindingMatches:
     _algorithm(alg)
-    data = await request.body()
-    if not data:
-        raise ValidationError("send the asset as the request body (application/octet-stream)")
-    identity = identify_bytes(data, None)
+    identity = await uploaded_identity(request, None, "asset")
     with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity)

@@ -2,15 +2,15 @@
 codes, its members manifest's URI and whether it was loaded) and `member_codes` (one row per coded
 member, as `codes` has per registered work).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,181 @@
+"""Near copies at registration: the SDK refuses to register a file whose content code is within the
+threshold of a work another holder registered (`SimilarWorkError`, `.matches` lists them), unless
+the caller passes `allow_similar=True`.
+
+The lookup is a `NearCopies`: anything that answers, synced to the chain, the registered works near
+a batch of codes. The SDK's default, `ChainCodes`, reads the registry's `ContentCodesRecorded`
+events into memory on first use and then only the blocks after the last one it read (a
+reorganised tip is noticed by its block hash, and the codes are read again); it needs no
+database, so a trainer's or a script's install stays light. The CLI and the gateway hand the
+client their codes index instead (workflows.identity_index.CodesIndex, kept in SQLite or
+PostgreSQL), which implements the same protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..chain.module import ChainContext
+from ..errors import SimilarWorkError
+from ..identity import IndexSet, format_unit
+
+
+@dataclass(frozen=True, slots=True)
+class WorkMatch:
+    """A registered work whose content code is within the distance of the query."""
+
+    content_hash: str
+    iscc: str
+    distance: int
+    holder: str
+    mirrored: bool = False
+    collection_id: int | None = None
+    """A member of this collection (registered with codes), not a work registered on its own."""
+    rotated: bool = False  # found by the query rotated back a few degrees (identity.image.QUERY_ROTATIONS)
+
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance,
+                                    "holder": self.holder}
+        if self.collection_id is not None:
+            found["collection"] = self.collection_id
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class CodedWork:
+    """One registered work with a content code, as its registration's events tell it."""
+
+    content_hash: str
+    header: int
+    body: int
+    media: str
+    registration_id: int
+    block: int
+    block_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeQuery:
+    """A code to look for: its media, its 64-bit body and (images) its mirror's body and the bodies
+    of its query rotations (identity.image.QUERY_ROTATIONS)."""
+
+    media: str
+    code: int
+    mirrored_code: int | None = None
+    rotated_codes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A work about to be registered: `label` names it in messages (a file path, else its hash)."""
+
+    label: str
+    content_hash: str
+    query: CodeQuery
+    is_file: bool = False
+
+
+class NearCopies(Protocol):
+    """The registered works near codes, at the media's threshold, synced to the chain head first."""
+
+    def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]: ...
+
+
+class CodedRegistry(Protocol):
+    """What `ChainCodes` reads: the registry's coded registrations and its holders (sdk.works.Works)."""
+
+    ctx: ChainContext
+
+    def coded_works(self, start: int, end: int) -> list[CodedWork]: ...
+
+    def holder_of(self, content_hash: str) -> str: ...
+
+
+class ChainCodes:
+    """The coded works of a deployment, read from the chain into memory: the SDK's own `NearCopies`."""
+
+    def __init__(self, works: CodedRegistry) -> None:
+        self._works = works
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._indexes = IndexSet()
+        self._rows: list[tuple[str, int, int]] = []  # id -> (content hash, header, body)
+        self._next_block = int(self._works.ctx.deployment.block)
+        self._tip: tuple[int, str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def sync(self) -> int:
+        """Read the codes registered since the last sync (all of them again if the tip read last was
+        reorganised away); returns how many works were added."""
+        with self._lock:
+            w3 = self._works.ctx.w3
+            if self._tip is not None and self._block_hash(self._tip[0]) != self._tip[1]:
+                self._reset()
+            start, end = self._next_block, int(w3.eth.block_number)
+            if start > end:
+                return 0
+            found = self._works.coded_works(start, end)
+            by_media: dict[str, tuple[list[int], list[int]]] = {}
+            for work in found:
+                codes, ids = by_media.setdefault(work.media, ([], []))
+                codes.append(work.body)
+                ids.append(len(self._rows))
+                self._rows.append((work.content_hash, work.header, work.body))
+            for media, (codes, ids) in by_media.items():
+                self._indexes.index(media).add(codes, ids)
+            self._next_block = end + 1
+            self._tip = (end, self._block_hash(end))
+            return len(found)
+
+    def _block_hash(self, number: int) -> str:
+        try:
+            return "0x" + bytes(self._works.ctx.w3.eth.get_block(number)["hash"]).hex()
+        except Exception:  # noqa: BLE001 - the node no longer has the block: the chain got shorter
+            return ""
+
+    def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
+        self.sync()
+        out: list[list[WorkMatch]] = []
+        for q in queries:
+            with self._lock:
+                found = self._indexes.find(q.media, q.code, q.mirrored_code, rotated_codes=q.rotated_codes)
+                rows = [(self._rows[m.id], m) for m in found]
+            out.append([WorkMatch(digest, format_unit(head, body), m.distance, self._works.holder_of(digest),
+                                  m.mirrored, rotated=m.rotated) for (digest, head, body), m in rows])
+        return out
+
+
+def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str) -> list[dict[str, Any]]:
+    """The registered works of holders other than `holder` each candidate is a near copy of, as
+    SimilarWorkError's `matches` (the same bytes are left out: the registry refuses them itself)."""
+    if not candidates:
+        return []
+    found: list[dict[str, Any]] = []
+    answers = lookup.near_many([c.query for c in candidates])
+    for candidate, matches in zip(candidates, answers, strict=True):
+        for m in matches:
+            if m.holder.lower() != holder.lower() and m.content_hash.lower() != candidate.content_hash.lower():
+                found.append({**({"file": candidate.label} if candidate.is_file else {}), "work": candidate.label,
+                              **m.as_dict()})
+    return found
+
+
+def describe_matches(found: Sequence[dict[str, Any]]) -> str:
+    return "; ".join(f"{f['work']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
+                     for f in found)
+
+
+def refuse_near_copies(lookup: NearCopies, candidates: Sequence[Candidate], holder: str, *,
+                       override: str = "allow_similar=True") -> None:
+    """SimilarWorkError if a candidate is a near copy of another holder's registered work."""
+    found = near_copies_of_others(lookup, candidates, holder)
+    if found:
+        raise SimilarWorkError(f"refusing to register near copies of other holders' works: {describe_matches(found)}; "
+                               f"register anyway with {override} if this is your own work", found)
