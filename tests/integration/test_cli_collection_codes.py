@@ -93,6 +93,20 @@ def test_a_near_copy_of_a_member_is_found_and_answered_with_the_collections_term
     code, out, _ = run("creator", "check", str(copy), "--use", "tdm", "--exact-only", "--json")
     assert code == 3 and json.loads(out)[0]["reason"] == "unregistered"
 
+    # An audit of a folder holding the copy answers it with the collection's check too.
+    report = tmp_path / "audit.jsonl"
+    code, out, err = run("creator", "audit", str(copy.parent), "--use", "ai-training", "--out", str(report),
+                         "--quiet", "--json")
+    assert code == 3, err
+    (row,) = [r for r in map(json.loads, report.read_text().splitlines()) if "hash" in r]
+    assert row["hash"] == hash_file(copy) and row["answer"] == "needs-licence" and row["collection"] == cid
+    assert row["nearCopyOf"] == hash_file(cat) and row["reason"].startswith(
+        f"licence-required (near copy of {hash_file(cat)} in collection {cid}, distance ")
+    code, out, err = run("creator", "audit", str(copy.parent), "--use", "tdm", "--out", str(report), "--quiet")
+    assert code == 0, err
+    (row,) = [r for r in map(json.loads, report.read_text().splitlines()) if "hash" in r]
+    assert row["answer"] == "cleared" and row["collection"] == cid
+
     # Another holder registering the member's copy as their own work is refused, as for a registered work.
     code, _, err = run("creator", "--dev-account", "2", "register", str(copy))
     assert code != 0 and "--allow-similar" in err and hash_file(cat) in err

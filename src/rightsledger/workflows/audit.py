@@ -34,7 +34,7 @@ from ..sdk.works import CHECK_CHUNK
 from ..version import __version__
 from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .bulk import Checkpoint, Progress, hash_items
-from .identity_index import CodesIndex
+from .identity_index import CodesIndex, WorkMatch, check_member_match
 
 ANSWERS = ("cleared", "needs-licence", "denied", "unregistered", "disputed")
 POLICY_CHUNK = 10_000
@@ -118,11 +118,12 @@ def run_audit(
     reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
     members = list(Reason)
     fees = _fees(client, hashes, reasons, use, number)
-    near: dict[int, tuple[str, int, Reason, int | None]] = {}
+    near: dict[int, tuple[str, int, Reason, int | None, int | None]] = {}
     skipped: dict[int, str] = {}
     codes_block: int | None = None
     if near_copies:
-        near, skipped, codes_block = _near_copies(client, items, reasons, use, who, number, workers)
+        near, skipped, codes_block = _near_copies(client, items, reasons, use, who, number, workers,
+                                                  at=int(pinned["timestamp"]))
 
     receipt = {
         "tool": f"rightsledger {__version__}",
@@ -150,9 +151,12 @@ def run_audit(
         row: dict[str, Any] = {"hash": item.content_hash, "path": item.path, "answer": answer,
                                "reason": reason.value, "fee": fee}
         if k in near:
-            work, distance, their_reason, their_fee = near[k]
+            work, distance, their_reason, their_fee, collection = near[k]
+            of = work if collection is None else f"{work} in collection {collection}"
             row.update(answer=answer_of(their_reason), fee=their_fee, nearCopyOf=work, distance=distance,
-                       reason=f"{their_reason.value} (near copy of {work}, distance {distance})")
+                       reason=f"{their_reason.value} (near copy of {of}, distance {distance})")
+            if collection is not None:
+                row["collection"] = collection
         elif k in skipped:
             row["skippedReason"] = skipped[k]  # not matched by content: featureless, too short a text
         counts[row["answer"]] += 1
@@ -214,34 +218,46 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
 
 
 def _near_copies(
-    client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int
-) -> tuple[dict[int, tuple[str, int, Reason, int | None]], dict[int, str], int]:
-    """For each unregistered item that is a near copy of a registered work: (work, distance, its reason,
-    its fee); for each that has no content code, why (featureless image, too short a text); and the
-    block the codes were read as of (the pinned block, or the index's last if behind). Works
-    registered after `block` are not matched. With no coded work registered, no file is read."""
+    client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int,
+    at: int | None = None,
+) -> tuple[dict[int, tuple[str, int, Reason, int | None, int | None]], dict[int, str], int]:
+    """For each unregistered item that is a near copy of a registered work or of a coded collection's
+    member: (work, distance, its reason, its fee, the member's collection or None); for each that has
+    no content code, why (featureless image, too short a text); and the block the codes were read as
+    of (the pinned block, or the index's last if behind). Works registered after `block` are not
+    matched. A member is answered by its collection's check at `at` (the pinned block's time; a
+    collection's terms have no history, so its current terms) and has no fee here. With no coded
+    work or member indexed, no file is read."""
     candidates = [k for k, code in enumerate(reasons) if code == Reason.UNREGISTERED.code and items[k].path]
-    found: dict[int, tuple[str, int]] = {}
+    found: dict[int, WorkMatch] = {}
     skipped: dict[int, str] = {}
+    member_answers: dict[int, Reason] = {}
     with CodesIndex(client) as index:
         index.sync()
         codes_block = min(index.next_block - 1, block)
-        if not candidates or not len(index):
+        if not candidates or not (len(index) or index.member_count()):
             return {}, {}, codes_block
         for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
             if identity is not None and identity.skipped_reason is not None:
                 skipped[k] = identity.skipped_reason
-            matches = index.matches_of(identity, until_block=block) if identity is not None else []
+            matches = index.matches_of(identity, until_block=block, members=True) if identity is not None else []
             if matches:
-                found[k] = (matches[0].content_hash, matches[0].distance)
+                found[k] = matches[0]
+        for k, match in found.items():
+            if match.collection_id is not None:
+                member_answers[k] = check_member_match(client, match, use, at=at,
+                                                   licensee=None if licensee == ZERO_ADDRESS else licensee).reason
     if not found:
         return {}, skipped, codes_block
-    works = [work for work, _ in found.values()]
-    theirs = client.check_hashes(works, use, licensee=licensee, block=block, workers=workers)
-    fees = _fees(client, works, theirs, use, block)
+    works = {k: m.content_hash for k, m in found.items() if m.collection_id is None}
+    theirs = client.check_hashes(list(works.values()), use, licensee=licensee, block=block, workers=workers)
+    fees = _fees(client, list(works.values()), theirs, use, block)
     members = list(Reason)
-    return {k: (work, distance, members[code], fee)
-            for (k, (work, distance)), code, fee in zip(found.items(), theirs, fees, strict=True)}, skipped, codes_block
+    answers: dict[int, tuple[Reason, int | None]] = {
+        k: (members[code], fee) for k, code, fee in zip(works, theirs, fees, strict=True)}
+    answers |= {k: (reason, None) for k, reason in member_answers.items()}
+    near = {k: (m.content_hash, m.distance, *answers[k], m.collection_id) for k, m in found.items()}
+    return near, skipped, codes_block
 
 
 PARALLEL_FROM = 256
