@@ -25,7 +25,7 @@ from rightsledger import hash_bytes
 from rightsledger.chain.deployments import save_deployment
 
 SIGNERS = 200
-WORKERS = (1, 2, 4)
+WORKERS = tuple(int(w) for w in sys.argv[1:]) or (1, 2, 4)
 
 
 def run(url: str, workers: int, fee: int) -> tuple[dict[str, float], list[str]]:

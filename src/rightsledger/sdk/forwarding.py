@@ -211,6 +211,8 @@ class RelayReceipt:
     gas_used: int
     relayer: str
     events: tuple[dict[str, Any], ...]
+    # How many requests the transaction carried (`Forwarder.executeBatch`); `gas_used` is the transaction's.
+    batch_size: int = 1
 
 
 class RequestBuilder:
