@@ -54,9 +54,6 @@ from .relay_batch import BATCH_WINDOW, MAX_BATCH, BatchOutcome, BatchSender
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 # What storing a policy may cost, counted against the signer whose request needed it.
 POLICY_GAS = 400_000
-# How long the latest block's timestamp is reused for the deadline check (the simulation checks
-# the deadline against the chain again).
-BLOCK_TIME_CACHE_S = 1.0
 # How many terms prepared for others a request may store before its own (ids are stored in order).
 MAX_POLICY_GAP = 32
 
@@ -88,7 +85,6 @@ class Relayer:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
         self._policy_lock = threading.Lock()
-        self._block_time: tuple[float, int] | None = None
         self.recovered: Counter[str] = Counter()
         self.budget: GasBudget | SharedGasBudget = GasBudget(signer_gas_per_hour, gas_per_hour)
         # The signer nonces being relayed now (shared by the workers with a state file).
@@ -180,7 +176,7 @@ class Relayer:
                 f"the request asks for {request.gas:,} gas; this relayer forwards 21,000 to {self.max_gas:,}",
                 code="gas-not-allowed",
             )
-        now = max(self._latest_time(), int(time.time()))
+        now = max(self.builder.latest_time(), int(time.time()))
         if request.deadline < now + self.clock_skew:
             raise RelayError(
                 f"the request expired (deadline {request.deadline}, now {now}); sign a new one",
@@ -220,13 +216,10 @@ class Relayer:
         """`Forwarder.execute` as the relayer would send it, as an eth_call from the relayer: the
         forwarder's own signature, nonce, deadline and trust checks, then the call. A revert is
         decoded (the inner one, where the forwarder hides it behind FailedCall)."""
-        call = {"from": self.address, "to": outer["to"], "data": outer["data"], "value": 0, "gas": gas}
+        data = bytes.fromhex(str(outer["data"]).removeprefix("0x"))
         try:
-            self.ledger.ctx.w3.eth.call(call, "latest")  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
-            revert = as_revert(exc, "relaying the request")
-            if revert is None:
-                raise self.ledger.ctx.chain_error(exc, "relaying the request") from None
+            self.ledger.ctx.raw_call(outer["to"], data, "latest", "relaying the request", sender=self.address, gas=gas)
+        except ContractRevert as revert:
             raise self._explain(signed.request, revert) from None
 
     # ------------------------------------------------------------------ sending
@@ -247,7 +240,7 @@ class Relayer:
                 f"not {expect.action} on {', '.join(expect.content_hashes)}",
                 code="request-mismatch",
             )
-        data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
+        data = signed.execute_data()
         outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
         # What the request may use of a batch: its gas, the 1/64 the forwarder keeps, the
         # forwarder's own work and its calldata.
@@ -290,7 +283,8 @@ class Relayer:
                 code="request-reverted",
             )
         after, before = outcome.logs
-        events = [e for index, e in self._events(receipt) if after < index < before]
+        own = {**receipt, "logs": [log for log in receipt["logs"] if after < int(log["logIndex"]) < before]}
+        events = [event for _, event in self._events(own)]
         return RelayReceipt(
             action=decoded.action,
             function=decoded.function,
@@ -376,15 +370,6 @@ class Relayer:
                     args = {k: _display(v) for k, v in event["args"].items()}
                     found.append((int(event["logIndex"]), {"event": name, **args}))
         return sorted(found, key=lambda pair: pair[0])
-
-    def _latest_time(self) -> int:
-        """The latest block's timestamp, asked at most once a BLOCK_TIME_CACHE_S."""
-        cached = self._block_time
-        if cached is not None and time.monotonic() - cached[0] < BLOCK_TIME_CACHE_S:
-            return cached[1]
-        latest = int(self.ledger.ctx.w3.eth.get_block("latest")["timestamp"])
-        self._block_time = (time.monotonic(), latest)
-        return latest
 
     def next_nonce(self, sender: str) -> int:
         """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""

@@ -27,7 +27,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from ..chain.transactions import TX_GAS_CAP, Transactor
-from .forwarding import SignedForwardRequest
+from .forwarding import SignedForwardRequest, execute_batch_data
 
 # The transaction's own gas and executeBatch's loop and array decoding, beside each request's.
 BATCH_BASE_GAS = 50_000
@@ -124,8 +124,7 @@ class BatchSender:
             return batch
 
     def _submit(self, batch: list[_Queued]) -> tuple[bytes, dict[str, Any]]:
-        requests = [item.signed.as_tuple() for item in batch]
-        data = str(self.forwarder.encode_abi("executeBatch", args=[requests, self.refund_to]))
+        data = execute_batch_data([item.signed for item in batch], self.refund_to)
         outer = {"to": self.forwarder.address, "data": data, "value": 0}
         gas = min(BATCH_BASE_GAS + sum(item.gas for item in batch), TX_GAS_CAP)
         actions = sorted({item.action for item in batch})
