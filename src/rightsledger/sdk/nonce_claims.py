@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..chain.state_file import StateFile
@@ -58,12 +59,14 @@ class NonceClaims:
             _refuse(sender, nonce, onchain, list(mine))
             mine[nonce] = now
 
-    def release(self, sender: str, nonce: int) -> None:
+    def release(self, claims: Iterable[tuple[str, int]]) -> None:
+        """Let go of these (signer, nonce) claims (their requests are mined or refused)."""
         with self._lock:
-            mine = self._claims.get(sender.lower(), {})
-            mine.pop(nonce, None)
-            if not mine:
-                self._claims.pop(sender.lower(), None)
+            for sender, nonce in claims:
+                mine = self._claims.get(sender.lower(), {})
+                mine.pop(nonce, None)
+                if not mine:
+                    self._claims.pop(sender.lower(), None)
 
     def next_nonce(self, sender: str, onchain: int) -> int:
         """The nonce accepted next from `sender`: after the chain's and any claimed."""
@@ -97,9 +100,12 @@ class SharedNonceClaims(StateFile):
             _refuse(sender, nonce, onchain, in_flight)
             db.execute("INSERT INTO relayer_claims VALUES (?, ?, ?)", (key, nonce, now))
 
-    def release(self, sender: str, nonce: int) -> None:
+    def release(self, claims: Iterable[tuple[str, int]]) -> None:
+        """Let go of these claims, in one transaction (a batch's, once it is mined)."""
         with self.transaction() as db:
-            db.execute("DELETE FROM relayer_claims WHERE sender = ? AND nonce = ?", (sender.lower(), nonce))
+            db.executemany(
+                "DELETE FROM relayer_claims WHERE sender = ? AND nonce = ?", [(s.lower(), n) for s, n in claims]
+            )
 
     def next_nonce(self, sender: str, onchain: int) -> int:
         rows = self.read(

@@ -106,6 +106,8 @@ CREATE TABLE IF NOT EXISTS pending_requests (
 """
 # A prepared request is valid at most a day (the longest RELAY_TTL): its binding is kept that long.
 REQUEST_KEPT = 86_400.0
+# How often bindings older than that are deleted.
+PRUNE_EVERY = 60.0
 
 
 class SharedPendingPolicies(StateFile):
@@ -115,8 +117,16 @@ class SharedPendingPolicies(StateFile):
     def __init__(self, path: str | Path, limit: int = MAX_PENDING_POLICIES) -> None:
         super().__init__(path, PENDING_SCHEMA)
         self.limit = limit
+        self._pruned = 0.0
 
     def reserve(self, terms: Terms, policy_hash: str, count: int) -> int:
+        # Read first: terms pending already under a reachable id (every request prepared with
+        # them after the first) need no write lock.
+        ahead = dict(self.read("SELECT policy_id, policy_hash FROM pending_policies WHERE policy_id > ?", (count,)))
+        run, _ = reachable(count, sorted(int(i) for i in ahead))
+        for policy_id in run:
+            if ahead[policy_id] == policy_hash:
+                return int(policy_id)
         with self.transaction() as db:
             ahead = dict(
                 db.execute(
@@ -154,7 +164,9 @@ class SharedPendingPolicies(StateFile):
                 "INSERT OR REPLACE INTO pending_requests VALUES (?, ?, ?, ?, ?)",
                 (sender.lower(), nonce, policy_id, policy_hash, now),
             )
-            db.execute("DELETE FROM pending_requests WHERE prepared_at < ?", (now - REQUEST_KEPT,))
+            if now - self._pruned > PRUNE_EVERY:  # a scan of the table: not on every request
+                self._pruned = now
+                db.execute("DELETE FROM pending_requests WHERE prepared_at < ?", (now - REQUEST_KEPT,))
 
     def bound(self, sender: str, nonce: int) -> tuple[int, str] | None:
         rows = self.read(

@@ -105,8 +105,9 @@ class Relayer:
         self.max_gas = max_gas
         self.clock_skew = clock_skew
         self.batches = BatchSender(
-            ledger.ctx.transactor, self.builder.forwarder, self.address, window=batch_window, max_requests=max_batch
-        )
+            ledger.ctx.transactor, self.builder.forwarder, self.address, window=batch_window, max_requests=max_batch,
+            finished=lambda done: self.claims.release((s.request.sender, s.request.nonce) for s in done),
+        )  # fmt: skip
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
         self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
         for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
@@ -253,11 +254,13 @@ class Relayer:
             self._store_pending_policy(decoded, request)
             self.simulate_execute(signed, outer, gas)
             self.budget.reserve(request.sender, gas)
+        except BaseException:
+            self.claims.release([(request.sender, request.nonce)])
+            raise
+        try:  # the batch lets go of the claim once it is mined
             outcome = self.batches.send(signed, gas, action=decoded.action)
         except ContractRevert as exc:
             raise self._explain(request, exc) from None
-        finally:
-            self.claims.release(request.sender, request.nonce)
         return self._receipt(signed, decoded, outcome)
 
     def _receipt(self, signed: SignedForwardRequest, decoded: DecodedCall, outcome: BatchOutcome) -> RelayReceipt:

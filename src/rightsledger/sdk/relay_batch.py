@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,11 @@ class BatchSender:
         *,
         window: float = BATCH_WINDOW,
         max_requests: int = MAX_BATCH,
+        finished: Callable[[list[SignedForwardRequest]], None] | None = None,
     ) -> None:
+        """`finished` is called with a batch's requests once it is mined or failed, before their
+        callers are answered (the relayer lets go of their nonce claims there, in one go)."""
+        self.finished = finished
         self.transactor = transactor
         self.forwarder = forwarder
         self.refund_to = to_checksum_address(refund_to)
@@ -138,9 +143,17 @@ class BatchSender:
         except BaseException as exc:  # noqa: BLE001 - every caller gets the reason
             self._fail(batch, exc)
             return
+        self._finish(batch)
         for item, outcome in zip(batch, outcomes, strict=True):
             item.outcome = outcome
             item.done.set()
+
+    def _finish(self, batch: list[_Queued]) -> None:
+        if self.finished is not None:
+            try:
+                self.finished([item.signed for item in batch])
+            except Exception:  # noqa: BLE001, S110 - claims also lapse once their nonces are used
+                pass
 
     def outcomes(self, receipt: TxReceipt, requests: list[SignedForwardRequest]) -> list[BatchOutcome]:
         """Each request's outcome from the batch's receipt (its `ExecutedForwardRequest` events)."""
@@ -162,8 +175,8 @@ class BatchSender:
             found.append(BatchOutcome(receipt, True, at[1], (before[-1] if before else -1, at[0]), len(requests)))
         return found
 
-    @staticmethod
-    def _fail(batch: list[_Queued], exc: BaseException) -> None:
+    def _fail(self, batch: list[_Queued], exc: BaseException) -> None:
+        self._finish(batch)
         for item in batch:
             item.error = exc
             item.done.set()
