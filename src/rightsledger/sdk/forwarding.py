@@ -25,6 +25,7 @@ from eth_keys.datatypes import Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from ..chain.contracts import flat_functions
 from ..chain.module import ChainContext
 from ..chain.transactions import TX_GAS_CAP
 from ..code_tree import NO_CODE, CodeLike, pack_code
@@ -355,7 +356,11 @@ class RequestBuilder:
         return min(int(used * INNER_GAS_MARGIN) + 10_000, TX_GAS_CAP - FORWARDER_OVERHEAD * 2)
 
     def _encode(self, function: str, args: list[Any]) -> str:
-        return str(self.ledger.works.encode_abi(function, args))
+        """WorkRegistry calldata (by eth-abi directly: web3's encode_abi is milliseconds a call)."""
+        flat = flat_functions("WorkRegistry").get(function)
+        if flat is None:
+            return str(self.ledger.works.encode_abi(function, args))
+        return "0x" + flat.encode(args).hex()
 
     # The actions a creator signs. Policies are permissionless: whoever pays creates them
     # (`terms` given as Terms are stored by the ledger's own account first).
