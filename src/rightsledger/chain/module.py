@@ -19,6 +19,7 @@ from web3.types import TxReceipt
 from ..errors import ChainError
 from .contracts import abi, decode_revert
 from .deployments import Deployment
+from .fast_rpc import fast_rpc
 from .journal import Journal
 from .transactions import TX_GAS_CAP, Transactor, as_revert, revert_data
 
@@ -120,7 +121,14 @@ class ChainContext:
         return int(str(self._raw("eth_estimateGas", [payload], action)), 16)
 
     def _raw(self, method: str, params: list[Any], action: str) -> Any:
-        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        fast = fast_rpc(self.w3)
+        if fast is None:
+            response: Any = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        else:
+            try:
+                response = fast.request(method, params)
+            except (OSError, ValueError) as exc:
+                raise ChainError(f"{action}: the node does not answer ({type(exc).__name__}: {exc})") from None
         if "error" in response:
             revert = revert_data(RPCFailure(response["error"]))
             if revert:

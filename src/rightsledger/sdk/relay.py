@@ -25,9 +25,9 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
-from web3.logs import DISCARD
 
 from ..chain.contracts import abi, flat_functions, signature_type
+from ..chain.logs import event_topic
 from ..chain.state_file import TxJournal
 from ..chain.transactions import STUCK_AFTER, TX_GAS_CAP, as_revert
 from ..errors import ContractRevert, RelayError, ValidationError
@@ -116,6 +116,12 @@ class Relayer:
             contract = ledger.ctx.contract(contract_name)
             selectors = {_selector(abi(contract_name), fn): fn for (c, fn) in RELAYABLE if c == contract_name}
             self._targets[str(contract.address).lower()] = (contract_name, contract, selectors)
+        # (contract address, topic0) -> the event a relayed request's answer reports.
+        self._receipt_events: dict[tuple[str, bytes], tuple[str, Any]] = {
+            (address, bytes(event_topic(contract, name))): (name, getattr(contract.events, name)())
+            for address, (contract_name, contract, _) in self._targets.items()
+            for name in RECEIPT_EVENTS.get(contract_name, ())
+        }
 
     @property
     def address(self) -> str:
@@ -372,11 +378,19 @@ class Relayer:
     def _events(self, receipt: Any) -> list[tuple[int, dict[str, Any]]]:
         """The receipt's events of the relayable contracts, with their log indexes, in order."""
         found: list[tuple[int, dict[str, Any]]] = []
-        for contract_name, contract, _ in self._targets.values():
-            for name in RECEIPT_EVENTS.get(contract_name, ()):
-                for event in getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD):
-                    args = {k: _display(v) for k, v in event["args"].items()}
-                    found.append((int(event["logIndex"]), {"event": name, **args}))
+        for log in receipt["logs"]:
+            # Only logs of a relayable contract with an event it reports are decoded (by topic0).
+            topics = log.get("topics") or []
+            known = self._receipt_events.get((str(log["address"]).lower(), bytes(topics[0]))) if topics else None
+            if known is None:
+                continue
+            name, event = known
+            try:
+                decoded = event.process_log(log)
+            except Exception:  # noqa: BLE001, S112 - an undecodable log is left out, as before
+                continue
+            args = {k: _display(v) for k, v in decoded["args"].items()}
+            found.append((int(log["logIndex"]), {"event": name, **args}))
         return sorted(found, key=lambda pair: pair[0])
 
     def next_nonce(self, sender: str) -> int:
