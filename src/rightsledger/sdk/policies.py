@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
@@ -22,6 +23,14 @@ POLICY_COUNT = bytes(keccak(text="policyCount()")[:4])
 _CREATION_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
+@lru_cache(maxsize=1024)
+def _policy_hash(terms_json: str) -> str:
+    """The registry's hash of the terms (their ABI encoding is about a millisecond: a relayer asks
+    for the same few terms on every request)."""
+    terms = Terms.model_validate_json(terms_json)
+    return "0x" + keccak(abi_encode([POLICY_ABI_TYPE], [terms.as_policy()])).hex()
+
+
 def creation_lock(policy_hash: str) -> threading.Lock:
     """The lock held while the terms of `policy_hash` are being stored."""
     return _CREATION_LOCKS[int(policy_hash[-4:], 16) % len(_CREATION_LOCKS)]
@@ -38,7 +47,7 @@ class Policies(ContractModule):
 
     @staticmethod
     def policy_hash(terms: Terms) -> str:
-        return "0x" + keccak(abi_encode([POLICY_ABI_TYPE], [terms.as_policy()])).hex()
+        return _policy_hash(terms.model_dump_json())
 
     def find(self, terms: Terms) -> PolicyId | None:
         """The id of an existing policy equal to `terms`, or None."""
