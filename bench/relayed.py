@@ -25,7 +25,7 @@ from rightsledger import hash_bytes
 from rightsledger.chain.deployments import save_deployment
 
 SIGNERS = 200
-WORKERS = (1, 2, 4)
+WORKERS = tuple(int(w) for w in sys.argv[1:]) or (1, 2, 4)
 
 
 def run(url: str, workers: int, fee: int) -> tuple[dict[str, float], list[str]]:
@@ -33,7 +33,9 @@ def run(url: str, workers: int, fee: int) -> tuple[dict[str, float], list[str]]:
     accounts = [Account.create() for _ in range(SIGNERS)]
     hashes = [hash_bytes(os.urandom(32)) for _ in range(SIGNERS)]
     barrier = threading.Barrier(SIGNERS)
-    limits = httpx.Limits(max_connections=SIGNERS, max_keepalive_connections=SIGNERS)
+    # Kept-alive connections expire on the client before the server's 5 s (uvicorn's default): a
+    # run longer than that otherwise reuses one the server is closing (connection reset).
+    limits = httpx.Limits(max_connections=SIGNERS, max_keepalive_connections=SIGNERS, keepalive_expiry=2)
     with httpx.Client(base_url=url, timeout=300, limits=limits) as http:
 
         def signer(i: int) -> int:
@@ -53,6 +55,8 @@ def run(url: str, workers: int, fee: int) -> tuple[dict[str, float], list[str]]:
 
 
 def main() -> None:
+    """`python bench/relayed.py [N ...]`: the worker counts to run (default 1, 2 and 4)."""
+    load_before = os.getloadavg()[0]
     rows = []
     with fresh_chain() as admin:
         url = admin.w3.provider.endpoint_uri  # type: ignore[attr-defined]
@@ -73,6 +77,7 @@ def main() -> None:
             "signers": SIGNERS,
             "note": "each: prepare with new terms + sign + submit; all 201 and on chain; client, gateway and anvil "
             "on the same machine",
+            "load_average_1min_before": round(load_before, 1),
             "load_average_1min_after": round(load, 1),
             "runs": rows,
         },

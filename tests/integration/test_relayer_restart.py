@@ -284,3 +284,46 @@ def test_attack_aSecondRequestWhileOneIsInFlightIsRefusedNotSentUnsimulated(
     w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     assert relayer.relay(second).nonce == first.request.nonce + 1
     assert RightsLedger(w3, deployment).is_registered(b"second, on top")
+
+
+def test_attack_twoWorkersNeverRelayOneSignerNonceTwice(paused: tuple[Web3, Deployment], tmp_path: Path) -> None:
+    """README Known limits (issue 13): a signer's in-flight requests were tracked per worker, so two
+    requests with the same forwarder nonce sent to two workers were both simulated (the nonce is
+    unused until one is mined) and both sent: one reverted on chain at the relayer's cost. The
+    (signer, nonce) is now claimed in the shared state file before anything is simulated or sent:
+    the second worker answers request-in-flight (409) and sends nothing."""
+    w3, deployment = paused
+    state = tmp_path / "relayer-state.sqlite"
+    # Two gateway workers: two relayers over one account and one state file.
+    one = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state)
+    two = Relayer(RightsLedger(w3, deployment, RELAYER), state_file=state)
+    user = Account.create()
+    builder = one.builder
+    nonce = builder.nonce(user.address)
+    first = builder.register(user.address, b"same nonce, worker one")
+    second = builder.register(user.address, b"same nonce, worker two")
+    assert first.nonce == second.nonce == nonce
+    signed_first = first.sign(user, builder.chain_id, builder.forwarder_address)
+    signed_second = second.sign(user, builder.chain_id, builder.forwarder_address)
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(receipt=one.relay(signed_first)), daemon=True)
+    thread.start()
+    wait_until(lambda: len(shared_pool(w3)) == 1)
+    sent = w3.eth.get_transaction_count(RELAYER.address, "pending")
+    for attempt in (signed_second, signed_first):  # another request with the nonce, and the very same one
+        with pytest.raises(RelayError) as info:
+            two.relay(attempt)
+        assert info.value.code == "request-in-flight"
+        assert f"nonce {nonce}" in str(info.value)
+    assert w3.eth.get_transaction_count(RELAYER.address, "pending") == sent, "the second worker sent nothing"
+    _mine_until_done(w3, thread)
+    assert result["receipt"].nonce == nonce
+    ledger = RightsLedger(w3, deployment)
+    assert ledger.is_registered(b"same nonce, worker one") and not ledger.is_registered(b"same nonce, worker two")
+    # Once mined, the claim is gone: the nonce is used (a replay), the next one is free in either worker.
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    with pytest.raises(RelayError) as info:
+        two.relay(signed_second)
+    assert info.value.code == "nonce-used"
+    third = two.builder.register(user.address, b"next nonce, worker two")
+    assert two.relay(third.sign(user, builder.chain_id, builder.forwarder_address)).nonce == nonce + 1

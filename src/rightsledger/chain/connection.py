@@ -7,6 +7,7 @@ from typing import cast
 
 import requests
 import requests.adapters
+import requests.utils
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
@@ -22,13 +23,20 @@ def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     return request
 
 
-def node_session(pool: int = 64) -> requests.Session:
+def node_session(pool: int = 64, url: str | None = None) -> requests.Session:
     """One HTTP session for a node, shared by every thread (web3 otherwise keeps one per thread): a
     pool of `pool` kept-alive connections, and no ~/.netrc lookup per request (requests looks for
-    it on every call without auth: 15 % of a busy relayer's time). Proxies from the environment
-    still apply."""
+    it on every call without auth: 15 % of a busy relayer's time). With the node's `url`, the
+    environment's proxies (and no_proxy) and CA bundle are read for it once, not on every call
+    (another third of a relayed request's HTTP time)."""
     session = requests.Session()
     session.auth = _no_auth
+    if url is not None:
+        session.proxies.update(requests.utils.get_environ_proxies(url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+        session.trust_env = False
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -42,7 +50,7 @@ def connect_web3(rpc_url: str, *, timeout: float = 30.0) -> Web3:
     provider = HTTPProvider(
         rpc_url,
         request_kwargs={"timeout": timeout},
-        session=node_session(),
+        session=node_session(url=rpc_url),
         cache_allowed_requests=True,
         cacheable_requests={RPCEndpoint("eth_chainId")},
     )

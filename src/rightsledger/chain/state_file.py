@@ -1,6 +1,6 @@
 """A small SQLite state file that outlives the process and is shared by a gateway's workers
 (stdlib sqlite3, WAL): the relayer's nonce sequence and its journal of sent transactions here,
-pending policy ids and rate-limit buckets in the tables of the layers that own them.
+signer nonce claims and rate-limit buckets in the tables of the layers that own them.
 
 Every change is one `BEGIN IMMEDIATE` transaction, which holds the file's write lock: two workers
 never hand out the same nonce, and a change is in the file before the caller goes on.
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,24 +28,65 @@ BUSY_TIMEOUT_MS = 60_000
 DONE_KEPT = 600.0
 
 
+class _Connection:
+    """The one write connection of this process to a state file (every StateFile over the file
+    shares it: threads queue on its lock instead of on SQLite's sleeping busy handler), and one
+    read connection per thread (WAL readers never wait)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = _open(path)
+        self.inode = path.stat().st_ino
+        self.lock = threading.RLock()
+        self.local = threading.local()
+
+    def current(self) -> bool:
+        """Still the file at its path (not one deleted and made again)."""
+        try:
+            return self.path.stat().st_ino == self.inode
+        except OSError:
+            return False
+
+    def reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self.local, "reader", None)
+        if db is None:
+            db = self.local.reader = _open(self.path)
+        return db
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+# Held while some StateFile uses it (weakly here): per process (a forked worker opens its own).
+_CONNECTIONS: weakref.WeakValueDictionary[tuple[int, str], _Connection] = weakref.WeakValueDictionary()
+_CONNECTIONS_LOCK = threading.Lock()
+
+
 class StateFile:
-    """One connection to the state file for this process (a lock for its threads, BEGIN IMMEDIATE
-    between processes). Tables are made by whoever uses them (`schema`)."""
+    """The state file through this process's one connection to it (a lock for its threads, BEGIN
+    IMMEDIATE between processes). Tables are made by whoever uses them (`schema`)."""
 
     def __init__(self, path: str | Path, schema: str = "") -> None:
         """Commits are in the WAL before they return (synchronous NORMAL): they survive the
         process being killed; a power cut of the machine may forget the last ones (the relayer
         then learns its nonce from the node, "nonce too low")."""
         self.path = Path(path)
-        self._lock = threading.RLock()
         self._named_locks: dict[str, threading.Lock] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                      check_same_thread=False)  # fmt: skip
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
+            key = (os.getpid(), str(self.path.resolve()))
+            with _CONNECTIONS_LOCK:
+                connection = _CONNECTIONS.get(key)
+                if connection is None or not connection.current():
+                    connection = _CONNECTIONS[key] = _Connection(self.path)
+            self._connection = connection
+            self.db = connection.db
+            self._lock = connection.lock
             if schema:
                 with self.transaction() as db:
                     for statement in schema.split(";"):
@@ -79,12 +122,26 @@ class StateFile:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        """Rows of a query (no write lock: WAL readers never wait for the writer)."""
-        with self._lock:
-            return self.db.execute(sql, params).fetchall()
+        """Rows of a query: inside this thread's transaction, on its connection; else on the
+        thread's own read connection (no lock: WAL readers never wait for the writer)."""
+        if self._lock.acquire(blocking=False):  # free, or held by this thread
+            try:
+                if self.db.in_transaction:  # this thread's own transaction
+                    return self.db.execute(sql, params).fetchall()
+            finally:
+                self._lock.release()
+        try:
+            return self._connection.reader().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot read the state file {self.path}: {exc}") from None
 
     def close(self) -> None:
-        self.db.close()
+        """Close this process's connection to the file (for every StateFile over it)."""
+        with _CONNECTIONS_LOCK:
+            self._connection.db.close()
+            for key, value in list(_CONNECTIONS.items()):
+                if value is self._connection:
+                    del _CONNECTIONS[key]
 
 
 JOURNAL_SCHEMA = """

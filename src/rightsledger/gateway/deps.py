@@ -150,6 +150,8 @@ class GatewayState:
                 max_gas=settings.relay_max_gas,
                 state_file=state_file(settings, ledger.chain_id),
                 stuck_after=settings.relay_stuck_after,
+                batch_window=settings.relay_batch_window,
+                max_batch=settings.relay_batch_max,
             )
             if relayer_account is not None
             else None

@@ -54,6 +54,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "nonce-used": 409,
     "request-in-flight": 409,
     "nonce-too-high": 409,
+    # Sent in a batch, but the forwarder skipped it (nonce used, deadline passed) or its call reverted.
+    "request-skipped": 409,
+    "request-reverted": 409,
     "relay-rejected": 400,
     "offer-not-free": 403,
     # Reads of the newer resources.

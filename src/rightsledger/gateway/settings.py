@@ -42,6 +42,12 @@ class GatewaySettings(BaseSettings):
         default=60.0, ge=0, description="seconds a relayed transaction may wait unmined before it is replaced"
     )
     relay_ttl: int = Field(default=600, ge=30, le=86_400, description="seconds a prepared request stays valid")
+    # Relayed requests checked within this window of each other go out in one Forwarder.executeBatch
+    # transaction (at most relay_batch_max); 0: each goes out as soon as the batch before it is sent.
+    relay_batch_window: float = Field(
+        default=0.05, ge=0, le=5, description="seconds a relayed request waits for others to batch with"
+    )
+    relay_batch_max: int = Field(default=64, ge=1, le=256, description="most relayed requests in one transaction")
     # The mirror of the chain's events and the datasets' manifests that answers which declared
     # datasets contain a work (kept synced by the follower below), and the codes index (/match).
     # `index_url` (postgresql://user@host/db; also $RIGHTSLEDGER_INDEX_URL) puts both in one

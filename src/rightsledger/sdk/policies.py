@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
@@ -13,10 +14,21 @@ from ..terms import Terms
 from ..vocabulary import PolicyId
 
 POLICY_ABI_TYPE = "((uint8,uint40,uint40,uint96,uint8,uint16)[7],uint40)"
+# Hand-encoded reads (a relayer makes them for every request).
+POLICY_ID_OF = bytes(keccak(text="policyIdOf(bytes32)")[:4])
+POLICY_COUNT = bytes(keccak(text="policyCount()")[:4])
 
 # One creation at a time per terms hash, across every client of this process: the same terms are
 # stored once, and a creation for other terms never waits on them (striped: bounded memory).
 _CREATION_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+@lru_cache(maxsize=1024)
+def _policy_hash(terms_json: str) -> str:
+    """The registry's hash of the terms (their ABI encoding is about a millisecond: a relayer asks
+    for the same few terms on every request)."""
+    terms = Terms.model_validate_json(terms_json)
+    return "0x" + keccak(abi_encode([POLICY_ABI_TYPE], [terms.as_policy()])).hex()
 
 
 def creation_lock(policy_hash: str) -> threading.Lock:
@@ -35,11 +47,12 @@ class Policies(ContractModule):
 
     @staticmethod
     def policy_hash(terms: Terms) -> str:
-        return "0x" + keccak(abi_encode([POLICY_ABI_TYPE], [terms.as_policy()])).hex()
+        return _policy_hash(terms.model_dump_json())
 
     def find(self, terms: Terms) -> PolicyId | None:
         """The id of an existing policy equal to `terms`, or None."""
-        policy_id = int(self.call(self.functions.policyIdOf(self.policy_hash(terms)), "finding a policy"))
+        data = POLICY_ID_OF + bytes.fromhex(self.policy_hash(terms)[2:])
+        policy_id = int.from_bytes(self.ctx.raw_call(self.address, data, "latest", "finding a policy")[:32], "big")
         return PolicyId(policy_id) if policy_id else None
 
     def ensure(self, terms: Terms) -> PolicyId:
@@ -63,7 +76,7 @@ class Policies(ContractModule):
 
     def count(self) -> int:
         """How many policies are stored (ids 1..count)."""
-        return int(self.call(self.functions.policyCount(), "counting policies"))
+        return int.from_bytes(self.ctx.raw_call(self.address, POLICY_COUNT, "latest", "counting policies")[:32], "big")
 
     def policy(self, policy_id: int) -> Terms:
         """The terms of policy `policy_id` (0: the empty policy, every use denied)."""

@@ -4,14 +4,16 @@ value, a sane gas, the deadline, a signature with low `s` (the forwarder's ECDSA
 ones, which would revert on chain with the nonce unused, for ever), the nonce (neither used nor
 skipped, and no request of the signer in flight), the signer's and the relayer's gas budgets, and
 always a simulation of `Forwarder.execute` from the relayer's own account — so a bad request
-costs the relayer no gas and the user gets a clear, decoded reason. Submissions are serialised
-through one lock-protected nonce sequence of the relayer account, so concurrent relayed writes
-are neither lost nor duplicated.
+costs the relayer no gas and the user gets a clear, decoded reason. The signer's nonce is claimed
+(nonce_claims.py, shared by the workers through the state file) before the simulation and held
+until the request is mined. Requests checked at about the same time go out together in one
+`Forwarder.executeBatch` transaction (relay_batch.py), each caller getting its own answer; the
+relayer's nonces follow one lock-protected sequence, so concurrent relayed writes are neither lost
+nor duplicated.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,9 +22,9 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
-from web3.logs import DISCARD
 
-from ..chain.contracts import abi, signature_type
+from ..chain.contracts import abi, flat_functions, signature_type
+from ..chain.logs import event_topic
 from ..chain.state_file import TxJournal
 from ..chain.transactions import STUCK_AFTER, TX_GAS_CAP, as_revert
 from ..errors import ContractRevert, RelayError, ValidationError
@@ -41,11 +43,11 @@ from .forwarding import (
     SignedForwardRequest,
 )
 from .gas_budget import BUDGET_WINDOW, GasBudget, SharedGasBudget
+from .nonce_claims import NonceClaims, SharedNonceClaims
+from .relay_batch import BATCH_WINDOW, MAX_BATCH, BatchOutcome, BatchSender
 
 # secp256k1's group order: a signature's `s` above half of it is the malleable twin of a valid one.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-# Locks for signers' requests (striped by address).
-SIGNER_LOCKS = 256
 
 
 class Relayer:
@@ -61,29 +63,39 @@ class Relayer:
         gas_per_hour: int = 500_000_000,
         state_file: str | Path | None = None,
         stuck_after: float = STUCK_AFTER,
+        batch_window: float = BATCH_WINDOW,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         """With a `state_file` (SQLite), the relayer's nonces, its sent transactions and the gas
         budgets live there, not in memory: they survive a restart and are shared by every process
         that relays with the same file (a gateway's workers). What a previous run left is looked
-        after at once (`recovered`): mined ones forgotten, lost ones re-sent, stuck ones replaced."""
+        after at once (`recovered`): mined ones forgotten, lost ones re-sent, stuck ones replaced.
+
+        Requests checked within `batch_window` seconds of each other go out in one
+        `Forwarder.executeBatch` transaction (at most `max_batch`; see relay_batch.py)."""
         if ledger.ctx.account is None:
             raise ValidationError("a relayer needs its own signing account (it pays the gas)")
         self.ledger = ledger
-        self._locks = tuple(threading.Lock() for _ in range(SIGNER_LOCKS))
-        self._in_flight: dict[str, set[int]] = {}
         self.recovered: Counter[str] = Counter()
         self.budget: GasBudget | SharedGasBudget = GasBudget(signer_gas_per_hour, gas_per_hour)
+        # The signer nonces being relayed now (shared by the workers with a state file).
+        self.claims: NonceClaims | SharedNonceClaims = NonceClaims()
         if state_file is not None:
             transactor = ledger.ctx.transactor
             transactor.journal = TxJournal(state_file)
             transactor.stuck_after = stuck_after
             self.budget = SharedGasBudget(state_file, signer_gas_per_hour, gas_per_hour)
+            self.claims = SharedNonceClaims(state_file)
             self.recovered = transactor.recover()
         # Requests prepared here get the nonce after any of the signer's requests in flight. New
         # terms go in the request (`...WithTerms`): stored by the signed request, at its gas.
         self.builder = RequestBuilder(ledger, next_nonce=self.next_nonce)
         self.max_gas = max_gas
         self.clock_skew = clock_skew
+        self.batches = BatchSender(
+            ledger.ctx.transactor, self.builder.forwarder, self.address, window=batch_window, max_requests=max_batch,
+            finished=lambda done: self.claims.release((s.request.sender, s.request.nonce) for s in done),
+        )  # fmt: skip
         # Each relayable contract of this deployment: its address -> (name, web3 contract, selector -> function).
         self._targets: dict[str, tuple[str, Contract, dict[bytes, str]]] = {}
         for contract_name in dict.fromkeys(c for (c, _) in RELAYABLE):
@@ -92,6 +104,12 @@ class Relayer:
             contract = ledger.ctx.contract(contract_name)
             selectors = {_selector(abi(contract_name), fn): fn for (c, fn) in RELAYABLE if c == contract_name}
             self._targets[str(contract.address).lower()] = (contract_name, contract, selectors)
+        # (contract address, topic0) -> the event a relayed request's answer reports.
+        self._receipt_events: dict[tuple[str, bytes], tuple[str, Any]] = {
+            (address, bytes(event_topic(contract, name))): (name, getattr(contract.events, name)())
+            for address, (contract_name, contract, _) in self._targets.items()
+            for name in RECEIPT_EVENTS.get(contract_name, ())
+        }
 
     @property
     def address(self) -> str:
@@ -117,10 +135,15 @@ class Relayer:
                 f"the request calls a function this relayer does not send to the {contract_name} (it sends {allowed})",
                 code="function-not-allowed",
             )
+        flat = flat_functions(contract_name).get(name)
         try:
-            function, args = contract.decode_function_input(raw)
-            positional = [_as_abi(args[str(p["name"])]) for p in function.abi["inputs"]]
-            canonical = bytes.fromhex(contract.encode_abi(function.abi_element_identifier, args=positional)[2:])
+            if flat is not None:  # eth-abi directly (web3's decoding is milliseconds a request)
+                args = flat.decode(raw)
+                canonical = flat.encode([args[n] for n in flat.names])
+            else:
+                function, args = contract.decode_function_input(raw)
+                positional = [_as_abi(args[str(p["name"])]) for p in function.abi["inputs"]]
+                canonical = bytes.fromhex(contract.encode_abi(function.abi_element_identifier, args=positional)[2:])
         except Exception:  # noqa: BLE001 - eth-abi raises several decoding errors
             raise RelayError(f"the request's data is not a valid {name} call", code="invalid-calldata") from None
         if raw != canonical:
@@ -154,8 +177,7 @@ class Relayer:
                 f"the request asks for {request.gas:,} gas; this relayer forwards 21,000 to {self.max_gas:,}",
                 code="gas-not-allowed",
             )
-        latest = int(self.ledger.ctx.w3.eth.get_block("latest")["timestamp"])
-        now = max(latest, int(time.time()))
+        now = max(self.builder.latest_time(), int(time.time()))
         if request.deadline < now + self.clock_skew:
             raise RelayError(
                 f"the request expired (deadline {request.deadline}, now {now}); sign a new one",
@@ -195,13 +217,10 @@ class Relayer:
         """`Forwarder.execute` as the relayer would send it, as an eth_call from the relayer: the
         forwarder's own signature, nonce, deadline and trust checks, then the call. A revert is
         decoded (the inner one, where the forwarder hides it behind FailedCall)."""
-        call = {"from": self.address, "to": outer["to"], "data": outer["data"], "value": 0, "gas": gas}
+        data = bytes.fromhex(str(outer["data"]).removeprefix("0x"))
         try:
-            self.ledger.ctx.w3.eth.call(call, "latest")  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001
-            revert = as_revert(exc, "relaying the request")
-            if revert is None:
-                raise self.ledger.ctx.chain_error(exc, "relaying the request") from None
+            self.ledger.ctx.raw_call(outer["to"], data, "latest", "relaying the request", sender=self.address, gas=gas)
+        except ContractRevert as revert:
             raise self._explain(signed.request, revert) from None
 
     # ------------------------------------------------------------------ sending
@@ -222,68 +241,66 @@ class Relayer:
                 f"not {expect.action} on {', '.join(expect.content_hashes)}",
                 code="request-mismatch",
             )
-        sender = request.sender.lower()
-        data = str(self.builder.forwarder.encode_abi("execute", args=[signed.as_tuple()]))
+        data = signed.execute_data()
         outer = {"to": self.builder.forwarder_address, "data": data, "value": 0}
+        # What the request may use of a batch: its gas, the 1/64 the forwarder keeps, the
+        # forwarder's own work and its calldata.
         gas = min(request.gas * 64 // 63 + FORWARDER_OVERHEAD + 16 * len(data) // 2, TX_GAS_CAP)
-        # One lock per signer from the nonce check to the send: requests of one signer go out in
-        # nonce order, other signers' are checked and simulated meanwhile, and the relayer's own
-        # nonces follow one sequence (the Transactor's lock; the state file's between workers).
-        with self._signer_lock(sender):
-            onchain = self.builder.nonce(request.sender)
-            pending = self._in_flight.setdefault(sender, set())
-            pending.difference_update({n for n in pending if n < onchain})
-            if request.nonce < onchain:
-                raise RelayError(
-                    f"nonce {request.nonce} of {request.sender} is used already: the request was relayed "
-                    "before (a replay); sign a new one",
-                    code="nonce-used",
-                )
-            if pending:
-                # The forwarder checks the nonce on chain: a request built on one still in flight
-                # cannot be simulated, and an unsimulated request is what drains a relayer.
-                raise RelayError(
-                    f"a request of {request.sender} (nonce {min(pending)}) is being relayed now; "
-                    "send the next one once it is mined",
-                    code="request-in-flight",
-                )
-            expected = max([onchain, *(n + 1 for n in pending)])
-            if request.nonce != expected:
-                raise RelayError(
-                    f"nonce {request.nonce} skips ahead: {request.sender}'s next nonce is {expected}",
-                    code="nonce-too-high",
-                )
-            self.simulate_execute(signed, outer, gas)
-            self.budget.reserve(sender, gas)
-            pending.add(request.nonce)
-            try:
-                tx_hash, sent = self.ledger.ctx.transactor.submit(outer, action=f"relaying {decoded.action}", gas=gas)
-            except BaseException:
-                pending.discard(request.nonce)
-                raise
+        # The signer's nonce is claimed (in the state file: for every worker) before anything is
+        # simulated or sent, and held until the request is mined: a second request of the signer
+        # meanwhile, the same nonce or one built on it, is refused (409) at no cost.
+        self.claims.claim(request.sender, request.nonce, self.builder.nonce(request.sender))
         try:
-            receipt = self.ledger.ctx.transactor.wait(tx_hash, sent, action=f"relaying {decoded.action}")
+            self.simulate_execute(signed, outer, gas)
+            self.budget.reserve(request.sender, gas)
+        except BaseException:
+            self.claims.release([(request.sender, request.nonce)])
+            raise
+        try:  # the batch lets go of the claim once it is mined
+            outcome = self.batches.send(signed, gas, action=decoded.action)
         except ContractRevert as exc:
             raise self._explain(request, exc) from None
-        finally:
-            with self._signer_lock(sender):
-                self._in_flight.get(sender, set()).discard(request.nonce)
+        return self._receipt(signed, decoded, outcome)
+
+    def _receipt(self, signed: SignedForwardRequest, decoded: DecodedCall, outcome: BatchOutcome) -> RelayReceipt:
+        """The caller's own answer from its batch: its events, or why its part failed on chain."""
+        request = signed.request
+        receipt = outcome.receipt
+        transaction = "0x" + bytes(receipt["transactionHash"]).hex()
+        if not outcome.executed:
+            raise RelayError(
+                f"the forwarder skipped the request in transaction {transaction}: its nonce was used or its "
+                "deadline passed before it was mined; sign a new one",
+                code="request-skipped",
+            )
+        if not outcome.success:
+            # Its call reverted in the batch (another request before it changed what it read):
+            # the reason is what the same call says now.
+            try:
+                self.simulate(request, int(receipt["blockNumber"]))
+            except ContractRevert as exc:
+                raise exc from None
+            raise RelayError(
+                f"the request's call reverted in transaction {transaction}; prepare and sign it again",
+                code="request-reverted",
+            )
+        after, before = outcome.logs
+        own = {**receipt, "logs": [log for log in receipt["logs"] if after < int(log["logIndex"]) < before]}
+        events = [event for _, event in self._events(own)]
         return RelayReceipt(
             action=decoded.action,
             function=decoded.function,
             signer=to_checksum_address(request.sender),
             nonce=request.nonce,
             content_hashes=decoded.content_hashes,
-            transaction="0x" + bytes(receipt["transactionHash"]).hex(),
+            transaction=transaction,
             block=int(receipt["blockNumber"]),
             gas_used=int(receipt["gasUsed"]),
             relayer=self.address,
-            events=tuple(self._events(receipt)),
+            events=tuple(events),
+            batch_size=outcome.batch_size,
         )
 
-    def _signer_lock(self, sender: str) -> threading.Lock:
-        """The lock of `sender`'s requests (striped: a signer always gets the same one)."""
-        return self._locks[int(sender[-6:], 16) % len(self._locks)]
 
     def _explain(self, request: ForwardRequest, exc: ContractRevert) -> ContractRevert:
         """The forwarder hides the inner revert behind FailedCall: decode it by simulating the call."""
@@ -297,21 +314,27 @@ class Relayer:
             return exc
         return exc
 
-    def _events(self, receipt: Any) -> list[dict[str, Any]]:
+    def _events(self, receipt: Any) -> list[tuple[int, dict[str, Any]]]:
+        """The receipt's events of the relayable contracts, with their log indexes, in order."""
         found: list[tuple[int, dict[str, Any]]] = []
-        for contract_name, contract, _ in self._targets.values():
-            for name in RECEIPT_EVENTS.get(contract_name, ()):
-                for event in getattr(contract.events, name)().process_receipt(receipt, errors=DISCARD):
-                    args = {k: _display(v) for k, v in event["args"].items()}
-                    found.append((int(event["logIndex"]), {"event": name, **args}))
-        return [event for _, event in sorted(found, key=lambda pair: pair[0])]
+        for log in receipt["logs"]:
+            # Only logs of a relayable contract with an event it reports are decoded (by topic0).
+            topics = log.get("topics") or []
+            known = self._receipt_events.get((str(log["address"]).lower(), bytes(topics[0]))) if topics else None
+            if known is None:
+                continue
+            name, event = known
+            try:
+                decoded = event.process_log(log)
+            except Exception:  # noqa: BLE001, S112 - an undecodable log is left out, as before
+                continue
+            args = {k: _display(v) for k, v in decoded["args"].items()}
+            found.append((int(log["logIndex"]), {"event": name, **args}))
+        return sorted(found, key=lambda pair: pair[0])
 
     def next_nonce(self, sender: str) -> int:
         """The nonce this relayer accepts next from `sender`: after the chain's and any in flight."""
-        onchain = self.builder.nonce(sender)
-        with self._signer_lock(sender.lower()):
-            pending = self._in_flight.get(sender.lower(), set())
-            return max([onchain, *(n + 1 for n in pending)])
+        return self.claims.next_nonce(sender, self.builder.nonce(sender))
 
 
 def _require_low_s(signature: str) -> None:

@@ -352,6 +352,7 @@ class TrailReader:
         self.page_size = page_size
         self.requests = 0
         self._block_times: dict[int, datetime] = {}
+        self._receipts: dict[str, TxReceipt] = {}
         self._by_topic: dict[bytes, tuple[EventSource, Contract]] = {}
         self._groups: dict[int, tuple[list[str], list[str]]] = {}
         contracts: dict[str, Contract] = {}
@@ -419,9 +420,10 @@ class TrailReader:
         transaction = "0x" + bytes(log["transactionHash"]).hex()
         details = source.details(args)
         stage = source.stage(args)
+        log_index = int(log["logIndex"])
         if source.contract == "WorkRegistry" and stage == "registered":
-            details.update(self._registration(transaction, contract))
-        actor = source.actor(args) if source.actor else self._sender(transaction)
+            details.update(self._registration(transaction, contract, log_index))
+        actor = source.actor(args) if source.actor else self._sender(transaction, log_index)
         return TrailEntry(
             stage=stage,
             block=int(log["blockNumber"]),
@@ -433,12 +435,16 @@ class TrailReader:
             details=details,
         )
 
-    def _registration(self, transaction: str, registry: Contract) -> dict[str, Any]:
-        receipt: TxReceipt = self.w3.eth.get_transaction_receipt(transaction)  # type: ignore[arg-type]
-        events = registry.events.WorksRegistered().process_receipt(receipt, errors=DISCARD)
+    def _registration(self, transaction: str, registry: Contract, log_index: int) -> dict[str, Any]:
+        """The registration a work's mint (at `log_index`) belongs to: the first WorksRegistered
+        after it (a registration closes with it; a relayed batch holds several)."""
+        events = [
+            e for e in registry.events.WorksRegistered().process_receipt(self._receipt(transaction), errors=DISCARD)
+            if int(e["logIndex"]) > log_index
+        ]  # fmt: skip
         if not events:
             return {}
-        args = events[0]["args"]
+        args = min(events, key=lambda e: int(e["logIndex"]))["args"]
         return {
             "registrationId": args["registrationId"],
             "registrant": args["registrant"],
@@ -446,19 +452,39 @@ class TrailReader:
             "metadataURI": args["metadataURI"],
         }
 
-    def _sender(self, transaction: str) -> str:
-        """Who acted: the transaction's sender, or the signer of a request relayed through the forwarder."""
+    def _sender(self, transaction: str, log_index: int) -> str:
+        """Who acted: the transaction's sender, or the signer of a request relayed through the
+        forwarder — in an `executeBatch`, the signer of the request whose call emitted the log at
+        `log_index`: the forwarder's first `ExecutedForwardRequest` after it."""
         tx = self.w3.eth.get_transaction(transaction)  # type: ignore[arg-type]
         sender = str(tx["from"])
-        if self._forwarder is not None and tx.get("to") == self._forwarder.address:
+        forwarder = self._forwarder
+        if forwarder is not None and tx.get("to") == forwarder.address:
             try:
-                function, params = self._forwarder.decode_function_input(tx["input"])
+                function, params = forwarder.decode_function_input(tx["input"])
             except ValueError:
                 return sender
             if function.fn_name == "execute":
                 request = params["request"]
                 return str(request["from"] if isinstance(request, Mapping) else request[0])
+            if function.fn_name == "executeBatch":
+                executed = forwarder.events.ExecutedForwardRequest().process_receipt(
+                    self._receipt(transaction), errors=DISCARD
+                )
+                after = [
+                    e for e in executed
+                    if int(e["logIndex"]) > log_index and str(e["address"]).lower() == forwarder.address.lower()
+                ]  # fmt: skip
+                if after:
+                    return str(min(after, key=lambda e: int(e["logIndex"]))["args"]["signer"])
         return sender
+
+    def _receipt(self, transaction: str) -> TxReceipt:
+        if transaction not in self._receipts:
+            if len(self._receipts) > 256:
+                self._receipts.clear()
+            self._receipts[transaction] = self.w3.eth.get_transaction_receipt(transaction)  # type: ignore[arg-type]
+        return self._receipts[transaction]
 
     def _time(self, block: int) -> datetime:
         if block not in self._block_times:

@@ -113,6 +113,9 @@ class RelayReceiptPublic(Schema):
     gas_used: int
     relayer: str
     events: list[dict[str, Any]]
+    batch_size: int = Field(
+        default=1, description="requests relayed in the same transaction (gasUsed is the whole transaction's)"
+    )
 
     @classmethod
     def from_receipt(cls, receipt: RelayReceipt) -> RelayReceiptPublic:
@@ -126,6 +129,7 @@ class RelayReceiptPublic(Schema):
             block=receipt.block,
             gas_used=receipt.gas_used,
             relayer=receipt.relayer,
+            batch_size=receipt.batch_size,
             events=[
                 {k: (str(v) if isinstance(v, int) and v >= 2**53 else v) for k, v in e.items()} for e in receipt.events
             ],
