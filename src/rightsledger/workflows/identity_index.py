@@ -505,7 +505,8 @@ def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, c
     registrations, which name a code rather than a file). The index is synced first."""
     index.sync()
     found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
+             if m.holder.lower() != holder.lower()
+             and (m.collection_id is not None or m.content_hash != content_hash.lower())]
     if found:
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
         raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
@@ -528,10 +529,12 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, 
             except ValidationError:
                 continue
             for m in index.matches_of(identity, members=True):
-                # the same bytes: the registry itself refuses them (WorkAlreadyRegistered)
                 if m.content_hash in near_ok:
                     continue
-                if m.holder.lower() != holder.lower() and m.content_hash != identity.sha256:
+                # the same bytes as a registered work: the registry itself refuses them
+                # (WorkAlreadyRegistered); a collection member's are refused here
+                same = m.collection_id is None and m.content_hash == identity.sha256
+                if m.holder.lower() != holder.lower() and not same:
                     found.append({"file": str(path), **m.as_dict()})
     if found:
         listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
