@@ -39,3 +39,23 @@ def test_attack_an_exact_copy_of_another_holders_collection_member_is_refused(
         assert bits is not None
         with pytest.raises(SimilarWorkError):
             refuse_similar_code(index, "image", bits, bob.address, digest)
+
+
+def test_attack_unreadable_members_manifests_are_not_retried_at_every_sync(
+    alice: RightsLedger, tmp_path: Path, index_target: str | Path
+) -> None:
+    # Anyone can register coded collections naming manifests that never appear: each try costs a
+    # chain read, so a sync (each gateway /match) must not retry them all every time.
+    later = tmp_path / "published" / "members.json"
+    reg = alice.collections.register_with_codes([CAT_JPG.read_bytes(), b"a note"], manifest_uri=later.as_uri())
+    assert reg.members_manifest is not None
+    with CodesIndex(alice, index_target) as index:
+        index.sync()
+        assert index.coded_collections() == [(reg.collection_id, later.as_uri(), "unreadable")]
+        later.parent.mkdir()
+        later.write_bytes(reg.members_manifest.read_bytes())
+        index.sync()
+        assert index.coded_collections()[0][2] == "unreadable" and index.member_count() == 0, "retried too soon"
+        index.retry_unreadable_seconds = 0  # the retry period has passed
+        index.sync()
+        assert index.coded_collections()[0][2] == "loaded" and index.member_count() == 1
