@@ -9,8 +9,8 @@ import pytest
 
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.errors import SimilarWorkError
-from rightsledger.workflows.identity_index import CodesIndex, refuse_similar, refuse_similar_code
 from rightsledger.identity import identify_file
+from rightsledger.workflows.identity_index import CodesIndex, refuse_similar, refuse_similar_code
 
 CAT_JPG = iscc_samples.images("jpg")[0]
 

@@ -26,7 +26,8 @@ CollectionRegistry's `CollectionCodesCommitted` events, opens each members manif
 or a local path; one published elsewhere is loaded with `load_members(id, file)`), rebuilds both of
 the collection's roots from it and stores its coded members only if they match the chain. A
 manifest that cannot be read yet is tried again by later syncs, at most every
-RETRY_UNREADABLE_SECONDS per index (one that does not match its roots only by `load_members`). In memory a member's row id is negated (the two tables number their rows apart).
+RETRY_UNREADABLE_SECONDS per index (one that does not match its roots only by `load_members`).
+In memory a member's row id is negated (the two tables number their rows apart).
 `matches(..., members=True)` answers them beside the registered works, naming their collection
 (`WorkMatch.collection_id`), with the collection's holder.
 """
