@@ -154,14 +154,18 @@ class ChainCodes:
 
 def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str) -> list[dict[str, Any]]:
     """The registered works of holders other than `holder` each candidate is a near copy of, as
-    SimilarWorkError's `matches` (the same bytes are left out: the registry refuses them itself)."""
+    SimilarWorkError's `matches` (the same bytes as a registered work are left out: the registry
+    refuses them itself; the same bytes as a collection member are not)."""
     if not candidates:
         return []
     found: list[dict[str, Any]] = []
     answers = lookup.near_many([c.query for c in candidates])
     for candidate, matches in zip(candidates, answers, strict=True):
         for m in matches:
-            if m.holder.lower() != holder.lower() and m.content_hash.lower() != candidate.content_hash.lower():
+            # The same bytes as a registered work: the registry refuses them itself. A collection
+            # member is not known to the registry: its exact copy is refused here.
+            same = m.collection_id is None and m.content_hash.lower() == candidate.content_hash.lower()
+            if m.holder.lower() != holder.lower() and not same:
                 found.append({**({"file": candidate.label} if candidate.is_file else {}), "work": candidate.label,
                               **m.as_dict()})
     return found

@@ -25,8 +25,9 @@ Members of collections registered with codes are indexed too (`member_codes`): `
 CollectionRegistry's `CollectionCodesCommitted` events, opens each members manifest (a file:// URI
 or a local path; one published elsewhere is loaded with `load_members(id, file)`), rebuilds both of
 the collection's roots from it and stores its coded members only if they match the chain. A
-manifest that cannot be read yet is tried again at every sync (one that does not match its roots only
-by `load_members`). In memory a member's row id is negated (the two tables number their rows apart).
+manifest that cannot be read yet is tried again by later syncs, at most every
+RETRY_UNREADABLE_SECONDS per index (one that does not match its roots only by `load_members`).
+In memory a member's row id is negated (the two tables number their rows apart).
 `matches(..., members=True)` answers them beside the registered works, naming their collection
 (`WorkMatch.collection_id`), with the collection's holder.
 """
@@ -34,6 +35,7 @@ by `load_members`). In memory a member's row id is negated (the two tables numbe
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +70,10 @@ __all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refus
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
 LOAD_CHUNK = 200_000  # rows read from the table at a time when loading the codes into memory
+# A members manifest that could not be read is tried again by each CodesIndex at most this often:
+# anyone can register coded collections naming manifests that never appear, and each try costs a
+# chain read, so retrying at every sync (every gateway /match) would let them slow every query.
+RETRY_UNREADABLE_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +141,8 @@ class CodesIndex:
         self._loaded_member_id = 0  # the same for member_codes
         self._epoch: str | None = None
         self.full_loads = 0  # how many times the codes were loaded into memory whole (the first query, rollbacks)
+        self.retry_unreadable_seconds = RETRY_UNREADABLE_SECONDS
+        self._retried: dict[int, float] = {}  # collection id -> when this index last tried its unreadable manifest
 
     def close(self) -> None:
         if self._owned:
@@ -164,8 +172,8 @@ class CodesIndex:
         with self._sync_lock:
             self.rollback_if_reorganised()
             start, end = self.next_block, int(self.client.w3.eth.block_number)
-            if start > end:
-                return 0
+            if start > end:  # no new block; a manifest may have appeared since
+                return self._load_pending_members()
             found = self.client.works.coded_works(start, end)
             committed, committed_hashes = self._collections_with_codes(start, end)
             tip = self._chain_hash(end)
@@ -204,17 +212,23 @@ class CodesIndex:
         return committed, hashes
 
     def _load_pending_members(self) -> int:
-        """Load the members manifests not loaded yet (new, or unreadable before: a manifest that did not
-        match its roots is not read again by itself, only by `load_members`); returns the members indexed."""
+        """Load the members manifests not loaded yet (new, or unreadable before and not tried by this
+        index in the last `retry_unreadable_seconds`: a manifest that did not match its roots is not
+        read again by itself, only by `load_members`); returns the members indexed."""
         with self.engine.connect() as conn:
-            pending = conn.execute(text("SELECT collection_id FROM coded_collections "
+            pending = conn.execute(text("SELECT collection_id, status FROM coded_collections "
                                         "WHERE status IN ('pending', 'unreadable') ORDER BY collection_id")).all()
         added = 0
-        for (collection_id,) in pending:
+        moment = time.monotonic()
+        for collection_id, status in pending:
+            last = self._retried.get(int(collection_id))
+            if status == "unreadable" and last is not None and moment - last < self.retry_unreadable_seconds:
+                continue
+            self._retried[int(collection_id)] = moment
             try:
                 added += self.load_members(int(collection_id))
             except (NotFoundError, ValidationError):
-                continue  # recorded in the row's status; tried again at the next sync
+                continue  # recorded in the row's status; tried again by a later sync
         return added
 
     def load_members(self, collection_id: int, manifest: str | Path | None = None) -> int:
@@ -505,7 +519,8 @@ def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, c
     registrations, which name a code rather than a file). The index is synced first."""
     index.sync()
     found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower() and m.content_hash != content_hash.lower()]
+             if m.holder.lower() != holder.lower()
+             and (m.collection_id is not None or m.content_hash != content_hash.lower())]
     if found:
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
         raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
@@ -528,10 +543,12 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, 
             except ValidationError:
                 continue
             for m in index.matches_of(identity, members=True):
-                # the same bytes: the registry itself refuses them (WorkAlreadyRegistered)
                 if m.content_hash in near_ok:
                     continue
-                if m.holder.lower() != holder.lower() and m.content_hash != identity.sha256:
+                # the same bytes as a registered work: the registry itself refuses them
+                # (WorkAlreadyRegistered); a collection member's are refused here
+                same = m.collection_id is None and m.content_hash == identity.sha256
+                if m.holder.lower() != holder.lower() and not same:
                     found.append({"file": str(path), **m.as_dict()})
     if found:
         listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
