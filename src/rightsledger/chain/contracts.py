@@ -40,46 +40,67 @@ def signature_type(param: dict[str, Any]) -> str:
 
 
 class FlatFunction:
-    """A contract function whose inputs hold no tuples, encoded and decoded with eth-abi directly
-    (web3's contract objects cost milliseconds of CPU a call: a relayer's hot path)."""
+    """A contract function encoded and decoded with eth-abi directly (web3's contract objects cost
+    milliseconds of CPU a call: a relayer's hot path). Structs decode as dicts by component name
+    (as web3 gives them), at any depth, and encode from dicts or tuples."""
 
     def __init__(self, function_abi: dict[str, Any]) -> None:
         self.name = str(function_abi["name"])
-        self.names = [str(p["name"]) for p in function_abi["inputs"]]
-        self.types = [signature_type(p) for p in function_abi["inputs"]]
+        self.inputs = list(function_abi["inputs"])
+        self.names = [str(p["name"]) for p in self.inputs]
+        self.types = [signature_type(p) for p in self.inputs]
         self.selector = bytes(keccak(text=f"{self.name}({','.join(self.types)})")[:4])
 
     def encode(self, args: list[Any]) -> bytes:
         """Calldata for `args` (bytesN given as 0x-hex text are taken as their bytes)."""
-        return self.selector + abi_encode(self.types, [_as_abi(t, v) for t, v in zip(self.types, args, strict=True)])
+        return self.selector + abi_encode(self.types, [_to_abi(p, v) for p, v in zip(self.inputs, args, strict=True)])
 
     def decode(self, data: bytes) -> dict[str, Any]:
         """The arguments of calldata (after the selector), by name; addresses checksummed."""
         values = abi_decode(self.types, data[4:])
-        return {
-            name: to_checksum_address(value) if kind == "address" else value
-            for name, kind, value in zip(self.names, self.types, values, strict=True)
-        }
+        return {name: _from_abi(p, value) for name, p, value in zip(self.names, self.inputs, values, strict=True)}
 
 
-def _as_abi(kind: str, value: Any) -> Any:
-    if kind.endswith("[]"):
-        return [_as_abi(kind[:-2], v) for v in value]
+def _array_of(param: dict[str, Any]) -> dict[str, Any] | None:
+    """The element parameter of an array parameter (`T[]`, `T[N]`), or None."""
+    kind = str(param["type"])
+    if not kind.endswith("]"):
+        return None
+    return {**param, "type": kind[: kind.rindex("[")]}
+
+
+def _to_abi(param: dict[str, Any], value: Any) -> Any:
+    element = _array_of(param)
+    if element is not None:
+        return [_to_abi(element, v) for v in value]
+    kind = str(param["type"])
+    if kind == "tuple":
+        components = param["components"]
+        items = [value[str(c["name"])] for c in components] if isinstance(value, dict) else list(value)
+        return tuple(_to_abi(c, v) for c, v in zip(components, items, strict=True))
     if kind.startswith("bytes") and isinstance(value, str):
         return bytes.fromhex(value.removeprefix("0x"))
     return value
 
 
+def _from_abi(param: dict[str, Any], value: Any) -> Any:
+    element = _array_of(param)
+    if element is not None:
+        return [_from_abi(element, v) for v in value]
+    kind = str(param["type"])
+    if kind == "tuple":
+        return {str(c["name"]): _from_abi(c, v) for c, v in zip(param["components"], value, strict=True)}
+    if kind == "address":
+        return to_checksum_address(value)
+    return value
+
+
 @cache
 def flat_functions(contract_name: str) -> dict[str, FlatFunction]:
-    """The contract's functions without tuple inputs, by name (overloaded names left out)."""
+    """The contract's functions by name (overloaded names left out)."""
     functions = [f for f in abi(contract_name) if f.get("type") == "function"]
     names = [f["name"] for f in functions]
-    return {
-        f["name"]: FlatFunction(f)
-        for f in functions
-        if names.count(f["name"]) == 1 and not any(p["type"].startswith("tuple") for p in f["inputs"])
-    }
+    return {f["name"]: FlatFunction(f) for f in functions if names.count(f["name"]) == 1}
 
 
 @cache
