@@ -187,3 +187,34 @@ def test_the_codes_index_holds_members_in_sqlite_and_postgresql(alice: RightsLed
         (match,) = index.matches_of(identity, members=True)
         assert (match.content_hash, match.collection_id, match.distance) == (hash_bytes(image), reg.collection_id, 0)
         assert index.load_members(reg.collection_id) == 1 and index.member_count() == 1  # loading again adds nothing
+
+
+def test_attack_a_squatters_later_registration_of_a_member_does_not_clear_it_in_an_audit(
+    run, tmp_path: Path
+) -> None:
+    """Issue 12, finding 6, for audits: a squatter registers an archive's member on its own, after the
+    coded collection, allowing what the archive licenses. A bare-hash audit followed the squatter's
+    record (cleared); it now answers the member with the collection's check (the registry's
+    precedence: a later individual registration by another holder does not override the collection)."""
+    folder, cat, _copy = _archive(tmp_path)
+    code, out, err = run("archive", "--dev-account", "1", "collection", "register", str(folder), "--codes",
+                         "--licence", "ai-training=0.01ether", "--json")
+    assert code == 0, err
+    cid = json.loads(out)["collection_id"]
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (dataset / "scraped-cat.jpg").write_bytes(cat.read_bytes())
+    code, _, err = run("creator", "--dev-account", "2", "register", str(dataset / "scraped-cat.jpg"),
+                       "--allow", "ai-training", "--allow-similar")
+    assert code == 0, err  # the squatter insisted (--allow-similar): the registry itself cannot tell
+    code, out, _ = run("creator", "check", str(dataset / "scraped-cat.jpg"), "--use", "ai-training", "--json")
+    assert code == 0 and json.loads(out)[0]["reason"] == "allowed-by-terms"  # the bare hash: the squatter's record
+
+    report = tmp_path / "audit.jsonl"
+    for extra in ((), ("--exact-only",)):
+        code, out, err = run("creator", "audit", str(dataset), "--use", "ai-training", "--out", str(report),
+                             "--quiet", *extra)
+        assert code == 3, err
+        (row,) = [r for r in map(json.loads, report.read_text().splitlines()) if "hash" in r]
+        assert row["hash"] == hash_file(cat) and row["collection"] == cid
+        assert (row["answer"], row["reason"]) == ("needs-licence", f"licence-required (member of collection {cid})")

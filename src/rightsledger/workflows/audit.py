@@ -121,9 +121,11 @@ def run_audit(
     near: dict[int, tuple[str, int, Reason, int | None, int | None]] = {}
     skipped: dict[int, str] = {}
     codes_block: int | None = None
+    in_collections = _collection_members(client, hashes, use, who, at=int(pinned["timestamp"]))
     if near_copies:
         near, skipped, codes_block = _near_copies(client, items, reasons, use, who, number, workers,
                                                   at=int(pinned["timestamp"]))
+        near = {k: v for k, v in near.items() if k not in in_collections}  # its own bytes are a member
 
     receipt = {
         "tool": f"rightsledger {__version__}",
@@ -150,7 +152,11 @@ def run_audit(
         answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
         row: dict[str, Any] = {"hash": item.content_hash, "path": item.path, "answer": answer,
                                "reason": reason.value, "fee": fee}
-        if k in near:
+        if k in in_collections:
+            member_of, member_reason = in_collections[k]
+            row.update(answer=answer_of(member_reason), fee=None, collection=member_of,
+                       reason=f"{member_reason.value} (member of collection {member_of})")
+        elif k in near:
             work, distance, their_reason, their_fee, collection = near[k]
             of = work if collection is None else f"{work} in collection {collection}"
             row.update(answer=answer_of(their_reason), fee=their_fee, nearCopyOf=work, distance=distance,
@@ -258,6 +264,36 @@ def _near_copies(
     answers |= {k: (reason, None) for k, reason in member_answers.items()}
     near = {k: (m.content_hash, m.distance, *answers[k], m.collection_id) for k, m in found.items()}
     return near, skipped, codes_block
+
+
+def _collection_members(
+    client: RightsLedger, hashes: Sequence[str], use: Use, licensee: str, at: int
+) -> dict[int, tuple[int, Reason]]:
+    """Items that are, by their exact hash, members of a coded collection the codes index holds:
+    (collection, the collection's check of the member at `at`). The check applies the registry's
+    precedence (ICollectionRegistry.checkMember): the item's own registration answers when it came
+    strictly before the collection or the collection's holder holds it, otherwise the collection's
+    terms do, so a squatter's later registration of an archive's work does not clear it here."""
+    with CodesIndex(client) as index:
+        index.sync()
+        if not index.member_count():
+            return {}
+        of = index.member_collections(hashes)
+    if not of:
+        return {}
+    who = None if licensee == ZERO_ADDRESS else licensee
+    answers: dict[tuple[str, int], Reason] = {}
+    out: dict[int, tuple[int, Reason]] = {}
+    for k, digest in enumerate(hashes):
+        collection = of.get(digest.lower())
+        if collection is None:
+            continue
+        key = (digest.lower(), collection)
+        if key not in answers:
+            member = WorkMatch(digest.lower(), "", 0, "", collection_id=collection)
+            answers[key] = check_member_match(client, member, use, licensee=who, at=at).reason
+        out[k] = (collection, answers[key])
+    return out
 
 
 PARALLEL_FROM = 256

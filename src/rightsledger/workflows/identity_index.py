@@ -279,6 +279,19 @@ class CodesIndex:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT COUNT(*) FROM member_codes")).scalar_one())
 
+    def member_collections(self, hashes: Sequence[str], chunk: int = 1_000) -> dict[str, int]:
+        """The coded collection (the lowest id, if several) each of `hashes` is an indexed member of;
+        hashes that are no member are left out."""
+        found: dict[str, int] = {}
+        wanted = sorted({h.lower() for h in hashes})
+        query = text("SELECT content_hash, MIN(collection_id) FROM member_codes WHERE content_hash IN :hs "
+                     "GROUP BY content_hash").bindparams(bindparam("hs", expanding=True))
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), chunk):
+                part = wanted[start:start + chunk]
+                found |= {str(h): int(c) for h, c in conn.execute(query, {"hs": part}).all()}
+        return found
+
     def coded_collections(self) -> list[tuple[int, str, str]]:
         """(collection id, members manifest URI, status: loaded, pending, unreadable or root-mismatch) of
         every collection with codes the index has seen."""
