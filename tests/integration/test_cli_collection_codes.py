@@ -56,6 +56,7 @@ def run(chain: Web3, deployment, anvil_url: str, tmp_path: Path, capsys):
         out, err = capsys.readouterr()
         return code, out, err
 
+    call.rpc_url = anvil_url  # type: ignore[attr-defined]
     return call
 
 
@@ -207,8 +208,12 @@ def test_attack_a_squatters_later_registration_of_a_member_does_not_clear_it_in_
     code, _, err = run("creator", "--dev-account", "2", "register", str(dataset / "scraped-cat.jpg"),
                        "--allow", "ai-training", "--allow-similar")
     assert code == 0, err  # the squatter insisted (--allow-similar): the registry itself cannot tell
-    code, out, _ = run("creator", "check", str(dataset / "scraped-cat.jpg"), "--use", "ai-training", "--json")
-    assert code == 0 and json.loads(out)[0]["reason"] == "allowed-by-terms"  # the bare hash: the squatter's record
+    code, out, _ = run("creator", "check", hash_file(cat), "--use", "ai-training", "--json")
+    (answer,) = json.loads(out)
+    assert code == 3 and answer["collection"] == cid
+    assert answer["reason"] == f"licence-required (member of collection {cid})"
+    creator = RightsLedger.connect(run.rpc_url, home=tmp_path / "creator-home")
+    assert creator.check(hash_file(cat), Use.AI_TRAINING).reason.value == "allowed-by-terms"  # the bare hash
 
     report = tmp_path / "audit.jsonl"
     for extra in ((), ("--exact-only",)):

@@ -15,7 +15,7 @@ from ..sdk.near_copies import describe_matches
 from ..terms import Terms
 from ..text import render_table
 from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
-from ..workflows.identity_index import CodesIndex, check_member_match, refuse_similar
+from ..workflows.identity_index import CodesIndex, WorkMatch, check_member_match, refuse_similar
 from .context import EXIT_NOT_ALLOWED, CliError, Context
 from .identity import content_code_of, nearest_or_skipped, not_matched, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
@@ -168,10 +168,24 @@ def cmd_check(ctx: Context) -> int:
     results = answer(hashes)
     reasons = [r.reason.value for r in results]
     allowed = [r.allowed for r in results]
-    unregistered = [
-        k for k, r in enumerate(results) if r.reason is Reason.UNREGISTERED and Path(args.items[k]).is_file()
-    ]
     nearest: dict[int, dict[str, object]] = {}
+    # A member (by its exact hash) of a coded collection is answered by the collection's check: the
+    # registry's precedence, so a squatter's later registration of an archive's work does not decide.
+    with synced_index(client) as index:
+        member_of = index.member_collections(hashes) if index.member_count() else {}
+    for k, digest in enumerate(hashes):
+        collection = member_of.get(digest.lower())
+        if collection is None:
+            continue
+        member = WorkMatch(digest.lower(), "", 0, "", collection_id=collection)
+        theirs = check_member_match(client, member, use, licensee=args.licensee, at=at)
+        reasons[k] = f"{theirs.reason.value} (member of collection {collection})"
+        allowed[k] = theirs.allowed
+        nearest[k] = {"collection": collection}
+    unregistered = [
+        k for k, r in enumerate(results)
+        if r.reason is Reason.UNREGISTERED and Path(args.items[k]).is_file() and k not in nearest
+    ]
     notes: dict[int, str] = {}  # why a file has no content code: it was not matched by content
     if unregistered and not args.exact_only:
         if args.as_of:
