@@ -187,15 +187,22 @@ def test_index_follow_refuses_negative_confirmations(cli, tmp_path: Path) -> Non
     assert code == 1 and "--confirmations must be 0 or more" in err and "Traceback" not in err
 
 
-def test_index_follow_prints_progress_and_stops_cleanly_on_ctrl_c(
+def index_target_is_file(index_target: str | Path) -> bool:
+    return "://" not in str(index_target)
+
+
+def test_index_follow_prints_progress_and_stops_cleanly_on_ctrl_c_or_sigterm(
     deployment: Deployment, anvil_url: str, tmp_path: Path, index_target: str | Path
 ) -> None:
     home = tmp_path / "home"
     save_deployment(deployment, home)
     args = ["--rpc-url", anvil_url, "--home", str(home), "index", "follow", *_cli_where(index_target),
             "--interval", "0.2"]
+    # A shell without job control starts background jobs with SIGINT ignored, and children inherit
+    # that: give the follower the default, as an interactive terminal would.
     process = subprocess.Popen(
-        [sys.executable, "-m", "rightsledger.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "rightsledger.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
@@ -203,7 +210,7 @@ def test_index_follow_prints_progress_and_stops_cleanly_on_ctrl_c(
         assert ready, "index follow printed nothing in 30 s"
         first = process.stdout.readline()
         assert first.startswith("block ") and " lag 0 " in first
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT if index_target_is_file(index_target) else signal.SIGTERM)
         _out, err = process.communicate(timeout=15)
     finally:
         if process.poll() is None:

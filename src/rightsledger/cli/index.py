@@ -8,6 +8,7 @@ one transaction (SQLite or PostgreSQL), so nothing half-written is kept and the 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,8 @@ def cmd_follow(ctx: Context, db_path: str | Path) -> int:
     client = ctx.client()
     index = Indexer(client, db_path, wal=True)
     seen: tuple[int, int] | None = None
+    # A service manager stops it with SIGTERM: stop as on Ctrl-C (after the write under way).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             try:
