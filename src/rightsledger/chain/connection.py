@@ -64,6 +64,16 @@ def connect_web3(rpc_url: str, *, timeout: float = 30.0) -> Web3:
     return w3
 
 
+def block_hash(w3: Web3, number: int) -> str | None:
+    """The 0x-hash of block `number` on `w3`'s chain, or None if the node no longer has it (the
+    chain got shorter: a reorganisation). What the indexes compare to notice one."""
+    try:
+        block = w3.eth.get_block(number)
+    except Exception:  # noqa: BLE001 - any refusal means the block is not there
+        return None
+    return "0x" + bytes(block["hash"]).hex()
+
+
 def account_from_key(key: str) -> LocalAccount:
     try:
         return cast(LocalAccount, Account.from_key(key))

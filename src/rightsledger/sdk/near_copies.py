@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..chain.connection import block_hash
 from ..chain.module import ChainContext
 from ..errors import SimilarWorkError
 from ..identity import IndexSet, format_unit
@@ -135,10 +136,7 @@ class ChainCodes:
             return len(found)
 
     def _block_hash(self, number: int) -> str:
-        try:
-            return "0x" + bytes(self._works.ctx.w3.eth.get_block(number)["hash"]).hex()
-        except Exception:  # noqa: BLE001 - the node no longer has the block: the chain got shorter
-            return ""
+        return block_hash(self._works.ctx.w3, number) or ""  # "": gone, the chain got shorter
 
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
         self.sync()

@@ -48,6 +48,7 @@ from eth_utils.crypto import keccak
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
+from ..chain.connection import block_hash
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import NO_CODE
@@ -308,11 +309,7 @@ class CodesIndex:
         return None if row is None else str(row[0])
 
     def _chain_hash(self, number: int) -> str | None:
-        try:
-            block = self.client.w3.eth.get_block(number)
-        except Exception:  # noqa: BLE001 - the node no longer has this block (the chain got shorter)
-            return None
-        return "0x" + bytes(block["hash"]).hex()
+        return block_hash(self.client.w3, number)
 
     def rollback_if_reorganised(self) -> int | None:
         """If the block the index last read is no longer the chain's, delete the codes above the newest

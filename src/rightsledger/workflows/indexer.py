@@ -37,6 +37,7 @@ from hexbytes import HexBytes
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from ..chain.connection import block_hash
 from ..chain.contracts import abi
 from ..errors import ConfigError, RightsLedgerError, ValidationError
 from ..hashing import ContentLike, content_hash
@@ -245,11 +246,7 @@ class Indexer:
         return loaded
 
     def _chain_hash(self, number: int) -> str | None:
-        try:
-            block = self.client.w3.eth.get_block(number)
-        except Exception:  # noqa: BLE001 - the node no longer has this block (the chain got shorter)
-            return None
-        return "0x" + bytes(block["hash"]).hex()
+        return block_hash(self.client.w3, number)
 
     def _rollback_if_reorganised(self) -> int | None:
         cursor = self.cursor
