@@ -139,6 +139,13 @@ def test_a_manifest_published_online_is_loaded_by_hand_and_a_tampered_one_is_ref
                                "status": "loaded", "added": 2}
     code, out, _ = run("creator", "check", str(copy), "--use", "tdm", "--json")
     assert code == 0 and json.loads(out)[0]["collection"] == cid
+    # Review: a wrong file handed in afterwards is refused but does not unmark the loaded members.
+    code, _, err = run("creator", "collection", "members", "--collection", str(cid), "--manifest", str(tampered))
+    assert code != 0 and "altered" in err
+    with CodesIndex(RightsLedger.connect(run.rpc_url, home=tmp_path / "creator-home")) as index:
+        assert (cid, "https://archive.example/members.json", "loaded") in index.coded_collections()
+    code, out, _ = run("creator", "check", str(copy), "--use", "tdm", "--json")
+    assert code == 0 and json.loads(out)[0]["collection"] == cid
 
     code, _, err = run("creator", "collection", "members", "--collection", "99")
     assert code != 0 and "not a collection with codes" in err

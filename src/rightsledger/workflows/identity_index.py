@@ -265,11 +265,16 @@ class CodesIndex:
             status = "root-mismatch" if exc.code == "manifest-root-mismatch" else "unreadable"
             with self.engine.begin() as conn:
                 lock_writers(conn)
-                conn.execute(text("UPDATE coded_collections SET status = :s WHERE collection_id = :c"),
-                             {"s": status, "c": int(collection_id)})
+                # A wrong file handed in by hand does not unmark members loaded before.
+                conn.execute(text("UPDATE coded_collections SET status = :s WHERE collection_id = :c "
+                                  "AND status <> 'loaded'"), {"s": status, "c": int(collection_id)})
             raise
         with self.engine.begin() as conn:
             lock_writers(conn)
+            still = conn.execute(text("SELECT codes_root FROM coded_collections WHERE collection_id = :c"),
+                                 {"c": int(collection_id)}).first()
+            if still is None or str(still[0]) != codes_root:
+                return 0  # rolled back (a reorganisation) while the manifest was read: nothing to add
             upsert(conn, store.member_codes, rows, ("collection_id", "content_hash"), replace=False)
             conn.execute(text("UPDATE coded_collections SET status = 'loaded' WHERE collection_id = :c"),
                          {"c": int(collection_id)})
