@@ -71,6 +71,10 @@ __all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refus
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
 LOAD_CHUNK = 200_000  # rows read from the table at a time when loading the codes into memory
+# Between syncs of this index, a query brings the in-memory codes up to the table (rows other
+# writers added) at most this often: an audit's thousands of queries do not each read the table
+# (a rollback is noticed at once: its epoch is read every time).
+REFRESH_SECONDS = 0.5
 # A members manifest that could not be read is tried again by each CodesIndex at most this often:
 # anyone can register coded collections naming manifests that never appear, and each try costs a
 # chain read, so retrying at every sync (every gateway /match) would let them slow every query.
@@ -142,6 +146,8 @@ class CodesIndex:
         self._loaded_member_id = 0  # the same for member_codes
         self._epoch: str | None = None
         self.full_loads = 0  # how many times the codes were loaded into memory whole (the first query, rollbacks)
+        self._stale = True  # a sync happened since the last refresh: the next query refreshes
+        self._refreshed_at = 0.0
         self.retry_unreadable_seconds = RETRY_UNREADABLE_SECONDS
         self._retried: dict[int, float] = {}  # collection id -> when this index last tried its unreadable manifest
 
@@ -169,7 +175,14 @@ class CodesIndex:
 
     def sync(self) -> int:
         """Read the codes registered since the last sync (rolling back first if the chain was
-        reorganised under the index); returns how many works were added."""
+        reorganised under the index); returns how many works were added. The next query brings
+        the in-memory codes up to the table."""
+        try:
+            return self._sync()
+        finally:
+            self._stale = True
+
+    def _sync(self) -> int:
         with self._sync_lock:
             self.rollback_if_reorganised()
             start, end = self.next_block, int(self.client.w3.eth.block_number)
@@ -356,10 +369,21 @@ class CodesIndex:
         """Bring the in-memory codes up to the table now (no chain read); returns how many are held."""
         return sum(len(index) for index in self._refresh().indexes.values())
 
+    def _current(self) -> IndexSet:
+        """The in-memory index for a query: refreshed after a sync, after a rollback anywhere (the
+        epoch, one small read, is checked every time) and otherwise every REFRESH_SECONDS."""
+        held = self._indexes
+        if held is None or self._stale or time.monotonic() - self._refreshed_at >= REFRESH_SECONDS:
+            return self._refresh()
+        with self.engine.connect() as conn:
+            epoch = get_meta(conn, "codes_epoch") or "0"
+        return held if epoch == self._epoch else self._refresh()
+
     def _refresh(self) -> IndexSet:
         """The in-memory index, brought up to the table: the rows added since the last refresh are
         appended; after a rollback (the epoch moved) everything is loaded again."""
         with self._memory_lock:
+            self._stale, self._refreshed_at = False, time.monotonic()
             with self.engine.connect() as conn:
                 epoch = get_meta(conn, "codes_epoch") or "0"
                 if self._indexes is None or epoch != self._epoch:
@@ -405,7 +429,7 @@ class CodesIndex:
         `members`: also the members of collections registered with codes (their `collection_id` set)."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
-        indexes = self._refresh()
+        indexes = self._current()
         with self._memory_lock:  # a refresh appends to (and may compact) the index a query reads
             found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
         if not members:
