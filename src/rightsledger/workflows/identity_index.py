@@ -42,7 +42,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from sqlalchemy import bindparam, text
@@ -53,9 +52,8 @@ from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import NO_CODE
 from ..errors import ChainError, ConfigError, NotFoundError, SimilarWorkError, ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, SimilarityIndex, format_unit, identify_file
+from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
 from ..identity.iscc import IsccHeader
-from ..identity.similarity import I64, U64
 from ..manifests import manifest_path_of
 from ..merkle import MerkleTree
 from ..records import CheckResult
@@ -64,13 +62,13 @@ from ..sdk.collections import CODES_COMMITTED_EVENT, read_members
 from ..sdk.near_copies import CodeQuery, WorkMatch
 from ..vocabulary import Use
 from . import index_store as store
+from .codes_memory import append_rows, load_all
 from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
 __all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar", "refuse_similar_code"]
 
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
-LOAD_CHUNK = 200_000  # rows read from the table at a time when loading the codes into memory
 # Between syncs of this index, a query brings the in-memory codes up to the table (rows other
 # writers added) at most this often: an audit's thousands of queries do not each read the table
 # (a rollback is noticed at once: its epoch is read every time).
@@ -387,12 +385,12 @@ class CodesIndex:
             with self.engine.connect() as conn:
                 epoch = get_meta(conn, "codes_epoch") or "0"
                 if self._indexes is None or epoch != self._epoch:
-                    self._indexes, self._loaded_id, self._loaded_member_id = _load_all(conn)
+                    self._indexes, self._loaded_id, self._loaded_member_id = load_all(conn)
                     self._epoch = epoch
                     self.full_loads += 1
                     return self._indexes
-                self._loaded_id = _append(conn, self._indexes, "codes", self._loaded_id)
-                self._loaded_member_id = _append(conn, self._indexes, "member_codes", self._loaded_member_id)
+                self._loaded_id = append_rows(conn, self._indexes, "codes", self._loaded_id)
+                self._loaded_member_id = append_rows(conn, self._indexes, "member_codes", self._loaded_member_id)
             return self._indexes
 
     _REGISTERED = "SELECT content_hash, header, body, media, registration_id, block, id FROM codes"
@@ -498,58 +496,6 @@ class CodesIndex:
 def _bump_epoch(conn: Connection) -> None:
     """Tell every process holding the codes in memory that rows were deleted: they load them again."""
     set_meta(conn, "codes_epoch", str(int(get_meta(conn, "codes_epoch") or "0") + 1))
-
-
-def _by_media(rows: Sequence[Any], sign: int = 1) -> dict[str, tuple[U64, I64]]:
-    """Rows (id, body, media) as codes and in-memory ids per media (`sign` -1: member rows)."""
-    grouped: dict[str, tuple[list[int], list[int]]] = {}
-    for rid, body, media in rows:
-        codes, ids = grouped.setdefault(str(media), ([], []))
-        codes.append(int(str(body)))
-        ids.append(sign * int(str(rid)))
-    return {media: (np.array(codes, dtype=np.uint64), np.array(ids, dtype=np.int64))
-            for media, (codes, ids) in grouped.items()}
-
-
-def _chunks(conn: Connection, table: str, after: int) -> Any:
-    """The rows (id, body, media) of `table` after row id `after`, LOAD_CHUNK at a time."""
-    while True:
-        part = conn.execute(text(f"SELECT id, body, media FROM {table} WHERE id > :after ORDER BY id "  # noqa: S608 - fixed names
-                                 "LIMIT :n"), {"after": after, "n": LOAD_CHUNK}).all()
-        if not part:
-            return
-        yield part
-        after = int(part[-1][0])
-
-
-def _append(conn: Connection, indexes: IndexSet, table: str, after: int) -> int:
-    """Add the rows of `table` after row id `after` to the in-memory indexes; returns the last id."""
-    sign = -1 if table == "member_codes" else 1
-    for part in _chunks(conn, table, after):
-        for media, (codes, ids) in _by_media(part, sign).items():
-            indexes.index(media).add(codes, ids)
-        after = int(part[-1][0])
-    return after
-
-
-def _load_all(conn: Connection) -> tuple[IndexSet, int, int]:
-    """Every row of the codes and member tables into a new IndexSet, read LOAD_CHUNK rows at a time
-    (one build per media), and the last row id read of each."""
-    parts: dict[str, tuple[list[U64], list[I64]]] = {}
-    last = {"codes": 0, "member_codes": 0}
-    for table, sign in (("codes", 1), ("member_codes", -1)):
-        for part in _chunks(conn, table, -1):
-            for media, (chunk_codes, chunk_ids) in _by_media(part, sign).items():
-                kept = parts.setdefault(media, ([], []))
-                kept[0].append(chunk_codes)
-                kept[1].append(chunk_ids)
-            last[table] = int(part[-1][0])
-    indexes = IndexSet()
-    for media, (codes, ids) in parts.items():
-        if media in indexes.indexes:
-            indexes.indexes[media] = SimilarityIndex.from_arrays(np.concatenate(codes), np.concatenate(ids),
-                                                                 threshold=indexes.thresholds[media])
-    return indexes, last["codes"], last["member_codes"]
 
 
 def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
