@@ -33,9 +33,8 @@ def run(url: str, workers: int, fee: int) -> tuple[dict[str, float], list[str]]:
     accounts = [Account.create() for _ in range(SIGNERS)]
     hashes = [hash_bytes(os.urandom(32)) for _ in range(SIGNERS)]
     barrier = threading.Barrier(SIGNERS)
-    # Kept-alive connections expire on the client before the server's 5 s (uvicorn's default): a
-    # run longer than that otherwise reuses one the server is closing (connection reset).
-    limits = httpx.Limits(max_connections=SIGNERS, max_keepalive_connections=SIGNERS, keepalive_expiry=2)
+    # httpx's default keep-alive expiry (5 s): the gateway keeps idle connections longer (75 s).
+    limits = httpx.Limits(max_connections=SIGNERS, max_keepalive_connections=SIGNERS)
     with httpx.Client(base_url=url, timeout=300, limits=limits) as http:
 
         def signer(i: int) -> int:

@@ -32,7 +32,10 @@ from rightsledger.sdk.forwarding import ForwardRequest
 def running_gateway(settings: GatewaySettings, state: GatewayState | None = None) -> Iterator[str]:
     port = free_port()
     app = create_app(settings, state=state)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=settings.keep_alive
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -6,6 +6,8 @@ relayer keeps its own nonce sequence, which a reverted chain would leave ahead o
 from __future__ import annotations
 
 import os
+import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -307,9 +309,7 @@ def test_dev_accounts_are_listed_only_in_dev_mode(http: httpx.Client) -> None:
 def strict_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator[str]:
     """One request every two seconds, bursts of three."""
     index = session_index(session_home, deployment)
-    settings = GatewaySettings(
-        rpc_url=anvil_url, home=str(session_home), rate_limit=0.5, rate_burst=3, **index
-    )
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0.5, rate_burst=3, **index)
     with running_gateway(settings) as url:
         yield url
 
@@ -362,3 +362,33 @@ def test_attack_anonymousCallsCannotMakeTheRelayerStorePolicies(http: httpx.Clie
     assert stored.status_code == 200
     rules = {r["use"]: r for r in http.get(f"/works/{digest}").json()["terms"]["rules"]}
     assert rules["ai-inference"]["feeWei"] == terms["rules"]["ai-inference"]["fee"].split()[0], "the signed terms"
+
+
+def test_a_kept_alive_connection_outlives_the_clients_own_expiry(gateway_url: str) -> None:
+    # httpx and requests drop an idle connection after 5 s; a server closing at the same 5 s races
+    # a client that reuses it then (it sees the connection reset with no answer, as CI once did).
+    # The gateway keeps an idle connection longer than those clients do.
+    host, port = gateway_url.removeprefix("http://").split(":")
+    request = f"GET /openapi.json HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        for pause in (6, 0):  # longer than httpx's keepalive_expiry (5 s) and uvicorn's default
+            conn.sendall(request)
+            head = _read_response(conn)
+            assert head.startswith(b"HTTP/1.1 200"), head[:80]
+            time.sleep(pause)
+
+
+def _read_response(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, "the gateway closed the kept-alive connection"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:])
+    length = int({k.lower(): v for k, v in fields.items()}[b"content-length"])
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        assert chunk, "the gateway closed the connection mid-answer"
+        body += chunk
+    return head

@@ -132,7 +132,10 @@ def serve(settings: GatewaySettings) -> None:
 
     if settings.workers == 1:
         app = create_app(settings)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="info", server_header=False,
+            timeout_keep_alive=settings.keep_alive,
+        )  # fmt: skip
         return
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"RIGHTSLEDGER_GATEWAY_{name.upper()}"] = str(value)
@@ -144,4 +147,5 @@ def serve(settings: GatewaySettings) -> None:
         port=settings.port,
         log_level="info",
         server_header=False,
+        timeout_keep_alive=settings.keep_alive,
     )

@@ -24,6 +24,10 @@ class GatewaySettings(BaseSettings):
     # file below: the relayer's nonces and journal, the gas budgets, the rate-limit buckets;
     # one of them follows the chain head into the index, the others read it.
     workers: int = Field(default=1, ge=1, le=64)
+    # Seconds an idle kept-alive connection stays open. Longer than clients keep theirs (httpx
+    # and requests: 5 s, browsers: longer but they retry): a server that closes first races
+    # a client reusing the connection at that moment, which then sees it reset unanswered.
+    keep_alive: int = Field(default=75, ge=1, le=3600)
     # The relayer pays the gas of users' signed requests. On the local chain (31337) the
     # default is development account 9; elsewhere writes are off unless a key is given.
     relayer_key: str | None = Field(default=None, repr=False)
