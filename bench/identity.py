@@ -130,7 +130,8 @@ def prepare_originals(paths: list[Path]) -> list[tuple[str, bytes]]:
 
 
 # ---- the copies ---------------------------------------------------------------------------
-def watermark(img: Image.Image) -> Image.Image:
+def watermark(img: Image.Image, fill: tuple[int, int, int, int] = (255, 255, 255, 170)) -> Image.Image:
+    """A stock-photo style credit: translucent text, 1/14 of the height, in the bottom-right corner."""
     out = img.convert("RGBA")
     layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
@@ -139,7 +140,7 @@ def watermark(img: Image.Image) -> Image.Image:
     text = "(c) rightsledger sample"
     box = draw.textbbox((0, 0), text, font=font)
     x, y = out.width - (box[2] - box[0]) - size, out.height - (box[3] - box[1]) - size
-    draw.text((x, y), text, font=font, fill=(255, 255, 255, 170))
+    draw.text((x, y), text, font=font, fill=fill)
     return Image.alpha_composite(out, layer).convert("RGB")
 
 
@@ -164,13 +165,15 @@ TRANSFORMS: dict[str, Callable[[Image.Image], bytes]] = {
     "brightness+20%": lambda im: jpeg(ImageEnhance.Brightness(im).enhance(1.2), 90),
     "brightness-20%": lambda im: jpeg(ImageEnhance.Brightness(im).enhance(0.8), 90),
     "watermark": lambda im: jpeg(watermark(im), 90),
+    "watermark-dark": lambda im: jpeg(watermark(im, (0, 0, 0, 170)), 90),
     "mirror": lambda im: jpeg(ImageOps.mirror(im), 90),
     "rotate-2deg": lambda im: jpeg(im.rotate(2, resample=Image.Resampling.BICUBIC), 90),
     "crop-5%": lambda im: jpeg(crop(im, 0.05), 90),
     "crop-10%": lambda im: jpeg(crop(im, 0.10), 90),
 }
 TARGETS = {"resize-50%": 0.95, "resize-25%": 0.95, "jpeg-q75": 0.95, "jpeg-q50": 0.95, "grey": 0.95, "png": 0.95,
-           "webp": 0.95, "brightness+20%": 0.95, "brightness-20%": 0.95, "watermark": 0.95, "mirror": 0.95,
+           "webp": 0.95, "brightness+20%": 0.95, "brightness-20%": 0.95, "watermark": 0.95, "watermark-dark": 0.95,
+           "mirror": 0.95,
            "jpeg-q20": 0.85, "rotate-2deg": 0.85}
 
 
@@ -199,11 +202,11 @@ def bench_images(originals: list[tuple[str, bytes]]) -> dict[str, Any]:
             entry = per.setdefault(label, {"found": 0, "sha256": 0, "n": 0, "distances": []})
             entry["n"] += 1
             entry["sha256"] += int(copy.sha256 == idents[k].sha256)
-            # As the product queries (IndexSet.find): the code, its mirror and its query rotations.
+            # As the product queries (IndexSet.find): the code, its mirror and its query variants.
             if copy.content_bits is None:
                 entry["distances"].append(64)
                 continue
-            # (q, threshold): the rotations are matched ROTATION_MARGIN tighter, as IndexSet.find does
+            # (q, threshold): the query variants are matched ROTATION_MARGIN tighter, as IndexSet.find does
             queries = [(copy.content_bits, t), *([(copy.mirrored_bits, t)] if copy.mirrored_bits is not None else []),
                        *((r, t - ROTATION_MARGIN) for r in copy.rotated_bits)]
             found = any(((q ^ idents[k].content_bits).bit_count() <= qt) for q, qt in queries)  # type: ignore[operator]
@@ -214,7 +217,7 @@ def bench_images(originals: list[tuple[str, bytes]]) -> dict[str, Any]:
                       for j, o in enumerate(idents) if j != k]
     pairs = [(a.content_bits ^ b.content_bits).bit_count()  # type: ignore[operator]
              for i, a in enumerate(idents) for b in idents[i + 1:]]
-    # An original queried as the product queries (its code, mirror and query rotations) against
+    # An original queried as the product queries (its code, mirror and query variants) against
     # every other original: ordered pairs, the nearest of the query's codes.
     queried = [min(min((q ^ b.content_bits).bit_count() for q in (a.content_bits, a.mirrored_bits)  # type: ignore[operator]
                        if q is not None),

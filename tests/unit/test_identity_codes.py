@@ -12,11 +12,11 @@ import iscc_core
 import iscc_lib
 import iscc_samples
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 from rightsledger.errors import ValidationError
 from rightsledger.identity import hamming, identify_bytes, identify_file
-from rightsledger.identity.image import normalise
+from rightsledger.identity.image import QUERY_ROTATIONS, normalise
 
 # Reference values from iscc-sdk's own tests on the iscc-samples cat (tests/test_image.py, test_main.py).
 CAT_IMAGE_CODE = "ISCC:EEA4GQZQTY6J5DTH"
@@ -151,9 +151,9 @@ def test_query_rotations_find_a_slightly_rotated_copy(angle: int):
     _large_cat().rotate(angle, resample=Image.Resampling.BICUBIC).save(out, format="JPEG", quality=90)
     copy = identify_bytes(out.getvalue(), "rotated.jpg")
     assert original.content_bits is not None and copy.content_bits is not None
-    assert len(copy.rotated_bits) == 2
+    assert len(copy.rotated_bits) == len(QUERY_ROTATIONS) + 2  # the rotations, then the overlay filters
     plain = hamming(copy.content_bits, original.content_bits)
-    best = min(hamming(r, original.content_bits) for r in copy.rotated_bits)
+    best = min(hamming(r, original.content_bits) for r in copy.rotated_bits[: len(QUERY_ROTATIONS)])
     assert best < plain and best <= 4  # the code itself drifts by 6 bits at these angles
 
 
@@ -161,7 +161,35 @@ def test_the_registered_code_never_depends_on_the_query_rotations():
     query, record = identify_file(CAT_JPG), identify_file(CAT_JPG, query=False)
     assert query.content_code == record.content_code == CAT_IMAGE_CODE
     assert query.iscc == record.iscc and query.mirrored_code == record.mirrored_code
-    assert len(query.rotated_codes) == 2 and record.rotated_codes == ()
+    assert len(query.rotated_codes) == len(QUERY_ROTATIONS) + 2 and record.rotated_codes == ()
+
+
+def _credit_line(img: Image.Image, fill: tuple[int, int, int, int]) -> bytes:
+    """A stock-photo style watermark: text 1/14 of the height high in the bottom-right corner."""
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    draw, size = ImageDraw.Draw(layer), img.height // 14
+    font = ImageFont.load_default(size=size)
+    box = draw.textbbox((0, 0), "(c) rightsledger sample", font=font)
+    draw.text((img.width - box[2] - size, img.height - box[3] - size), "(c) rightsledger sample", font=font, fill=fill)
+    out = io.BytesIO()
+    Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB").save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("inverted", "variant"), [(False, 0), (True, 1)])
+def test_query_overlay_filters_see_through_a_text_watermark(inverted: bool, variant: int):
+    # White text on a dark photo (black text on a light one) moves the Image-Code by the
+    # threshold; the opened (closed) query image, with thin bright (dark) strokes removed, does not.
+    photo = ImageEnhance.Brightness(_large_cat()).enhance(0.15)
+    photo = ImageOps.invert(photo) if inverted else photo
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=95)
+    original = identify_bytes(out.getvalue(), "photo.jpg")
+    copy = identify_bytes(_credit_line(photo, (0, 0, 0, 255) if inverted else (255, 255, 255, 255)), "marked.jpg")
+    assert original.content_bits is not None and copy.content_bits is not None
+    plain = hamming(copy.content_bits, original.content_bits)
+    filtered = hamming(copy.rotated_bits[len(QUERY_ROTATIONS) + variant], original.content_bits)
+    assert plain >= 12 and filtered <= 4, (plain, filtered)
 
 
 def test_index_find_reports_a_rotated_match_and_prefers_the_code_itself():

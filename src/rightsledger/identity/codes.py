@@ -64,7 +64,8 @@ class Identity:
     mirrored_code: str | None = None
     skipped_reason: str | None = None
     featureless: bool = False
-    # Query-only codes of an image rotated back by a few degrees (identity.image.QUERY_ROTATIONS).
+    # Query-only codes of an image: rotated back by a few degrees (identity.image.QUERY_ROTATIONS),
+    # then with thin overlays (a text watermark) filtered out; see identity.image.query_variants.
     rotated_codes: tuple[str, ...] = ()
 
     @property
@@ -78,7 +79,7 @@ class Identity:
 
     @property
     def rotated_bits(self) -> tuple[int, ...]:
-        """The 64-bit bodies of the query rotations' codes (empty unless an image with a code)."""
+        """The 64-bit bodies of the query variants' codes (empty unless an image with a code)."""
         return tuple(codec.content_code_bits(c) for c in self.rotated_codes)
 
     @property
@@ -157,8 +158,8 @@ def image_codes(data: bytes, name: str | None = None) -> tuple[str | None, str |
 def image_query_codes(
     data: bytes, name: str | None = None, *, query: bool = True
 ) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
-    """(content code, mirrored code, query-rotation codes, skipped reason) of image bytes; no
-    rotations unless `query` (a registration records the code only)."""
+    """(content code, mirrored code, query-variant codes, skipped reason) of image bytes; no
+    variants unless `query` (a registration records the code only)."""
     label = f"{name}: " if name else ""
     try:
         with warnings.catch_warnings():

@@ -106,7 +106,8 @@ class Match:
     id: int
     code: int
     mirrored: bool = False
-    # The query was the image rotated back by a few degrees (identity.image.QUERY_ROTATIONS).
+    # The query was a query variant of the image (identity.image.query_variants): rotated back by
+    # a few degrees, or with thin overlays such as a text watermark filtered out.
     rotated: bool = False
 
 
@@ -413,7 +414,8 @@ class SimilarityIndex:
         return cls.from_arrays(codes, ids, threshold=int(meta[0]))
 
 
-# How much tighter than the threshold a query rotation (identity.image.QUERY_ROTATIONS) must match.
+# How much tighter than the threshold a query variant (identity.image.query_variants: rotations,
+# overlay filters) must match.
 ROTATION_MARGIN = 2
 
 
