@@ -17,7 +17,7 @@ from ..pg_support import index_rows
 CAT_JPG = iscc_samples.images("jpg")[0]
 
 
-def _copy(tmp_path: Path) -> tuple[Path, Path]:
+def resized_copy(tmp_path: Path) -> tuple[Path, Path]:
     work = tmp_path / "cat.jpg"
     work.write_bytes(CAT_JPG.read_bytes())
     copy = tmp_path / "copies" / "cat-small.jpg"
@@ -35,7 +35,7 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
         def cli(*args: str) -> tuple[int, str, str]:
             return plain("--index-url", url, *args)
 
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     code, out, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether",
                          "--allow", "tdm")
     assert code == 0, err
@@ -75,7 +75,7 @@ def test_find_and_check_a_resized_copy_of_a_registered_image(cli, tmp_path: Path
 def test_check_json_names_the_work_a_near_copy_is_answered_for(cli, tmp_path: Path) -> None:
     """Review: `check --json` put the near copy only into the reason's text; audit rows and the
     gateway's codeResults give `nearCopyOf` and `distance` as fields."""
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work), "--allow", "tdm")[0] == 0
     code, out, err = cli("check", str(copy), str(work), "--use", "tdm", "--json")
     assert code == 0, err
@@ -88,7 +88,7 @@ def test_check_json_names_the_work_a_near_copy_is_answered_for(cli, tmp_path: Pa
 def test_confirm_live_rechecks_a_near_copy_against_the_work_it_copies(cli, tmp_path: Path) -> None:
     """Review: `audit --snapshot --confirm-live` re-checked a near copy by its own hash, so every near
     copy was reported as changed to `unregistered` (as if the chain disagreed with the snapshot)."""
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
     snap = tmp_path / "snap"
     assert cli("snapshot", "--out", str(snap))[0] == 0
@@ -110,7 +110,7 @@ def test_confirm_live_rechecks_a_near_copy_against_the_work_it_copies(cli, tmp_p
 def test_find_says_when_nothing_matches_and_when_an_image_is_featureless(cli, tmp_path: Path) -> None:
     flat = tmp_path / "flat.png"
     Image.new("RGB", (64, 64), (120, 120, 120)).save(flat)
-    _work, copy = _copy(tmp_path)
+    _work, copy = resized_copy(tmp_path)
     code, out, err = cli("find", str(copy), "--json")
     assert code == 0, err
     assert json.loads(out)[0]["matches"] == []
@@ -132,7 +132,7 @@ def test_find_rejects_what_is_neither_file_nor_iscc(cli) -> None:
 
 
 def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregistered(cli, tmp_path: Path) -> None:
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     code, _, err = cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")
     assert code == 0, err
     digest = hash_file(work)
@@ -155,7 +155,7 @@ def test_audit_answers_a_near_copy_with_the_work_and_never_clears_it_as_unregist
 def test_a_live_audit_receipt_records_the_threshold_and_the_codes_index_block(cli, chain, tmp_path: Path) -> None:
     """Review: issue 11 asks the audit report to record the threshold and the index's block; the
     snapshot audit's receipt had `thresholds`, the live one only `nearCopies: true`."""
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work), "--licence", "ai-training=0.01ether")[0] == 0
     report = tmp_path / "audit.jsonl"
     code, _, err = cli("audit", str(copy.parent), "--use", "ai-training", "--out", str(report), "--quiet")
@@ -170,7 +170,7 @@ def test_a_live_audit_receipt_records_the_threshold_and_the_codes_index_block(cl
 
 
 def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli, tmp_path: Path) -> None:
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work))[0] == 0
     code, _, err = cli("--dev-account", "2", "register", str(copy))
     assert code == 1
@@ -181,7 +181,7 @@ def test_register_refuses_a_near_copy_of_another_holders_work_unless_allowed(cli
 
 
 def test_the_holder_may_register_a_near_copy_of_their_own_work(cli, tmp_path: Path) -> None:
-    work, copy = _copy(tmp_path)
+    work, copy = resized_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work))[0] == 0
     code, out, err = cli("--dev-account", "1", "register", str(copy))
     assert code == 0, err

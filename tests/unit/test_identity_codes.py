@@ -11,6 +11,7 @@ from pathlib import Path
 import iscc_core
 import iscc_lib
 import iscc_samples
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
@@ -319,3 +320,14 @@ def test_query_rotations_match_two_bits_tighter_than_the_threshold():
     assert indexes.find("image", far, max_distance=5, rotated_codes=[bits(4)]) == []
     assert [x.distance for x in indexes.find("image", far, max_distance=5, rotated_codes=[bits(3)])] == [3]
     assert indexes.find("image", far, max_distance=1, rotated_codes=[work]) == []  # nothing left below 0
+
+
+def test_the_overlay_filters_are_pillows_3x3_rank_filters():
+    from PIL import ImageFilter
+
+    from rightsledger.identity.image import rank_filter
+
+    grey = _large_cat().convert("L").reduce(4)
+    pixels = np.asarray(grey)
+    assert (rank_filter(pixels, np.minimum) == np.asarray(grey.filter(ImageFilter.MinFilter(3)))).all()
+    assert (rank_filter(pixels, np.maximum) == np.asarray(grey.filter(ImageFilter.MaxFilter(3)))).all()

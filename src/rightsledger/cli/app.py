@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import RightsLedgerError
+from ..identity.chance import chance_limit
 from ..version import __version__
 from ..workflows.index_store import CONFIGURED_URL
 from ..workflows.index_store import ENV as INDEX_URL_ENV
@@ -82,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)  # option types raise CliError for a bad value (one line below)
+        chance_limit()  # a bad $RIGHTSLEDGER_CHANCE_LIMIT is an error before any work, not at the first match
         token = CONFIGURED_URL.set(args.index_url)  # the codes index reads it too
         try:
             return int(args.func(Context(args)))

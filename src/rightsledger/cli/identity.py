@@ -107,7 +107,9 @@ def cmd_find(ctx: Context) -> int:
             print(f"{entry['file']}  {entry['iscc']}")
             for m in entry["matches"]:
                 member = f"  (member of collection {m['collection']})" if "collection" in m else ""
-                print(f"  {m['contentHash']}  distance {m['distance']:>2}  holder {m['holder']}  {m['iscc']}{member}")
+                doubt = "" if m["decisive"] else f"  (not decisive: {m['chance']:.2g} expected by chance)"
+                print(f"  {m['contentHash']}  distance {m['distance']:>2}  holder {m['holder']}  {m['iscc']}{member}"
+                      f"{doubt}")
     return 0
 
 

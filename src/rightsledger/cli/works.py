@@ -10,6 +10,7 @@ from ..code_tree import NO_CODE
 from ..errors import SimilarWorkError
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
+from ..identity.chance import possible
 from ..records import CheckResult
 from ..sdk.near_copies import describe_matches
 from ..terms import Terms
@@ -196,6 +197,11 @@ def cmd_check(ctx: Context) -> int:
                 if skipped is not None:
                     notes[k] = skipped
                 if near is None:
+                    continue
+                if not near.decisive:  # as likely chance as a copy at this registry's size: not answered
+                    reasons[k] = f"{reasons[k]} ({possible(near.content_hash, near.distance, near.chance)})"
+                    nearest[k] = {"possibleNearCopyOf": near.content_hash, "distance": near.distance,
+                                  "chance": float(f"{near.chance:.2g}")}
                     continue
                 if near.collection_id is None:
                     (theirs,) = answer([ContentHash(near.content_hash)])

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from ..identity.chance import chance_limit
 from ..version import __version__
 from . import errors
 from .deps import GatewayState, state_file
@@ -82,6 +83,7 @@ Every error is `{"error": {"code": "<stable code>", "message": "<what to do>"}}`
 def create_app(settings: GatewaySettings | None = None, *, state: GatewayState | None = None) -> FastAPI:
     """Connect to the node (the deployment is found by chain id) and build the app."""
     settings = settings or GatewaySettings()
+    chance_limit()  # a bad $RIGHTSLEDGER_CHANCE_LIMIT stops the start, not a request later
     state = state or GatewayState.connect(settings)
 
     @asynccontextmanager

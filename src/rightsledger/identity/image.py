@@ -39,7 +39,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter, ImageOps
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageChops, ImageOps
 
 SIZE = 32
 # Near-uniform content: the DCT coefficients are noise, so unrelated flat images get codes that
@@ -50,8 +52,6 @@ FEATURELESS_STD = 2.0
 # computed at (the longer side is reduced to ROTATION_SIDE..2*ROTATION_SIDE-1 pixels).
 QUERY_ROTATIONS = (-2.0, 2.0)
 ROTATION_SIDE = 256
-# The query-side overlay filters (module docstring): the rank filters' window, in pixels at that side.
-OVERLAY_WINDOW = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,17 @@ def query_variants(grey: Image.Image) -> tuple[bytes, ...]:
     (QUERY_ROTATIONS), then the image opened and closed (thin bright, then dark overlays removed)."""
     factor = max(grey.size) // ROTATION_SIDE
     small = grey.reduce(factor) if factor > 1 else grey  # a box average: cheap, and as good here
-    low, high = ImageFilter.MinFilter(OVERLAY_WINDOW), ImageFilter.MaxFilter(OVERLAY_WINDOW)
     variants = [small.rotate(angle, resample=Image.Resampling.BILINEAR) for angle in QUERY_ROTATIONS]
-    variants += [small.filter(low).filter(high), small.filter(high).filter(low)]
+    pixels = np.asarray(small)
+    opened = rank_filter(rank_filter(pixels, np.minimum), np.maximum)
+    closed = rank_filter(rank_filter(pixels, np.maximum), np.minimum)
+    variants += [Image.fromarray(opened), Image.fromarray(closed)]
     return tuple(v.resize((SIZE, SIZE), Image.Resampling.BICUBIC).tobytes() for v in variants)
+
+
+def rank_filter(pixels: npt.NDArray[np.uint8], op: np.ufunc) -> npt.NDArray[np.uint8]:
+    """A 3x3 minimum (op np.minimum) or maximum filter, edges repeated: the same pixels as Pillow's
+    MinFilter(3)/MaxFilter(3) (tested), separably in numpy at about 1/30 of their time."""
+    padded = np.pad(pixels, 1, mode="edge")
+    rows = op(op(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
+    return op(op(rows[:-2], rows[1:-1]), rows[2:])  # type: ignore[no-any-return]

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rightsledger.errors import ValidationError
+from rightsledger.identity.chance import ROTATION_MARGIN, chance_matches, is_decisive
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -109,6 +110,13 @@ class Match:
     # The query was a query variant of the image (identity.image.query_variants): rotated back by
     # a few degrees, or with thin overlays such as a text watermark filtered out.
     rotated: bool = False
+    # Unrelated codes the query was expected to find this near by chance, at the index's size
+    # (identity.chance): set by IndexSet.find; at most chance.CHANCE_LIMIT, the match is decisive.
+    chance: float = 0.0
+
+    @property
+    def decisive(self) -> bool:
+        return is_decisive(self.chance)
 
 
 class _Offsets:
@@ -414,9 +422,6 @@ class SimilarityIndex:
         return cls.from_arrays(codes, ids, threshold=int(meta[0]))
 
 
-# How much tighter than the threshold a query variant (identity.image.query_variants: rotations,
-# overlay filters) must match.
-ROTATION_MARGIN = 2
 
 
 class IndexSet:
@@ -437,8 +442,8 @@ class IndexSet:
 
     def find(self, media: str, code: int, mirrored_code: int | None = None,
              max_distance: int | None = None, *, rotated_codes: Sequence[int] = ()) -> list[Match]:
-        """Matches of a code and, for images, of its mirrored code and its query rotations; one per
-        id, nearest first (the code itself wins a tie)."""
+        """Matches of a code and, for images, of its mirrored code and its query variants; one per
+        id, nearest first (the code itself wins a tie), each with its `chance` at this index's size."""
         index = self.index(media)
         best: dict[int, Match] = {}
         found = index.query(code, max_distance)
@@ -454,4 +459,6 @@ class IndexSet:
         for m in found:
             if m.id not in best or m < best[m.id]:
                 best[m.id] = m
-        return sorted(best.values())
+        size, mirrored, variants = len(index), mirrored_code is not None, len(rotated_codes)
+        return sorted(replace(m, chance=chance_matches(m.distance, size, mirrored=mirrored, variants=variants))
+                      for m in best.values())

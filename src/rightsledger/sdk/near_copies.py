@@ -22,6 +22,7 @@ from ..chain.connection import block_hash
 from ..chain.module import ChainContext
 from ..errors import SimilarWorkError
 from ..identity import IndexSet, format_unit
+from ..identity.chance import is_decisive
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,19 @@ class WorkMatch:
     mirrored: bool = False
     collection_id: int | None = None
     """A member of this collection (registered with codes), not a work registered on its own."""
-    rotated: bool = False  # found by the query rotated back a few degrees (identity.image.QUERY_ROTATIONS)
+    rotated: bool = False  # found by a query variant (identity.image.query_variants: rotated back, overlays removed)
+    chance: float = 0.0
+    """Unrelated works the query was expected to find this near by chance at the index's size
+    (identity.chance); `decisive` when at most CHANCE_LIMIT."""
+
+    @property
+    def decisive(self) -> bool:
+        return is_decisive(self.chance)
 
     def as_dict(self) -> dict[str, object]:
         found: dict[str, object] = {"contentHash": self.content_hash, "iscc": self.iscc, "distance": self.distance,
-                                    "holder": self.holder}
+                                    "holder": self.holder, "chance": float(f"{self.chance:.2g}"),
+                                    "decisive": self.decisive}
         if self.collection_id is not None:
             found["collection"] = self.collection_id
         return found
@@ -146,14 +155,15 @@ class ChainCodes:
                 found = self._indexes.find(q.media, q.code, q.mirrored_code, rotated_codes=q.rotated_codes)
                 rows = [(self._rows[m.id], m) for m in found]
             out.append([WorkMatch(digest, format_unit(head, body), m.distance, self._works.holder_of(digest),
-                                  m.mirrored, rotated=m.rotated) for (digest, head, body), m in rows])
+                                  m.mirrored, rotated=m.rotated, chance=m.chance) for (digest, head, body), m in rows])
         return out
 
 
 def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str) -> list[dict[str, Any]]:
     """The registered works of holders other than `holder` each candidate is a near copy of, as
     SimilarWorkError's `matches` (the same bytes as a registered work are left out: the registry
-    refuses them itself; the same bytes as a collection member are not)."""
+    refuses them itself; the same bytes as a collection member are not). Only decisive matches
+    (identity.chance): in a registry of millions a match at the threshold is as likely chance."""
     if not candidates:
         return []
     found: list[dict[str, Any]] = []
@@ -163,7 +173,7 @@ def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], h
             # The same bytes as a registered work: the registry refuses them itself. A collection
             # member is not known to the registry: its exact copy is refused here.
             same = m.collection_id is None and m.content_hash.lower() == candidate.content_hash.lower()
-            if m.holder.lower() != holder.lower() and not same:
+            if m.holder.lower() != holder.lower() and not same and m.decisive:
                 found.append({**({"file": candidate.label} if candidate.is_file else {}), "work": candidate.label,
                               **m.as_dict()})
     return found

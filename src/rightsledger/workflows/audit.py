@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import ValidationError
 from ..files import regular_file
 from ..identity import THRESHOLDS, Identity, identify_file
+from ..identity.chance import chance_limit, possible
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
@@ -118,14 +119,16 @@ def run_audit(
     reasons = client.check_hashes(hashes, use, licensee=who, block=number, workers=workers, chunk_size=chunk)
     members = list(Reason)
     fees = _fees(client, hashes, reasons, use, number)
-    near: dict[int, tuple[str, int, Reason, int | None, int | None]] = {}
+    near: dict[int, NearCopy] = {}
     skipped: dict[int, str] = {}
+    possibles: dict[int, WorkMatch] = {}
     codes_block: int | None = None
     in_collections = _collection_members(client, hashes, use, who, at=int(pinned["timestamp"]))
     if near_copies:
-        near, skipped, codes_block = _near_copies(client, items, reasons, use, who, number, workers,
-                                                  at=int(pinned["timestamp"]))
+        near, skipped, codes_block, possibles = _near_copies(client, items, reasons, use, who, number, workers,
+                                                             at=int(pinned["timestamp"]))
         near = {k: v for k, v in near.items() if k not in in_collections}  # its own bytes are a member
+        possibles = {k: v for k, v in possibles.items() if k not in in_collections}
 
     receipt = {
         "tool": f"rightsledger {__version__}",
@@ -140,6 +143,8 @@ def run_audit(
         "nearCopies": near_copies,
         "thresholds": dict(THRESHOLDS) if near_copies else None,
         "codesIndexBlock": codes_block,
+        # A near match answers only when decisive: at most this many chance matches expected (identity.chance).
+        "chanceLimit": chance_limit() if near_copies else None,
         "source": str(source_path),
         "items": len(items),
         "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -163,6 +168,12 @@ def run_audit(
                        reason=f"{their_reason.value} (near copy of {of}, distance {distance})")
             if collection is not None:
                 row["collection"] = collection
+        elif k in possibles:
+            # Not decisive (identity.chance): the item keeps its own answer, and is never cleared.
+            m = possibles[k]
+            row.update(answer=answer_of(reason), possibleNearCopyOf=m.content_hash, distance=m.distance,
+                       chance=float(f"{m.chance:.2g}"),
+                       reason=f"{reason.value} ({possible(m.content_hash, m.distance, m.chance)})")
         elif k in skipped:
             row["skippedReason"] = skipped[k]  # not matched by content: featureless, too short a text
         counts[row["answer"]] += 1
@@ -223,38 +234,46 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
     return fees
 
 
+# A near copy's answer: (work, distance, its reason, its fee, the member's collection or None).
+NearCopy = tuple[str, int, Reason, int | None, int | None]
+
+
 def _near_copies(
     client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int,
     at: int | None = None,
-) -> tuple[dict[int, tuple[str, int, Reason, int | None, int | None]], dict[int, str], int]:
+) -> tuple[dict[int, NearCopy], dict[int, str], int, dict[int, WorkMatch]]:
     """For each unregistered item that is a near copy of a registered work or of a coded collection's
     member: (work, distance, its reason, its fee, the member's collection or None); for each that has
-    no content code, why (featureless image, too short a text); and the block the codes were read as
-    of (the pinned block, or the index's last if behind). Works registered after `block` are not
+    no content code, why (featureless image, too short a text); the block the codes were read as
+    of (the pinned block, or the index's last if behind); and for each whose nearest match is not
+    decisive (identity.chance), that match. Works registered after `block` are not
     matched. A member is answered by its collection's check at `at` (the pinned block's time; a
     collection's terms have no history, so its current terms) and has no fee here. With no coded
     work or member indexed, no file is read."""
     candidates = [k for k, code in enumerate(reasons) if code == Reason.UNREGISTERED.code and items[k].path]
     found: dict[int, WorkMatch] = {}
+    possibles: dict[int, WorkMatch] = {}
     skipped: dict[int, str] = {}
     member_answers: dict[int, Reason] = {}
     with CodesIndex(client) as index:
         index.sync()
         codes_block = min(index.next_block - 1, block)
         if not candidates or not (len(index) or index.member_count()):
-            return {}, {}, codes_block
+            return {}, {}, codes_block, {}
         for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
             if identity is not None and identity.skipped_reason is not None:
                 skipped[k] = identity.skipped_reason
             matches = index.matches_of(identity, until_block=block, members=True) if identity is not None else []
-            if matches:
+            if matches and matches[0].decisive:
                 found[k] = matches[0]
+            elif matches:  # as likely chance as a copy at this registry's size: listed, not answered
+                possibles[k] = matches[0]
         for k, match in found.items():
             if match.collection_id is not None:
                 member_answers[k] = check_member_match(client, match, use, at=at,
                                                    licensee=None if licensee == ZERO_ADDRESS else licensee).reason
     if not found:
-        return {}, skipped, codes_block
+        return {}, skipped, codes_block, possibles
     works = {k: m.content_hash for k, m in found.items() if m.collection_id is None}
     theirs = client.check_hashes(list(works.values()), use, licensee=licensee, block=block, workers=workers)
     fees = _fees(client, list(works.values()), theirs, use, block)
@@ -263,7 +282,7 @@ def _near_copies(
         k: (members[code], fee) for k, code, fee in zip(works, theirs, fees, strict=True)}
     answers |= {k: (reason, None) for k, reason in member_answers.items()}
     near = {k: (m.content_hash, m.distance, *answers[k], m.collection_id) for k, m in found.items()}
-    return near, skipped, codes_block
+    return near, skipped, codes_block, possibles
 
 
 def _collection_members(

@@ -5,7 +5,8 @@ policies' rules, and (with near copies) one exact Hamming-range index per media 
 registered works' content codes. `answer` turns one block of items (content hash, path) into
 report rows the same way `run_audit` does on the chain: an unregistered file whose content code
 is within its media's threshold of a registered work's gets that work's answer, reason
-`... (near copy of <hash>, distance N)`.
+`... (near copy of <hash>, distance N)`, when the match is decisive at the index's size
+(identity.chance); otherwise it keeps its answer, never cleared, with the possible near copy named.
 
 `rows_digest` is the report's digest: sha256 over one canonical JSON line per row, in manifest
 order, the same whichever engine or block size wrote the rows.
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..identity import THRESHOLDS, IndexSet, identify_file
+from ..identity.chance import is_decisive, possible
 from ..identity.iscc import IsccHeader
 from ..vocabulary import Reason, Use
 from .audit import ANSWERS, answer_of
@@ -80,10 +82,11 @@ class SnapshotAnswers:
             return None
         return int(self.rules[int(self.policy_of[row])][self.use.code][3])
 
-    def _near(self, paths: dict[int, str]) -> tuple[dict[int, tuple[int, int]], dict[int, str]]:
-        """For each position whose file is a near copy of a registered work: (its works row, the distance);
-        for each whose file has no content code: why (featureless image, too short a text)."""
-        found: dict[int, tuple[int, int]] = {}
+    def _near(self, paths: dict[int, str]) -> tuple[dict[int, tuple[int, int, float]], dict[int, str]]:
+        """For each position whose file is within the threshold of a registered work: (its works row,
+        the distance, the chance); for each whose file has no content code: why (featureless image,
+        too short a text)."""
+        found: dict[int, tuple[int, int, float]] = {}
         skipped: dict[int, str] = {}
         if self.index is None or not paths:
             return found, skipped
@@ -99,7 +102,7 @@ class SnapshotAnswers:
                 continue
             matches = self.index.find(identity.media, bits, identity.mirrored_bits, rotated_codes=identity.rotated_bits)
             if matches:
-                found[k] = (int(matches[0].id), int(matches[0].distance))
+                found[k] = (int(matches[0].id), int(matches[0].distance), float(matches[0].chance))
         return found, skipped
 
     def answer(self, hashes: Sequence[str], paths: Sequence[str | None]) -> list[dict[str, Any]]:
@@ -112,9 +115,11 @@ class SnapshotAnswers:
         unregistered = Reason.UNREGISTERED.code
         near, skipped = self._near(
             {k: p for k, (c, p) in enumerate(zip(codes, paths, strict=True)) if c == unregistered and p})
+        possibles = {k: v for k, v in near.items() if not is_decisive(v[2])}  # not decisive: not answered
+        near = {k: v for k, v in near.items() if k not in possibles}
         theirs = b""
         if near:
-            theirs = bytes(check_rows(self.snap, np.array([r for r, _ in near.values()]), self.use, self.licensee))
+            theirs = bytes(check_rows(self.snap, np.array([r for r, _, _ in near.values()]), self.use, self.licensee))
         their_reason = dict(zip(near, theirs, strict=True))
         out: list[dict[str, Any]] = []
         for k, (digest, path, code) in enumerate(zip(hashes, paths, codes, strict=True)):
@@ -126,10 +131,15 @@ class SnapshotAnswers:
                 "fee": self._fee(int(rows_at[k]), reason) if reason is Reason.LICENCE_REQUIRED else None,
             }
             if k in near:
-                work_row, distance = near[k]
+                work_row, distance, _ = near[k]
                 work, theirs_now = self.hashes[work_row], members[their_reason[k]]
                 row.update(answer=answer_of(theirs_now), fee=self._fee(work_row, theirs_now), nearCopyOf=work,
                            distance=distance, reason=f"{theirs_now.value} (near copy of {work}, distance {distance})")
+            elif k in possibles:
+                work_row, distance, chance = possibles[k]
+                row.update(answer=answer_of(reason), possibleNearCopyOf=self.hashes[work_row], distance=distance,
+                           chance=float(f"{chance:.2g}"),
+                           reason=f"{reason.value} ({possible(self.hashes[work_row], distance, chance)})")
             elif k in skipped:
                 row["skippedReason"] = skipped[k]  # not matched by content (not in the digest's fields)
             out.append(row)

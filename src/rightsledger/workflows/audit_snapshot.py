@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..identity import THRESHOLDS
+from ..identity.chance import chance_limit, possible
 from ..manifests import collect
 from ..sdk.client import RightsLedger
 from ..sdk.works import CHECK_CHUNK
@@ -88,6 +89,7 @@ def snapshot_receipt(
         "unregisteredCleared": unregistered_cleared,
         "nearCopies": near_copies,
         "thresholds": dict(THRESHOLDS) if near_copies else None,
+        "chanceLimit": chance_limit() if near_copies else None,
         "source": str(source),
         "items": items,
         "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"]},
@@ -113,6 +115,9 @@ def _confirm(
         if row.get("nearCopyOf"):
             now = f"{now} (near copy of {row['nearCopyOf']}, distance {row['distance']})"
             answer = answer_of(reason)  # never cleared as unregistered: it is the work's answer
+        elif row.get("possibleNearCopyOf"):
+            now = f"{now} ({possible(row['possibleNearCopyOf'], row['distance'], row['chance'])})"
+            answer = answer_of(reason)  # a possible near copy is never cleared either
         else:
             answer = answer_of(reason, unregistered_cleared=unregistered_cleared)
         if now != row["reason"]:

@@ -466,7 +466,7 @@ class CodesIndex:
                         self.client.collections.record(collection_id).holder)
                 holder = collection_holders[collection_id]
             out.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder, m.mirrored,
-                                 collection_id, m.rotated))
+                                 collection_id, m.rotated, m.chance))
         return out
 
     def matches_of(self, identity: Identity, max_distance: int | None = None, *,
@@ -501,10 +501,11 @@ def _bump_epoch(conn: Connection) -> None:
 def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
     """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
     within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
-    registrations, which name a code rather than a file). The index is synced first."""
+    registrations, which name a code rather than a file), decisively (identity.chance). The index
+    is synced first."""
     index.sync()
     found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower()
+             if m.holder.lower() != holder.lower() and m.decisive
              and (m.collection_id is not None or m.content_hash != content_hash.lower())]
     if found:
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
@@ -533,7 +534,7 @@ def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, 
                 # the same bytes as a registered work: the registry itself refuses them
                 # (WorkAlreadyRegistered); a collection member's are refused here
                 same = m.collection_id is None and m.content_hash == identity.sha256
-                if m.holder.lower() != holder.lower() and not same:
+                if m.holder.lower() != holder.lower() and not same and m.decisive:
                     found.append({"file": str(path), **m.as_dict()})
     if found:
         listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from ...errors import ValidationError
+from ...identity.chance import possible
 from ...records import CheckResult
 from ...sdk.client import RightsLedger
 from ...terms import ChainTime
@@ -92,7 +93,7 @@ def _with_codes(body: CheckManyRequest, client: RightsLedger, index: CodesIndex)
     for _iscc, media, bits in codes:
         found = index.matches(media, bits, body.max_distance, until_block=block, members=True)
         nearest.append(found[0] if found else None)
-    works = [m.content_hash for m in nearest if m is not None and m.collection_id is None]
+    works = [m.content_hash for m in nearest if m is not None and m.decisive and m.collection_id is None]
     results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at, block=block)
     items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)
              for r in results[: len(body.hashes)]]
@@ -103,6 +104,13 @@ def _with_codes(body: CheckManyRequest, client: RightsLedger, index: CodesIndex)
             code_items.append(CodeCheckItem(iscc=iscc, content_hash=None, allowed=False, reason=Reason.UNREGISTERED,
                                             near_copy_of=None, distance=None,
                                             note="no registered work within the distance of this code"))
+            continue
+        if not match.decisive:  # as likely chance as a copy at this registry's size (identity.chance)
+            code_items.append(CodeCheckItem(iscc=iscc, content_hash=None, allowed=False, reason=Reason.UNREGISTERED,
+                                            near_copy_of=None, distance=match.distance,
+                                            note=possible(match.content_hash, match.distance, match.chance),
+                                            possible_near_copy_of=match.content_hash,
+                                            chance=float(f"{match.chance:.2g}")))
             continue
         if match.collection_id is None:
             r = next(answers)

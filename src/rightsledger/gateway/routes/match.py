@@ -22,7 +22,8 @@ router = APIRouter(prefix="/match", tags=["identity"])
 
 def _public(found: list[WorkMatch]) -> list[WorkMatchPublic]:
     return [WorkMatchPublic(content_hash=m.content_hash, iscc=m.iscc, distance=m.distance, holder=m.holder,
-                            collection=m.collection_id) for m in found]
+                            collection=m.collection_id, chance=float(f"{m.chance:.2g}"), decisive=m.decisive)
+            for m in found]
 
 
 # Bodies that are a form or a document, not a file's bytes: read as one, they would be "matched"

@@ -62,6 +62,11 @@ class CodeCheckItem(Schema):
     note: str = Field(description="e.g. `near copy of 0x..., distance 5`")
     collection: int | None = Field(default=None, description="the nearest is a member of this collection "
                                    "(registered with codes): the answer is the collection's check of it")
+    possible_near_copy_of: str | None = Field(
+        default=None, description="the nearest registered work is within the distance but not decisively: "
+        "about `chance` unrelated works would be as near by chance at the registry's size, so the code is "
+        "answered `unregistered`, for a person to review (docs/identity.md, chance)")
+    chance: float | None = Field(default=None, description="expected chance matches at that distance")
 
 
 class ChecksPublic(Schema):

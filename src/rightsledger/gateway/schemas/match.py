@@ -20,6 +20,10 @@ class WorkMatchPublic(Schema):
     holder: str
     collection: int | None = Field(default=None, description="a member of this collection (registered with "
                                    "codes; its holder is the collection's), not a work registered on its own")
+    chance: float = Field(default=0.0, description="unrelated works expected this near by chance at the "
+                          "registry's size (a binomial tail times the codes held; docs/identity.md)")
+    decisive: bool = Field(default=True, description="chance at most 0.01: checks answer such a copy with the "
+                           "work's terms and registrations of it are refused; otherwise a possible copy to review")
 
 
 class MatchPublic(Schema):

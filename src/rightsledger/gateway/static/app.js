@@ -273,7 +273,7 @@ async function showNearCopies(answer) {
     holder.title = match.holder;
     const same = match.contentHash === state.hash;
     head.append(el('strong', same ? 'This very file' : 'Registered work'), document.createTextNode(' '), work,
-      document.createTextNode(` — its code differs in ${match.distance} of 64 bits${same ? '' : ' (a near copy)'}; held by `), holder);
+      document.createTextNode(` — its code differs in ${match.distance} of 64 bits${same ? '' : kind(match)}; held by `), holder);
     item.append(head);
     if (has('datasets')) {
       try {
@@ -285,6 +285,14 @@ async function showNearCopies(answer) {
     return item;
   }));
   $('near-list').replaceChildren(...items);
+}
+
+// A match chance could explain at the registry's size is only a possible copy (docs/identity.md).
+function kind(match) {
+  if (match.decisive === false) {
+    return ` (possibly a near copy: about ${Number(match.chance).toPrecision(2)} unrelated works would be this near by chance; look at both)`;
+  }
+  return ' (a near copy)';
 }
 
 async function findNearCopies() {
