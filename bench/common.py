@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import solcx
 
 from rightsledger import RightsLedger
@@ -49,6 +53,35 @@ def fresh_chain_process(*extra_args: str) -> Iterator[tuple[RightsLedger, subpro
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextmanager
+def gateway_process(rpc_url: str, home: str, *serve_args: str) -> Iterator[tuple[str, int]]:
+    """`rightsledger serve` in a subprocess (its own interpreter: no GIL shared with the clients),
+    rate limit off; yields its URL once `/info` answers, and its process id."""
+    port = free_port()
+    env = {**os.environ, "RIGHTSLEDGER_GATEWAY_RATE_LIMIT": "0"}
+    command = [sys.executable, "-m", "rightsledger.cli", "--rpc-url", rpc_url, "--home", home]
+    command += ["serve", "--port", str(port), *serve_args]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
+            try:
+                if httpx.get(f"{url}/info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gateway did not start within 60 s")
+            time.sleep(0.1)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(20)
 
 
 def rss_bytes(pid: int) -> int:

@@ -12,59 +12,27 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-from common import fresh_chain, write_result
+from common import fresh_chain, gateway_process, write_result
 
 from rightsledger import Mode, Rule, Terms, Use, hash_bytes
-from rightsledger.chain import dev_account, free_port
+from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import save_deployment
 
 REGISTERED = 5_000
 ROUNDS = 5
 CONCURRENT, CONCURRENT_SECONDS = 16, 4.0
 WORKERS = int(os.environ.get("BENCH_GATEWAY_WORKERS", "1"))
-
-
-@contextmanager
-def gateway_process(rpc_url: str, home: str) -> Iterator[str]:
-    """`rightsledger serve` in a subprocess (its own interpreter: no GIL shared with the clients)."""
-    port = free_port()
-    env = {**os.environ, "RIGHTSLEDGER_GATEWAY_RATE_LIMIT": "0"}
-    command = [sys.executable, "-m", "rightsledger.cli", "--rpc-url", rpc_url, "--home", home]
-    command += ["serve", "--port", str(port)]
-    if WORKERS > 1:
-        command += ["--workers", str(WORKERS)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
-            try:
-                if httpx.get(f"{url}/info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the gateway did not start within 60 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 def median_seconds(action: Callable[[], object], rounds: int = ROUNDS) -> float:
@@ -110,7 +78,9 @@ def main() -> None:
         terms = Terms(rules={Use.AI_TRAINING: Rule(mode=Mode.LICENCE, fee=10**16), Use.TDM: Rule(mode=Mode.ALLOW)})
         registered = [hash_bytes(os.urandom(32)) for _ in range(REGISTERED)]
         admin.with_account(dev_account(1)).register_batch(registered, terms=terms)
-        with gateway_process(url, home) as gateway, httpx.Client(base_url=gateway, timeout=300) as http:
+        serve_args = ["--workers", str(WORKERS)] if WORKERS > 1 else []
+        with gateway_process(url, home, *serve_args) as (gateway, _pid), \
+                httpx.Client(base_url=gateway, timeout=300) as http:
             throughput = {}
             sdk_rate = 0.0
             for size in (1_000, 10_000):

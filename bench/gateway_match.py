@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,45 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 import iscc_samples
 import numpy as np
-from common import fresh_chain, rss_bytes, write_result
+from common import fresh_chain, gateway_process, rss_bytes, write_result
 from PIL import Image
 
 from rightsledger import RightsLedger
-from rightsledger.chain import dev_account, free_port
+from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import save_deployment
 from rightsledger.identity import identify_bytes
 from rightsledger.identity.similarity import popcount64
 from rightsledger.workflows.identity_index import CodesIndex
 
 CLIENTS = 8
-
-
-@contextmanager
-def gateway_process(rpc_url: str, home: str) -> Iterator[tuple[str, int]]:
-    """`rightsledger serve` in a subprocess; yields its URL and process id."""
-    port = free_port()
-    env = {**os.environ, "RIGHTSLEDGER_GATEWAY_RATE_LIMIT": "0"}
-    command = [sys.executable, "-m", "rightsledger.cli", "--rpc-url", rpc_url, "--home", home,
-               "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the gateway exited: {process.stderr.read().decode() if process.stderr else ''}")
-            try:
-                if httpx.get(f"{url}/info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the gateway did not start within 60 s")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 def jpeg_copy(data: bytes, scale: float, quality: int) -> bytes:

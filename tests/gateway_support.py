@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,19 @@ from rightsledger.gateway.deps import GatewayState
 from rightsledger.sdk.forwarding import ForwardRequest
 
 
+def wait_until_up(ready: Callable[[], bool], exited: Callable[[], str | None], seconds: float, poll: float) -> None:
+    """Poll `ready` until it holds; fail at once when `exited` gives a reason the gateway is gone,
+    or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        reason = exited()
+        if reason is not None:
+            raise RuntimeError(f"the gateway exited: {reason}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the gateway did not start within {seconds:g} s")
+        time.sleep(poll)
+
+
 @contextmanager
 def running_gateway(settings: GatewaySettings, state: GatewayState | None = None) -> Iterator[str]:
     port = free_port()
@@ -39,11 +52,7 @@ def running_gateway(settings: GatewaySettings, state: GatewayState | None = None
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the gateway did not start")
-        time.sleep(0.02)
+    wait_until_up(lambda: server.started, lambda: None if thread.is_alive() else "its thread ended", 20, 0.02)
     try:
         yield url
     finally:
@@ -62,17 +71,20 @@ def serving(rpc_url: str, home: Path, relayer_key: str, workers: int = 2, **env:
         env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return process.stderr.read().decode() if process.stderr else f"exit status {process.returncode}"
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.2)
+        wait_until_up(answers, exited, 60, 0.2)
         time.sleep(1.0)  # the second worker
         yield url
     finally:

@@ -116,18 +116,23 @@ def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
         raise ValidationError(f"{path} is not UTF-8 text (byte {exc.start}): save the CSV as UTF-8") from None
 
 
+def json_object(line: str, where: str, *, kind: str = "a JSON object") -> dict[str, Any]:
+    """One line of JSON that must be an object, or one clear error naming `where` (file and line)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{where} is not JSON ({exc.msg})") from None
+    if not isinstance(row, dict):
+        raise ValidationError(f"{where} is not {kind}")
+    return row
+
+
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8", errors="strict") as handle:
         for number, line in enumerate(_utf8_lines(handle, path), start=1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"{path} line {number} is not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise ValidationError(f"{path} line {number} is not a JSON object")
-            yield row
+            yield json_object(line, f"{path} line {number}")
 
 
 def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -189,13 +194,7 @@ def _entries_after_header(path: Path) -> Iterator[dict[str, Any]]:
                 raise ValidationError(f"manifest {path} line {number} is not UTF-8 (byte {exc.start})") from None
             if text == _ITEMS_CLOSE:
                 return
-            try:
-                entry = json.loads(text.removesuffix(","))
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"manifest {path} line {number} is not JSON ({exc.msg})") from None
-            if not isinstance(entry, dict):
-                raise ValidationError(f"manifest {path} line {number} is not an item object")
-            yield entry
+            yield json_object(text.removesuffix(","), f"manifest {path} line {number}", kind="an item object")
     raise ValidationError(f"manifest {path} ends before its item list does: it was cut short")
 
 
@@ -442,6 +441,7 @@ __all__ = [
     "collect",
     "item_of",
     "iter_items",
+    "json_object",
     "manifest_hashes",
     "manifest_leaves",
     "manifest_path_of",

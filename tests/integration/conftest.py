@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from web3 import Web3
 
@@ -171,6 +172,31 @@ def gateway_url(anvil_url: str, deployment: Deployment, session_home: Path) -> I
         rpc_url=anvil_url, home=str(session_home), dev_keys=True, rate_limit=0, **index
     )
     with running_gateway(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def http(gateway_url: str) -> Iterator[httpx.Client]:
+    """A client of the session's gateway, one per test module."""
+    with httpx.Client(base_url=gateway_url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def read_only_url(anvil_url: str, session_home: Path, deployment: Deployment) -> Iterator[str]:
+    """A gateway over the session's anvil with no relayer account (as on a public network without a
+    key) and no dev keys."""
+    pytest.importorskip("fastapi")
+    from rightsledger.gateway import GatewaySettings
+    from rightsledger.gateway.deps import GatewayState
+
+    from ..gateway_support import running_gateway
+
+    index = session_index(session_home, deployment)
+    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0, **index)
+    state = GatewayState.connect(settings)
+    state.relayer = None
+    with running_gateway(settings, state=state) as url:
         yield url
 
 

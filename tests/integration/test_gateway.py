@@ -18,7 +18,6 @@ from rightsledger import RightsLedger, Use, hash_bytes
 from rightsledger.chain import LOCAL_CHAIN_ID, dev_account
 from rightsledger.chain.deployments import Deployment
 from rightsledger.gateway import GatewaySettings
-from rightsledger.gateway.deps import GatewayState
 from rightsledger.gateway.schemas import ChecksPublic
 from rightsledger.sdk.forwarding import RequestBuilder
 
@@ -26,12 +25,6 @@ from ..gateway_support import relay_register, request_json, running_gateway, sig
 from .conftest import session_index
 
 ALICE, BOB, EVE = dev_account(1), dev_account(2), dev_account(3)
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -311,17 +304,6 @@ def strict_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator
     index = session_index(session_home, deployment)
     settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0.5, rate_burst=3, **index)
     with running_gateway(settings) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def read_only_url(anvil_url: str, session_home, deployment: Deployment) -> Iterator[str]:
-    """No relayer account (as on a public network without a key), no dev keys."""
-    index = session_index(session_home, deployment)
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0, **index)
-    state = GatewayState.connect(settings)
-    state.relayer = None
-    with running_gateway(settings, state=state) as url:
         yield url
 
 

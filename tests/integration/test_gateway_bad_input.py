@@ -16,12 +16,6 @@ from rightsledger import hash_bytes
 from rightsledger.chain.deployments import Deployment, save_deployment
 
 
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=60) as client:
-        yield client
-
-
 def test_a_chunked_body_over_the_limit_is_413(http: httpx.Client) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"use": "tdm", "hashes": ['

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +16,10 @@ from web3 import Web3
 from rightsledger import RightsLedger, Terms, hash_bytes
 from rightsledger.chain import dev_account
 from rightsledger.chain.deployments import Deployment
-from rightsledger.gateway import GatewaySettings
-from rightsledger.gateway.deps import GatewayState
 from rightsledger.offers import SignedOffer
 from rightsledger.sdk.forwarding import RequestBuilder
 
-from ..gateway_support import request_json, running_gateway, sign_prepared
-from .conftest import session_index
+from ..gateway_support import request_json, sign_prepared
 
 # Accounts no snapshot test counts licences or earnings of: these tests cannot revert the chain
 # (the gateway's relayer keeps its own nonces), so what they buy and earn stays.
@@ -31,12 +27,6 @@ ALICE, BOB, EVE = dev_account(6), dev_account(7), dev_account(5)
 RELAYER = dev_account(9)
 FEE = 10**16
 TERMS = Terms.model_validate({"rules": {"ai-training": {"mode": "licence", "fee": "0.01 ether"}}})
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +38,6 @@ def clients(w3: Web3, deployment: Deployment) -> Iterator[dict[str, RightsLedger
         if client.licensing.earnings().withdrawable:
             client.licensing.withdraw()
     assert w3.eth.get_balance(deployment.licence_manager) == 0
-
-
-@pytest.fixture(scope="module")
-def read_only_url(anvil_url: str, session_home: Path, deployment: Deployment) -> Iterator[str]:
-    """A gateway with no relayer account (as on a public network without a key)."""
-    index = session_index(session_home, deployment)
-    settings = GatewaySettings(rpc_url=anvil_url, home=str(session_home), rate_limit=0, **index)
-    state = GatewayState.connect(settings)
-    state.relayer = None
-    with running_gateway(settings, state=state) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ relayer keeps its own nonce sequence); the holder's own writes go through the SD
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -37,12 +36,6 @@ TERMS = Terms.model_validate(
         }
     }
 )
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -198,6 +198,7 @@ def test_bad_manifests_give_one_line_errors(
         "cols.csv": ("title,author\nA,B\n", "neither a path nor a hash column"),
         "hash.jsonl": ('{"hash": "0x1234"}\n', "is not a content hash"),
         "broken.jsonl": ("{not json\n", "line 1 is not JSON"),
+        "array.jsonl": ('{"hash": "0x' + "ab" * 32 + '"}\n[1, 2]\n', "array.jsonl line 2 is not a JSON object"),
         "list.txt": ("a\n", "manifests are .csv, .jsonl, .parquet"),
     }
     for name, (text, message) in cases.items():

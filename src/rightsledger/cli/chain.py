@@ -14,16 +14,21 @@ from .options import port_arg
 from .render import print_json
 
 
+def print_start_notes(chain: LocalChain) -> None:
+    """What a start restored: the previous state when the saved one was torn, transactions replayed."""
+    if chain.restored:
+        print("the saved state was torn (killed while writing it): started from the state of the previous start")
+    if chain.replayed is not None:
+        print(chain.replayed.summary())
+
+
 def cmd_chain(ctx: Context) -> int:
     # Without --port: the port this home's chain runs on, or last ran on (8545 at first).
     chain = LocalChain.at(ctx.home, ctx.args.port)
     if ctx.args.action == "start":
         started = chain.start()
         print(f"local chain {'started' if started else 'already running'} at {chain.url} (state in {chain.folder})")
-        if chain.restored:
-            print("the saved state was torn (killed while writing it): started from the state of the previous start")
-        if chain.replayed is not None:
-            print(chain.replayed.summary())
+        print_start_notes(chain)
     elif ctx.args.action == "stop":
         print("local chain stopped; its state is saved" if chain.stop() else "the local chain was not running")
     else:

@@ -37,6 +37,7 @@ from ..vocabulary import ContentHash, Mode, Reason, Status, Use
 from ..workflows.audit import buy_licences, run_audit
 from ..workflows.bulk import hash_items
 from ..workflows.indexer import open_index
+from .chain import print_start_notes
 from .context import Context
 from .demo_travel import observatory_scene, summary_scene, travel_scene
 from .options import port_arg
@@ -137,10 +138,7 @@ def connect_local(home: Path, port: int | None) -> RightsLedger:
     chain = LocalChain.at(home, port)
     started = chain.start()
     print(f"local chain {'started' if started else 'running'} at {chain.url}")
-    if chain.restored:
-        print("the saved state was torn (killed while writing it): started from the state of the previous start")
-    if chain.replayed is not None:
-        print(chain.replayed.summary())
+    print_start_notes(chain)
     w3 = connect_web3(chain.url)
     admin = dev_account(0)
     deployment = find_deployment(w3.eth.chain_id, home)

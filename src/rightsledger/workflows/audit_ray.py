@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import ConfigError, NotFoundError, RightsLedgerError, ValidationError
 from ..hashing import sha256_of_file
-from ..manifests import item_of
+from ..manifests import item_of, json_object
 from ..vocabulary import ZERO_ADDRESS, Use, parse_address
 from .audit import AuditResult
 from .audit_rows import SnapshotAnswers, rows_digest, tally
@@ -169,16 +169,8 @@ def read_block(plan: Plan, block: int) -> list[dict[str, Any]]:
         import io
 
         return list(csv.DictReader(io.StringIO(plan.header + "\n".join(lines))))
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"{plan.source} block {block} line {number} is not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ValidationError(f"{plan.source} block {block} line {number} is not a JSON object")
-        rows.append(row)
-    return rows
+    where = f"{plan.source} block {block} line"
+    return [json_object(line, f"{where} {number}") for number, line in enumerate(lines, start=1)]
 
 
 # ---------------------------------------------------------------------- parts

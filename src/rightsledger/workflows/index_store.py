@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -206,6 +208,15 @@ def lock_writers(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
 
 
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes the index: it first waits for the other writers (`lock_writers`)
+    and commits on leaving the block, or rolls back on an exception."""
+    with engine.begin() as conn:
+        lock_writers(conn)
+        yield conn
+
+
 def current_revision(conn: Connection) -> str | None:
     if not inspect_db(conn).has_table("alembic_version"):
         return None
@@ -228,8 +239,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     # Alembic's `context` is one per process: two threads migrating two databases at once would
     # run each other's steps on the wrong connection.
-    with _migrate_lock, engine.begin() as conn:
-        lock_writers(conn)
+    with _migrate_lock, write_transaction(engine) as conn:
         if current_revision(conn) == HEAD:  # another process migrated while this one waited
             return
         config.attributes["connection"] = conn

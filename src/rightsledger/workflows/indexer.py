@@ -46,7 +46,7 @@ from ..records import Inclusion
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, Use
 from . import index_store as store
-from .index_store import describe, get_meta, is_url, lock_writers, open_engine, set_meta, shared_engine, upsert
+from .index_store import describe, get_meta, is_url, open_engine, set_meta, shared_engine, upsert, write_transaction
 
 RANGE = 2_000
 _CHUNK = 5_000  # rows per INSERT of a manifest's items
@@ -147,8 +147,7 @@ class Indexer:
         reorganisation check then rolls the old blocks back."""
         deployment = self.client.deployment
         identity = json.dumps({"chainId": self.client.chain_id, "contracts": deployment.contracts})
-        with self.engine.begin() as conn:
-            lock_writers(conn)
+        with write_transaction(self.engine) as conn:
             stored = get_meta(conn, "identity")
             genesis = get_meta(conn, "genesis")
             known = {g.lower() for g in (deployment.genesis, *deployment.previous_genesis) if g}
@@ -234,8 +233,7 @@ class Indexer:
                 continue
             args = {"datasetId": dataset_id, "manifestURI": row["manifest_uri"], "root": row["root"],
                     "declarer": row["declarer"], "use": Use(row["use"]).code, "itemCount": row["item_count"]}
-            with self.engine.begin() as conn:
-                lock_writers(conn)
+            with write_transaction(self.engine) as conn:
                 current = conn.execute(
                     store.datasets.select().where(store.datasets.c.dataset_id == dataset_id)
                 ).mappings().first()
@@ -258,8 +256,7 @@ class Indexer:
             if self._chain_hash(number) == hash_:
                 ancestor = number
                 break
-        with self.engine.begin() as conn:
-            lock_writers(conn)
+        with write_transaction(self.engine) as conn:
             for table in ("events", "datasets", "dataset_items"):
                 conn.execute(text(f"DELETE FROM {table} WHERE block > :n"), {"n": ancestor})  # noqa: S608 - fixed names
             conn.execute(text("DELETE FROM blocks WHERE number > :n"), {"n": ancestor})
@@ -279,8 +276,7 @@ class Indexer:
         if tip_hash is None:
             raise RightsLedgerError(f"block {end} vanished while indexing; run the sync again")
         # One transaction: the range's events, its blocks' hashes and the cursor, or nothing.
-        with self.engine.begin() as conn:
-            lock_writers(conn)
+        with write_transaction(self.engine) as conn:
             cursor = get_meta(conn, "cursor")
             if cursor is not None and int(cursor) >= end:
                 return 0  # another writer of this database indexed the range meanwhile
