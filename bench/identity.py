@@ -39,6 +39,7 @@ from common import write_result
 from identity_audit import bench_audit
 
 from rightsledger.identity import THRESHOLDS, identify_bytes
+from rightsledger.identity.chance import decisive_threshold
 from rightsledger.identity.image import normalise
 from rightsledger.identity.similarity import ROTATION_MARGIN, SimilarityIndex, popcount64
 
@@ -49,6 +50,8 @@ WHEELS = ["scikit-image==0.26.0", "matplotlib==3.11.2"]
 SKIP = {"chessboard_GRAY.png", "chessboard_RGB.png", "phantom.png", "logo.png", "color.png", "logo2.png",
         "Minduka_Present_Blue_Pack.png", "motorcycle_right.png", "clock_motion.png", "microaneurysms.png"}
 MAX_SIDE = 1024
+# Registry sizes at which the benchmark reports recall of decisive matches only (identity.chance).
+SCALES = (1_000, 100_000, 1_000_000, 10_000_000)
 RNG_SEED = 20261202
 
 
@@ -199,12 +202,13 @@ def bench_images(originals: list[tuple[str, bytes]]) -> dict[str, Any]:
             rgb = img.convert("RGB")
         for label, make in TRANSFORMS.items():
             copy = identify_bytes(make(rgb), f"{name}.{label}")
-            entry = per.setdefault(label, {"found": 0, "sha256": 0, "n": 0, "distances": []})
+            entry = per.setdefault(label, {"found": 0, "sha256": 0, "n": 0, "distances": [], "levels": []})
             entry["n"] += 1
             entry["sha256"] += int(copy.sha256 == idents[k].sha256)
             # As the product queries (IndexSet.find): the code, its mirror and its query variants.
             if copy.content_bits is None:
                 entry["distances"].append(64)
+                entry["levels"].append(64)
                 continue
             # (q, threshold): the query variants are matched ROTATION_MARGIN tighter, as IndexSet.find does
             queries = [(copy.content_bits, t), *([(copy.mirrored_bits, t)] if copy.mirrored_bits is not None else []),
@@ -212,6 +216,8 @@ def bench_images(originals: list[tuple[str, bytes]]) -> dict[str, Any]:
             found = any(((q ^ idents[k].content_bits).bit_count() <= qt) for q, qt in queries)  # type: ignore[operator]
             entry["found"] += int(found)
             entry["distances"].append(min((q ^ idents[k].content_bits).bit_count() for q, _ in queries))  # type: ignore[operator]
+            # the level the query matches at: a variant's distance counts ROTATION_MARGIN more
+            entry["levels"].append(min((q ^ idents[k].content_bits).bit_count() + t - qt for q, qt in queries))  # type: ignore[operator]
             # an unrelated original "within the threshold": matched by any of the query's codes at its own threshold
             cross += [0 if any((q ^ o.content_bits).bit_count() <= qt for q, qt in queries) else 64  # type: ignore[operator]
                       for j, o in enumerate(idents) if j != k]
@@ -223,13 +229,18 @@ def bench_images(originals: list[tuple[str, bytes]]) -> dict[str, Any]:
                        if q is not None),
                    min(((r ^ b.content_bits).bit_count() + ROTATION_MARGIN for r in a.rotated_bits), default=64))  # type: ignore[operator]
                for i, a in enumerate(idents) for j, b in enumerate(idents) if i != j]
+    # Only decisive matches answer (identity.chance): the distance that decides at a registry's size.
+    at_scale = {n: decisive_threshold(t, n, mirrored=True, variants=len(idents[0].rotated_bits)) for n in SCALES}
     recall = {label: {"recall": round(e["found"] / e["n"], 4), "sha256_recall": round(e["sha256"] / e["n"], 4),
+                      "decisive_recall": {f"{n:,}": round(sum(v <= d for v in e["levels"]) / e["n"], 4)
+                                          for n, d in at_scale.items()},
                       "copies": e["n"], "distance": _summary(e["distances"]),
                       **({"target": TARGETS[label], "meets_target": e["found"] / e["n"] >= TARGETS[label]}
                          if label in TARGETS else {"target": "report only"})}
               for label, e in per.items()}
     return {
         "threshold": t,
+        "decisive_distance": {f"{n:,}": d for n, d in at_scale.items()},
         "originals": len(originals),
         "featureless_excluded": featureless,
         "images": len(idents),
@@ -356,7 +367,7 @@ def bench_speed(jpegs: list[bytes]) -> dict[str, Any]:
                      "codes_per_s_iscc_core": round(rate(reference_pipeline, jpegs), 1),
                      "note": "whole pipeline: JPEG decode, normalisation, Image-, Data-, Instance-Code, "
                              "ISCC-CODE, sha256; decoding and normalising (Pillow) are shared; query codes "
-                             "add the mirrored code and the two query rotations (what find/check/audit compute)"},
+                             "add the mirrored code and the four query variants (what find/check/audit compute)"},
         "image_code_from_pixels_per_s": {"iscc_lib": round(lib_image), "iscc_core": round(core_image)},
         "data_code_mb_s": {"iscc_lib": round(mb_s(lambda: iscc_lib.gen_data_code_v0(blob)), 1),
                            "iscc_core": round(mb_s(lambda: iscc_core.gen_data_code_v0(io.BytesIO(blob))), 1)},
@@ -441,8 +452,9 @@ def print_summary(r: dict[str, Any], path: Path) -> None:
     print(f"\nimages: {im['images']} (featureless excluded: {len(im['featureless_excluded'])}), "
           f"threshold {im['threshold']} bits")
     for label, e in im["recall"].items():
+        scale = "  ".join(f"{n}: {r:.3f}" for n, r in e["decisive_recall"].items())
         print(f"  {label:16} recall {e['recall']:.3f}  sha256 {e['sha256_recall']:.3f}  "
-              f"median distance {e['distance']['median']:.0f}  target {e['target']}")
+              f"median distance {e['distance']['median']:.0f}  target {e['target']}  decisive at {scale}")
     fp = im["false_positives"]
     print(f"  false positives: {fp['original_pairs_within_threshold']}/{fp['original_pairs']} original pairs, "
           f"{fp['copy_vs_other_within_threshold']}/{fp['copy_vs_other_original_pairs']} copy-vs-other pairs")

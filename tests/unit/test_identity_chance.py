@@ -80,3 +80,12 @@ def test_a_possible_near_copy_says_why_it_is_not_answered():
     text = possible("0xabc", 11, 0.0503)
     assert text.startswith("possible near copy of 0xabc, distance 11: not decisive, about 0.05 unrelated works")
     assert text.endswith("review it")
+
+
+def test_a_variants_match_is_as_likely_by_chance_as_the_query_at_that_level():
+    # A query variant is matched 2 bits tighter: its match at d is the query's match at level d + 2.
+    indexes = IndexSet()
+    indexes.index("image").add([0b1111], [1])
+    (m,) = indexes.find("image", (1 << 63) - 1, None, rotated_codes=[0b11])
+    assert m.rotated and m.distance == 2
+    assert m.chance == pytest.approx(chance_matches(4, 1, variants=1))

@@ -459,6 +459,9 @@ class IndexSet:
         for m in found:
             if m.id not in best or m < best[m.id]:
                 best[m.id] = m
+        # A variant's match at d is the query's match at level d + ROTATION_MARGIN (where its own code
+        # and mirror would be matched too): its chance is the query's at that level.
         size, mirrored, variants = len(index), mirrored_code is not None, len(rotated_codes)
-        return sorted(replace(m, chance=chance_matches(m.distance, size, mirrored=mirrored, variants=variants))
+        return sorted(replace(m, chance=chance_matches(m.distance + (ROTATION_MARGIN if m.rotated else 0), size,
+                                                       mirrored=mirrored, variants=variants))
                       for m in best.values())
