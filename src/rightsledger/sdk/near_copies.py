@@ -94,6 +94,8 @@ class CodedRegistry(Protocol):
 
     def holder_of(self, content_hash: str) -> str: ...
 
+    def holders_of(self, content_hashes: Sequence[str]) -> dict[str, str]: ...
+
 
 class ChainCodes:
     """The coded works of a deployment, read from the chain into memory: the SDK's own `NearCopies`."""
@@ -140,26 +142,33 @@ class ChainCodes:
 
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
         self.sync()
-        out: list[list[WorkMatch]] = []
+        hits = []
         for q in queries:
             with self._lock:
                 found = self._indexes.find(q.media, q.code, q.mirrored_code, rotated_codes=q.rotated_codes)
-                rows = [(self._rows[m.id], m) for m in found]
-            out.append([WorkMatch(digest, format_unit(head, body), m.distance, self._works.holder_of(digest),
-                                  m.mirrored, rotated=m.rotated) for (digest, head, body), m in rows])
-        return out
+                hits.append([(self._rows[m.id], m) for m in found])
+        # Every match's holder in one round trip (a JSON-RPC batch), not one call per match.
+        holders = self._works.holders_of([digest for rows in hits for (digest, _, _), _ in rows])
+        return [[WorkMatch(digest, format_unit(head, body), m.distance,
+                           holders.get(digest.lower()) or self._works.holder_of(digest), m.mirrored, rotated=m.rotated)
+                 for (digest, head, body), m in rows] for rows in hits]
 
 
-def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str) -> list[dict[str, Any]]:
+def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str, *,
+                          allowed: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The registered works of holders other than `holder` each candidate is a near copy of, as
     SimilarWorkError's `matches` (the same bytes as a registered work are left out: the registry
-    refuses them itself; the same bytes as a collection member are not)."""
+    refuses them itself; the same bytes as a collection member are not). `allowed`: content hashes
+    a candidate may be near (a derivative's parents: a derivative is by nature near them)."""
     if not candidates:
         return []
+    near_ok = {h.lower() for h in allowed}
     found: list[dict[str, Any]] = []
     answers = lookup.near_many([c.query for c in candidates])
     for candidate, matches in zip(candidates, answers, strict=True):
         for m in matches:
+            if m.content_hash.lower() in near_ok:
+                continue
             # The same bytes as a registered work: the registry refuses them itself. A collection
             # member is not known to the registry: its exact copy is refused here.
             same = m.collection_id is None and m.content_hash.lower() == candidate.content_hash.lower()
@@ -175,9 +184,10 @@ def describe_matches(found: Sequence[dict[str, Any]]) -> str:
 
 
 def refuse_near_copies(lookup: NearCopies, candidates: Sequence[Candidate], holder: str, *,
-                       override: str = "allow_similar=True") -> None:
-    """SimilarWorkError if a candidate is a near copy of another holder's registered work."""
-    found = near_copies_of_others(lookup, candidates, holder)
+                       override: str = "allow_similar=True", allowed: Sequence[str] = ()) -> None:
+    """SimilarWorkError if a candidate is a near copy of another holder's registered work (or coded
+    collection member), other than the `allowed` ones."""
+    found = near_copies_of_others(lookup, candidates, holder, allowed=allowed)
     if found:
         raise SimilarWorkError(f"refusing to register near copies of other holders' works: {describe_matches(found)}; "
                                f"register anyway with {override} if this is your own work", found)

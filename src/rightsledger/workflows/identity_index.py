@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import NO_CODE
 from ..errors import ChainError, ConfigError, NotFoundError, SimilarWorkError, ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
+from ..identity import THRESHOLDS, Identity, IndexSet, format_unit
 from ..identity.iscc import IsccHeader
 from ..manifests import manifest_path_of
 from ..merkle import MerkleTree
@@ -65,7 +65,7 @@ from . import index_store as store
 from .codes_memory import append_rows, load_all
 from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
-__all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar", "refuse_similar_code"]
+__all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar_code"]
 
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
@@ -447,17 +447,17 @@ class CodesIndex:
                              "WHERE id IN :ids")
                 rows |= {-int(r[0]): r for r in conn.execute(query.bindparams(bindparam("ids", expanding=True)),
                                                              {"ids": member_ids}).all()}
-        out = []
+        kept = [(m, rows[m.id]) for m in found if m.id in rows  # else rolled back by another writer meanwhile
+                and (until_block is None or int(rows[m.id][4]) <= until_block)]
+        # The works' holders in one round trip (a JSON-RPC batch), not one chain call per match.
+        holders = self.client.works.holders_of([str(row[1]) for _, row in kept if row[5] is None])
         collection_holders: dict[int, str] = {}
-        for m in found:
-            row = rows.get(m.id)
-            if row is None:  # rolled back by another writer since the refresh
-                continue
-            _, digest, head, body, block, collection = row
-            if until_block is not None and int(block) > until_block:
-                continue
+        out = []
+        for m, (_, digest, head, body, _block, collection) in kept:
             if collection is None:
-                holder = self.client.works.holder_of(str(digest))
+                holder = holders.get(str(digest).lower())
+                if holder is None:  # not registered (any more): as before, the registry's own answer
+                    holder = self.client.works.holder_of(str(digest))
                 collection_id = None
             else:
                 collection_id = int(collection)
@@ -510,36 +510,6 @@ def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, c
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
         raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
                                "prepare it with allowSimilar: true if this is your own work", found)
-
-
-def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, allowed: Iterable[str] = ()) -> None:
-    """SimilarWorkError if a file is a near copy of a work (or coded collection member) registered by
-    a holder other than `holder` (`allowed`: content hashes it may be near, a derivative's parents).
-    The SDK's `register` refuses by itself; this serves registrations it does not check (derivatives)."""
-    near_ok = {h.lower() for h in allowed}
-    found: list[dict[str, object]] = []
-    with CodesIndex(client) as index:
-        index.sync()
-        if not len(index) and not index.member_count():
-            return
-        for path in paths:
-            try:
-                identity = identify_file(path)
-            except ValidationError:
-                continue
-            for m in index.matches_of(identity, members=True):
-                if m.content_hash in near_ok:
-                    continue
-                # the same bytes as a registered work: the registry itself refuses them
-                # (WorkAlreadyRegistered); a collection member's are refused here
-                same = m.collection_id is None and m.content_hash == identity.sha256
-                if m.holder.lower() != holder.lower() and not same:
-                    found.append({"file": str(path), **m.as_dict()})
-    if found:
-        listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
-                           for f in found)
-        raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
-                               "register anyway with --allow-similar if this is your own work", found)
 
 
 def check_member_match(client: RightsLedger, match: WorkMatch, use: Use, *, licensee: str | None = None,
