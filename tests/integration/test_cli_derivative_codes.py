@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import iscc_samples
-import pytest
 import numpy as np
+import pytest
 from PIL import Image
 
 from rightsledger import Mode, RightsLedger, Rule, Terms, Use

@@ -32,7 +32,8 @@ def test_attack_an_exact_copy_of_another_holders_collection_member_is_refused(
         (match,) = refused.value.matches
         assert match["contentHash"] == digest and match["collection"] == reg.collection_id
         assert not bob.is_registered(CAT_JPG)
-        # The derivative path (SDK and CLI: the SDK's check, parents allowed) and the gateway's relay path refuse it too.
+        # The derivative path (SDK and CLI: the SDK's check, parents allowed) and the gateway's relay path
+        # refuse it too.
         parent = bob.register(b"bob's own parent work")
         with pytest.raises(SimilarWorkError) as refused:
             bob.licensing.register_derivative(CAT_JPG, [parent.content_hashes[0]])

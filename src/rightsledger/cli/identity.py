@@ -9,7 +9,7 @@ from ..errors import ValidationError
 from ..hashing import resolve_file_or_hash
 from ..identity import Identity, content_code_bits, content_header, identify_file, normalize, onchain_code
 from ..sdk.client import RightsLedger
-from ..workflows.identity_index import CodesIndex, WorkMatch
+from ..workflows.identity_index import CodesIndex, Registered, WorkMatch
 from ..workflows.identity_review import suspected_copies
 from .context import CliError, Context
 from .render import print_json
@@ -111,6 +111,10 @@ def cmd_find(ctx: Context) -> int:
     return 0
 
 
+def _member(entry: Registered) -> str:
+    return "" if entry.collection_id is None else f", member of collection {entry.collection_id}"
+
+
 def cmd_similar(ctx: Context) -> int:
     args = ctx.args
     if args.review == bool(args.work):
@@ -123,13 +127,13 @@ def cmd_similar(ctx: Context) -> int:
                 print_json([s.as_dict() for s in suspects])
                 return 0
             if not suspects:
-                print(f"no suspected copies among {len(index):,} coded works")
+                print(f"no suspected copies among {len(index):,} coded works and {index.member_count():,} members")
                 return 0
             print(f"{len(suspects):,} suspected copies (registered after another holder's work within the distance):")
             for s in suspects:
-                print(f"  {s.copy.content_hash} (block {s.copy.block}, holder {s.copy_holder})")
-                print(f"    ~ {s.original.content_hash} (block {s.original.block}, holder {s.original_holder}), "
-                      f"distance {s.distance}")
+                print(f"  {s.copy.content_hash} (block {s.copy.block}, holder {s.copy_holder}{_member(s.copy)})")
+                print(f"    ~ {s.original.content_hash} (block {s.original.block}, holder {s.original_holder}"
+                      f"{_member(s.original)}), distance {s.distance}")
             return 0
         digest = resolve_file_or_hash(args.work)
         code = index.code_of(digest)

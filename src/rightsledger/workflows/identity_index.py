@@ -91,6 +91,9 @@ class Registered:
     block: int
     order: int
     """Its row in the index, which is filled in chain order: earlier registrations have smaller numbers."""
+    collection_id: int | None = None
+    """A member of this collection registered with codes (`registration_id` 0, `order` its row among
+    the members), not a work registered on its own."""
 
     @property
     def iscc(self) -> str:
@@ -295,6 +298,24 @@ class CodesIndex:
         """How many coded collection members the index holds."""
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT COUNT(*) FROM member_codes")).scalar_one())
+
+    _MEMBERS = "SELECT content_hash, header, body, media, block, id, collection_id FROM member_codes"
+
+    def members(self) -> list[Registered]:
+        """Every indexed coded collection member (`collection_id` set), in the order they were loaded."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(self._MEMBERS + " ORDER BY id")).all()
+        return [Registered(str(d), int(h), int(b), str(m), 0, int(k), int(i), int(c)) for d, h, b, m, k, i, c in rows]
+
+    def member(self, content_hash: str) -> Registered | None:
+        """An indexed coded collection member (of the lowest collection id, if several list it), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text(self._MEMBERS + " WHERE content_hash = :h ORDER BY collection_id LIMIT 1"),
+                               {"h": content_hash.lower()}).first()
+        if row is None:
+            return None
+        d, h, b, m, k, i, c = row
+        return Registered(str(d), int(h), int(b), str(m), 0, int(k), int(i), int(c))
 
     def member_collections(self, hashes: Sequence[str], chunk: int = 1_000) -> dict[str, int]:
         """The coded collection (the lowest id, if several) each of `hashes` is an indexed member of;
