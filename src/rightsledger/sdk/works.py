@@ -38,7 +38,7 @@ from ..vocabulary import (
     parse_address,
     use_mask,
 )
-from .near_copies import Candidate, ChainCodes, CodedWork, CodeQuery, NearCopies, refuse_near_copies
+from .near_copies import Candidate, ChainCodes, CodedMembers, CodedWork, CodeQuery, NearCopies, refuse_near_copies
 from .policies import Policies
 
 # Below the 16,777,216-gas cap per transaction (EIP-7825) at ~25k gas per work, with room to spare.
@@ -105,13 +105,16 @@ class Works(ContractModule):
         super().__init__(ctx)
         self.policies = policies
         self._near_copies: NearCopies | None = None
+        self.coded_members: CodedMembers | None = None
+        """Where `ChainCodes` finds collection members (the client sets its collections)."""
 
     @property
     def near_copies(self) -> NearCopies:
         """Where registrations look for near copies of other holders' works: the chain's codes read
-        into memory (`ChainCodes`), unless a codes index was set here (the CLI's `register` sets one)."""
+        into memory (`ChainCodes`, with the coded collection members whose manifests are readable
+        here), unless a codes index was set here (the CLI's `register` sets one)."""
         if self._near_copies is None:
-            self._near_copies = ChainCodes(self)
+            self._near_copies = ChainCodes(self, self.coded_members)
         return self._near_copies
 
     @near_copies.setter
