@@ -53,6 +53,11 @@ def test_matches_read_every_holder_in_one_batch(
         assert {(m.content_hash, m.holder) for m in found} == {
             (identify_file(p).sha256, c.address) for c, p in zip((alice, bob, eve), files, strict=True)}
         assert batches == [3]
+        # many files' queries (an audit's chunk): still one batch, each match of each file answered
+        batches.clear()
+        answers = index.matches_of_many([identify_file(p) for p in files] + [None])
+        assert [len(a) for a in answers] == [3, 3, 3, 0] and batches == [3]
+        assert {m.holder for a in answers for m in a} == {alice.address, bob.address, eve.address}
     # the SDK's own lookup too: two queries, one batch for the works they match
     batches.clear()
     lookup = ChainCodes(alice.works)

@@ -446,11 +446,44 @@ class CodesIndex:
         `until_block`: only works registered by that block (an answer pinned to a block must not
         match a work registered after it, although the index has read further).
         `members`: also the members of collections registered with codes (their `collection_id` set)."""
+        return self.matches_many([CodeQuery(media, code, mirrored_code, tuple(rotated_codes))], max_distance,
+                                 until_block=until_block, members=members)[0]
+
+    def matches_many(self, queries: Sequence[CodeQuery | None], max_distance: int | None = None, *,
+                     until_block: int | None = None, members: bool = False) -> list[list[WorkMatch]]:
+        """`matches` of each query (none for None), the holders of all their matches read in one
+        round trip (a JSON-RPC batch), not one chain call per match."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
+        found = [[] if q is None else self._rows_of(q, max_distance, until_block, members) for q in queries]
+        holders = self.client.works.holders_of([str(row[1]) for rows in found for _, row in rows if row[5] is None])
+        collection_holders: dict[int, str] = {}
+        out: list[list[WorkMatch]] = []
+        for rows in found:
+            matches = []
+            for m, (_, digest, head, body, _block, collection) in rows:
+                if collection is None:
+                    holder = holders.get(str(digest).lower())
+                    if holder is None:  # not registered (any more): as before, the registry's own answer
+                        holder = self.client.works.holder_of(str(digest))
+                    collection_id = None
+                else:
+                    collection_id = int(collection)
+                    if collection_id not in collection_holders:
+                        collection_holders[collection_id] = to_checksum_address(
+                            self.client.collections.record(collection_id).holder)
+                    holder = collection_holders[collection_id]
+                matches.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder,
+                                         m.mirrored, collection_id, m.rotated))
+            out.append(matches)
+        return out
+
+    def _rows_of(self, q: CodeQuery, max_distance: int | None, until_block: int | None,
+                 members: bool) -> list[tuple[Any, Any]]:
+        """One query's hits in memory with their table rows (id, hash, header, body, block, collection)."""
         indexes = self._current()
         with self._memory_lock:  # a refresh appends to (and may compact) the index a query reads
-            found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
+            found = indexes.find(q.media, q.code, q.mirrored_code, max_distance, rotated_codes=q.rotated_codes)
         if not members:
             found = [m for m in found if m.id > 0]
         if not found:
@@ -468,43 +501,27 @@ class CodesIndex:
                              "WHERE id IN :ids")
                 rows |= {-int(r[0]): r for r in conn.execute(query.bindparams(bindparam("ids", expanding=True)),
                                                              {"ids": member_ids}).all()}
-        kept = [(m, rows[m.id]) for m in found if m.id in rows  # else rolled back by another writer meanwhile
+        return [(m, rows[m.id]) for m in found if m.id in rows  # else rolled back by another writer meanwhile
                 and (until_block is None or int(rows[m.id][4]) <= until_block)]
-        # The works' holders in one round trip (a JSON-RPC batch), not one chain call per match.
-        holders = self.client.works.holders_of([str(row[1]) for _, row in kept if row[5] is None])
-        collection_holders: dict[int, str] = {}
-        out = []
-        for m, (_, digest, head, body, _block, collection) in kept:
-            if collection is None:
-                holder = holders.get(str(digest).lower())
-                if holder is None:  # not registered (any more): as before, the registry's own answer
-                    holder = self.client.works.holder_of(str(digest))
-                collection_id = None
-            else:
-                collection_id = int(collection)
-                if collection_id not in collection_holders:
-                    collection_holders[collection_id] = to_checksum_address(
-                        self.client.collections.record(collection_id).holder)
-                holder = collection_holders[collection_id]
-            out.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder, m.mirrored,
-                                 collection_id, m.rotated))
-        return out
 
     def matches_of(self, identity: Identity, max_distance: int | None = None, *,
                    until_block: int | None = None, members: bool = False) -> list[WorkMatch]:
         """`matches` for a file's identity (none when it has no content code)."""
-        if identity.content_bits is None:
-            return []
-        return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits,
-                            rotated_codes=identity.rotated_bits, until_block=until_block, members=members)
+        return self.matches_of_many([identity], max_distance, until_block=until_block, members=members)[0]
+
+    def matches_of_many(self, identities: Sequence[Identity | None], max_distance: int | None = None, *,
+                        until_block: int | None = None, members: bool = False) -> list[list[WorkMatch]]:
+        """`matches_of` for many files' identities (None: a file of no media we code), one holder batch."""
+        return self.matches_many([None if i is None or i.content_bits is None else
+                                  CodeQuery(i.media, i.content_bits, i.mirrored_bits, tuple(i.rotated_bits))
+                                  for i in identities], max_distance, until_block=until_block, members=members)
 
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
         """The SDK's `NearCopies`: synced, then each query's matches at its media's threshold (so a
         client handed this index checks its registrations against it instead of reading the chain),
-        collection members included."""
+        collection members included; their holders in one round trip."""
         self.sync()
-        return [self.matches(q.media, q.code, mirrored_code=q.mirrored_code, rotated_codes=q.rotated_codes,
-                             members=True) for q in queries]
+        return self.matches_many(queries, members=True)
 
     def in_memory(self) -> dict[str, tuple[int, int]]:
         """Per media: (codes held in memory, bytes they take); empty before the first query."""
