@@ -59,7 +59,7 @@ from ..merkle import MerkleTree
 from ..records import CheckResult
 from ..sdk.client import RightsLedger
 from ..sdk.collections import CODES_COMMITTED_EVENT, read_members
-from ..sdk.near_copies import CodeQuery, WorkMatch
+from ..sdk.near_copies import Candidate, CodeQuery, WorkMatch, near_copies_of_others
 from ..vocabulary import Use
 from . import index_store as store
 from .codes_memory import append_rows, load_all
@@ -538,12 +538,10 @@ def _bump_epoch(conn: Connection) -> None:
 
 def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
     """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
-    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
-    registrations, which name a code rather than a file). The index is synced first."""
-    index.sync()
-    found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower()
-             and (m.collection_id is not None or m.content_hash != content_hash.lower())]
+    within the threshold of a work (or coded collection member) of a holder other than `holder`: the
+    SDK's check (`near_copies_of_others`), for the gateway's relayed registrations, which name a code
+    rather than a file. The index is synced first."""
+    found = near_copies_of_others(index, [Candidate(content_hash, content_hash, CodeQuery(media, bits))], holder)
     if found:
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
         raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
