@@ -107,3 +107,16 @@ def test_similar_review_lists_a_work_registered_after_another_holders_member_nea
     assert 0 <= suspect["distance"] <= 12 and suspect["originalBlock"] < suspect["copyBlock"]
     code, out, _ = cli("similar", "--review")
     assert code == 0 and f"member of collection {collection}" in out
+    # `similar` of the member, and of the work near it: each names the other, the member with its collection
+    code, out, err = cli("similar", str(cat), "--json")
+    assert code == 0, err
+    near = json.loads(out)
+    assert near["contentHash"] == hash_file(cat) and near["collection"] == collection
+    assert [(m["contentHash"], m.get("collection")) for m in near["matches"]] == [(hash_file(copy), None)]
+    code, out, err = cli("similar", str(copy), "--json")
+    assert code == 0, err
+    near = json.loads(out)
+    assert "collection" not in near
+    assert [(m["contentHash"], m["collection"]) for m in near["matches"]] == [(hash_file(cat), collection)]
+    code, out, _ = cli("similar", str(copy))
+    assert code == 0 and f"(member of collection {collection})" in out

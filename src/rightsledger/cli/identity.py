@@ -115,6 +115,10 @@ def _member(entry: Registered) -> str:
     return "" if entry.collection_id is None else f", member of collection {entry.collection_id}"
 
 
+def _member_of(collection: int | None) -> str:
+    return "" if collection is None else f"  (member of collection {collection})"
+
+
 def cmd_similar(ctx: Context) -> int:
     args = ctx.args
     if args.review == bool(args.work):
@@ -136,19 +140,19 @@ def cmd_similar(ctx: Context) -> int:
                       f"{_member(s.original)}), distance {s.distance}")
             return 0
         digest = resolve_file_or_hash(args.work)
-        code = index.code_of(digest)
-        if code is None:
+        this = index.registered(digest) or index.member(digest)  # a work, else a coded collection member
+        if this is None:
             raise CliError(f"{digest} is not a registered work with a content code (see `rightsledger find FILE`)")
-        head = content_header(code)
-        assert head.media is not None
-        found = [m for m in index.matches(head.media, content_code_bits(code), args.max_distance)
-                 if m.content_hash != digest]
+        code, collection = this.iscc, this.collection_id
+        found = [m for m in index.matches(this.media, this.body, args.max_distance, members=True)
+                 if (m.content_hash, m.collection_id) != (digest, collection)]
     if args.json:
-        print_json({"contentHash": digest, "iscc": code, "matches": [m.as_dict() for m in found]})
+        print_json({"contentHash": digest, "iscc": code, **({} if collection is None else {"collection": collection}),
+                    "matches": [m.as_dict() for m in found]})
         return 0
-    print(f"{digest}  {code}: {len(found)} other registered work(s) within the distance")
+    print(f"{digest}  {code}{_member_of(collection)}: {len(found)} other registered work(s) within the distance")
     for m in found:
-        print(f"  {m.content_hash}  distance {m.distance:>2}  holder {m.holder}  {m.iscc}")
+        print(f"  {m.content_hash}  distance {m.distance:>2}  holder {m.holder}  {m.iscc}{_member_of(m.collection_id)}")
     return 0
 
 
