@@ -104,18 +104,30 @@ def _near(index: CodesIndex, item: Item, digest: str, holder: str, max_distance:
     return mine[0] if mine else None
 
 
-def _held_collections(client: RightsLedger, index: CodesIndex, holder: str) -> dict[int, TreeFile]:
+def _held_collections(client: RightsLedger, index: CodesIndex, holder: str) -> tuple[dict[int, TreeFile], set[int]]:
     """The membership trees of the holder's collections registered with codes whose members manifest
-    the index loaded (it keeps their trees): items with a member's bytes are the holder's too."""
+    the index loaded (it keeps their trees): items with a member's bytes are the holder's too; and
+    those of them whose tree is not kept in this home (an index shared with another machine): their
+    coded members are looked up in the index instead."""
     trees: dict[int, TreeFile] = {}
+    untreed: set[int] = set()
     for collection_id, _uri, status in index.coded_collections():
         if status != "loaded" or client.collections.record(collection_id).holder.lower() != holder.lower():
             continue
         try:
             trees[collection_id] = client.collections.store(collection_id)
         except (NotFoundError, ValidationError):
-            continue  # its tree is not kept here: its members are matched by their codes only
-    return trees
+            untreed.add(collection_id)
+    return trees, untreed
+
+
+def _member_of(index: CodesIndex, digest: str, trees: dict[int, TreeFile], untreed: set[int]) -> int | None:
+    """The holder's collection `digest` is a member of (by its bytes), or None."""
+    found = next((c for c, tree in trees.items() if digest in tree), None)
+    if found is None and untreed:
+        listed = index.member_collections([digest]).get(digest.lower())
+        found = listed if listed in untreed else None
+    return found
 
 
 def _media(iscc: str | None) -> str:
@@ -192,7 +204,7 @@ def cmd_scan(ctx: Context) -> int:
     unmatched = unhashed = 0
     with CodesIndex(client) as index:
         index.sync()
-        members = _held_collections(client, index, holder)
+        trees, untreed = _held_collections(client, index, holder)
         for item in items:
             digest = _item_hash(item)
             if digest is None:
@@ -204,7 +216,7 @@ def cmd_scan(ctx: Context) -> int:
             if digest in held:
                 found.append(Found(label, digest, digest, index.code_of(digest), "exact", 0))
                 continue
-            collection = next((c for c, tree in members.items() if digest in tree), None)
+            collection = _member_of(index, digest, trees, untreed)
             if collection is not None:
                 member = index.member(digest)
                 found.append(Found(label, digest, digest, member.iscc if member else None, "exact", 0,
