@@ -10,11 +10,13 @@ from pathlib import Path
 
 import iscc_samples
 import numpy as np
+import pytest
 from PIL import Image
 
 from rightsledger import Mode, RightsLedger, Rule, Terms, Use
 from rightsledger.chain import dev_account
 from rightsledger.code_tree import NO_CODE, pack_code
+from rightsledger.errors import SimilarWorkError
 from rightsledger.hashing import hash_bytes, hash_file
 from rightsledger.identity import onchain_code
 
@@ -105,3 +107,23 @@ def test_sdk_register_derivative_records_the_code_of_bytes_and_none_for_a_hash(
     bob.licensing.register_derivative(hash_bytes(b"coded by hand"), parent.content_hashes, code=given)
     found = bob.works.registered_code(hash_bytes(b"coded by hand"))
     assert found is not None and found.code == given
+
+
+def test_sdk_register_derivative_refuses_a_near_copy_of_another_holders_work_but_not_of_its_parents(
+    alice: RightsLedger, bob: RightsLedger, eve: RightsLedger, tmp_path: Path
+) -> None:
+    cat, copy, grey = _cat(tmp_path)
+    other = _noise(tmp_path / "other.png", 2)
+    derivatives_allowed = Terms(rules={Use.DERIVATIVE: Rule(mode=Mode.ALLOW)})
+    alice.register(cat, terms=derivatives_allowed)
+    eve.register(other, terms=derivatives_allowed)
+    # near its parent (the SDK's own lookup, the chain's codes): allowed
+    done = bob.licensing.register_derivative(grey, [cat])
+    assert done.content_hash == hash_file(grey) and bob.work(grey).holder == bob.address
+    # a copy of the cat passed off as derived from eve's work: refused, naming the cat
+    with pytest.raises(SimilarWorkError) as refused:
+        bob.licensing.register_derivative(copy, [other])
+    assert [(m["contentHash"], m["holder"]) for m in refused.value.matches] == [(hash_file(cat), alice.address)]
+    assert "allow_similar=True" in str(refused.value) and not bob.is_registered(copy)
+    bob.licensing.register_derivative(copy, [other], allow_similar=True)
+    assert bob.work(copy).holder == bob.address

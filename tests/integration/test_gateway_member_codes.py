@@ -79,3 +79,30 @@ def gateway_codes_state(w3: Web3, gateway, home: Path) -> list[tuple[int, str, s
     reader = RightsLedger(w3, gateway.deployment, home=home)
     with CodesIndex(reader) as index:
         return index.coded_collections()
+
+
+def test_suspected_copies_list_a_work_registered_after_another_holders_member(
+    w3: Web3, anvil_url: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "gateway"
+    with isolated_gateway(w3, anvil_url, home) as gateway, httpx.Client(base_url=gateway.url, timeout=60) as http:
+        archive = RightsLedger(w3, gateway.deployment, funded_account(w3), home=tmp_path / "archive")
+        bob = RightsLedger(w3, gateway.deployment, funded_account(w3), home=tmp_path / "bob")
+        published = home / "datasets" / "members.json"
+        published.parent.mkdir(parents=True, exist_ok=True)
+        reg = archive.collections.register_with_codes([CAT_JPG.read_bytes(), b"a note"],
+                                                      manifest_uri=published.as_uri())
+        assert reg.members_manifest is not None
+        shutil.copy(reg.members_manifest, published)
+        buffer = io.BytesIO()
+        with Image.open(CAT_JPG) as img:
+            img.convert("RGB").resize((img.width // 2, img.height // 2)).save(buffer, "JPEG", quality=60)
+        copy = buffer.getvalue()
+        bob.register(copy, allow_similar=True)  # let through on purpose: the review finds it
+
+        response = http.get("/match/suspected-copies")
+        assert response.status_code == 200, response.text
+        (suspect,) = response.json()
+        assert suspect["copy"] == identify_bytes(copy).sha256 and suspect["copyHolder"] == bob.address
+        assert suspect["original"] == identify_file(CAT_JPG).sha256 and suspect["originalHolder"] == archive.address
+        assert suspect["originalCollection"] == reg.collection_id and suspect.get("copyCollection") is None

@@ -10,7 +10,7 @@ import pytest
 from rightsledger import RightsLedger, hash_bytes
 from rightsledger.errors import SimilarWorkError
 from rightsledger.identity import identify_file
-from rightsledger.workflows.identity_index import CodesIndex, refuse_similar, refuse_similar_code
+from rightsledger.workflows.identity_index import CodesIndex, refuse_similar_code
 
 CAT_JPG = iscc_samples.images("jpg")[0]
 
@@ -32,9 +32,13 @@ def test_attack_an_exact_copy_of_another_holders_collection_member_is_refused(
         (match,) = refused.value.matches
         assert match["contentHash"] == digest and match["collection"] == reg.collection_id
         assert not bob.is_registered(CAT_JPG)
-        # The CLI's derivative path and the gateway's relay path refuse it too.
-        with pytest.raises(SimilarWorkError):
-            refuse_similar(bob, [CAT_JPG], bob.address)
+        # The derivative path (SDK and CLI: the SDK's check, parents allowed) and the gateway's relay path
+        # refuse it too.
+        parent = bob.register(b"bob's own parent work")
+        with pytest.raises(SimilarWorkError) as refused:
+            bob.licensing.register_derivative(CAT_JPG, [parent.content_hashes[0]])
+        assert [m["collection"] for m in refused.value.matches] == [reg.collection_id]
+        assert not bob.is_registered(CAT_JPG)
         bits = identify_file(CAT_JPG).content_bits
         assert bits is not None
         with pytest.raises(SimilarWorkError):

@@ -7,6 +7,7 @@ A feature module never reaches into another module's private state: it calls `se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -16,7 +17,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from ..errors import ChainError
+from ..errors import ChainError, ContractRevert
 from .contracts import abi, decode_revert
 from .deployments import Deployment
 from .fast_rpc import fast_rpc
@@ -114,6 +115,37 @@ class ChainContext:
         if sender is not None:
             payload["from"] = sender
         return bytes.fromhex(str(self._raw("eth_call", [payload, block_tag], action))[2:])
+
+    def raw_calls(self, to: str, datas: Sequence[bytes], action: str) -> list[bytes | None]:
+        """`eth_call` of many hand-encoded calldatas to `to` at the latest block, in one JSON-RPC batch
+        when the node takes them (else one call each): the return bytes per call, None for a revert."""
+        if not datas:
+            return []
+        calls = [("eth_call", [{"to": to, "data": "0x" + d.hex(), "gas": hex(self.call_gas())}, "latest"])
+                 for d in datas]
+        fast = fast_rpc(self.w3)
+        answers: list[dict[str, Any]] | None = None
+        if fast is not None and len(calls) > 1:
+            try:
+                answers = fast.batch(calls)
+            except (OSError, ValueError):
+                answers = None  # no batches here (or a hiccup): one call each below
+        out: list[bytes | None] = []
+        for k, (method, params) in enumerate(calls):
+            answer = answers[k] if answers is not None else None
+            if answer is None:
+                try:
+                    out.append(bytes.fromhex(str(self._raw(method, params, action))[2:]))
+                except ContractRevert:
+                    out.append(None)
+                continue
+            if "error" in answer:
+                if not revert_data(RPCFailure(answer["error"])):
+                    raise ChainError(f"{action}: the node answered {answer['error']}")
+                out.append(None)
+            else:
+                out.append(bytes.fromhex(str(answer["result"])[2:]))
+        return out
 
     def raw_estimate(self, sender: str, to: str, data: bytes, action: str) -> int:
         """`eth_estimateGas` of hand-encoded calldata from `sender`."""

@@ -341,16 +341,23 @@ def cmd_datasets(ctx: Context) -> int:
     with open_index(client, _index_path(ctx, client)) as index:
         index.sync()
         hits = index.datasets_containing(digest)
-        if not args.exact_only:
-            with CodesIndex(client) as codes:
-                codes.sync()
+        with CodesIndex(client) as codes:
+            codes.sync()
+            # A member of a coded collection (not registered on its own) is named with its collection.
+            collection = None if codes.registered(digest) else codes.member_collections([digest]).get(digest.lower())
+            if not args.exact_only:
                 near = near_copies_in_datasets(client, index, codes, digest, args.max_distance)
     if args.json:
-        print_json([hit.__dict__ for hit in hits] + [n.as_dict() for n in near])
+        member = {} if collection is None else {"collection": collection}
+        print_json([{**hit.__dict__, **member} for hit in hits] + [n.as_dict() for n in near])
         return 0
     for n in near:
-        print(f"dataset {n.dataset_id} ({n.use}, declared by {n.declarer}) holds near copy {n.item}, "
-              f"distance {n.distance}: rightsledger prove {n.item} --dataset {n.dataset_id} --near-copy-of {digest}")
+        held = (f"dataset {n.dataset_id} ({n.use}, declared by {n.declarer}) holds near copy {n.item}, "
+                f"distance {n.distance}")
+        if n.collection is None:
+            print(f"{held}: rightsledger prove {n.item} --dataset {n.dataset_id} --near-copy-of {digest}")
+        else:  # the chain verifies a registered work's code only: keep the file as the evidence
+            print(f"{held} (of a member of collection {n.collection}: not provable on chain)")
     if not hits:
         print(f"{digest} is in no declared dataset this index can read" + (" by its bytes" if near else ""))
         return 0
@@ -365,7 +372,8 @@ def cmd_datasets(ctx: Context) -> int:
         )
         for h in hits
     ]
-    print(f"{digest} appears in {len(hits)} declared dataset(s):")
+    of = "" if collection is None else f" (a member of collection {collection})"
+    print(f"{digest}{of} appears in {len(hits)} declared dataset(s):")
     print(render_table(rows, ("dataset", "use", "declarer", "found by", "violation", "removal")))
     return 0
 

@@ -9,7 +9,7 @@ from ..errors import ValidationError
 from ..hashing import resolve_file_or_hash
 from ..identity import Identity, content_code_bits, content_header, identify_file, normalize, onchain_code
 from ..sdk.client import RightsLedger
-from ..workflows.identity_index import CodesIndex, WorkMatch
+from ..workflows.identity_index import CodesIndex, Registered, WorkMatch
 from ..workflows.identity_review import suspected_copies
 from .context import CliError, Context
 from .render import print_json
@@ -113,6 +113,14 @@ def cmd_find(ctx: Context) -> int:
     return 0
 
 
+def _member(entry: Registered) -> str:
+    return "" if entry.collection_id is None else f", member of collection {entry.collection_id}"
+
+
+def _member_of(collection: int | None) -> str:
+    return "" if collection is None else f"  (member of collection {collection})"
+
+
 def cmd_similar(ctx: Context) -> int:
     args = ctx.args
     if args.review == bool(args.work):
@@ -125,28 +133,28 @@ def cmd_similar(ctx: Context) -> int:
                 print_json([s.as_dict() for s in suspects])
                 return 0
             if not suspects:
-                print(f"no suspected copies among {len(index):,} coded works")
+                print(f"no suspected copies among {len(index):,} coded works and {index.member_count():,} members")
                 return 0
             print(f"{len(suspects):,} suspected copies (registered after another holder's work within the distance):")
             for s in suspects:
-                print(f"  {s.copy.content_hash} (block {s.copy.block}, holder {s.copy_holder})")
-                print(f"    ~ {s.original.content_hash} (block {s.original.block}, holder {s.original_holder}), "
-                      f"distance {s.distance}")
+                print(f"  {s.copy.content_hash} (block {s.copy.block}, holder {s.copy_holder}{_member(s.copy)})")
+                print(f"    ~ {s.original.content_hash} (block {s.original.block}, holder {s.original_holder}"
+                      f"{_member(s.original)}), distance {s.distance}")
             return 0
         digest = resolve_file_or_hash(args.work)
-        code = index.code_of(digest)
-        if code is None:
+        this = index.registered(digest) or index.member(digest)  # a work, else a coded collection member
+        if this is None:
             raise CliError(f"{digest} is not a registered work with a content code (see `rightsledger find FILE`)")
-        head = content_header(code)
-        assert head.media is not None
-        found = [m for m in index.matches(head.media, content_code_bits(code), args.max_distance)
-                 if m.content_hash != digest]
+        code, collection = this.iscc, this.collection_id
+        found = [m for m in index.matches(this.media, this.body, args.max_distance, members=True)
+                 if (m.content_hash, m.collection_id) != (digest, collection)]
     if args.json:
-        print_json({"contentHash": digest, "iscc": code, "matches": [m.as_dict() for m in found]})
+        print_json({"contentHash": digest, "iscc": code, **({} if collection is None else {"collection": collection}),
+                    "matches": [m.as_dict() for m in found]})
         return 0
-    print(f"{digest}  {code}: {len(found)} other registered work(s) within the distance")
+    print(f"{digest}  {code}{_member_of(collection)}: {len(found)} other registered work(s) within the distance")
     for m in found:
-        print(f"  {m.content_hash}  distance {m.distance:>2}  holder {m.holder}  {m.iscc}")
+        print(f"  {m.content_hash}  distance {m.distance:>2}  holder {m.holder}  {m.iscc}{_member_of(m.collection_id)}")
     return 0
 
 

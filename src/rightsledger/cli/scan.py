@@ -1,6 +1,8 @@
 """`scan`: for creators, a holder's registered works among the items of a declared dataset (or of a
 local manifest), found by their bytes (sha256) or as near copies (ISCC content code), each with the
-commands that prove it on chain and request its removal."""
+commands that prove it on chain and request its removal. The members of the holder's collections
+registered with codes are found too (`collection` names the collection), exact and near; the chain
+records a member's inclusion but takes removal requests and near-copy proofs for registered works only."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, ValidationError
+from ..errors import ConfigError, NotFoundError, ValidationError
 from ..hashing import hash_file
 from ..identity import THRESHOLDS, IsccHeader, content_code_bits, content_header, hamming, identify_file
 from ..manifests import Item, collect, manifest_path_of
 from ..merkle import MerkleTree
+from ..merkle_store import TreeFile
 from ..sdk.client import RightsLedger
 from ..vocabulary import ContentHash, parse_address
 from ..workflows.identity_index import CodesIndex, WorkMatch
@@ -37,11 +40,16 @@ class Found:
     """Of a near copy in a dataset whose leaves carry codes: the distance of the leaf's code (what
     the contract compares) to the work's; None when the manifest lists no code for the item."""
     datasets: list[dict[str, Any]] = field(default_factory=list)
+    collection: int | None = None
+    """`work` is a member of this collection (registered with codes), not a work registered on its own."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "contentHash": self.content_hash, "work": self.work, "iscc": self.iscc,
-                "match": self.match, "distance": self.distance, "mirrored": self.mirrored, "rotated": self.rotated,
-                "leafDistance": self.leaf_distance, "datasets": self.datasets}
+        found = {"item": self.item, "contentHash": self.content_hash, "work": self.work, "iscc": self.iscc,
+                 "match": self.match, "distance": self.distance, "mirrored": self.mirrored, "rotated": self.rotated,
+                 "leafDistance": self.leaf_distance, "datasets": self.datasets}
+        if self.collection is not None:
+            found["collection"] = self.collection
+        return found
 
 
 def _source(ctx: Context, client: RightsLedger) -> tuple[Path, list[int], bool]:
@@ -81,7 +89,7 @@ def _near(index: CodesIndex, item: Item, digest: str, holder: str, max_distance:
     found: list[WorkMatch] = []
     if item.path and Path(item.path).is_file():
         try:
-            found = index.matches_of(identify_file(item.path), max_distance)
+            found = index.matches_of(identify_file(item.path), max_distance, members=True)
         except ValidationError:
             found = []
     elif item.code:
@@ -89,11 +97,37 @@ def _near(index: CodesIndex, item: Item, digest: str, holder: str, max_distance:
             packed = int(item.code, 16)
             media = IsccHeader.unpack(packed >> 64).media
             if media is not None:
-                found = index.matches(media, packed & ((1 << 64) - 1), max_distance)
+                found = index.matches(media, packed & ((1 << 64) - 1), max_distance, members=True)
         except (ValueError, ValidationError):  # a malformed code, or one of a media nothing is indexed for
             found = []
     mine = [m for m in found if m.holder.lower() == holder.lower() and m.content_hash != digest]
     return mine[0] if mine else None
+
+
+def _held_collections(client: RightsLedger, index: CodesIndex, holder: str) -> tuple[dict[int, TreeFile], set[int]]:
+    """The membership trees of the holder's collections registered with codes whose members manifest
+    the index loaded (it keeps their trees): items with a member's bytes are the holder's too; and
+    those of them whose tree is not kept in this home (an index shared with another machine): their
+    coded members are looked up in the index instead."""
+    trees: dict[int, TreeFile] = {}
+    untreed: set[int] = set()
+    for collection_id, _uri, status in index.coded_collections():
+        if status != "loaded" or client.collections.record(collection_id).holder.lower() != holder.lower():
+            continue
+        try:
+            trees[collection_id] = client.collections.store(collection_id)
+        except (NotFoundError, ValidationError):
+            untreed.add(collection_id)
+    return trees, untreed
+
+
+def _member_of(index: CodesIndex, digest: str, trees: dict[int, TreeFile], untreed: set[int]) -> int | None:
+    """The holder's collection `digest` is a member of (by its bytes), or None."""
+    found = next((c for c, tree in trees.items() if digest in tree), None)
+    if found is None and untreed:
+        listed = index.member_collections([digest]).get(digest.lower())
+        found = listed if listed in untreed else None
+    return found
 
 
 def _media(iscc: str | None) -> str:
@@ -121,7 +155,15 @@ def _next_steps(
     entry: dict[str, Any] = {"datasetId": dataset_id, "status": status.describe(), "next": []}
     if status.removal_requested or status.removal_acknowledged:
         return entry
-    if found.match == "exact":
+    if found.collection is not None and found.match == "exact":
+        entry["next"] = [] if status.proven else [f"rightsledger prove {found.work}{tail}"]
+        entry["note"] = (f"a member of collection {found.collection}: the chain records its inclusion, but a removal "
+                         "request needs a work registered on its own; write to the declarer with the proof")
+    elif found.collection is not None:
+        entry["note"] = (f"a near copy of a member of collection {found.collection}: the chain verifies registered "
+                         "works' codes only, so it cannot be proven on chain; keep the file as evidence and write "
+                         "to the declarer")
+    elif found.match == "exact":
         prove = [] if status.proven else [f"rightsledger prove {found.work}{tail}"]
         entry["next"] = [*prove, f"rightsledger removal request {found.work}{tail}"]
     elif not coded:
@@ -162,6 +204,7 @@ def cmd_scan(ctx: Context) -> int:
     unmatched = unhashed = 0
     with CodesIndex(client) as index:
         index.sync()
+        trees, untreed = _held_collections(client, index, holder)
         for item in items:
             digest = _item_hash(item)
             if digest is None:
@@ -173,6 +216,12 @@ def cmd_scan(ctx: Context) -> int:
             if digest in held:
                 found.append(Found(label, digest, digest, index.code_of(digest), "exact", 0))
                 continue
+            collection = _member_of(index, digest, trees, untreed)
+            if collection is not None:
+                member = index.member(digest)
+                found.append(Found(label, digest, digest, member.iscc if member else None, "exact", 0,
+                                   collection=collection))
+                continue
             if not (item.path and Path(item.path).is_file()) and not item.code:
                 unmatched += 1
                 continue
@@ -181,7 +230,8 @@ def cmd_scan(ctx: Context) -> int:
             near = _near(index, item, digest, holder, args.max_distance)
             if near is not None:
                 found.append(Found(label, digest, near.content_hash, near.iscc, "near", near.distance,
-                                   near.mirrored, _leaf_distance(item, near.iscc), near.rotated))
+                                   near.mirrored, _leaf_distance(item, near.iscc), near.rotated,
+                                   collection=near.collection_id))
     coded = any(c is not None for c in hashes.values())
     if not dataset_ids and hashes and not unhashed:  # a local manifest: is it a declared dataset? (by its root)
         root = MerkleTree.of(hashes, list(hashes.values()) if coded else None).root
@@ -200,6 +250,8 @@ def cmd_scan(ctx: Context) -> int:
     print(f"{where}: {len(items):,} items, {len(found):,} of them works of {holder}")
     for f in found:
         how = "same bytes" if f.match == "exact" else f"near copy of {f.work}, distance {f.distance}"
+        if f.collection is not None:
+            how += f", member of collection {f.collection}"
         print(f"  {f.item}  {f.content_hash}  ({how})")
         for d in f.datasets:
             print(f"    dataset {d['datasetId']}: {d['status']}" + (f"; {d['note']}" if d.get("note") else ""))

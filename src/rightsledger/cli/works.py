@@ -6,19 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..code_tree import NO_CODE
 from ..errors import SimilarWorkError
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
 from ..identity.chance import possible
 from ..records import CheckResult
+from ..sdk.client import RightsLedger
 from ..sdk.near_copies import describe_matches
 from ..terms import Terms
 from ..text import render_table
-from ..vocabulary import ContentHash, Reason, Status, Use, parse_address
-from ..workflows.identity_index import CodesIndex, WorkMatch, check_member_match, refuse_similar
+from ..vocabulary import ContentHash, Reason, Status, Use
+from ..workflows.identity_index import CodesIndex, WorkMatch, check_member_match
 from .context import EXIT_NOT_ALLOWED, CliError, Context
-from .identity import content_code_of, nearest_or_skipped, not_matched, synced_index
+from .identity import nearest_or_skipped, not_matched, synced_index
 from .options import add_terms_flags, address_arg, parse_time, parse_use, terms_from_args
 from .render import describe_terms, print_json, work_json
 
@@ -32,9 +32,7 @@ def cmd_register(ctx: Context) -> int:
         return _register_derivative(ctx, paths, terms_from_args(args))
     terms = terms_from_args(args) or Terms()
     client = ctx.client()
-    # Near copies of other holders' works are refused by the SDK, looked up in the codes index.
-    index = None if args.allow_similar else CodesIndex(client)
-    client.works.near_copies = index
+    index = _near_copies_from_index(client, args.allow_similar)
     try:
         if len(paths) == 1:
             reg = client.register(paths[0], terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
@@ -45,13 +43,9 @@ def cmd_register(ctx: Context) -> int:
                                           allow_similar=args.allow_similar)
             registrations = list(batch.registrations)
     except SimilarWorkError as exc:
-        raise SimilarWorkError(f"refusing to register near copies of other holders' works: "
-                               f"{describe_matches(exc.matches)}; register anyway with --allow-similar if this "
-                               "is your own work", exc.matches) from None
+        raise _as_cli_refusal(exc) from None
     finally:
-        client.works.near_copies = None
-        if index is not None:
-            index.close()
+        _done_with_index(client, index)
     hashes = [h for r in registrations for h in r.content_hashes]
     if args.json:
         print_json(
@@ -75,21 +69,44 @@ def cmd_register(ctx: Context) -> int:
     return 0
 
 
+def _near_copies_from_index(client: RightsLedger, allow_similar: bool) -> CodesIndex | None:
+    """Near copies of other holders' works are refused by the SDK, looked up in the codes index
+    (members of coded collections included) rather than in the chain's codes read into memory."""
+    index = None if allow_similar else CodesIndex(client)
+    client.works.near_copies = index
+    return index
+
+
+def _done_with_index(client: RightsLedger, index: CodesIndex | None) -> None:
+    client.works.near_copies = None
+    if index is not None:
+        index.close()
+
+
+def _as_cli_refusal(exc: SimilarWorkError) -> SimilarWorkError:
+    return SimilarWorkError(f"refusing to register near copies of other holders' works: "
+                            f"{describe_matches(exc.matches)}; register anyway with --allow-similar if this "
+                            "is your own work", exc.matches)
+
+
 def _register_derivative(ctx: Context, paths: list[Path], terms: Terms | None) -> int:
     args = ctx.args
     if len(paths) != 1:
         raise CliError("--derived-from registers one derivative at a time: give one FILE")
     parents = [resolve_file_or_hash(p) for p in args.derived_from]
     client = ctx.client()
-    if not args.allow_similar:
-        # A derivative may well be near its parents (their derivative rules decide that), not near others' works.
-        holder = parse_address(args.holder, what="holder") if args.holder else client.address
-        refuse_similar(client, paths, holder, allowed=parents)
-    code = content_code_of(paths[0])  # NO_CODE tells the SDK "none": it would compute the same again
-    done = client.licensing.register_derivative(
-        paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
-        code=NO_CODE if code is None else code,
-    )
+    # The SDK refuses near copies of others' works; a derivative may well be near its parents
+    # (their derivative rules decide that).
+    index = _near_copies_from_index(client, args.allow_similar)
+    try:
+        done = client.licensing.register_derivative(
+            paths[0], parents, terms=terms, holder=args.holder, metadata_uri=args.metadata_uri,
+            allow_similar=args.allow_similar,
+        )
+    except SimilarWorkError as exc:
+        raise _as_cli_refusal(exc) from None
+    finally:
+        _done_with_index(client, index)
     if args.json:
         print_json(
             {

@@ -56,6 +56,7 @@ class RightsLedger:
         self.licensing = Licensing(self.ctx, self.works)
         self.provenance = Provenance(self.ctx, self.works)
         self.collections = CollectionClient(self.ctx, self.policies, home=home)
+        self.works.coded_members = self.collections  # near copies of coded collection members are refused too
         self.datasets = DatasetClient(self.ctx, self.works, self.collections, home=home)
 
     # ------------------------------------------------------------------ connecting

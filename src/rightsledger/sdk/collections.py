@@ -13,11 +13,13 @@ of members are then answered with the collection's terms. Gas stays constant per
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 
@@ -35,6 +37,7 @@ from ..terms import Terms
 from ..tree_shelf import Tree, TreeShelf
 from ..units import to_timestamp
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Reason, Status, Use, as_use, parse_address
+from .near_copies import CodesCommitment
 from .policies import Policies
 from .works import auto_code
 
@@ -179,6 +182,47 @@ class CollectionClient(ContractModule):
         if log is None:
             raise NotFoundError(f"collection {collection_id} was registered without codes", code="collection-uncoded")
         return str(self.registry.events.CollectionCodesCommitted().process_log(log)["args"]["manifestURI"])
+
+    def codes_commitments(self, start: int, end: int) -> list[CodesCommitment]:
+        """The collections registered with codes in blocks `start`..`end` (their CollectionCodesCommitted)."""
+        event = self.registry.events.CollectionCodesCommitted()
+        topics = ["0x" + keccak(text=CODES_COMMITTED_EVENT).hex()]
+        found = []
+        for log in logs_in_pages(fetcher(self.ctx.w3), {"address": self.address, "topics": topics}, start, end,
+                                 action="reading collections with codes"):
+            args = event.process_log(log)["args"]
+            found.append(CodesCommitment(int(args["collectionId"]), int(log["blockNumber"]),
+                                         "0x" + bytes(args["codesRoot"]).hex(), str(args["manifestURI"])))
+        return found
+
+    def readable_members(self, commitment: CodesCommitment) -> list[tuple[str, bytes]] | None:
+        """The members of a collection with codes from the first members manifest readable here that
+        rebuilds both of its roots: the one this home wrote at registration, else the published one if
+        $RIGHTSLEDGER_MANIFESTS names a folder and it lies under it (a URI on chain is anyone's word:
+        without that folder the SDK opens no path it names). None when none is readable."""
+        candidates = [self.folder / f"members-{commitment.codes_root.removeprefix('0x')}.json"]
+        folder = os.environ.get("RIGHTSLEDGER_MANIFESTS")
+        if folder:
+            try:
+                candidates.append(manifest_path_of(commitment.manifest_uri, Path(folder)))
+            except ValidationError:
+                pass  # not a local file, or outside the folder
+        root: str | None = None
+        for path in candidates:
+            if not path.is_file():
+                continue
+            try:
+                root = root or self._root(commitment.collection_id)
+                listed = read_members(path, root=root, codes_root=commitment.codes_root,
+                                      what=f"collection {commitment.collection_id}")
+            except (NotFoundError, ValidationError, OSError):
+                continue
+            return [(str(digest), code) for digest, code in listed]
+        return None
+
+    def holder_of(self, collection_id: int) -> str:
+        """The collection's holder (checksummed)."""
+        return to_checksum_address(self.record(collection_id).holder)
 
     def members(self, collection_id: int, manifest: str | Path | None = None) -> list[tuple[ContentHash, bytes]]:
         """The (content hash, code) of every member of a collection with codes, from its members manifest

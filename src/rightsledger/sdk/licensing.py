@@ -25,7 +25,7 @@ from web3.types import EventData, TxReceipt
 
 from ..chain.logs import fetcher, logs_in_pages
 from ..chain.module import ChainContext, ContractModule
-from ..code_tree import NO_CODE, CodeLike, pack_code
+from ..code_tree import CodeLike
 from ..errors import ContractRevert, ValidationError
 from ..hashing import ContentLike, content_hash
 from ..offers import (
@@ -42,7 +42,7 @@ from ..records import DerivativeRegistration, Earnings, Licence, LicenceSource, 
 from ..terms import Terms
 from ..units import from_timestamp, parse_fee, to_timestamp
 from ..vocabulary import ZERO_ADDRESS, ContentHash, PolicyId, Reason, RegistrationId, Use, as_use, parse_address
-from .works import Works, auto_code
+from .works import Works, coded_query
 
 MAX_PARENTS = 16
 _ERC1271_MAGIC = bytes.fromhex("1626ba7e")
@@ -371,12 +371,17 @@ class Licensing(ContractModule):
         holder: str | None = None,
         metadata_uri: str = "",
         code: CodeLike | None = None,
+        allow_similar: bool = False,
     ) -> DerivativeRegistration:
         """Register a work derived from registered `parents`; each parent's derivative rule must allow it.
 
         A share-alike parent's terms pass down: leave `terms` None to inherit them. Its ISCC content
         code is recorded on chain as `Works.register` records one: `code` if given (NO_CODE for none),
         else computed from the file or bytes (a derivative given by its hash has none unless `code` says it).
+
+        As `Works.register`, a file or bytes within the threshold of another holder's work (or coded
+        collection member) is refused (SimilarWorkError) unless `allow_similar`; being near its parents
+        is not refused (a derivative is by nature near them).
         """
         digest = content_hash(item)
         parent_hashes = [content_hash(p) for p in parents]
@@ -385,19 +390,20 @@ class Licensing(ContractModule):
         if len(set(parent_hashes)) != len(parent_hashes):
             raise ValidationError("a parent is listed twice")
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
+        packed, query = coded_query(item, code)
+        if not allow_similar:
+            self.works.refuse_near_copies([item], [digest], [query], holder_address, allowed=parent_hashes)
         if isinstance(terms, Terms):
             policy_id = self.works.policies.ensure(terms)
         else:
             policy_id = PolicyId(int(terms or 0))
-        if code is None:
-            code = auto_code(item)
-        if code is None or pack_code(code) == NO_CODE:
+        if packed is None:
             call = self.contract.functions.registerDerivative(
                 digest, parent_hashes, holder_address, policy_id, metadata_uri
             )
         else:
             call = self.contract.functions.registerDerivativeWithCode(
-                digest, pack_code(code), parent_hashes, holder_address, policy_id, metadata_uri
+                digest, packed, parent_hashes, holder_address, policy_id, metadata_uri
             )
         receipt = self.send(call, f"registering {digest} as a derivative")
         (registered,) = self.works.events.WorksRegistered().process_receipt(receipt, errors=DISCARD)

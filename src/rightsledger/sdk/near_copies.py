@@ -9,20 +9,33 @@ reorganised tip is noticed by its block hash, and the codes are read again); it 
 database, so a trainer's or a script's install stays light. The CLI and the gateway hand the
 client their codes index instead (workflows.identity_index.CodesIndex, kept in SQLite or
 PostgreSQL), which implements the same protocol.
+
+Members of collections registered with codes are on chain only as a codes root; their codes are in
+the members manifest the chain names. `ChainCodes` matches them when that manifest is readable here:
+the copy the registering home wrote, or the published one if $RIGHTSLEDGER_MANIFESTS names the
+folder it lies in (a URI on chain is anyone's word: without that folder no path it names is opened),
+and only once it rebuilds both roots. A manifest published over HTTP(S), or elsewhere on disk, is
+not fetched: hand the client a codes index (`client.works.near_copies = CodesIndex(client)`, which
+loads manifests by hand with `load_members`) to refuse near copies of those members.
+
+A derivative (`Licensing.register_derivative`) is checked the same way, its parents allowed.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..chain.connection import block_hash
 from ..chain.module import ChainContext
+from ..code_tree import NO_CODE
 from ..errors import SimilarWorkError
-from ..identity import IndexSet, format_unit
+from ..identity import THRESHOLDS, IndexSet, format_unit
 from ..identity.chance import is_decisive
+from ..identity.iscc import IsccHeader
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,35 +116,79 @@ class CodedRegistry(Protocol):
 
     def holder_of(self, content_hash: str) -> str: ...
 
+    def holders_of(self, content_hashes: Sequence[str]) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CodesCommitment:
+    """A collection registered with codes, as its `CollectionCodesCommitted` event tells it."""
+
+    collection_id: int
+    block: int
+    codes_root: str
+    manifest_uri: str
+
+
+class CodedMembers(Protocol):
+    """What `ChainCodes` reads of collections registered with codes (sdk.collections.CollectionClient)."""
+
+    def codes_commitments(self, start: int, end: int) -> list[CodesCommitment]: ...
+
+    def readable_members(self, commitment: CodesCommitment) -> list[tuple[str, bytes]] | None: ...
+
+    def holder_of(self, collection_id: int) -> str: ...
+
+
+# A members manifest not readable here is tried again at most this often (each try reads the chain).
+RETRY_UNREADABLE_SECONDS = 300.0
+
 
 class ChainCodes:
-    """The coded works of a deployment, read from the chain into memory: the SDK's own `NearCopies`."""
+    """The coded works of a deployment, read from the chain into memory: the SDK's own `NearCopies`.
 
-    def __init__(self, works: CodedRegistry) -> None:
+    Given `members` (the client's collections), the members of collections registered with codes
+    are matched too, from their members manifests where they are readable here (the one this home
+    wrote at registration, or under $RIGHTSLEDGER_MANIFESTS) and only after both of the collection's
+    roots are rebuilt from them; an unreadable one is tried again at most every
+    `retry_unreadable_seconds`. A member's in-memory id is negative (its row among `_members`)."""
+
+    def __init__(self, works: CodedRegistry, members: CodedMembers | None = None) -> None:
         self._works = works
+        self._members = members
         self._lock = threading.Lock()
+        self.retry_unreadable_seconds = RETRY_UNREADABLE_SECONDS
         self._reset()
 
     def _reset(self) -> None:
         self._indexes = IndexSet()
         self._rows: list[tuple[str, int, int]] = []  # id -> (content hash, header, body)
+        self._member_rows: list[tuple[str, int, int, int]] = []  # -1 - id -> (content hash, header, body, collection)
+        self._pending: dict[int, CodesCommitment] = {}  # collections whose manifest was not readable yet
+        self._tried: dict[int, float] = {}
         self._next_block = int(self._works.ctx.deployment.block)
         self._tip: tuple[int, str] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
 
+    def member_count(self) -> int:
+        """How many coded collection members are held."""
+        return len(self._member_rows)
+
     def sync(self) -> int:
         """Read the codes registered since the last sync (all of them again if the tip read last was
-        reorganised away); returns how many works were added."""
+        reorganised away), and the members of collections registered with codes whose manifests are
+        readable; returns how many works and members were added."""
         with self._lock:
             w3 = self._works.ctx.w3
             if self._tip is not None and self._block_hash(self._tip[0]) != self._tip[1]:
                 self._reset()
             start, end = self._next_block, int(w3.eth.block_number)
             if start > end:
-                return 0
+                return self._load_members()
             found = self._works.coded_works(start, end)
+            if self._members is not None:
+                self._pending |= {c.collection_id: c for c in self._members.codes_commitments(start, end)}
             by_media: dict[str, tuple[list[int], list[int]]] = {}
             for work in found:
                 codes, ids = by_media.setdefault(work.media, ([], []))
@@ -142,34 +199,88 @@ class ChainCodes:
                 self._indexes.index(media).add(codes, ids)
             self._next_block = end + 1
             self._tip = (end, self._block_hash(end))
-            return len(found)
+            return len(found) + self._load_members()
+
+    def _load_members(self) -> int:
+        """Index the members of the pending collections whose manifests are readable now (the lock held)."""
+        if self._members is None or not self._pending:
+            return 0
+        moment = time.monotonic()
+        by_media: dict[str, tuple[list[int], list[int]]] = {}
+        added = 0
+        for collection_id, commitment in sorted(self._pending.items()):
+            last = self._tried.get(collection_id)
+            if last is not None and moment - last < self.retry_unreadable_seconds:
+                continue
+            self._tried[collection_id] = moment
+            listed = self._members.readable_members(commitment)
+            if listed is None:
+                continue
+            del self._pending[collection_id]
+            for digest, code in listed:
+                if code == NO_CODE:
+                    continue
+                head = int.from_bytes(code[:2], "big")
+                media = IsccHeader.unpack(head).media
+                if media not in THRESHOLDS:
+                    continue
+                body = int.from_bytes(code[2:], "big")
+                codes, ids = by_media.setdefault(media, ([], []))
+                codes.append(body)
+                ids.append(-1 - len(self._member_rows))
+                self._member_rows.append((digest.lower(), head, body, collection_id))
+                added += 1
+        for media, (codes, ids) in by_media.items():
+            self._indexes.index(media).add(codes, ids)
+        return added
 
     def _block_hash(self, number: int) -> str:
         return block_hash(self._works.ctx.w3, number) or ""  # "": gone, the chain got shorter
 
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
         self.sync()
-        out: list[list[WorkMatch]] = []
+        hits = []
         for q in queries:
             with self._lock:
                 found = self._indexes.find(q.media, q.code, q.mirrored_code, rotated_codes=q.rotated_codes)
-                rows = [(self._rows[m.id], m) for m in found]
-            out.append([WorkMatch(digest, format_unit(head, body), m.distance, self._works.holder_of(digest),
-                                  m.mirrored, rotated=m.rotated, chance=m.chance) for (digest, head, body), m in rows])
+                hits.append([((*self._rows[m.id], None) if m.id >= 0 else
+                              self._member_rows[-1 - m.id], m) for m in found])
+        # Every work's holder in one round trip (a JSON-RPC batch), not one call per match.
+        holders = self._works.holders_of([row[0] for rows in hits for row, _ in rows if row[3] is None])
+        collection_holders: dict[int, str] = {}
+        out: list[list[WorkMatch]] = []
+        for rows in hits:
+            matches = []
+            for (digest, head, body, collection), m in rows:
+                if collection is None:
+                    holder = holders.get(digest.lower()) or self._works.holder_of(digest)
+                else:
+                    assert self._members is not None  # members are held only when there is a source
+                    if collection not in collection_holders:
+                        collection_holders[collection] = self._members.holder_of(collection)
+                    holder = collection_holders[collection]
+                matches.append(WorkMatch(digest, format_unit(head, body), m.distance, holder, m.mirrored,
+                                         collection, m.rotated, m.chance))
+            out.append(matches)
         return out
 
 
-def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str) -> list[dict[str, Any]]:
+def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], holder: str, *,
+                          allowed: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The registered works of holders other than `holder` each candidate is a near copy of, as
     SimilarWorkError's `matches` (the same bytes as a registered work are left out: the registry
-    refuses them itself; the same bytes as a collection member are not). Only decisive matches
-    (identity.chance): in a registry of millions a match at the threshold is as likely chance."""
+    refuses them itself; the same bytes as a collection member are not). `allowed`: content hashes
+    a candidate may be near (a derivative's parents: a derivative is by nature near them). Only decisive
+    matches (identity.chance): in a registry of millions a match at the threshold is as likely chance."""
     if not candidates:
         return []
+    near_ok = {h.lower() for h in allowed}
     found: list[dict[str, Any]] = []
     answers = lookup.near_many([c.query for c in candidates])
     for candidate, matches in zip(candidates, answers, strict=True):
         for m in matches:
+            if m.content_hash.lower() in near_ok:
+                continue
             # The same bytes as a registered work: the registry refuses them itself. A collection
             # member is not known to the registry: its exact copy is refused here.
             same = m.collection_id is None and m.content_hash.lower() == candidate.content_hash.lower()
@@ -185,9 +296,10 @@ def describe_matches(found: Sequence[dict[str, Any]]) -> str:
 
 
 def refuse_near_copies(lookup: NearCopies, candidates: Sequence[Candidate], holder: str, *,
-                       override: str = "allow_similar=True") -> None:
-    """SimilarWorkError if a candidate is a near copy of another holder's registered work."""
-    found = near_copies_of_others(lookup, candidates, holder)
+                       override: str = "allow_similar=True", allowed: Sequence[str] = ()) -> None:
+    """SimilarWorkError if a candidate is a near copy of another holder's registered work (or coded
+    collection member), other than the `allowed` ones."""
+    found = near_copies_of_others(lookup, candidates, holder, allowed=allowed)
     if found:
         raise SimilarWorkError(f"refusing to register near copies of other holders' works: {describe_matches(found)}; "
                                f"register anyway with {override} if this is your own work", found)

@@ -38,7 +38,7 @@ from ..vocabulary import (
     parse_address,
     use_mask,
 )
-from .near_copies import Candidate, ChainCodes, CodedWork, CodeQuery, NearCopies, refuse_near_copies
+from .near_copies import Candidate, ChainCodes, CodedMembers, CodedWork, CodeQuery, NearCopies, refuse_near_copies
 from .policies import Policies
 
 # Below the 16,777,216-gas cap per transaction (EIP-7825) at ~25k gas per work, with room to spare.
@@ -52,6 +52,7 @@ CHECK_CALL_GAS = CALL_GAS
 READ_GAS_PER_HASH = 5_000
 POLICY_IDS_SELECTOR = function_signature_to_4byte_selector("policyIdsOf(bytes32[])")
 CHECK_SELECTOR = function_signature_to_4byte_selector("check(bytes32,uint8,address,uint64)")
+OWNER_OF_SELECTOR = function_signature_to_4byte_selector("ownerOf(uint256)")
 CHECK_BATCH_SELECTOR = function_signature_to_4byte_selector("checkBatch(bytes32[],uint8,address,uint64)")
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 CODES_TOPIC = "0x" + keccak(text=CODES_EVENT).hex()
@@ -69,7 +70,7 @@ def auto_code(item: ContentLike) -> int | None:
     return None if isinstance(item, str) else onchain_code(item)
 
 
-def _coded(item: ContentLike, code: CodeLike | None) -> tuple[bytes | None, CodeQuery | None]:
+def coded_query(item: ContentLike, code: CodeLike | None) -> tuple[bytes | None, CodeQuery | None]:
     """The code to record for a work (`code` if given, else computed from a file or bytes; None
     for none) and what to look for among other holders' works: a work given as a file or its
     bytes is looked for by its code (and its mirror's, computed); a work given by hash is not."""
@@ -104,26 +105,32 @@ class Works(ContractModule):
         super().__init__(ctx)
         self.policies = policies
         self._near_copies: NearCopies | None = None
+        self.coded_members: CodedMembers | None = None
+        """Where `ChainCodes` finds collection members (the client sets its collections)."""
 
     @property
     def near_copies(self) -> NearCopies:
         """Where registrations look for near copies of other holders' works: the chain's codes read
-        into memory (`ChainCodes`), unless a codes index was set here (the CLI's `register` sets one)."""
+        into memory (`ChainCodes`, with the coded collection members whose manifests are readable
+        here), unless a codes index was set here (the CLI's `register` sets one)."""
         if self._near_copies is None:
-            self._near_copies = ChainCodes(self)
+            self._near_copies = ChainCodes(self, self.coded_members)
         return self._near_copies
 
     @near_copies.setter
     def near_copies(self, lookup: NearCopies | None) -> None:
         self._near_copies = lookup
 
-    def _refuse_near_copies(self, items: Sequence[ContentLike], hashes: Sequence[str],
-                            queries: Sequence[CodeQuery | None], holder: str) -> None:
+    def refuse_near_copies(self, items: Sequence[ContentLike], hashes: Sequence[str],
+                           queries: Sequence[CodeQuery | None], holder: str, *, allowed: Sequence[str] = ()) -> None:
+        """SimilarWorkError if an item (its `coded_query`) is a near copy of a work or coded collection
+        member of a holder other than `holder`, looked up in `near_copies`; `allowed`: content hashes
+        it may be near (a derivative's parents)."""
         candidates = [Candidate(str(item) if isinstance(item, str | PathLike) else digest, digest, query,
                                 is_file=isinstance(item, PathLike))
                       for item, digest, query in zip(items, hashes, queries, strict=True) if query is not None]
         if candidates:
-            refuse_near_copies(self.near_copies, candidates, holder)
+            refuse_near_copies(self.near_copies, candidates, holder, allowed=allowed)
 
     # ------------------------------------------------------------------ registration
 
@@ -145,9 +152,9 @@ class Works(ContractModule):
         refused (SimilarWorkError, its `.matches` naming those works) unless `allow_similar`."""
         digest = content_hash(item)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
-        packed, query = _coded(item, code)
+        packed, query = coded_query(item, code)
         if not allow_similar:
-            self._refuse_near_copies([item], [digest], [query], holder_address)
+            self.refuse_near_copies([item], [digest], [query], holder_address)
         policy_id = self.policies.policy_id(terms)
         if packed is None:
             call = self.functions.register(digest, holder_address, policy_id, metadata_uri)
@@ -178,7 +185,7 @@ class Works(ContractModule):
         if codes is not None and len(codes) != len(items):
             raise ValidationError(f"{len(items)} works but {len(codes)} codes: give one code (or None) per work")
         hashes = [content_hash(item) for item in items]
-        coded = [_coded(item, None if codes is None else codes[k]) for k, item in enumerate(items)]
+        coded = [coded_query(item, None if codes is None else codes[k]) for k, item in enumerate(items)]
         given = [NO_CODE if packed is None else packed for packed, _ in coded]
         # No work has a code: the plain batch, which costs less gas.
         packed = None if all(p == NO_CODE for p in given) else given
@@ -189,7 +196,7 @@ class Works(ContractModule):
             seen.add(h)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
         if not allow_similar:
-            self._refuse_near_copies(items, hashes, [query for _, query in coded], holder_address)
+            self.refuse_near_copies(items, hashes, [query for _, query in coded], holder_address)
         policy_id = self.policies.policy_id(terms)
         done: list[Registration] = []
         for start in range(0, len(hashes), chunk_size):
@@ -252,6 +259,15 @@ class Works(ContractModule):
     def holder_of(self, content_hash: str) -> str:
         """The registered work's holder (checksummed; a ContractRevert if none is registered)."""
         return to_checksum_address(self.call(self.functions.ownerOf(int(content_hash, 16)), "reading a holder"))
+
+    def holders_of(self, content_hashes: Sequence[str]) -> dict[str, str]:
+        """`holder_of` for many works in one round trip (a JSON-RPC batch of `ownerOf` calls, where the
+        node takes batches): content hash (lower-case) -> checksummed holder; unregistered ones left out."""
+        wanted = list(dict.fromkeys(h.lower() for h in content_hashes))
+        datas = [OWNER_OF_SELECTOR + int(h, 16).to_bytes(32, "big") for h in wanted]
+        answers = self.ctx.raw_calls(self.address, datas, "reading holders")
+        return {h: to_checksum_address(answer[12:32]) for h, answer in zip(wanted, answers, strict=True)
+                if answer is not None and len(answer) >= 32}
 
     def registration_receipt(self, registration_id: int) -> TxReceipt:
         """The receipt of the transaction that made registration `registration_id` (its gas, block, sender)."""

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,10 @@ def _fees(client: RightsLedger, hashes: Sequence[str], reasons: bytes, use: Use,
 NearCopy = tuple[str, int, Reason, int | None, int | None]
 
 
+MATCH_CHUNK = 1_000
+"""Files whose near-copy queries share one read of their matches' holders (a JSON-RPC batch)."""
+
+
 def _near_copies(
     client: RightsLedger, items: Sequence[Any], reasons: bytes, use: Use, licensee: str, block: int, workers: int,
     at: int | None = None,
@@ -260,14 +265,17 @@ def _near_copies(
         codes_block = min(index.next_block - 1, block)
         if not candidates or not (len(index) or index.member_count()):
             return {}, {}, codes_block, {}
-        for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
-            if identity is not None and identity.skipped_reason is not None:
-                skipped[k] = identity.skipped_reason
-            matches = index.matches_of(identity, until_block=block, members=True) if identity is not None else []
-            if matches and matches[0].decisive:
-                found[k] = matches[0]
-            elif matches:  # as likely chance as a copy at this registry's size: listed, not answered
-                possibles[k] = matches[0]
+        computed = zip(candidates, identities([items[k].path for k in candidates], workers), strict=True)
+        while part := list(islice(computed, MATCH_CHUNK)):  # the holders of a chunk's matches: one batch
+            for k, identity in part:
+                if identity is not None and identity.skipped_reason is not None:
+                    skipped[k] = identity.skipped_reason
+            matched = index.matches_of_many([identity for _, identity in part], until_block=block, members=True)
+            for (k, _), matches in zip(part, matched, strict=True):
+                if matches and matches[0].decisive:
+                    found[k] = matches[0]
+                elif matches:  # as likely chance as a copy at this registry's size: listed, not answered
+                    possibles[k] = matches[0]
         for k, match in found.items():
             if match.collection_id is not None:
                 member_answers[k] = check_member_match(client, match, use, at=at,

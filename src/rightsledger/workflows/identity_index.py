@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,20 +52,20 @@ from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
 from ..code_tree import NO_CODE
 from ..errors import ChainError, ConfigError, NotFoundError, SimilarWorkError, ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, format_unit, identify_file
+from ..identity import THRESHOLDS, Identity, IndexSet, format_unit
 from ..identity.iscc import IsccHeader
 from ..manifests import manifest_path_of
 from ..merkle import MerkleTree
 from ..records import CheckResult
 from ..sdk.client import RightsLedger
 from ..sdk.collections import CODES_COMMITTED_EVENT, read_members
-from ..sdk.near_copies import CodeQuery, WorkMatch
+from ..sdk.near_copies import Candidate, CodeQuery, WorkMatch, near_copies_of_others
 from ..vocabulary import Use
 from . import index_store as store
 from .codes_memory import append_rows, load_all
 from .index_store import configured_url, get_meta, lock_writers, set_meta, shared_engine, upsert
 
-__all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar", "refuse_similar_code"]
+__all__ = ["CodesIndex", "Registered", "WorkMatch", "check_member_match", "refuse_similar_code"]
 
 COLLECTION_CODES_TOPIC = "0x" + keccak(text=CODES_COMMITTED_EVENT).hex()
 
@@ -91,6 +91,9 @@ class Registered:
     block: int
     order: int
     """Its row in the index, which is filled in chain order: earlier registrations have smaller numbers."""
+    collection_id: int | None = None
+    """A member of this collection registered with codes (`registration_id` 0, `order` its row among
+    the members), not a work registered on its own."""
 
     @property
     def iscc(self) -> str:
@@ -296,6 +299,24 @@ class CodesIndex:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT COUNT(*) FROM member_codes")).scalar_one())
 
+    _MEMBERS = "SELECT content_hash, header, body, media, block, id, collection_id FROM member_codes"
+
+    def members(self) -> list[Registered]:
+        """Every indexed coded collection member (`collection_id` set), in the order they were loaded."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(self._MEMBERS + " ORDER BY id")).all()
+        return [Registered(str(d), int(h), int(b), str(m), 0, int(k), int(i), int(c)) for d, h, b, m, k, i, c in rows]
+
+    def member(self, content_hash: str) -> Registered | None:
+        """An indexed coded collection member (of the lowest collection id, if several list it), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text(self._MEMBERS + " WHERE content_hash = :h ORDER BY collection_id LIMIT 1"),
+                               {"h": content_hash.lower()}).first()
+        if row is None:
+            return None
+        d, h, b, m, k, i, c = row
+        return Registered(str(d), int(h), int(b), str(m), 0, int(k), int(i), int(c))
+
     def member_collections(self, hashes: Sequence[str], chunk: int = 1_000) -> dict[str, int]:
         """The coded collection (the lowest id, if several) each of `hashes` is an indexed member of;
         hashes that are no member are left out."""
@@ -425,11 +446,44 @@ class CodesIndex:
         `until_block`: only works registered by that block (an answer pinned to a block must not
         match a work registered after it, although the index has read further).
         `members`: also the members of collections registered with codes (their `collection_id` set)."""
+        return self.matches_many([CodeQuery(media, code, mirrored_code, tuple(rotated_codes))], max_distance,
+                                 until_block=until_block, members=members)[0]
+
+    def matches_many(self, queries: Sequence[CodeQuery | None], max_distance: int | None = None, *,
+                     until_block: int | None = None, members: bool = False) -> list[list[WorkMatch]]:
+        """`matches` of each query (none for None), the holders of all their matches read in one
+        round trip (a JSON-RPC batch), not one chain call per match."""
         if max_distance is not None and not 0 <= max_distance <= 64:
             raise ValidationError(f"--max-distance must be 0..64 bits, got {max_distance}")
+        found = [[] if q is None else self._rows_of(q, max_distance, until_block, members) for q in queries]
+        holders = self.client.works.holders_of([str(row[1]) for rows in found for _, row in rows if row[5] is None])
+        collection_holders: dict[int, str] = {}
+        out: list[list[WorkMatch]] = []
+        for rows in found:
+            matches = []
+            for m, (_, digest, head, body, _block, collection) in rows:
+                if collection is None:
+                    holder = holders.get(str(digest).lower())
+                    if holder is None:  # not registered (any more): as before, the registry's own answer
+                        holder = self.client.works.holder_of(str(digest))
+                    collection_id = None
+                else:
+                    collection_id = int(collection)
+                    if collection_id not in collection_holders:
+                        collection_holders[collection_id] = to_checksum_address(
+                            self.client.collections.record(collection_id).holder)
+                    holder = collection_holders[collection_id]
+                matches.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder,
+                                         m.mirrored, collection_id, m.rotated, m.chance))
+            out.append(matches)
+        return out
+
+    def _rows_of(self, q: CodeQuery, max_distance: int | None, until_block: int | None,
+                 members: bool) -> list[tuple[Any, Any]]:
+        """One query's hits in memory with their table rows (id, hash, header, body, block, collection)."""
         indexes = self._current()
         with self._memory_lock:  # a refresh appends to (and may compact) the index a query reads
-            found = indexes.find(media, code, mirrored_code, max_distance, rotated_codes=rotated_codes)
+            found = indexes.find(q.media, q.code, q.mirrored_code, max_distance, rotated_codes=q.rotated_codes)
         if not members:
             found = [m for m in found if m.id > 0]
         if not found:
@@ -447,43 +501,27 @@ class CodesIndex:
                              "WHERE id IN :ids")
                 rows |= {-int(r[0]): r for r in conn.execute(query.bindparams(bindparam("ids", expanding=True)),
                                                              {"ids": member_ids}).all()}
-        out = []
-        collection_holders: dict[int, str] = {}
-        for m in found:
-            row = rows.get(m.id)
-            if row is None:  # rolled back by another writer since the refresh
-                continue
-            _, digest, head, body, block, collection = row
-            if until_block is not None and int(block) > until_block:
-                continue
-            if collection is None:
-                holder = self.client.works.holder_of(str(digest))
-                collection_id = None
-            else:
-                collection_id = int(collection)
-                if collection_id not in collection_holders:
-                    collection_holders[collection_id] = to_checksum_address(
-                        self.client.collections.record(collection_id).holder)
-                holder = collection_holders[collection_id]
-            out.append(WorkMatch(str(digest), format_unit(int(head), int(body)), m.distance, holder, m.mirrored,
-                                 collection_id, m.rotated, m.chance))
-        return out
+        return [(m, rows[m.id]) for m in found if m.id in rows  # else rolled back by another writer meanwhile
+                and (until_block is None or int(rows[m.id][4]) <= until_block)]
 
     def matches_of(self, identity: Identity, max_distance: int | None = None, *,
                    until_block: int | None = None, members: bool = False) -> list[WorkMatch]:
         """`matches` for a file's identity (none when it has no content code)."""
-        if identity.content_bits is None:
-            return []
-        return self.matches(identity.media, identity.content_bits, max_distance, mirrored_code=identity.mirrored_bits,
-                            rotated_codes=identity.rotated_bits, until_block=until_block, members=members)
+        return self.matches_of_many([identity], max_distance, until_block=until_block, members=members)[0]
+
+    def matches_of_many(self, identities: Sequence[Identity | None], max_distance: int | None = None, *,
+                        until_block: int | None = None, members: bool = False) -> list[list[WorkMatch]]:
+        """`matches_of` for many files' identities (None: a file of no media we code), one holder batch."""
+        return self.matches_many([None if i is None or i.content_bits is None else
+                                  CodeQuery(i.media, i.content_bits, i.mirrored_bits, tuple(i.rotated_bits))
+                                  for i in identities], max_distance, until_block=until_block, members=members)
 
     def near_many(self, queries: Sequence[CodeQuery]) -> list[list[WorkMatch]]:
         """The SDK's `NearCopies`: synced, then each query's matches at its media's threshold (so a
         client handed this index checks its registrations against it instead of reading the chain),
-        collection members included."""
+        collection members included; their holders in one round trip."""
         self.sync()
-        return [self.matches(q.media, q.code, mirrored_code=q.mirrored_code, rotated_codes=q.rotated_codes,
-                             members=True) for q in queries]
+        return self.matches_many(queries, members=True)
 
     def in_memory(self) -> dict[str, tuple[int, int]]:
         """Per media: (codes held in memory, bytes they take); empty before the first query."""
@@ -500,47 +538,14 @@ def _bump_epoch(conn: Connection) -> None:
 
 def refuse_similar_code(index: CodesIndex, media: str, bits: int, holder: str, content_hash: str) -> None:
     """SimilarWorkError if a code (`media`, its 64-bit body) to be registered for `content_hash` is
-    within the threshold of a work registered by a holder other than `holder` (the gateway's relayed
-    registrations, which name a code rather than a file), decisively (identity.chance). The index
-    is synced first."""
-    index.sync()
-    found = [m.as_dict() for m in index.matches(media, bits, members=True)
-             if m.holder.lower() != holder.lower() and m.decisive
-             and (m.collection_id is not None or m.content_hash != content_hash.lower())]
+    within the threshold of a work (or coded collection member) of a holder other than `holder`: the
+    SDK's check (`near_copies_of_others`), for the gateway's relayed registrations, which name a code
+    rather than a file; decisive matches only (identity.chance). The index is synced first."""
+    found = near_copies_of_others(index, [Candidate(content_hash, content_hash, CodeQuery(media, bits))], holder)
     if found:
         listed = "; ".join(f"{f['contentHash']} (distance {f['distance']}, holder {f['holder']})" for f in found)
         raise SimilarWorkError(f"refusing to register a near copy of other holders' works: {listed}; "
                                "prepare it with allowSimilar: true if this is your own work", found)
-
-
-def refuse_similar(client: RightsLedger, paths: Sequence[Path], holder: str, *, allowed: Iterable[str] = ()) -> None:
-    """SimilarWorkError if a file is a near copy of a work (or coded collection member) registered by
-    a holder other than `holder` (`allowed`: content hashes it may be near, a derivative's parents).
-    The SDK's `register` refuses by itself; this serves registrations it does not check (derivatives)."""
-    near_ok = {h.lower() for h in allowed}
-    found: list[dict[str, object]] = []
-    with CodesIndex(client) as index:
-        index.sync()
-        if not len(index) and not index.member_count():
-            return
-        for path in paths:
-            try:
-                identity = identify_file(path)
-            except ValidationError:
-                continue
-            for m in index.matches_of(identity, members=True):
-                if m.content_hash in near_ok:
-                    continue
-                # the same bytes as a registered work: the registry itself refuses them
-                # (WorkAlreadyRegistered); a collection member's are refused here
-                same = m.collection_id is None and m.content_hash == identity.sha256
-                if m.holder.lower() != holder.lower() and not same and m.decisive:
-                    found.append({"file": str(path), **m.as_dict()})
-    if found:
-        listed = "; ".join(f"{f['file']} ~ {f['contentHash']} (distance {f['distance']}, holder {f['holder']})"
-                           for f in found)
-        raise SimilarWorkError(f"refusing to register near copies of other holders' works: {listed}; "
-                               "register anyway with --allow-similar if this is your own work", found)
 
 
 def check_member_match(client: RightsLedger, match: WorkMatch, use: Use, *, licensee: str | None = None,

@@ -6,13 +6,18 @@ is within the threshold: what `register` (CLI and SDK) refuses unless `--allow-s
 contract call can still make). Both are read from the
 codes index alone, i.e. from the chain's `ContentCodesRecorded` events: nothing else is recorded,
 so the review cannot tell a registrant who passed `--allow-similar` from one who skipped the check.
-Mirrored matches are not reviewed (the index keeps codes, not images).
+Mirrored matches are not reviewed (the index keeps codes, not images). Members of collections
+registered with codes are reviewed beside the works: a work registered after another holder's
+member near it, or a member committed after another holder's work (or member), is listed with its
+collection (`copyCollection` / `originalCollection`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from eth_utils.address import to_checksum_address
 
 from ..sdk.client import RightsLedger
 from ..sdk.trail import TrailEntry
@@ -21,7 +26,9 @@ from .identity_index import CodesIndex, Registered
 
 @dataclass(frozen=True, slots=True)
 class SuspectedCopy:
-    """`copy` was registered after `original`, by another holder, `distance` bits from it."""
+    """`copy` was registered after `original`, by another holder, `distance` bits from it. Either may
+    be a member of a collection registered with codes (its `collection_id` set, its holder the
+    collection's)."""
 
     copy: Registered
     copy_holder: str
@@ -30,29 +37,56 @@ class SuspectedCopy:
     distance: int
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "copy": self.copy.content_hash, "copyIscc": self.copy.iscc, "copyHolder": self.copy_holder,
             "copyBlock": self.copy.block, "original": self.original.content_hash,
             "originalIscc": self.original.iscc, "originalHolder": self.original_holder,
             "originalBlock": self.original.block, "distance": self.distance,
         }
+        if self.copy.collection_id is not None:
+            found["copyCollection"] = self.copy.collection_id
+        if self.original.collection_id is not None:
+            found["originalCollection"] = self.original.collection_id
+        return found
+
+
+def _earlier(a: Registered, b: Registered) -> bool:
+    """Was `a` registered before `b`? Works by their rows (filled in chain order), members of
+    collections by their collection ids; a work and a member only by block (in one block, neither)."""
+    if (a.collection_id is None) == (b.collection_id is None):
+        if a.collection_id is None or b.collection_id is None:
+            return a.order < b.order
+        return (a.block, a.collection_id) < (b.block, b.collection_id)
+    return a.block < b.block
 
 
 def suspected_copies(index: CodesIndex, max_distance: int | None = None) -> list[SuspectedCopy]:
     """Every pair (later work, earlier work of another holder) within the distance, in the order the
-    copies were registered, nearest original first. One query per coded work: minutes at 10^6 works."""
-    works = index.registrations()
-    by_hash = {w.content_hash: w for w in works}
+    copies were registered, nearest original first: registered works and members of collections
+    registered with codes alike. One query per coded work and member: minutes at 10^6."""
+    coded = sorted([*index.registrations(), *index.members()], key=lambda r: (r.block, r.collection_id is not None,
+                                                                              r.collection_id or 0, r.order))
+    by_key = {(r.content_hash, r.collection_id): r for r in coded}
+    collection_holders: dict[int, str] = {}
     out: list[SuspectedCopy] = []
-    for work in works:
-        found = [m for m in index.matches(work.media, work.body, max_distance) if m.content_hash != work.content_hash]
-        earlier = [m for m in found if m.content_hash in by_hash and by_hash[m.content_hash].order < work.order]
+    for work in coded:
+        found = [m for m in index.matches(work.media, work.body, max_distance, members=True)
+                 if (m.content_hash, m.collection_id) != (work.content_hash, work.collection_id)]
+        earlier = [(m, by_key[(m.content_hash, m.collection_id)]) for m in found
+                   if (m.content_hash, m.collection_id) in by_key
+                   and _earlier(by_key[(m.content_hash, m.collection_id)], work)]
         if not earlier:
             continue
-        holder = _holder(index, work.content_hash)
-        for m in earlier:
+        if work.collection_id is None:
+            holder = _holder(index, work.content_hash)
+        else:
+            if work.collection_id not in collection_holders:
+                collection_holders[work.collection_id] = to_checksum_address(
+                    index.client.collections.record(work.collection_id).holder)
+            holder = collection_holders[work.collection_id]
+        for m, original in earlier:
             if m.holder.lower() != holder.lower():
-                out.append(SuspectedCopy(work, holder, by_hash[m.content_hash], m.holder, m.distance))
+                out.append(SuspectedCopy(work, holder, original, m.holder, m.distance))
     return out
 
 

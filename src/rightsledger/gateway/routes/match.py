@@ -99,7 +99,7 @@ async def match_file(
     "/suspected-copies",
     response_model=list[SuspectedCopyPublic],
     responses={422: {"model": ErrorPublic}},
-    summary="registrars' review: works registered after another holder's work within the distance",
+    summary="registrars' review: works and coded collection members registered after another holder's, near it",
 )
 def get_suspected_copies(
     state: StateDep,
@@ -111,4 +111,5 @@ def get_suspected_copies(
     return [SuspectedCopyPublic(
         copy_hash=s.copy.content_hash, copy_iscc=s.copy.iscc, copy_holder=s.copy_holder, copy_block=s.copy.block,
         original=s.original.content_hash, original_iscc=s.original.iscc, original_holder=s.original_holder,
-        original_block=s.original.block, distance=s.distance) for s in found]
+        original_block=s.original.block, distance=s.distance, copy_collection=s.copy.collection_id,
+        original_collection=s.original.collection_id) for s in found]

@@ -3,7 +3,9 @@ finds its record again through the work's ISCC code (C2PA 2.x "Soft Binding Reso
 `/services/supportedAlgorithms`, `/matches/byBinding`, `/matches/byContent`).
 
 A match's `manifestId` is the registered work's content hash: the registry keeps no manifest store,
-the work's record (and its embedded manifest, when the holder published one) is at `endpoint`."""
+the work's record (and its embedded manifest, when the holder published one) is at `endpoint`. Members
+of collections registered with codes are matched too: `collection` names the collection, `holder` is
+its holder and `endpoint` the members manifest the chain names for it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from ...errors import ValidationError
 from ...identity import content_code_bits, content_header, normalize
 from ...workflows.c2pa_import import ISCC_ALGORITHM
-from ...workflows.identity_index import WorkMatch
+from ...workflows.identity_index import CodesIndex, WorkMatch
 from ..deps import StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.softbinding import SoftBindingMatch, SoftBindingMatches, SupportedAlgorithms
@@ -32,15 +34,24 @@ def _algorithm(alg: str) -> None:
         raise ValidationError(f"soft-binding algorithm {alg!r} is not supported here: use {ISCC_ALGORITHM}")
 
 
-def _matches(request: Request, found: list[WorkMatch], limit: int) -> SoftBindingMatches:
+def _matches(request: Request, index: CodesIndex, found: list[WorkMatch], limit: int) -> SoftBindingMatches:
     base = str(request.base_url).rstrip("/")
     return SoftBindingMatches(matches=[
         SoftBindingMatch(
-            manifest_id=m.content_hash, endpoint=f"{base}/works/{m.content_hash}",
+            manifest_id=m.content_hash, endpoint=_endpoint(base, index, m),
             similarity_score=round(100 * (64 - m.distance) / 64), distance=m.distance, iscc=m.iscc, holder=m.holder,
+            collection=m.collection_id,
         )
         for m in found[:limit]
     ])  # fmt: skip
+
+
+def _endpoint(base: str, index: CodesIndex, match: WorkMatch) -> str:
+    """A registered work's record here; for a collection member, the members manifest the chain names
+    (where its code is committed; the gateway keeps no record of a member by itself)."""
+    if match.collection_id is None:
+        return f"{base}/works/{match.content_hash}"
+    return index.manifest_of(match.collection_id) or ""
 
 
 @router.get("/services/supportedAlgorithms", response_model=SupportedAlgorithms,
@@ -53,7 +64,7 @@ def supported_algorithms() -> SupportedAlgorithms:
     "/matches/byBinding",
     response_model=SoftBindingMatches,
     responses={422: {"model": ErrorPublic}},
-    summary="registered works whose ISCC Content-Code is near the soft-binding value (an ISCC code)",
+    summary="registered works and coded collection members whose ISCC Content-Code is near the binding value",
 )
 def matches_by_binding(
     request: Request,
@@ -69,15 +80,15 @@ def matches_by_binding(
         raise ValidationError(f"{iscc} has no image, text or audio Content-Code to match on")
     with state.codes_index() as index:
         index.sync()
-        found = index.matches(media, content_code_bits(iscc))
-    return _matches(request, found, max_results)
+        found = index.matches(media, content_code_bits(iscc), members=True)
+        return _matches(request, index, found, max_results)
 
 
 @router.post(
     "/matches/byContent",
     response_model=SoftBindingMatches,
     responses={413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}, 422: {"model": ErrorPublic}},
-    summary="registered works an uploaded asset (the raw body, up to the size cap) is a near copy of",
+    summary="registered works and coded collection members an uploaded asset (the raw body) is a near copy of",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
 )  # fmt: skip
@@ -88,5 +99,5 @@ async def matches_by_content(
     identity = await uploaded_identity(request, None, "asset")
     with state.codes_index() as index:
         index.sync()
-        found = index.matches_of(identity)
-    return _matches(request, found, max_results)
+        found = index.matches_of(identity, members=True)
+        return _matches(request, index, found, max_results)

@@ -43,3 +43,7 @@ class SuspectedCopyPublic(Schema):
     original_holder: str
     original_block: int
     distance: int = Field(description="Hamming distance of the codes, in bits of 64")
+    copy_collection: int | None = Field(default=None, description="the copy is a member of this collection "
+                                        "(registered with codes; its holder is the collection's)")
+    original_collection: int | None = Field(default=None, description="the original is a member of this "
+                                            "collection (registered with codes)")

@@ -8,12 +8,14 @@ from .common import Schema
 
 
 class SoftBindingMatch(Schema):
-    manifest_id: str = Field(description="the registered work's content hash (the record's id)")
-    endpoint: str = Field(description="where the work's record is")
+    manifest_id: str = Field(description="the registered work's (or collection member's) content hash")
+    endpoint: str = Field(description="where the work's record is (a collection member: its members manifest)")
     similarity_score: int = Field(ge=0, le=100, description="100 x (64 - distance) / 64")
     distance: int = Field(description="Hamming distance of the Content-Codes, in bits of 64")
     iscc: str = Field(description="the registered work's Content-Code")
-    holder: str
+    holder: str = Field(description="the work's holder (a collection member: the collection's)")
+    collection: int | None = Field(default=None, description="a member of this collection (registered with "
+                                   "codes), not a work registered on its own")
 
 
 class SoftBindingMatches(Schema):
