@@ -34,6 +34,7 @@ contract LevyHandler is Test {
     uint256 public honestClaimsPaid;
     bool public honestClaimRefused;
     bool public windowCutShort;
+    bool public paidInTheMembersPhase;
 
     constructor(LevyFund fund_, DatasetRegistry datasets_, WorkRegistry works_, address registrar_, uint256 epochLength_) {
         fund = fund_;
@@ -92,6 +93,8 @@ contract LevyHandler is Test {
             if (epoch != 0 && block.timestamp < fund.epochOf(epoch - 1).claimUntil) windowCutShort = true;
             EpochRecord memory record = fund.epochOf(epoch);
             if (record.claimUntil < record.finalizedAt + epochLength) windowCutShort = true;
+            // The second phase (individual claims) lasts at least half the minimum window.
+            if (record.individualClaimsFrom > record.claimUntil - epochLength / 2) windowCutShort = true;
         } catch {}
     }
 
@@ -105,17 +108,23 @@ contract LevyHandler is Test {
         try fund.claim(id, h, proof) returns (uint256 amount) {
             ++claims;
             paidOut[id] += amount;
+            if (block.timestamp < fund.epochOf(fund.admissionOf(id).epoch).individualClaimsFrom) {
+                paidInTheMembersPhase = true;
+            }
             if (shouldPay) ++honestClaimsPaid;
         } catch {
             if (shouldPay) honestClaimRefused = true;
         }
     }
 
-    /// @dev An honest dataset, admitted, its epoch's window open, a work registered before the declaration, unclaimed.
+    /// @dev An honest dataset, admitted, its epoch's window open and past the members' phase, a work
+    /// registered before the declaration, unclaimed.
     function _honestAndOpen(uint256 id, bytes32 h) internal view returns (bool) {
         Admission memory admission = fund.admissionOf(id);
         if (!honest[id] || !admission.admitted || !works.isRegistered(h) || fund.isClaimed(id, h)) return false;
-        if (!fund.epochOf(admission.epoch).finalized || fund.epochOf(admission.epoch + 1).finalized) return false;
+        EpochRecord memory record = fund.epochOf(admission.epoch);
+        if (!record.finalized || fund.epochOf(admission.epoch + 1).finalized) return false;
+        if (block.timestamp < record.individualClaimsFrom) return false;
         return works.workOf(h).registeredAt < datasets.datasetOf(id).declaredAt;
     }
 
@@ -167,8 +176,10 @@ contract LevyFundInvariantTest is BaseTest {
         }
     }
 
+    /// An individual claim (by the work's own registration) is honest-and-paid in the window's second phase.
     function invariant_an_honest_holder_with_a_valid_proof_is_paid_within_the_window() public view {
         assertFalse(handler.honestClaimRefused(), "an honest claim in its window was refused");
+        assertFalse(handler.paidInTheMembersPhase(), "an individual claim was paid in the members' phase");
         assertFalse(handler.windowCutShort(), "a claim window closed before its minimum length");
     }
 }
