@@ -13,6 +13,8 @@ import pytest
 from web3 import Web3
 
 from rightsledger import ContractRevert, Mode, Reason, RightsLedger, Rule, Status, Terms, Use, hash_bytes
+from rightsledger.chain import dev_account
+from rightsledger.chain.deployments import Deployment
 from rightsledger.collections import CollectionClient
 from rightsledger.errors import ValidationError
 from rightsledger.merkle import MerkleTree
@@ -147,3 +149,34 @@ def test_collection_contest_cli_disputes_a_squatter_and_says_why_in_one_line_oth
     assert code == 0 and "contested" in out
     assert eve.check(folder / "scan-1.tif", Use.AI_TRAINING).reason is Reason.DISPUTED
     assert "disputed already" in one_line_error(collection_id, str(folder / "scan-1.tif"))
+
+
+def test_levy_claim_cli_says_when_individual_claims_open_and_claims_as_a_member_with_collection(
+    admin: RightsLedger, alice: RightsLedger, chain: Web3, deployment: Deployment, cli: CliRun, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"  # the CLI's: the trees kept there serve both proofs
+    archive = CollectionClient(alice.ctx, alice.policies, home=home)
+    reg = archive.register([b"scan 1", b"scan 2"])
+    admin.collections.mark(reg.collection_id, Status.VERIFIED, "ipfs://deed")
+    alice.register(b"own work")
+    _later(chain)
+    trainer = RightsLedger(chain, deployment, dev_account(3), home=home)
+    start = trainer.datasets.current_epoch()
+    trainer.datasets.contribute(3_000)
+    tree = MerkleTree.of([hash_bytes(b"scan 1"), hash_bytes(b"scan 2"), hash_bytes(b"own work")])
+    dataset_id = trainer.datasets.declare(tree, Use.AI_TRAINING, "ipfs://m").dataset_id
+    admin.datasets.admit(dataset_id)
+    epoch_length = trainer.datasets.levy.functions.schedule().call()[1]
+    _later(chain, epoch_length)
+    code, out, _ = cli("--dev-account", "3", "levy", "finalize", str(start))
+    assert code == 0 and "individual claims open at" in out
+    own = hash_bytes(b"own work")
+    code, _, err = cli("--dev-account", "3", "levy", "claim", own, "--dataset", str(dataset_id))
+    assert code != 0 and len(err.strip().splitlines()) == 1 and "open at" in err and "UTC" in err, err
+    code, out, _ = cli("--dev-account", "3", "levy", "claim", hash_bytes(b"scan 2"), "--dataset", str(dataset_id),
+                       "--collection", str(reg.collection_id))  # fmt: skip
+    assert code == 0 and out.startswith("credited ")
+    assert alice.datasets.levy_balance() == 1_000
+    _later(chain, epoch_length // 2)
+    code, out, _ = cli("--dev-account", "3", "levy", "claim", own, "--dataset", str(dataset_id))
+    assert code == 0 and alice.datasets.levy_balance() == 2_000
