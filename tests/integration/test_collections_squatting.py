@@ -28,8 +28,11 @@ def _later(chain: Web3, seconds: int = 1) -> None:
 
 
 def test_attack_squatter_registering_a_collection_member_later_is_contested_and_bare_hash_check_denies(
-    admin: RightsLedger, alice: RightsLedger, bob: RightsLedger, eve: RightsLedger, chain: Web3, tmp_path: Path
+    admin: RightsLedger, alice: RightsLedger, bob: RightsLedger, eve: RightsLedger, chain: Web3, tmp_path: Path,
+    deployment: Deployment,
 ) -> None:
+    wired = admin.works.contract.functions.collectionRegistry().call()
+    assert wired == deployment.contracts["CollectionRegistry"], "deploy wires the collection registry"
     archive = CollectionClient(alice.ctx, alice.policies, home=tmp_path)
     reg = archive.register([b"scan 1", b"scan 2"])  # every use denied
     admin.collections.mark(reg.collection_id, Status.VERIFIED, "ipfs://deed")
