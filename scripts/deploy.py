@@ -27,12 +27,13 @@ def cli(account, admin):  # type: ignore[no-untyped-def]
     provenance = project.ProvenanceLog.deploy(works.address, forwarder.address, sender=account)
     works.setLicenceOracle(licences.address, sender=account)
     works.grantRole(works.DELEGATE_REGISTRAR_ROLE(), licences.address, sender=account)
+    collections = project.CollectionRegistry.deploy(works.address, forwarder.address, sender=account)
+    works.setCollectionRegistry(collections.address, sender=account)
     if admin and admin.lower() != account.address.lower():
         for role in (works.REGISTRAR_ROLE(), works.DEFAULT_ADMIN_ROLE()):
             works.grantRole(role, admin, sender=account)
             works.renounceRole(role, account.address, sender=account)
     datasets = project.DatasetRegistry.deploy(works.address, forwarder.address, sender=account)
-    collections = project.CollectionRegistry.deploy(works.address, forwarder.address, sender=account)
     levy = project.LevyFund.deploy(datasets.address, collections.address, LEVY_EPOCH, forwarder.address, sender=account)
     deployment = Deployment(
         chain_id=chain.chain_id,

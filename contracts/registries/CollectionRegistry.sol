@@ -149,6 +149,21 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     }
 
     /// @inheritdoc ICollectionRegistry
+    function contestMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata memberProof) external {
+        Collection memory collection = _existing(collectionId);
+        if (collection.status != STATUS_VERIFIED) revert CollectionNotVerified(collectionId, collection.status);
+        if (!isMember(collectionId, contentHash, memberProof)) revert CollectionInvalidProof(collectionId, contentHash);
+        // Reverts WorkNotRegistered for a work without a registration of its own.
+        WorkRecord memory work = _works.workOf(contentHash);
+        if (work.registeredAt < collection.registeredAt) {
+            revert CollectionMemberRegisteredBefore(collectionId, contentHash, work.registeredAt, collection.registeredAt);
+        }
+        if (work.holder == collection.holder) revert CollectionMemberHeldByCollectionHolder(collectionId, contentHash);
+        // The WorkRegistry accepts this only from the CollectionRegistry its admin wired, and emits the event.
+        _works.contestByCollection(contentHash, collectionId, _msgSender());
+    }
+
+    /// @inheritdoc ICollectionRegistry
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) public view returns (bool) {
         return MerkleProof.verifyCalldata(proof, _roots[collectionId], _leaf(contentHash));
     }

@@ -26,6 +26,7 @@ import {
     WorkRecord,
     USE_COUNT,
     MODE_DENY,
+    STATUS_UNVERIFIED,
     STATUS_VERIFIED,
     STATUS_DISPUTED,
     REASON_ALLOWED_BY_TERMS,
@@ -103,6 +104,10 @@ contract WorkRegistry is
     /// @dev Per registration with codes, the root of its codes' tree (ContentCodes); 0 = no codes.
     mapping(uint32 registrationId => bytes32) private _codeRoots;
 
+    /// @dev The CollectionRegistry whose verified collections may contest later registrations of their
+    /// members. Declared last: the counters' slots stay where the layout tests read them.
+    address private _collections;
+
     constructor(IPolicyRegistry policies, address admin, address trustedForwarder) ERC2771Context(trustedForwarder) {
         _policies = policies;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -141,14 +146,7 @@ contract WorkRegistry is
         string calldata metadataURI
     ) external returns (uint32 registrationId) {
         registrationId = _openRegistration(holder, policyId, 1, metadataURI);
-        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
-        uint256 data = _codesEventData(CODE_BYTES);
-        // A bytes10 is left-aligned with zeros after it: one store writes the packed code and its padding.
-        // slither-disable-next-line assembly
-        assembly ("memory-safe") {
-            mstore(add(data, 0x60), code)
-        }
-        _commitCodes(registrationId, data, 1);
+        _mintWithCode(contentHash, code, _newWorkSlot(holder, policyId, registrationId), registrationId);
         _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
     }
 
@@ -204,14 +202,7 @@ contract WorkRegistry is
         registrationId = _openRegistration(holder, policyId, 1, metadataURI);
         // As in registerFor: the registrant is whom the delegate acts for (same slot, already warm).
         _registrations[registrationId].registrant = registrant;
-        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
-        uint256 data = _codesEventData(CODE_BYTES);
-        // As in registerWithCode: one store writes the left-aligned code and its zero padding.
-        // slither-disable-next-line assembly
-        assembly ("memory-safe") {
-            mstore(add(data, 0x60), code)
-        }
-        _commitCodes(registrationId, data, 1);
+        _mintWithCode(contentHash, code, _newWorkSlot(holder, policyId, registrationId), registrationId);
         // Cannot overflow: a balance counts distinct registered hashes, far fewer than 2**256.
         unchecked {
             _balances[holder] += 1;
@@ -246,14 +237,7 @@ contract WorkRegistry is
         // slither-disable-next-line reentrancy-benign,reentrancy-events
         policyId = _policies.registerPolicy(terms);
         registrationId = _openRegistration(holder, policyId, 1, metadataURI);
-        _mint(contentHash, 0, _newWorkSlot(holder, policyId, registrationId));
-        uint256 data = _codesEventData(CODE_BYTES);
-        // As in registerWithCode: one store writes the left-aligned code and its zero padding.
-        // slither-disable-next-line assembly
-        assembly ("memory-safe") {
-            mstore(add(data, 0x60), code)
-        }
-        _commitCodes(registrationId, data, 1);
+        _mintWithCode(contentHash, code, _newWorkSlot(holder, policyId, registrationId), registrationId);
         _closeRegistration(registrationId, holder, policyId, 1, metadataURI);
     }
 
@@ -309,6 +293,19 @@ contract WorkRegistry is
             sstore(work.slot, slotValue)
         }
         emit Transfer(address(0), address(uint160(slotValue)), uint256(contentHash));
+    }
+
+    /// @dev `_mint` of one work with its content code: the code's tree (one leaf) is committed for the
+    /// registration and the ContentCodesRecorded event emitted.
+    function _mintWithCode(bytes32 contentHash, bytes10 code, uint256 slotValue, uint32 registrationId) private {
+        _mint(contentHash, 0, slotValue);
+        uint256 data = _codesEventData(CODE_BYTES);
+        // A bytes10 is left-aligned with zeros after it: one store writes the packed code and its padding.
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            mstore(add(data, 0x60), code)
+        }
+        _commitCodes(registrationId, data, 1);
     }
 
     /// @dev `_mint` for every hash of a batch, in order, position i in bits 240-255 of work i's slot:
@@ -488,6 +485,26 @@ contract WorkRegistry is
         emit LicenceOracleChanged(address(previous), address(oracle));
     }
 
+    /// @inheritdoc IWorkRegistry
+    function setCollectionRegistry(address collections) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_collections != address(0)) revert WorkCollectionRegistryAlreadySet(_collections);
+        if (collections == address(0)) revert WorkNotCollectionRegistry(address(0));
+        _collections = collections;
+        emit CollectionRegistrySet(collections);
+    }
+
+    /// @inheritdoc IWorkRegistry
+    /// @dev The CollectionRegistry checked the proof, the collection's verification and the precedence;
+    /// it calls directly (never through the forwarder), hence `msg.sender`.
+    function contestByCollection(bytes32 contentHash, uint256 collectionId, address contester) external {
+        if (msg.sender != _collections) revert WorkNotCollectionRegistry(msg.sender);
+        Work storage work = _existingWork(contentHash);
+        uint8 status = work.status;
+        if (status != STATUS_UNVERIFIED) revert WorkNotContestable(contentHash, status);
+        work.status = STATUS_DISPUTED;
+        emit ContestedByCollection(contentHash, collectionId, contester);
+    }
+
     // ---------------------------------------------------------------- checks
 
     /// @inheritdoc IWorkRegistry
@@ -600,6 +617,11 @@ contract WorkRegistry is
     /// @inheritdoc IWorkRegistry
     function licenceOracle() external view returns (ILicenceOracle) {
         return _licences;
+    }
+
+    /// @inheritdoc IWorkRegistry
+    function collectionRegistry() external view returns (address) {
+        return _collections;
     }
 
     /// @inheritdoc IWorkRegistry

@@ -264,6 +264,7 @@ class Epoch:
     finalized: bool
     finalized_at: int = 0  # unix seconds; 0: not finalized
     claim_until: int = 0  # the claim window stays open at least until here (unix seconds)
+    individual_claims_from: int = 0  # `claim` opens here; before, collection members only (unix seconds)
 
 
 @dataclass(frozen=True)

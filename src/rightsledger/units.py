@@ -82,6 +82,11 @@ def from_timestamp(value: int) -> datetime | None:
     return datetime.fromtimestamp(min(value, MAX_TIME), tz=UTC)
 
 
+def format_time(timestamp: int) -> str:
+    """A chain timestamp (unix seconds) for people, in UTC."""
+    return datetime.fromtimestamp(min(int(timestamp), MAX_TIME), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def chain_time(value: datetime) -> datetime:
     """A moment the contracts can store: timezone-aware (naive means UTC), after the epoch."""
     if value.tzinfo is None:
@@ -109,6 +114,7 @@ __all__ = [
     "MAX_UINT40",
     "MAX_UINT96",
     "chain_time",
+    "format_time",
     "format_wei",
     "from_timestamp",
     "parse_fee",

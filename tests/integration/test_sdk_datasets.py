@@ -165,6 +165,13 @@ def test_levy_claims_share_each_epoch_exactly_and_roll_over_the_rest(
     epoch = eve.datasets.finalize(start)
     assert (epoch.pool, epoch.items, epoch.per_item) == (1_001, 5, 200)
     assert eve.datasets.levy_accounts()["carriedOver"] == 1
+    # Collection members first: individual claims open half an epoch after finalization.
+    assert epoch.individual_claims_from == epoch.finalized_at + epoch_length // 2
+    with pytest.raises(ContractRevert) as info:
+        eve.datasets.claim(a_id, b"w1", tree=tree_a)
+    assert info.value.error == "LevyMembersFirst" and info.value.args_by_name["opensAt"] == epoch.individual_claims_from
+    assert "open at" in str(info.value) and "UTC" in str(info.value)
+    _set_time(chain, epoch_length // 2)
     assert eve.datasets.claim(a_id, b"w1", tree=tree_a) == 200
     assert eve.datasets.claim(a_id, b"w2", tree=tree_a) == 200
     assert eve.datasets.claim(b_id, b"w1", tree=tree_b) == 200  # once per work per dataset: twice in two

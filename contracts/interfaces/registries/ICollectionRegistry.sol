@@ -20,8 +20,10 @@ struct CollectionRecord {
 /// @dev Precedence, for a proven member also registered on its own in the WorkRegistry: its own
 /// record answers when it was registered strictly before the collection, or when the collection's
 /// holder holds it (the holder refining terms for one work); otherwise the collection answers: a
-/// later individual registration by anyone else (a squatter) cannot override the collection's terms,
-/// and a registrar can dispute it and correct its holder. Collection terms have no history: checks
+/// later individual registration by anyone else (a squatter) cannot override the collection's terms.
+/// Anyone may contest such a registration with the member's proof when a registrar verified the
+/// collection (`contestMember`): the work is then disputed in the WorkRegistry, so a check of its bare
+/// hash answers `disputed` and levy claims by its hash revert, until a registrar corrects its holder. Collection terms have no history: checks
 /// at a past time use the collection's current policy and opt-outs.
 interface ICollectionRegistry {
     /// @notice No collection has this id.
@@ -36,6 +38,16 @@ interface ICollectionRegistry {
     error CollectionBadBatch();
     /// @notice Only a disputed collection's holder can be corrected.
     error CollectionNotDisputed(uint256 collectionId);
+    /// @notice Only a collection a registrar verified may contest a member's registration (a copied root
+    /// proves nothing about who holds the works); `status` is its STATUS_*.
+    error CollectionNotVerified(uint256 collectionId, uint8 status);
+    /// @notice The work was registered individually at `registeredAt`, strictly before the collection
+    /// (at `collectionRegisteredAt`): its own registration answers for it.
+    error CollectionMemberRegisteredBefore(
+        uint256 collectionId, bytes32 contentHash, uint256 registeredAt, uint256 collectionRegisteredAt
+    );
+    /// @notice The collection's holder holds the work's own registration: it refines the collection's terms.
+    error CollectionMemberHeldByCollectionHolder(uint256 collectionId, bytes32 contentHash);
 
     /// @notice A collection of `count` works was registered under `policyId`.
     event CollectionRegistered(
@@ -100,6 +112,12 @@ interface ICollectionRegistry {
     /// @notice Settles a dispute over who holds a collection: moves it to `newHolder` (terms and opt-outs
     /// reset, status verified), with the evidence. WorkRegistry REGISTRAR_ROLE only, disputed collections only.
     function correctCollectionHolder(uint256 collectionId, address newHolder, string calldata evidenceURI) external;
+
+    /// @notice Contests an individual registration of a member: anyone may call, with the member's proof.
+    /// Requires a collection a registrar verified, and a registration of `contentHash` in the WorkRegistry
+    /// made at or after the collection's (the precedence above) by another holder than the collection's.
+    /// The WorkRegistry then marks the work disputed (IWorkRegistry.ContestedByCollection).
+    function contestMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata memberProof) external;
 
     /// @notice Whether `proof` shows `contentHash` in the collection.
     function isMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata proof) external view returns (bool);

@@ -40,6 +40,13 @@ interface IWorkRegistry {
     error WorkCodesLengthMismatch(uint256 works, uint256 codesLength);
     /// @notice Only a disputed work's holder can be corrected: a registrar marks the dispute first.
     error WorkNotDisputed(bytes32 contentHash);
+    /// @notice Only the CollectionRegistry this registry was wired to may contest a work.
+    error WorkNotCollectionRegistry(address caller);
+    /// @notice The CollectionRegistry is wired once, and was already: `collections`.
+    error WorkCollectionRegistryAlreadySet(address collections);
+    /// @notice Only an unverified work can be contested: a verified one was settled by a registrar,
+    /// a disputed one is disputed already (`status` is its STATUS_*).
+    error WorkNotContestable(bytes32 contentHash, uint8 status);
 
     /// @notice Works were registered: `count` Transfer events from address(0) in the same
     /// transaction name their hashes. A single registration is a batch of one.
@@ -72,6 +79,13 @@ interface IWorkRegistry {
     );
     /// @notice The licence module the registry consults changed.
     event LicenceOracleChanged(address indexed previousOracle, address indexed newOracle);
+    /// @notice The registry was wired to the CollectionRegistry whose verified collections may contest works.
+    event CollectionRegistrySet(address indexed collections);
+    /// @notice `contester` showed that the work is a member of verified collection `collectionId`,
+    /// registered individually after it by someone other than the collection's holder: the work is
+    /// disputed now (checks answer `disputed`, levy claims by its hash revert) until a registrar
+    /// settles it (`correctHolder`, or `markStatus`).
+    event ContestedByCollection(bytes32 indexed contentHash, uint256 indexed collectionId, address indexed contester);
 
     /// @notice Registers one work to `holder` under policy `policyId` (0: no terms, every use denied).
     /// @return registrationId the id of this registration record (registrant, time, metadata URI).
@@ -144,6 +158,12 @@ interface IWorkRegistry {
 
     /// @notice Sets the licence module consulted for `allowed-by-licence` (address(0): none). Admin only.
     function setLicenceOracle(ILicenceOracle oracle) external;
+    /// @notice Wires the CollectionRegistry whose `contestMember` may dispute works. Admin only, once.
+    function setCollectionRegistry(address collections) external;
+    /// @notice Marks an unverified work disputed on behalf of `contester`, who proved to the wired
+    /// CollectionRegistry that a verified collection registered it first (ICollectionRegistry.contestMember).
+    /// The wired CollectionRegistry only.
+    function contestByCollection(bytes32 contentHash, uint256 collectionId, address contester) external;
 
     /// @notice May `licensee` make `use` of the work at `timestamp` (0: now)? See the README for the order of evaluation.
     /// @return allowed whether the use is permitted.
@@ -173,6 +193,8 @@ interface IWorkRegistry {
 
     /// @notice The licence module consulted by checks, or address(0).
     function licenceOracle() external view returns (ILicenceOracle);
+    /// @notice The CollectionRegistry that may contest works, or address(0) before it is wired.
+    function collectionRegistry() external view returns (address);
 
     /// @notice Whether the registered work `contentHash` was registered with content code `code`
     /// (NO_CODE included), shown by `proof`. False for unregistered works, works registered

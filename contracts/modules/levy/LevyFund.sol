@@ -97,11 +97,14 @@ contract LevyFund is ILevyFund, ERC2771Context {
         // slither-disable-next-line divide-before-multiply
         uint256 carried = pool - perItem * items;
         uint256 claimUntil = block.timestamp + _epochLength;
+        // Members first for half the minimum window (ILevyFund): individual claims open after it.
+        uint256 individualClaimsFrom = block.timestamp + _epochLength / 2;
         record.pool = SafeCast.toUint128(pool);
         record.perItem = SafeCast.toUint128(perItem);
         record.finalizedAt = SafeCast.toUint40(block.timestamp);
         record.claimUntil = SafeCast.toUint40(claimUntil);
         record.finalized = true;
+        record.individualClaimsFrom = SafeCast.toUint40(individualClaimsFrom);
         _carriedOver = carried;
         _nextToFinalize = epoch + 1;
         emit EpochFinalized(epoch, pool, items, perItem, carried, claimUntil);
@@ -116,7 +119,7 @@ contract LevyFund is ILevyFund, ERC2771Context {
         if (work.registeredAt >= dataset.declaredAt) {
             revert LevyRegisteredAfterDeclaration(contentHash, work.registeredAt, dataset.declaredAt);
         }
-        return _credit(datasetId, dataset, contentHash, proof, work.holder);
+        return _credit(datasetId, dataset, contentHash, proof, work.holder, true);
     }
 
     /// @inheritdoc ILevyFund
@@ -144,7 +147,7 @@ contract LevyFund is ILevyFund, ERC2771Context {
                 revert LevyWorkRegisteredIndividually(contentHash);
             }
         }
-        return _credit(datasetId, dataset, contentHash, proof, collection.holder);
+        return _credit(datasetId, dataset, contentHash, proof, collection.holder, false);
     }
 
     function _credit(
@@ -152,19 +155,23 @@ contract LevyFund is ILevyFund, ERC2771Context {
         DatasetRecord memory dataset,
         bytes32 contentHash,
         bytes32[] calldata proof,
-        address holder
+        address holder,
+        bool individual
     ) private returns (uint256 amount) {
         Admission storage admission = _admissions[datasetId];
         if (!admission.admitted) revert LevyDatasetNotAdmitted(datasetId);
         uint256 epoch = admission.epoch;
         // The window is open from the epoch's finalization until the next epoch's.
         if (epoch + 1 != _nextToFinalize) revert LevyClaimWindowClosed(datasetId, epoch);
+        EpochRecord storage record = _epochs[epoch];
+        if (individual && block.timestamp < record.individualClaimsFrom) {
+            revert LevyMembersFirst(epoch, record.individualClaimsFrom);
+        }
         if (_claimed[datasetId][contentHash]) revert LevyAlreadyClaimed(datasetId, contentHash);
         uint48 claims = admission.claims;
         // A dataset pays at most the shares it brought to the count: an under-counted one shortens only its own holders.
         if (claims >= dataset.itemCount) revert LevyDatasetExhausted(datasetId, dataset.itemCount);
         if (!_datasets.verifyInclusion(datasetId, contentHash, proof)) revert LevyInvalidProof(datasetId, contentHash);
-        EpochRecord storage record = _epochs[epoch];
         amount = record.perItem;
         _claimed[datasetId][contentHash] = true;
         // Cannot overflow: claims < itemCount, a uint48.

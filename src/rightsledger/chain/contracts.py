@@ -14,7 +14,8 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from ..errors import ContractRevert
-from ..vocabulary import Reason, Use
+from ..units import format_time
+from ..vocabulary import Reason, Status, Use
 
 _ARTIFACTS = resources.files("rightsledger") / "artifacts"
 
@@ -165,11 +166,33 @@ _ADVICE: dict[str, str] = {
     "CollectionInvalidProof": "the proof does not show {contentHash} in collection {collectionId}",
     "CollectionUnauthorized": "only the holder of collection {collectionId} may do this, not {caller}",
     "CollectionBadBatch": "the batch's hashes, proofs and proof lengths do not line up",
+    "CollectionNotVerified": (
+        "collection {collectionId} is {statusName}, not verified; only a collection a registrar verified "
+        "contests its members' registrations"
+    ),
+    "CollectionMemberRegisteredBefore": (
+        "{contentHash} was registered on its own at {registeredAt}, before collection {collectionId} (at "
+        "{collectionRegisteredAt}): its own registration answers for it; nothing to contest"
+    ),
+    "CollectionMemberHeldByCollectionHolder": (
+        "{contentHash} is held by the holder of collection {collectionId} itself (its own terms refine the "
+        "collection's); nothing to contest"
+    ),
+    "WorkNotContestable": (
+        "{contentHash} is {statusName} already: only an unverified registration can be contested (a registrar "
+        "settles a dispute by correcting its holder)"
+    ),
+    "WorkNotCollectionRegistry": "{caller} is not the collection registry this registry was wired to",
+    "WorkCollectionRegistryAlreadySet": "the registry is wired to collection registry {collections} already, for good",
     "LevyEpochNotFinalizable": (
         "epoch {epoch} cannot be finalized: the next to finalize is {nextToFinalize}, and only epochs before the "
         "current one ({currentEpoch}) can be"
     ),
     "LevyClaimWindowClosed": "the claim window of dataset {datasetId}'s epoch {epoch} is not open (finalize it first?)",
+    "LevyMembersFirst": (
+        "individual levy claims of epoch {epoch} open at {opensAtTime} (collection members are paid first); "
+        "claim again then"
+    ),
     "LevyAlreadyClaimed": "the share of {contentHash} in dataset {datasetId} was claimed already",
     "LevyInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}",
     "LevyWorkNotRegistered": "{contentHash} is not registered, so there is no holder to pay; register it first",
@@ -277,7 +300,7 @@ _ADVICE: dict[str, str] = {
 }
 
 
-def _coded_name(kind: type[Reason] | type[Use], code: Any) -> str:
+def _coded_name(kind: type[Reason] | type[Use] | type[Status], code: Any) -> str:
     members = list(kind)
     return members[code].value if isinstance(code, int) and 0 <= code < len(members) else str(code)
 
@@ -311,5 +334,9 @@ def decode_revert(data: str | bytes | None, *, action: str) -> ContractRevert:
     names = {"reasonName": _coded_name(Reason, args["reason"])} if "reason" in args else {}
     if "use" in args:
         names["useName"] = _coded_name(Use, args["use"])
+    if "status" in args:
+        names["statusName"] = _coded_name(Status, args["status"])
+    if "opensAt" in args:
+        names["opensAtTime"] = format_time(args["opensAt"])
     detail = advice.format(**args, **names) if advice else ", ".join(f"{k}={v}" for k, v in args.items())
     return ContractRevert(spec["name"], args, f"{action} failed: {spec['name']}: {detail}")

@@ -36,9 +36,9 @@ def deploy(
     works, _ = _deploy_one(tx, "WorkRegistry", [policies, account.address, forwarder])
     licences, _ = _deploy_one(tx, "LicenceManager", [works, forwarder])
     provenance, _ = _deploy_one(tx, "ProvenanceLog", [works, forwarder])
-    _wire_licences(tx, works, licences, admin_address)
-    datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
     collections, _ = _deploy_one(tx, "CollectionRegistry", [works, forwarder])
+    _wire(tx, works, licences, collections, admin_address)
+    datasets, _ = _deploy_one(tx, "DatasetRegistry", [works, forwarder])
     levy, _ = _deploy_one(tx, "LevyFund", [datasets, collections, levy_epoch, forwarder])
     # Which chain this is, beyond the genesis block (the same for two local nodes started in the
     # same second): a transaction only this chain has (verify_deployment looks it up).
@@ -66,9 +66,10 @@ def deploy(
     return deployment
 
 
-def _wire_licences(tx: Transactor, works_address: str, licences: str, admin: str) -> None:
-    """Make the licence manager the registry's licence oracle and let it register derivatives;
-    then, if the admin is another account, hand the admin and registrar roles over to it."""
+def _wire(tx: Transactor, works_address: str, licences: str, collections: str, admin: str) -> None:
+    """Make the licence manager the registry's licence oracle and let it register derivatives; wire the
+    collection registry (whose verified collections contest squatted members, once for good); then,
+    if the admin is another account, hand the admin and registrar roles over to it."""
     works = tx.w3.eth.contract(address=to_checksum_address(works_address), abi=abi("WorkRegistry"))
 
     def send(call: Any, action: str) -> None:
@@ -76,6 +77,7 @@ def _wire_licences(tx: Transactor, works_address: str, licences: str, admin: str
         tx.send({"to": built["to"], "data": built["data"]}, action=action)
 
     send(works.functions.setLicenceOracle(licences), "setting the licence oracle")
+    send(works.functions.setCollectionRegistry(collections), "wiring the collection registry")
     delegate = works.functions.DELEGATE_REGISTRAR_ROLE().call()
     send(works.functions.grantRole(delegate, licences), "letting the licence manager register derivatives")
     if admin != tx.address:

@@ -1,5 +1,6 @@
-"""`collection register|check|members`: a collection registered by its Merkle root in one transaction
-(with `--codes`, committing to its members' content codes too, listed in a members manifest)."""
+"""`collection register|check|members|contest`: a collection registered by its Merkle root in one
+transaction (with `--codes`, committing to its members' content codes too, listed in a members
+manifest); `contest` disputes a squatter's later individual registration of a member."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from ..code_tree import pack_code
 from ..hashing import resolve_file_or_hash
 from ..manifests import collect
+from ..sdk.collections import CollectionClient
 from ..terms import Terms
 from ..text import render_table
 from ..workflows.bulk import hash_items
@@ -56,6 +58,8 @@ def cmd_collection(ctx: Context) -> int:
         return 0
     if args.action == "members":
         return _members(ctx)
+    if args.action == "contest":
+        return _contest(ctx, archive)
     if args.collection is None or not args.use or not args.source_or_items:
         raise CliError("collection check needs the works (FILE|HASH ...), --collection ID and --use USE")
     hashes = [resolve_file_or_hash(i) for i in args.source_or_items]
@@ -69,6 +73,33 @@ def cmd_collection(ctx: Context) -> int:
     else:
         print(render_table(rows, ("work", f"{args.use}?", "reason")))
     return 0 if all(r.allowed for r in results) else EXIT_NOT_ALLOWED
+
+
+CONTEST_USAGE = "collection contest needs a collection and the works: rightsledger collection contest ID FILE|HASH ..."
+
+
+def _contest(ctx: Context, archive: CollectionClient) -> int:
+    """Contest the later individual registrations of members of a verified collection (anyone may)."""
+    args = ctx.args
+    items = list(args.source_or_items)
+    collection_id = args.collection
+    if collection_id is None:
+        if not items or not items[0].isdigit():
+            raise CliError(CONTEST_USAGE)
+        collection_id = int(items.pop(0))
+    if not items:
+        raise CliError(CONTEST_USAGE)
+    hashes = [resolve_file_or_hash(i) for i in items]
+    done = []
+    for item, digest in zip(items, hashes, strict=True):
+        transaction = archive.contest_member(collection_id, digest)
+        done.append({"item": item, "contentHash": digest, "collection": collection_id, "transaction": transaction})
+        if not args.json:
+            print(f"{item}: registration of {digest} contested as a member of collection {collection_id}; "
+                  "it is disputed until a registrar settles it")
+    if args.json:
+        print_json(done)
+    return 0
 
 
 def _members(ctx: Context) -> int:
@@ -93,16 +124,16 @@ def _members(ctx: Context) -> int:
 
 def add_parsers(sub: Any) -> None:
     coll = sub.add_parser("collection", help="register a collection by Merkle root (one transaction); check members")
-    coll.add_argument("action", choices=("register", "check", "members"))
+    coll.add_argument("action", choices=("register", "check", "members", "contest"))
     coll.add_argument("source_or_items", nargs="*", metavar="PATH|FILE|HASH",
-                      help="register: a folder or manifest; check: the works")  # fmt: skip
+                      help="register: a folder or manifest; check: the works; contest: ID and the works")  # fmt: skip
     coll.add_argument("--codes", action="store_true",
                       help="register: commit to the members' content codes too (their near copies are then found); "
                            "writes the members manifest to publish")
     coll.add_argument("--manifest-uri", help="register --codes: where the members manifest is published "
                                              "(default: its file:// URI)")
     coll.add_argument("--manifest", metavar="FILE", help="members: the members manifest, if published online")
-    coll.add_argument("--collection", type=int, metavar="ID", help="check: the collection")
+    coll.add_argument("--collection", type=int, metavar="ID", help="check, members, contest: the collection")
     coll.add_argument("--use", help="check: the use")
     coll.add_argument("--licensee", type=address_arg, help="check: the address that would use the works")
     coll.add_argument("--holder", help="register: holder of the collection (default: the signing account)")

@@ -17,7 +17,7 @@ from ..manifests import Item, collect, iter_items, write_dataset
 from ..merkle_store import TreeFile
 from ..sdk.client import RightsLedger
 from ..text import render_table
-from ..units import format_wei, parse_fee
+from ..units import format_time, format_wei, parse_fee
 from ..vocabulary import Use
 from ..workflows.audit import ANSWERS, buy_licences, run_audit
 from ..workflows.audit_ray import DEFAULT_BLOCK_ROWS, run_ray_audit
@@ -274,10 +274,16 @@ def cmd_levy(ctx: Context) -> int:
         epoch = int(args.value) if args.value else datasets.current_epoch() - 1
         record = datasets.finalize(epoch)
         print(f"epoch {epoch}: pool {format_wei(record.pool)} over {record.items:,} items, {record.per_item} wei each")
+        opens = format_time(record.individual_claims_from)
+        print(f"  collection members claim first; individual claims open at {opens}")
     elif args.action == "claim":
         if not args.value or args.dataset is None:
             raise CliError("levy claim needs a work and a dataset: rightsledger levy claim FILE --dataset ID")
-        amount = datasets.claim(args.dataset, resolve_file_or_hash(args.value))
+        item = resolve_file_or_hash(args.value)
+        if args.collection is None:
+            amount = datasets.claim(args.dataset, item)
+        else:
+            amount = datasets.claim_for_collection_member(args.dataset, item, args.collection)
         print(f"credited {format_wei(amount)} to the work's holder; withdraw with `rightsledger levy withdraw`")
     elif args.action == "admit":
         if args.dataset is None:
@@ -444,6 +450,8 @@ def add_parsers(sub: Any) -> None:
     levy.add_argument("action", choices=("contribute", "admit", "finalize", "claim", "withdraw", "status"))
     levy.add_argument("value", nargs="?", help="contribute: AMOUNT; finalize: EPOCH; claim: FILE|HASH")
     levy.add_argument("--dataset", type=int, metavar="ID", help="claim: the dataset holding the work; admit: its id")
+    levy.add_argument("--collection", type=int, metavar="ID",
+                      help="claim: as a member of this verified collection (its holder is paid; members claim first)")
     levy.add_argument("--to", metavar="ADDR", help="withdraw: send the shares here (default: your account)")
     levy.add_argument("--json", action="store_true")
     levy.set_defaults(func=cmd_levy)

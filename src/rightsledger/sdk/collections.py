@@ -297,6 +297,20 @@ class CollectionClient(ContractModule):
         call = self.registry.functions.correctCollectionHolder(int(collection_id), holder, evidence_uri)
         self.send(call, f"correcting the holder of collection {collection_id}")
 
+    def contest_member(self, collection_id: int, item: ContentLike, *, tree: Tree | None = None) -> str:
+        """Contest an individual registration of a member of a verified collection made at or after the
+        collection by anyone but its holder (a squatter's); anyone may. The proof comes from the kept tree.
+        The work is then disputed: its bare-hash check answers `disputed` and its levy `claim` reverts,
+        until a registrar corrects its holder. Returns the transaction hash."""
+        digest = content_hash(item)
+        tree = tree or self.store(collection_id)
+        if digest not in tree:
+            raise ValidationError(f"{digest} is not a member of collection {collection_id} (not in its tree)",
+                                  code="not-a-member")
+        call = self.registry.functions.contestMember(int(collection_id), digest, tree.proof(digest))
+        receipt = self.send(call, f"contesting the registration of {digest} (member of collection {collection_id})")
+        return "0x" + receipt["transactionHash"].hex().removeprefix("0x")
+
     def proof(self, collection_id: int, item: ContentLike) -> list[str]:
         return self.store(collection_id).proof(content_hash(item))
 

@@ -219,10 +219,12 @@ class DatasetClient(ContractModule):
         return int(self.levy.functions.currentEpoch().call())
 
     def epoch(self, epoch: int) -> Epoch:
-        contributed, pool, items, per_item, claimed, finalized_at, claim_until, finalized = (
+        contributed, pool, items, per_item, claimed, finalized_at, claim_until, finalized, individual_from = (
             self.levy.functions.epochOf(epoch).call()
         )
-        return Epoch(epoch, contributed, pool, items, per_item, claimed, finalized, finalized_at, claim_until)
+        return Epoch(
+            epoch, contributed, pool, items, per_item, claimed, finalized, finalized_at, claim_until, individual_from
+        )
 
     def admit(self, dataset_id: int) -> int:
         """Admit a declared dataset to the levy of the current epoch (registrar only); returns the epoch.
@@ -236,7 +238,8 @@ class DatasetClient(ContractModule):
         return self.epoch(epoch)
 
     def claim(self, dataset_id: int, item: ContentLike, *, tree: Tree | None = None) -> int:
-        """Credit the work's holder its share for this dataset; returns the wei credited."""
+        """Credit the work's holder its share for this dataset; returns the wei credited. Open from the
+        epoch's `individual_claims_from` (collection members are paid first; LevyMembersFirst before)."""
         digest = content_hash(item)
         proof = (tree or self.store(dataset_id)).proof(digest)
         receipt = self.send(

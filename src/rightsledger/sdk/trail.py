@@ -109,6 +109,8 @@ class TrailEntry:
             parts.append(str(d["status"]))
             if d.get("evidenceURI"):
                 parts.append(f"evidence {d['evidenceURI']}")
+        elif self.stage == "contested-by-collection":
+            parts.append(f"disputed as a member of collection #{d['collectionId']}")
         elif self.stage == "disclosure-set":
             parts.append(str(d["label"]))
         elif self.stage == "licensed":
@@ -219,6 +221,14 @@ TRAIL_SOURCES: tuple[EventSource, ...] = (
         stage=lambda a: "holder-corrected",
         details=lambda a: {"from": a["previousHolder"], "to": a["newHolder"], "evidenceURI": a["evidenceURI"]},
         actor=lambda a: str(a["registrar"]),
+    ),
+    EventSource(
+        "WorkRegistry",
+        "ContestedByCollection",
+        1,
+        stage=lambda a: "contested-by-collection",
+        details=lambda a: {"collectionId": a["collectionId"], "status": Status.DISPUTED.value},
+        actor=lambda a: str(a["contester"]),
     ),
     EventSource(
         "WorkRegistry",

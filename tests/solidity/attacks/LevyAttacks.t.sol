@@ -7,7 +7,9 @@ import {DatasetRegistry} from "../../../contracts/registries/DatasetRegistry.sol
 import {CollectionRegistry} from "../../../contracts/registries/CollectionRegistry.sol";
 import {LevyFund} from "../../../contracts/modules/levy/LevyFund.sol";
 import {ILevyFund} from "../../../contracts/interfaces/modules/levy/ILevyFund.sol";
-import {USE_AI_TRAINING, STATUS_VERIFIED, STATUS_DISPUTED} from "../../../contracts/libraries/RightsTypes.sol";
+import {
+    USE_AI_TRAINING, STATUS_VERIFIED, STATUS_DISPUTED, MODE_ALLOW
+} from "../../../contracts/libraries/RightsTypes.sol";
 
 /// @dev A holder's contract wallet that cannot receive ether.
 contract NoReceiveWallet {
@@ -32,6 +34,8 @@ contract LevyAttacksTest is BaseTest {
         datasets = new DatasetRegistry(address(works), address(forwarder));
         collections = new CollectionRegistry(works, address(forwarder));
         fund = new LevyFund(datasets, collections, EPOCH, address(forwarder));
+        vm.prank(admin);
+        works.setCollectionRegistry(address(collections));
     }
 
     function _declare(address declarer, bytes32[] memory values, uint256 count) internal returns (uint256 id) {
@@ -117,6 +121,7 @@ contract LevyAttacksTest is BaseTest {
         _contribute(300);
         vm.warp(T0 + EPOCH);
         fund.finalize(0);
+        vm.warp(T0 + EPOCH + EPOCH / 2);
         bytes32[] memory eveTree = TestTree.build(own);
         fund.claim(eveId, own[0], TestTree.proof(eveTree, own[0]));
         bytes32[] memory proof = TestTree.proof(eveTree, own[1]);
@@ -265,9 +270,93 @@ contract LevyAttacksTest is BaseTest {
         _contribute(100);
         vm.warp(T0 + EPOCH);
         fund.finalize(0);
+        vm.warp(T0 + EPOCH + EPOCH / 2);
         fund.claim(id, values[0], TestTree.proof(TestTree.build(values), values[0]));
         address payable to = payable(address(0xBEEF));
         assertEq(wallet.withdrawTo(fund, to), 100, "withdrawn");
         assertEq(to.balance, 100, "paid to the address the holder chose");
+    }
+
+    /// The archive's verified collection of `values` (every use denied), registered now.
+    function _verifiedCollection(bytes32[] memory values) internal returns (uint256 collectionId, bytes32[] memory tree) {
+        tree = TestTree.build(values);
+        vm.prank(alice);
+        collectionId = collections.registerCollection(tree[0], values.length, alice, 0, "");
+        vm.prank(admin);
+        collections.markCollectionStatus(collectionId, STATUS_VERIFIED, "ipfs://deed");
+    }
+
+    /// Finding 6 (residual): eve registers a member of alice's verified collection individually, after
+    /// the collection and before the declaration, and claimed its levy share first by the bare hash.
+    function test_attack_squatter_claiming_a_members_levy_first_is_refused_in_the_members_phase() public {
+        bytes32[] memory values = _hashes(2, 12);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        vm.warp(T0 + 5);
+        uint32 allowAll = policies.registerPolicy(_policyWith(USE_AI_TRAINING, _rule(MODE_ALLOW), 0));
+        _register(eve, values[0], allowAll);
+        vm.warp(T0 + 10);
+        uint256 id = _declare(trainer, values, 2);
+        _admit(id);
+        _contribute(200);
+        vm.warp(T0 + EPOCH);
+        fund.finalize(0);
+        assertEq(fund.epochOf(0).individualClaimsFrom, T0 + EPOCH + EPOCH / 2, "members first for half an epoch");
+        bytes32[] memory proof = TestTree.proof(TestTree.build(values), values[0]);
+        vm.prank(eve);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyMembersFirst.selector, 0, T0 + EPOCH + EPOCH / 2));
+        fund.claim(id, values[0], proof);
+        // The archive is paid first, whoever sends the claim.
+        assertEq(fund.claimForCollectionMember(id, values[0], proof, collectionId, TestTree.proof(members, values[0])), 100, "a share");
+        assertEq(fund.balanceOf(alice), 100, "the archive got the member's share");
+        vm.warp(T0 + EPOCH + EPOCH / 2);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyAlreadyClaimed.selector, id, values[0]));
+        fund.claim(id, values[0], proof);
+        assertEq(fund.balanceOf(eve), 0, "eve got nothing");
+    }
+
+    /// A contested squatter cannot claim by the bare hash in the second phase either.
+    function test_attack_contested_squatter_cannot_claim_by_the_bare_hash_after_the_members_phase() public {
+        bytes32[] memory values = _hashes(2, 13);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        vm.warp(T0 + 5);
+        _register(eve, values[1], 0);
+        vm.warp(T0 + 10);
+        uint256 id = _declare(trainer, values, 2);
+        _admit(id);
+        _contribute(200);
+        collections.contestMember(collectionId, values[1], TestTree.proof(members, values[1]));
+        vm.warp(T0 + EPOCH);
+        fund.finalize(0);
+        vm.warp(T0 + EPOCH + EPOCH / 2);
+        bytes32[] memory proof = TestTree.proof(TestTree.build(values), values[1]);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyWorkDisputed.selector, values[1]));
+        fund.claim(id, values[1], proof);
+        assertEq(fund.claimForCollectionMember(id, values[1], proof, collectionId, TestTree.proof(members, values[1])), 100, "a share");
+        assertEq(fund.balanceOf(alice), 100, "the archive is paid");
+    }
+
+    /// A work registered individually before the collection is the individual holder's: nobody takes
+    /// its share in the members' phase, and its holder claims it as soon as individual claims open.
+    function test_work_registered_before_the_collection_is_paid_to_its_holder_in_the_second_phase() public {
+        bytes32[] memory values = _hashes(2, 14);
+        _register(bob, values[0], 0);
+        vm.warp(T0 + 5);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        vm.warp(T0 + 10);
+        uint256 id = _declare(trainer, values, 2);
+        _admit(id);
+        _contribute(200);
+        vm.warp(T0 + EPOCH);
+        fund.finalize(0);
+        bytes32[] memory proof = TestTree.proof(TestTree.build(values), values[0]);
+        bytes32[] memory memberProof = TestTree.proof(members, values[0]);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyWorkRegisteredIndividually.selector, values[0]));
+        fund.claimForCollectionMember(id, values[0], proof, collectionId, memberProof);
+        vm.warp(T0 + EPOCH + EPOCH / 2 - 1);
+        vm.expectRevert(abi.encodeWithSelector(ILevyFund.LevyMembersFirst.selector, 0, T0 + EPOCH + EPOCH / 2));
+        fund.claim(id, values[0], proof);
+        vm.warp(T0 + EPOCH + EPOCH / 2);
+        assertEq(fund.claim(id, values[0], proof), 100, "paid the second individual claims open");
+        assertEq(fund.balanceOf(bob), 100, "to its own holder");
     }
 }

@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @notice One epoch's accounts, as the fund reports them.
-/// @dev Three slots: (contributed, pool), (items, perItem), (claimed, finalizedAt, claimUntil, finalized).
+/// @dev Three slots: (contributed, pool), (items, perItem), (claimed, finalizedAt, claimUntil, finalized,
+/// individualClaimsFrom): the third is full, 128 + 40 + 40 + 8 + 40 = 256 bits.
 struct EpochRecord {
     uint128 contributed; // paid in by trainers during the epoch
     uint128 pool; // contributed + carried over, fixed when the epoch is finalized
@@ -12,6 +13,7 @@ struct EpochRecord {
     uint40 finalizedAt; // when the epoch was finalized (0: not yet)
     uint40 claimUntil; // the claim window stays open at least until here
     bool finalized;
+    uint40 individualClaimsFrom; // `claim` opens here (half an epoch length after finalization); members first
 }
 
 /// @notice A dataset's share of the levy: the epoch it was admitted to, and how many of its items were paid.
@@ -34,6 +36,13 @@ struct Admission {
 /// rounding remainder, roll over. Payouts are credited and withdrawn (pull payments).
 /// A work is paid when it was registered (individually, or as a member of a collection a registrar
 /// verified) strictly before the dataset was declared, and it is not disputed.
+/// Members first: for the first half of the minimum claim window (half an epoch length from
+/// finalization, until `individualClaimsFrom`) only `claimForCollectionMember` pays; `claim`, by a
+/// work's own registration, opens after it. So the holder of a verified collection is paid for its
+/// members before anyone who registered one of them individually later (a squatter) can claim its
+/// share; works registered individually before the collection are claimed only by `claim` (the member
+/// claim reverts LevyWorkRegisteredIndividually for them), so nobody takes their share in the first
+/// phase, and their holders claim in the second, which lasts at least half an epoch length.
 interface ILevyFund {
     /// @notice An epoch length of zero: every epoch computation would divide by zero.
     error LevyInvalidEpochLength();
@@ -43,6 +52,9 @@ interface ILevyFund {
     error LevyClaimWindowStillOpen(uint256 epoch, uint256 claimUntil);
     /// @notice The claim window of the dataset's epoch is not open (not finalized yet, or closed).
     error LevyClaimWindowClosed(uint256 datasetId, uint256 epoch);
+    /// @notice Collection members first: `claim` for epoch `epoch` opens at `opensAt` (until then only
+    /// `claimForCollectionMember` pays).
+    error LevyMembersFirst(uint256 epoch, uint256 opensAt);
     /// @notice This work's share for this dataset was claimed already.
     error LevyAlreadyClaimed(uint256 datasetId, bytes32 contentHash);
     /// @notice The proof does not show the work in the dataset.
@@ -102,13 +114,15 @@ interface ILevyFund {
     /// after the previous epoch's claim window closed). Constant gas, whatever the number of datasets.
     function finalize(uint256 epoch) external;
 
-    /// @notice Credits the holder of `contentHash` its share of the dataset's epoch, once per work per dataset.
+    /// @notice Credits the holder of `contentHash` its share of the dataset's epoch, once per work per dataset,
+    /// by the work's own registration; from the epoch's `individualClaimsFrom` on (LevyMembersFirst before).
     /// @return amount the wei credited.
     function claim(uint256 datasetId, bytes32 contentHash, bytes32[] calldata proof) external returns (uint256 amount);
 
     /// @notice `claim` for a work registered as a member of a collection (by Merkle root):
     /// `memberProof` shows it in collection `collectionId`, which a registrar verified and which was
-    /// registered before the dataset was declared; the collection's holder is credited.
+    /// registered before the dataset was declared; the collection's holder is credited. Open from the
+    /// epoch's finalization: members are paid first.
     function claimForCollectionMember(
         uint256 datasetId,
         bytes32 contentHash,

@@ -17,6 +17,7 @@ STAGE_TEXT: dict[str, str] = {
     "terms-changed": "terms of use changed",
     "opt-out-changed": "opt-outs changed",
     "status-marked": "verification status marked by a registrar",
+    "contested-by-collection": "disputed: shown to be a member of a verified collection registered before it",
     "created": "created",
     "digitised": "digitised",
     "transformed": "transformed (edited, restored, re-encoded)",
