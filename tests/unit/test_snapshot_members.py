@@ -10,13 +10,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("pyarrow")
-
-from rightsledger.vocabulary import Use  # noqa: E402
-from rightsledger.workflows.audit_rows import SnapshotAnswers  # noqa: E402
-from rightsledger.workflows.snapshot import (  # noqa: E402
+from rightsledger.vocabulary import Use
+from rightsledger.workflows.audit_rows import SnapshotAnswers
+from rightsledger.workflows.snapshot import (
     CollectionRow,
     LicenceRow,
     MemberRow,
