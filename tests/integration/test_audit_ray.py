@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import iscc_samples
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -142,6 +143,81 @@ def test_ray_audit_equals_the_local_snapshot_audit_and_the_chain(cli: Any, tmp_p
     assert code == 3, err
     assert json.loads(stdout)["summary"]["reportDigest"] == _jsonl(exact_local)[2]["reportDigest"]
     assert not [r for r in _jsonl(exact_local)[1] if r.get("nearCopyOf")]
+
+
+def test_snapshot_audits_answer_coded_collection_members_as_the_live_audit(cli: Any, tmp_path: Path) -> None:
+    """An archive (account 1) registers a collection with codes (a photograph, a noise image; ai-training
+    denied); a squatter (account 3) later registers the noise image on its own, allowing ai-training.
+    A folder with the photograph's bytes, a half-size copy of it, the noise image and an unregistered
+    file gets the same rows from the snapshot (local and Ray) as live: the members answer the
+    collection's check (the squatter's registration does not), the copy the check of the member it copies."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    cat = archive / "cat.jpg"
+    cat.write_bytes(iscc_samples.images("jpg")[0].read_bytes())
+    noise = archive / "noise.png"
+    blocks = np.random.default_rng(5).integers(0, 255, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(blocks).resize((512, 512), Image.Resampling.NEAREST).save(noise)
+    code, out, err = cli("--dev-account", "1", "collection", "register", str(archive), "--codes", "--allow", "tdm",
+                         "--json")
+    assert code == 0, err
+    collection = json.loads(out)["collection_id"]
+    code, _, err = cli("--dev-account", "3", "register", str(noise), "--allow", "ai-training", "--allow-similar")
+    assert code == 0, err
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a-cat.jpg").write_bytes(cat.read_bytes())
+    with Image.open(cat) as img:
+        img.convert("RGB").resize((img.width // 2, img.height // 2)).save(corpus / "b-copy.jpg", "JPEG", quality=70)
+    (corpus / "c-noise.png").write_bytes(noise.read_bytes())
+    (corpus / "d-nobody.txt").write_text("nobody registered this file, in a collection or on its own")
+    snap = tmp_path / "snap"
+    code, out, err = cli("snapshot", "--out", str(snap), "--json")
+    assert code == 0, err
+    assert json.loads(out)["manifest"]["tables"]["members"]["rows"] == 2  # both members are coded
+
+    local, live = tmp_path / "local.jsonl", tmp_path / "live.jsonl"
+    code, _, err = cli("audit", str(corpus), "--use", "ai-training", "--snapshot", str(snap), "--out", str(local),
+                       "--quiet")
+    assert code == 3, err
+    code, _, err = cli("audit", str(corpus), "--use", "ai-training", "--out", str(live), "--quiet")
+    assert code == 3, err
+    receipt, rows, summary = _jsonl(local)
+    assert rows == _jsonl(live)[1]
+    assert receipt["snapshot"]["members"] == 2
+    by_name = {Path(r["path"]).name: r for r in rows}
+    assert [(n, r["answer"], r["reason"], r["fee"], r.get("collection")) for n, r in by_name.items()
+            if n != "b-copy.jpg"] == [
+        ("a-cat.jpg", "denied", f"denied (member of collection {collection})", None, collection),
+        # the squatter's later registration (allowing ai-training) does not answer: the collection's terms do
+        ("c-noise.png", "denied", f"denied (member of collection {collection})", None, collection),
+        ("d-nobody.txt", "unregistered", "unregistered", None, None),
+    ]
+    near = by_name["b-copy.jpg"]
+    assert (near["answer"], near["fee"], near["collection"], near["nearCopyOf"]) == (
+        "denied", None, collection, hash_file(cat))
+    assert near["reason"] == f"denied (near copy of {hash_file(cat)} in collection {collection}, distance " \
+                             f"{near['distance']})" and 0 <= near["distance"] <= 12
+    # tdm is what the collection allows: members and the copy are cleared, live and from the snapshot alike
+    code, _, err = cli("audit", str(corpus), "--use", "tdm", "--snapshot", str(snap), "--out", str(local), "--quiet")
+    assert code == 3, err
+    code, _, err = cli("audit", str(corpus), "--use", "tdm", "--out", str(live), "--quiet")
+    assert code == 3, err
+    assert _jsonl(local)[1] == _jsonl(live)[1]
+    assert [r["answer"] for r in _jsonl(local)[1]] == ["cleared", "cleared", "cleared", "unregistered"]
+
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("".join(json.dumps({"path": str(p)}) + "\n" for p in sorted(corpus.iterdir())))
+    local_m = tmp_path / "local-m.jsonl"
+    code, _, err = cli("audit", str(manifest), "--use", "ai-training", "--snapshot", str(snap), "--out", str(local_m),
+                       "--quiet")
+    assert code == 3, err
+    code, stdout, err = cli("audit", str(manifest), "--use", "ai-training", "--snapshot", str(snap), "--engine", "ray",
+                            "--block-rows", "2", "--out", str(tmp_path / "ray"), "--quiet", "--json")
+    assert code == 3, err
+    assert list(read_parts(tmp_path / "ray", 2)) == _jsonl(local_m)[1] == rows
+    digest = json.loads(stdout)["summary"]["reportDigest"]
+    assert digest == _jsonl(local_m)[2]["reportDigest"] == summary["reportDigest"]
 
 
 def test_a_failed_ray_audit_resumes_from_the_blocks_it_wrote(cli: Any, tmp_path: Path) -> None:

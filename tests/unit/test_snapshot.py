@@ -17,6 +17,7 @@ from rightsledger.vocabulary import Reason, Use
 from rightsledger.workflows.snapshot import (
     CollectionRow,
     LicenceRow,
+    MemberRow,
     PolicyRow,
     SnapshotMeta,
     WorkRow,
@@ -161,8 +162,8 @@ def test_an_update_rewrites_only_the_buckets_its_rows_fall_in(tmp_path: Path) ->
         assert os.stat(tmp_path / "a" / name).st_ino == os.stat(tmp_path / "b" / name).st_ino, (
             "hard-linked, not rewritten"
         )
-    assert len(second["reused"]) == 16 - len(touched) + 1  # and collections.parquet: no collection changed
-    assert "collections.parquet" in second["reused"]
+    assert len(second["reused"]) == 16 - len(touched) + 2  # and collections.parquet, members.parquet: unchanged
+    assert {"collections.parquet", "members.parquet"} <= set(second["reused"])
     assert second["previous"] == {"block": 120, "digest": first["digest"]}
     assert second["tables"]["works"]["rows"] == 401 and second["tables"]["licences"]["rows"] == 1
 
@@ -204,13 +205,59 @@ def test_collections_round_trip_and_update_by_id(tmp_path: Path) -> None:
     assert update["tables"]["collections"]["rows"] == 2 and "collections.parquet" not in update["reused"]
     assert read_snapshot(tmp_path / "b").collection_rows() == [marked, second]
 
-    # A snapshot written before snapshots held collections reads with none, and an update adds them.
+    # A (v1) snapshot written before snapshots held collections reads with none, and an update adds them.
     path = tmp_path / "a" / "manifest.json"
     data = json.loads(path.read_text())
+    data["format"] = "rightsledger-snapshot-v1"
     del data["tables"]["collections"]
+    del data["tables"]["members"]
     files = {p["path"]: p["sha256"] for t in data["tables"].values() for p in t["parts"]}
     data["digest"] = hashlib.sha256("\n".join(f"{n} {files[n]}" for n in sorted(files)).encode()).hexdigest()
     path.write_text(json.dumps(data))
     assert read_snapshot(tmp_path / "a").collections.num_rows == 0
     update = update_snapshot(tmp_path / "a", tmp_path / "c", meta, collections=[second])
     assert read_snapshot(tmp_path / "c").collection_rows() == [second]
+
+
+def _as_older(folder: Path, *drop: str) -> None:
+    """Rewrite a snapshot's manifest as v1 without the tables `drop` (as written before it held them)."""
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text())
+    data["format"] = "rightsledger-snapshot-v1"
+    for name in drop:
+        del data["tables"][name]
+    files = {p["path"]: p["sha256"] for t in data["tables"].values() for p in t["parts"]}
+    data["digest"] = hashlib.sha256("\n".join(f"{n} {files[n]}" for n in sorted(files)).encode()).hexdigest()
+    path.write_text(json.dumps(data))
+
+
+def test_members_round_trip_update_and_a_snapshot_without_them(tmp_path: Path) -> None:
+    cat = MemberRow(1, h(1), 0x2101, 7)
+    note = MemberRow(1, h(2), 0x2101, 9)
+    elsewhere = MemberRow(2, h(1), 0x2101, 7)  # the same bytes in a second collection
+    manifest = write_snapshot(tmp_path / "a", META, works(5), [LICENCE_TDM, OPEN], members=[note, cat])
+    assert manifest["format"] == "rightsledger-snapshot-v2" and manifest["tables"]["members"]["rows"] == 2
+    snap = read_snapshot(tmp_path / "a")
+    assert snap.holds_members and snap.member_rows() == [cat, note]  # by collection, then hash
+
+    meta = SnapshotMeta(META.chain_id, META.contracts, 130, "0x" + "55" * 32, 1_100)
+    update = update_snapshot(tmp_path / "a", tmp_path / "b", meta, members=[elsewhere])
+    assert "members.parquet" not in update["reused"] and update["tables"]["members"]["rows"] == 3
+    assert read_snapshot(tmp_path / "b").member_rows() == [cat, note, elsewhere]
+    same = update_snapshot(tmp_path / "b", tmp_path / "c", meta)
+    assert "members.parquet" in same["reused"] and read_snapshot(tmp_path / "c").member_rows() == [cat, note, elsewhere]
+
+    # A v1 snapshot written before snapshots held members reads with none (and says so); an update adds them.
+    _as_older(tmp_path / "a", "members")
+    old = read_snapshot(tmp_path / "a")
+    assert not old.holds_members and old.members.num_rows == 0 and old.collection_rows() == []
+    added = update_snapshot(tmp_path / "a", tmp_path / "d", meta, members=[cat])
+    assert added["format"] == "rightsledger-snapshot-v2"
+    assert read_snapshot(tmp_path / "d").member_rows() == [cat] and read_snapshot(tmp_path / "d").holds_members
+    # A v2 manifest lacking the table is damaged, not old.
+    path = tmp_path / "d" / "manifest.json"
+    data = json.loads(path.read_text())
+    del data["tables"]["members"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValidationError, match="malformed"):
+        read_snapshot(tmp_path / "d")

@@ -36,9 +36,11 @@ def cmd_snapshot(ctx: Context) -> int:
         f"({manifest['block']['hash']}) in {args.out}"
     )
     print(
-        f"works {tables['works']['rows']:,}, collections {tables['collections']['rows']:,}, "
+        f"works {tables['works']['rows']:,}, collections {tables['collections']['rows']:,} "
+        f"(coded members {tables['members']['rows']:,}), "
         f"policies {tables['policies']['policies']:,}, licence periods {tables['licences']['rows']:,}; "
-        f"works read from the chain {result.works_read:,}, collections {result.collections_read:,}"
+        f"works read from the chain {result.works_read:,}, collections {result.collections_read:,}, "
+        f"members added {result.members_added:,}"
         + (f", part files reused {len(manifest['reused']):,}" if result.incremental else "")
     )
     print(f"digest {manifest['digest']}")

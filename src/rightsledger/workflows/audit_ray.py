@@ -194,7 +194,8 @@ def part_done(out: Path, block: int) -> dict[str, Any] | None:
 def _schema() -> Any:
     pa, _pq = as_arrow()
     return pa.schema([("hash", pa.string()), ("path", pa.string()), ("answer", pa.string()), ("reason", pa.string()),
-                      ("fee", pa.decimal128(38, 0)), ("near_copy_of", pa.string()), ("distance", pa.int32())])
+                      ("fee", pa.decimal128(38, 0)), ("near_copy_of", pa.string()), ("distance", pa.int32()),
+                      ("collection", pa.uint64())])
 
 
 def write_part(out: Path, block: int, rows: list[dict[str, Any]], files_read: int) -> dict[str, Any]:
@@ -205,6 +206,7 @@ def write_part(out: Path, block: int, rows: list[dict[str, Any]], files_read: in
         "answer": [r["answer"] for r in rows], "reason": [r["reason"] for r in rows],
         "fee": [None if r["fee"] is None else Decimal(int(r["fee"])) for r in rows],
         "near_copy_of": [r.get("nearCopyOf") for r in rows], "distance": [r.get("distance") for r in rows],
+        "collection": [r.get("collection") for r in rows],
     }
     tmp = data.with_name(data.name + ".tmp")
     pq.write_table(pa.table(columns, schema=_schema()), tmp, compression="zstd")
@@ -226,6 +228,8 @@ def read_parts(out: str | Path, blocks: int) -> Iterator[dict[str, Any]]:
                                    "fee": None if r["fee"] is None else int(r["fee"])}
             if r["near_copy_of"] is not None:
                 row.update(nearCopyOf=r["near_copy_of"], distance=r["distance"])
+            if r.get("collection") is not None:  # a member, or a near copy of one (parts written before: none)
+                row["collection"] = int(r["collection"])
             yield row
 
 

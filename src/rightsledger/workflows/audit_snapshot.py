@@ -1,9 +1,12 @@
 """Audits answered offline from a registry snapshot (workflows/snapshot.py), optionally confirmed live.
 
 The answers are those the chain gives at the snapshot's block (`decision.decide_many` over the
-snapshot's columns); the receipt names that block and the snapshot's digest. `confirm_live`
-re-checks every item not cleared on the chain at its latest block in bulk (`check_hashes`) and
-lists those whose answer changed since the snapshot.
+snapshot's columns, and for coded collection members the collection's check, as `checkMembers`
+answers: workflows/snapshot_members.py); the receipt names that block, the snapshot's digest and how
+many coded members it holds (None: a snapshot written before snapshots held members, whose items
+are answered by their own hash and registered works only). `confirm_live` re-checks every item not
+cleared on the chain at its latest block (`check_hashes` in bulk; a member, or a near copy of one,
+with its collection's check) and lists those whose answer changed since the snapshot.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..vocabulary import ZERO_ADDRESS, Reason, Use, parse_address
 from .audit import LICENSEE_CHECK_CHUNK, AuditResult, answer_of, checkpoint_path, report_format_of, write_report
 from .audit_rows import SnapshotAnswers, rows_digest, tally
 from .bulk import Checkpoint, Progress, hash_items
+from .identity_index import WorkMatch, check_member_match
 from .snapshot import Snapshot, read_snapshot
 
 
@@ -92,9 +96,16 @@ def snapshot_receipt(
         "chanceLimit": chance_limit() if near_copies else None,
         "source": str(source),
         "items": items,
-        "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"]},
+        "snapshot": {"path": str(Path(snapshot_dir).resolve()), "digest": snap.manifest["digest"], **_members(snap)},
         "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _members(snap: Snapshot) -> dict[str, Any]:
+    if snap.holds_members:
+        return {"members": snap.members.num_rows}
+    return {"members": None, "membersAbsent": "a snapshot written before snapshots held collection members: no item "
+                                              "is answered as a coded collection member or a near copy of one"}
 
 
 def _confirm(
@@ -104,15 +115,29 @@ def _confirm(
     wanted = [r for r in rows if r["answer"] != "cleared" or r["reason"] == Reason.UNREGISTERED.value]
     block = int(client.w3.eth.block_number)
     chunk = LICENSEE_CHECK_CHUNK if has_licensee else CHECK_CHUNK
-    # a near copy is answered as the work it copies: re-check that work
-    asked = [str(r.get("nearCopyOf") or r["hash"]) for r in wanted]
+    # a near copy is answered as the work it copies: re-check that work (a member: with its collection's check)
+    works = [r for r in wanted if r.get("collection") is None]
+    asked = [str(r.get("nearCopyOf") or r["hash"]) for r in works]
     codes = client.check_hashes(asked, use, licensee=who, block=block, chunk_size=chunk)
     members = list(Reason)
+    now_of = {id(row): members[code] for row, code in zip(works, codes, strict=True)}
+    for row in wanted:
+        if row.get("collection") is not None:
+            member = WorkMatch(str(row.get("nearCopyOf") or row["hash"]).lower(), "", 0, "",
+                               collection_id=int(row["collection"]))
+            now_of[id(row)] = check_member_match(client, member, use, licensee=who if has_licensee else None).reason
     changed = []
-    for row, code in zip(wanted, codes, strict=True):
-        reason = members[code]
+    for row in wanted:
+        reason = now_of[id(row)]
         now = reason.value
-        if row.get("nearCopyOf"):
+        if row.get("collection") is not None and row.get("nearCopyOf"):
+            now = (f"{now} (near copy of {row['nearCopyOf']} in collection {row['collection']}, "
+                   f"distance {row['distance']})")
+            answer = answer_of(reason)
+        elif row.get("collection") is not None:
+            now = f"{now} (member of collection {row['collection']})"
+            answer = answer_of(reason)
+        elif row.get("nearCopyOf"):
             now = f"{now} (near copy of {row['nearCopyOf']}, distance {row['distance']})"
             answer = answer_of(reason)  # never cleared as unregistered: it is the work's answer
         elif row.get("possibleNearCopyOf"):

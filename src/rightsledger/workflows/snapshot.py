@@ -12,12 +12,20 @@ Layout of a snapshot folder:
     collections.parquet         every collection registered by Merkle root, one row per collection id
                                 (root, holder, policy, status, opt-outs, registration time, member
                                 count, registrant, metadata URI); its members are not listed
+    members.parquet             the coded members of collections registered with codes, as the codes
+                                index loaded them from their members manifests (collection id,
+                                content hash, code header and body), one row per (collection, member)
+
+Format "rightsledger-snapshot-v2". A v1 snapshot (written before snapshots held collections or
+members) is still read: a table it lacks reads as empty, and `Snapshot.holds_members` is False
+(an audit's receipt says so).
 
 Incremental: `update_snapshot` takes the previous snapshot and the rows that changed since (works
-re-read, new or extended licence periods, new policies, collections re-read) and writes new part
-files only for the buckets those rows fall in (and collections.parquet only if a collection
-changed); every other part file is the previous one, hard-linked (copied where the file system
-has no hard links), so it costs no write and keeps its digest.
+re-read, new or extended licence periods, new policies, collections re-read, members loaded since)
+and writes new part files only for the buckets those rows fall in (and collections.parquet or
+members.parquet only if a collection or a member was added or changed); every other part file is
+the previous one, hard-linked (copied where the file system has no hard links), so it costs no
+write and keeps its digest.
 
 `check_snapshot` answers checks offline with `decision.decide_many`: the same reasons the
 contract's `checkBatch` gives at the snapshot's block for the same use, licensee and time.
@@ -45,8 +53,11 @@ from .snapshot_rows import (
     DEFAULT_PREFIX_BITS,
     FORMAT,
     MANIFEST,
+    OLDER_FORMATS,
+    OPTIONAL_IN_OLDER,
     CollectionRow,
     LicenceRow,
+    MemberRow,
     PolicyRow,
     Rule6,
     SnapshotMeta,
@@ -58,6 +69,7 @@ from .snapshot_rows import (
     hash_bytes_of,
     keys_of,
     licence_columns_of,
+    member_table_of,
     overall_digest,
     part_name,
     policy_table_of,
@@ -73,6 +85,8 @@ except ImportError:  # pragma: no cover - the optional extra is missing; as_arro
     pq = None
 
 COLLECTIONS = "collections.parquet"
+MEMBERS = "members.parquet"
+SINGLE_FILES = {"collections": COLLECTIONS, "members": MEMBERS}  # tables of one file each, beside policies
 
 # ---------------------------------------------------------------------- writing
 
@@ -131,14 +145,16 @@ def _finish(
     bits: int,
     parts: dict[str, dict[int, int]],
     policies: Any,
-    collections: Any | None,
+    singles: dict[str, Any | None],
     reused: list[str],
     previous: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The manifest over the part files; `collections` None: collections.parquet is already there (reused)."""
+    """The manifest over the part files; `singles`: the collections and members tables, None where
+    the file is already there (reused)."""
     pq.write_table(policies, out / "policies.parquet", compression="zstd")
-    if collections is not None:
-        pq.write_table(collections, out / COLLECTIONS, compression="zstd")
+    for name, table in singles.items():
+        if table is not None:
+            pq.write_table(table, out / SINGLE_FILES[name], compression="zstd")
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
     for table, buckets in parts.items():
@@ -155,12 +171,10 @@ def _finish(
         "policies": policy_ids,
         "parts": [{"path": "policies.parquet", "rows": policies.num_rows, "sha256": files["policies.parquet"]}],
     }
-    files[COLLECTIONS] = file_sha256_hex(out / COLLECTIONS)
-    count = pq.read_metadata(out / COLLECTIONS).num_rows
-    tables["collections"] = {
-        "rows": count,
-        "parts": [{"path": COLLECTIONS, "rows": count, "sha256": files[COLLECTIONS]}],
-    }
+    for name, file in SINGLE_FILES.items():
+        files[file] = file_sha256_hex(out / file)
+        count = pq.read_metadata(out / file).num_rows
+        tables[name] = {"rows": count, "parts": [{"path": file, "rows": count, "sha256": files[file]}]}
     manifest = {
         "format": FORMAT,
         "chainId": meta.chain_id,
@@ -192,6 +206,7 @@ def write_snapshot(
     licences: Iterable[LicenceRow] = (),
     *,
     collections: Iterable[CollectionRow] = (),
+    members: Iterable[MemberRow] = (),
     prefix_bits: int = DEFAULT_PREFIX_BITS,
     buffer_rows: int = BUFFER_ROWS,
 ) -> dict[str, Any]:
@@ -209,7 +224,8 @@ def write_snapshot(
     for lrow in licences:
         licence_writer.add(lrow)
     parts = {"works": work_writer.close(), "licences": licence_writer.close()}
-    return _finish(out, meta, prefix_bits, parts, policy_table_of(policies), collection_table_of(collections), [], None)
+    singles = {"collections": collection_table_of(collections), "members": member_table_of(members)}
+    return _finish(out, meta, prefix_bits, parts, policy_table_of(policies), singles, [], None)
 
 
 def update_snapshot(
@@ -220,11 +236,13 @@ def update_snapshot(
     policies: Iterable[PolicyRow] = (),
     licences: Iterable[LicenceRow] = (),
     collections: Iterable[CollectionRow] = (),
+    members: Iterable[MemberRow] = (),
 ) -> dict[str, Any]:
     """A new snapshot in `out`: the previous one with `works` (new or changed, replacing rows of the
     same hash), `policies` (new ones, or replacing the same id), `licences` (new periods, or
-    extended ones replacing the row of the same work, licensee, use and start) and `collections`
-    (new or changed, replacing the row of the same id).
+    extended ones replacing the row of the same work, licensee, use and start), `collections`
+    (new or changed, replacing the row of the same id) and `members` (new coded members, replacing
+    the row of the same collection and hash).
 
     Only the buckets these rows fall in are rewritten; the other part files are the previous ones."""
     old = read_snapshot(previous)
@@ -257,17 +275,22 @@ def update_snapshot(
         parts[table] = counts
     policy_rows = {r.policy_id: r for r in old.policy_rows()}
     policy_rows.update({r.policy_id: r for r in policies})
-    changed = list(collections)
-    collection_table = None
-    if changed or "collections" not in old.manifest["tables"]:
-        merged = {r.collection_id: r for r in old.collection_rows()}
-        merged.update({r.collection_id: r for r in changed})
-        collection_table = collection_table_of(merged.values())
-    else:
-        _link(prev_dir / COLLECTIONS, out / COLLECTIONS)
-        reused.append(COLLECTIONS)
+    singles: dict[str, Any | None] = {}
+    added: dict[str, list[Any]] = {"collections": list(collections), "members": list(members)}
+    for name, file in SINGLE_FILES.items():
+        if added[name] or name not in old.manifest["tables"]:
+            if name == "collections":
+                merged: dict[Any, Any] = {r.collection_id: r for r in old.collection_rows()}
+                merged.update({r.collection_id: r for r in added[name]})
+                singles[name] = collection_table_of(merged.values())
+            else:
+                singles[name] = member_table_of([*old.member_rows(), *added[name]])  # later rows replace
+        else:
+            _link(prev_dir / file, out / file)
+            reused.append(file)
+            singles[name] = None
     link = {"block": old.meta.block_number, "digest": old.manifest["digest"]}
-    return _finish(out, meta, bits, parts, policy_table_of(policy_rows.values()), collection_table, reused, link)
+    return _finish(out, meta, bits, parts, policy_table_of(policy_rows.values()), singles, reused, link)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -306,6 +329,7 @@ class Snapshot:
     policies: Any
     licences: Any
     collections: Any
+    members: Any
     meta: SnapshotMeta = field(init=False)
 
     def __post_init__(self) -> None:
@@ -330,6 +354,14 @@ class Snapshot:
 
     def collection_rows(self) -> list[CollectionRow]:
         return [row_from("collections", d) for d in self.collections.to_pylist()]
+
+    def member_rows(self) -> list[MemberRow]:
+        return [row_from("members", d) for d in self.members.to_pylist()]
+
+    @property
+    def holds_members(self) -> bool:
+        """Whether the snapshot records coded collection members (False: written before snapshots did)."""
+        return "members" in self.manifest["tables"]
 
     @cached_property
     def _keys(self) -> tuple[Any, Any, Any]:
@@ -408,8 +440,9 @@ def read_snapshot(path: str | Path) -> Snapshot:
         raise NotFoundError(f"{root} holds no snapshot ({MANIFEST} is missing)") from None
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{root / MANIFEST} is not JSON ({exc.msg}); the snapshot is damaged") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ValidationError(f"{root} is not a rightsledger snapshot ({FORMAT})")
+    if not isinstance(manifest, dict) or manifest.get("format") not in (FORMAT, *OLDER_FORMATS):
+        raise ValidationError(f"{root} is not a rightsledger snapshot ({FORMAT}, or an older one: "
+                              f"{', '.join(OLDER_FORMATS)})")
     try:
         return _verified(root, manifest)
     except (KeyError, TypeError, ValueError) as exc:
@@ -422,8 +455,9 @@ def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
     arrow = as_arrow()
     files: dict[str, str] = {}
     tables: dict[str, Any] = {}
-    for name in ("works", "licences", "policies", "collections"):
-        if name == "collections" and name not in manifest["tables"]:  # written before snapshots held collections
+    older = manifest["format"] in OLDER_FORMATS
+    for name in ("works", "licences", "policies", "collections", "members"):
+        if older and name in OPTIONAL_IN_OLDER and name not in manifest["tables"]:  # written before snapshots held it
             tables[name] = table_schemas()[name].empty_table()
             continue
         entry = manifest["tables"][name]
@@ -448,7 +482,8 @@ def _verified(root: Path, manifest: dict[str, Any]) -> Snapshot:
         tables[name] = table
     if overall_digest(files) != manifest.get("digest"):
         raise ValidationError(f"snapshot {root}: the manifest's digest does not match its files; it was altered")
-    return Snapshot(root, manifest, tables["works"], tables["policies"], tables["licences"], tables["collections"])
+    return Snapshot(root, manifest, tables["works"], tables["policies"], tables["licences"], tables["collections"],
+                    tables["members"])
 
 
 def check_snapshot(
@@ -481,6 +516,7 @@ def check_rows(
 __all__ = [
     "CollectionRow",
     "LicenceRow",
+    "MemberRow",
     "PolicyRow",
     "Snapshot",
     "SnapshotMeta",

@@ -2,12 +2,13 @@
 
 `build_snapshot` syncs the index (workflows/indexer.py) to the block, lists every work the
 WorkRegistry ever minted (its Transfer events from the zero address), reads each work as
-`workOf` answers at that block, every collection (workflows/snapshot_collections.py), the
-policies works and collections reference, and the licence periods (LicenceIssued, less the
-revoked ones), and writes them with `write_snapshot`. Given a previous snapshot of the same
-deployment, it re-reads only the works and collections with an event after the previous
-snapshot's block and writes the result with `update_snapshot` (unchanged buckets are reused);
-a licence revocation since then makes it rebuild in full (a snapshot update only adds periods).
+`workOf` answers at that block, every collection and the coded members of those registered with
+codes (workflows/snapshot_collections.py), the policies works and collections reference, and the
+licence periods (LicenceIssued, less the revoked ones), and writes them with `write_snapshot`.
+Given a previous snapshot of the same deployment, it re-reads only the works and collections with
+an event after the previous snapshot's block, adds the coded members it lacks, and writes the
+result with `update_snapshot` (unchanged buckets are reused); a licence revocation since then
+makes it rebuild in full (a snapshot update only adds periods).
 
 `verify_snapshot` re-reads rows (all, or a sample) from the chain at the snapshot's block and
 lists every difference, in the works' and collections' fields, their policies, the number of
@@ -123,6 +124,7 @@ class BuildResult:
     incremental: bool
     works_read: int
     collections_read: int = 0
+    members_added: int = 0
 
 
 def build_snapshot(
@@ -159,15 +161,17 @@ def build_snapshot(
             known = {r.policy_id for r in old.policy_rows()}
             policies = read_policies(client, _policy_ids(works, collections) - known)
             licences = _licences(index, after, meta.block_number)
-            manifest = update_snapshot(previous, out, meta, works, policies, licences, collections)
-            return BuildResult(manifest, True, len(works), len(collections))
+            members = colls.coded_members(client, meta.block_number, old.member_rows())
+            manifest = update_snapshot(previous, out, meta, works, policies, licences, collections, members)
+            return BuildResult(manifest, True, len(works), len(collections), len(members))
     hashes = sorted(set(_minted(index, -1, meta.block_number)))
     works = with_codes(client, read_works(client, hashes, meta.block_number, workers), meta.block_number)
     collections = colls.read_collections(client, index, None, meta.block_number, workers)
     policies = read_policies(client, _policy_ids(works, collections))
     licences = _licences(index, -1, meta.block_number)
-    manifest = write_snapshot(out, meta, works, policies, licences, collections=collections)
-    return BuildResult(manifest, False, len(works), len(collections))
+    members = colls.coded_members(client, meta.block_number)
+    manifest = write_snapshot(out, meta, works, policies, licences, collections=collections, members=members)
+    return BuildResult(manifest, False, len(works), len(collections), len(members))
 
 
 def _policy_ids(works: list[WorkRow], collections: list[CollectionRow]) -> set[int]:

@@ -6,17 +6,24 @@ the member count, which only the event holds); the rest of the row is `collectio
 (root, holder, policy, status, opt-out mask, registration time, metadata URI). An incremental build
 re-reads only the collections named by a CollectionRegistry event after the previous snapshot's block
 (registered, policy attached, opted out, marked, holder corrected).
+
+The coded members of collections registered with codes come from the codes index
+(workflows/identity_index.py `CodesIndex.members`: the members manifests it loaded and matched
+against both roots), those of collections committed by the block; an incremental build adds the
+members not in the previous snapshot (a manifest loaded since, a collection registered since).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from ..sdk.client import RightsLedger
+from .identity_index import CodesIndex
 from .indexer import Indexer
-from .snapshot_rows import CollectionRow
+from .snapshot_rows import CollectionRow, MemberRow
 
 CONTRACT = "CollectionRegistry"
 EVENTS = (
@@ -84,6 +91,18 @@ def _registered_on_chain(client: RightsLedger, collection_id: int, block: int) -
     return Registration(str(args["registrant"]), int(args["count"]))
 
 
+def coded_members(client: RightsLedger, block: int, known: Iterable[MemberRow] = ()) -> list[MemberRow]:
+    """The coded members of the collections registered with codes by `block`, as the codes index
+    (synced first) holds them, less those already `known` (the previous snapshot's)."""
+    with CodesIndex(client) as index:
+        index.sync()
+        held = index.members()
+    rows = [MemberRow(int(m.collection_id or 0), m.content_hash.lower(), m.header, m.body) for m in held
+            if m.block <= block and m.collection_id is not None]
+    before = {(r.collection_id, r.content_hash.lower(), r.content_header, r.content_code) for r in known}
+    return [r for r in rows if (r.collection_id, r.content_hash, r.content_header, r.content_code) not in before]
+
+
 def collection_count(client: RightsLedger, block: int) -> int:
     registry = client.collections.registry
     if not client.w3.eth.get_code(registry.address, block_identifier=block):
@@ -118,4 +137,4 @@ def compare(
     return out
 
 
-__all__ = ["changed_ids", "collection_count", "compare", "read_collections", "registrations"]
+__all__ = ["changed_ids", "coded_members", "collection_count", "compare", "read_collections", "registrations"]

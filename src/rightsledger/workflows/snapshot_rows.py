@@ -24,7 +24,11 @@ except ImportError:  # pragma: no cover - the optional extra is missing
     pa = None
     pq = None
 
-FORMAT = "rightsledger-snapshot-v1"
+FORMAT = "rightsledger-snapshot-v2"
+# v1 (read, never written): collections.parquet and members.parquet may be missing (written before
+# snapshots held them), read as empty tables; v2 always has both.
+OLDER_FORMATS = ("rightsledger-snapshot-v1",)
+OPTIONAL_IN_OLDER = ("collections", "members")
 MANIFEST = "manifest.json"
 DEFAULT_PREFIX_BITS = 8
 BUFFER_ROWS = 1_000_000
@@ -99,6 +103,17 @@ class CollectionRow:
 
 
 @dataclass(frozen=True)
+class MemberRow:
+    """A coded member of a collection registered with codes, as the codes index loaded it from the
+    collection's members manifest (both roots rebuilt and matched): its content hash and code."""
+
+    collection_id: int
+    content_hash: str
+    content_header: int  # the code's 2-byte ISCC header (its media kind)
+    content_code: int  # the code's 64-bit body
+
+
+@dataclass(frozen=True)
 class SnapshotMeta:
     chain_id: int
     contracts: dict[str, str]
@@ -144,6 +159,14 @@ def table_schemas() -> dict[str, Any]:
                 ("member_count", arrow.uint64()),
                 ("registrant", arrow.binary(20)),
                 ("metadata_uri", arrow.string()),
+            ]
+        ),
+        "members": arrow.schema(
+            [
+                ("collection_id", arrow.uint64()),
+                ("content_hash", arrow.binary(32)),
+                ("content_header", arrow.uint16()),
+                ("content_code", arrow.uint64()),
             ]
         ),
         "policies": arrow.schema(
@@ -264,6 +287,18 @@ def collection_table_of(rows: Iterable[CollectionRow]) -> Any:
     return as_arrow().table(cols, schema=table_schemas()["collections"])
 
 
+def member_table_of(rows: Iterable[MemberRow]) -> Any:
+    """One row per (collection, member), ordered by collection id, then content hash."""
+    ordered = sorted({(r.collection_id, hash_bytes_of(r.content_hash)): r for r in rows}.items())
+    cols = {
+        "collection_id": [key[0] for key, _ in ordered],
+        "content_hash": [key[1] for key, _ in ordered],
+        "content_header": [r.content_header for _, r in ordered],
+        "content_code": [r.content_code for _, r in ordered],
+    }
+    return as_arrow().table(cols, schema=table_schemas()["members"])
+
+
 def file_sha256_hex(path: Path) -> str:
     return sha256_of_file(path)[0].removeprefix("0x")
 
@@ -299,6 +334,8 @@ def row_from(table: str, d: dict[str, Any]) -> Any:
             "0x" + d["registrant"].hex(),
             d["metadata_uri"],
         )
+    if table == "members":
+        return MemberRow(d["collection_id"], "0x" + d["content_hash"].hex(), d["content_header"], d["content_code"])
     return LicenceRow(
         "0x" + d["content_hash"].hex(), "0x" + d["licensee"].hex(), d["use"], d["valid_from"], d["valid_until"]
     )
