@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..files import regular_file
-from ..identity import THRESHOLDS, Identity, identify_file
+from ..identity import THRESHOLDS, Identity, identify_file, uncoded_reason
 from ..identity.chance import chance_limit, possible
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
@@ -261,6 +261,8 @@ def _near_copies(
         if not candidates or not (len(index) or index.member_count()):
             return {}, {}, codes_block, {}
         for k, identity in zip(candidates, identities([items[k].path for k in candidates], workers), strict=True):
+            if isinstance(identity, str):  # a file of a media we code that could not be read
+                skipped[k], identity = identity, None
             if identity is not None and identity.skipped_reason is not None:
                 skipped[k] = identity.skipped_reason
             matches = index.matches_of(identity, until_block=block, members=True) if identity is not None else []
@@ -319,15 +321,17 @@ PARALLEL_FROM = 256
 """Unregistered files from which their codes are computed in worker processes (decoding dominates)."""
 
 
-def _identity_or_none(path: str) -> Identity | None:
+def _identity_or_none(path: str) -> Identity | str | None:
     try:
         return identify_file(path)
-    except ValidationError:
-        return None  # not an image, text or audio we can code: it has no near copies
+    except ValidationError as exc:
+        # Not an image, text or audio: it has no near copies (None); a damaged one: why not (str).
+        return uncoded_reason(exc, Path(path).name)
 
 
-def identities(paths: Sequence[str], workers: int) -> list[Identity | None]:
-    """The codes of files (None where a file has none), in order; in up to `workers` processes."""
+def identities(paths: Sequence[str], workers: int) -> list[Identity | str | None]:
+    """The codes of files, in order (None where a file is of no media we code, why not where one of a
+    media we code could not be read); in up to `workers` processes."""
     processes = min(workers, os.cpu_count() or 1)
     if processes <= 1 or len(paths) < PARALLEL_FROM:
         return [_identity_or_none(p) for p in paths]
