@@ -94,3 +94,33 @@ def test_the_pixel_limit_is_the_operators_setting(w3: Web3, anvil_url: str,
         assert "1,000,000 pixels" in refused.json()["error"]["message"]
         fits = client.post("/match/file", params={"name": "b.png"}, content=_png(1000, 1000), headers=OCTETS)
         assert fits.status_code == 200 and fits.json()["iscc"].startswith("ISCC:")
+
+
+def test_uploads_waiting_for_a_decoder_do_not_hold_the_threads_other_requests_need(gateway: str) -> None:
+    # Starlette runs sync routes (/info, /checks, /match) in a pool of 40 threads. Uploads that wait
+    # for one of the two decoders must wait outside it, or 60 of them starve every other route (it
+    # answered /info after 35 s).
+    image = _png(4500, 4500)
+
+    async def race() -> tuple[int, list[float], float]:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(base_url=gateway, timeout=300, limits=limits) as client:
+            assert (await client.get("/info")).status_code == 200
+            done: list[float] = []
+
+            async def upload() -> int:
+                response = await client.post("/match/file", params={"name": "u.png"}, content=image, headers=OCTETS)
+                done.append(time.monotonic())
+                return response.status_code
+
+            async def info() -> float:
+                await asyncio.sleep(0.5)  # every upload is in the server by then
+                assert (await client.get("/info")).status_code == 200
+                return time.monotonic()
+
+            *statuses, info_done = await asyncio.gather(*[upload() for _ in range(60)], info())
+            return len([s for s in statuses if s == 200]), sorted(done), info_done
+
+    answered, done, info_done = asyncio.run(race())
+    assert answered == 60
+    assert info_done < done[9], "/info waited behind the queued uploads for a thread"

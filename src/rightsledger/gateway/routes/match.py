@@ -4,9 +4,10 @@ code is within a distance of a code or an upload."""
 from __future__ import annotations
 
 import io
-import threading
 from typing import Annotated
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, Query, Request
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
@@ -36,9 +37,18 @@ FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencode
 
 
 # Decoding an upload is CPU work of up to seconds and, for a large image, hundreds of megabytes: it
-# runs in a worker thread (the event loop keeps serving the other clients), at most this many at once
-# per worker process (the others wait in their threads, holding only their bodies).
-UPLOAD_DECODERS = threading.BoundedSemaphore(2)
+# runs in a thread of its own limiter (the event loop keeps serving the other clients), at most this
+# many at once per worker process. The others wait on the event loop holding only their bodies, not
+# in threads of the pool that the sync routes (/info, /checks, /match) run in.
+UPLOAD_DECODERS = 2
+
+
+def _decoders(request: Request) -> CapacityLimiter:
+    """The app's upload limiter (made on the event loop, at the first upload)."""
+    limiter: CapacityLimiter | None = getattr(request.app.state, "upload_decoders", None)
+    if limiter is None:
+        limiter = request.app.state.upload_decoders = CapacityLimiter(UPLOAD_DECODERS)
+    return limiter
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
@@ -56,8 +66,7 @@ def _identify_upload(data: bytes, name: str | None, max_pixels: int) -> Identity
         width, height = size
         raise ValidationError(f"an image of {width} x {height} pixels is over the {max_pixels:,} pixels this gateway "
                               "decodes (RIGHTSLEDGER_GATEWAY_MAX_UPLOAD_PIXELS); downscale it first")
-    with UPLOAD_DECODERS:
-        return identify_bytes(data, name)
+    return identify_bytes(data, name)
 
 
 async def uploaded_identity(request: Request, name: str | None, what: str = "file") -> Identity:
@@ -73,7 +82,8 @@ async def uploaded_identity(request: Request, name: str | None, what: str = "fil
         raise ValidationError(f"the request body is empty: send the {what}'s raw bytes as the body "
                               "(Content-Type: application/octet-stream)")
     try:
-        return await run_in_threadpool(_identify_upload, data, name, get_settings(request).max_upload_pixels)
+        return await anyio.to_thread.run_sync(_identify_upload, data, name, get_settings(request).max_upload_pixels,
+                                              limiter=_decoders(request))
     except ValidationError as exc:
         hint = "; an audio file needs its name (?name=song.mp3)" if name is None and "unsupported" in str(exc) else ""
         raise ValidationError(f"the uploaded {what} ({len(data):,} bytes): {exc}{hint}", code=exc.code) from None
