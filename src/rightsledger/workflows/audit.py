@@ -353,7 +353,9 @@ def write_report(
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
+    # A file name that is not UTF-8 is a str with lone surrogates: JSON escapes them (`\udce9`), and
+    # the CSV writes them the same way, so the report stays UTF-8.
+    with tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         if fmt == "jsonl":
             handle.write(json.dumps({"receipt": receipt}) + "\n")
             for row in rows:
