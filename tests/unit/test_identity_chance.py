@@ -122,3 +122,13 @@ def test_review5_matches_are_ranked_by_what_they_prove_so_the_first_is_the_most_
     first, second = indexes.find("image", query, None, rotated_codes=[variant])
     assert (first.id, first.distance, first.rotated, first.decisive) == (1, 11, False, True)
     assert (second.id, second.distance, second.rotated, second.decisive) == (2, 10, True, False)
+
+
+def test_review5_at_one_level_the_codes_own_match_wins_over_a_variants():
+    # 4 bits by the code itself and 2 by a variant are the same evidence (level 4): the code's own
+    # match is kept, the one the chain can verify.
+    query, work = 0, _bits(4)
+    indexes = IndexSet()
+    indexes.index("image").add([work], [1])
+    (m,) = indexes.find("image", query, None, rotated_codes=[work ^ _bits(2, 30)])
+    assert (m.distance, m.rotated) == (4, False)

@@ -462,13 +462,13 @@ class IndexSet:
         # kept and ranked by level, not distance: a work 11 bits from the code itself is stronger
         # evidence than one 10 bits from a variant (level 12), and the first match (the one a check
         # answers with) is the most decisive.
-        def level(m: Match) -> int:
-            return m.distance + (ROTATION_MARGIN if m.rotated else 0)
+        def rank(m: Match) -> tuple[int, bool, Match]:  # at one level, the code's own match first
+            return m.distance + (ROTATION_MARGIN if m.rotated else 0), m.rotated, m
 
         for m in found:
-            if m.id not in best or (level(m), m) < (level(best[m.id]), best[m.id]):
+            if m.id not in best or rank(m) < rank(best[m.id]):
                 best[m.id] = m
         size, mirrored, variants = len(index), mirrored_code is not None, len(rotated_codes)
-        ranked = sorted(best.values(), key=lambda m: (level(m), m))
-        return [replace(m, chance=chance_matches(level(m), size, mirrored=mirrored, variants=variants))
+        ranked = sorted(best.values(), key=rank)
+        return [replace(m, chance=chance_matches(rank(m)[0], size, mirrored=mirrored, variants=variants))
                 for m in ranked]
