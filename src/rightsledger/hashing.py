@@ -92,6 +92,8 @@ def refuse_empty(digest: str, item: object) -> None:
 
 def resolve_file_or_hash(arg: str) -> ContentHash:
     """CLI arguments: an existing file is hashed; otherwise the text must be a hash."""
+    if not arg.strip():  # Path("") is the current folder: an unset shell variable, not a work
+        raise ValidationError("an empty argument: give a file or a content hash (64 hex digits)")
     path = Path(arg)
     if path.is_file():
         return hash_file(path)

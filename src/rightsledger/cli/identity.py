@@ -28,6 +28,8 @@ def _inputs(items: list[str]) -> list[tuple[str, Path | None]]:
     """(label, file) per input: files as given, folders expanded to their files (sorted), ISCC codes with no file."""
     out: list[tuple[str, Path | None]] = []
     for item in items:
+        if not item.strip():  # Path("") is the current folder: an unset shell variable, not an input
+            raise CliError("an empty argument: give a file, a folder or an ISCC code (ISCC:...)")
         path = Path(item)
         if path.is_file():
             out.append((item, path))
