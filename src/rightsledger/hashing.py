@@ -77,8 +77,23 @@ def content_hash(item: ContentLike) -> ContentHash:
     raise ValidationError(f"cannot identify a work from a {type(item).__name__}; pass a Path, bytes or a hex hash")
 
 
+# The sha256 of no bytes: the same for every empty file, so no one's work.
+EMPTY_HASH = ContentHash("0x" + hashlib.sha256(b"").hexdigest())
+
+
+def refuse_empty(digest: str, item: object) -> None:
+    """ValidationError if `digest` is the empty file's hash: registering it would give its registrant
+    every empty file (a failed download, a placeholder) of every dataset."""
+    if digest.lower() == EMPTY_HASH:
+        what = f"{item} is empty (0 bytes)" if isinstance(item, Path) else f"{EMPTY_HASH} is the hash of 0 bytes"
+        raise ValidationError(f"{what}: an empty file is no work (every empty file has this hash); "
+                              "register the file once it has its content")
+
+
 def resolve_file_or_hash(arg: str) -> ContentHash:
     """CLI arguments: an existing file is hashed; otherwise the text must be a hash."""
+    if not arg.strip():  # Path("") is the current folder: an unset shell variable, not a work
+        raise ValidationError("an empty argument: give a file or a content hash (64 hex digits)")
     path = Path(arg)
     if path.is_file():
         return hash_file(path)

@@ -189,3 +189,10 @@ def test_summary_out_naming_a_file(tmp_path: Path) -> None:
     assert error_line(result) == (
         f"rightsledger: error: --out {tmp_path / 'taken.txt'} is a file: name a folder for summary.json and .html"
     )
+
+
+@pytest.mark.parametrize("args", [("find", ""), ("find", "  "), ("check", "", "--use", "tdm")])
+def test_review5_an_empty_argument_is_an_error_not_the_current_folder(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # `find "$FILE"` with FILE unset read every file under the current folder (Path("") is ".").
+    line = error_line(run(tmp_path, *args))
+    assert "empty argument" in line

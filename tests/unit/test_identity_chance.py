@@ -89,3 +89,46 @@ def test_a_variants_match_is_as_likely_by_chance_as_the_query_at_that_level():
     (m,) = indexes.find("image", (1 << 63) - 1, None, rotated_codes=[0b11])
     assert m.rotated and m.distance == 2
     assert m.chance == pytest.approx(chance_matches(4, 1, variants=1))
+
+
+def _bits(n: int, start: int = 0) -> int:
+    return ((1 << n) - 1) << start
+
+
+def test_review5_a_variants_nearer_match_does_not_hide_the_codes_own_stronger_match_of_that_work():
+    # A copy 11 bits from the work by its own code, 10 bits by a query variant: the variant's match
+    # is at level 12, the code's at 11, so the code's is the stronger evidence and the one reported.
+    query, work = 0, _bits(11)
+    variant = work ^ _bits(10, 30)
+    indexes = IndexSet()
+    indexes.index("image").add([work], [1])
+    (m,) = indexes.find("image", query, None, rotated_codes=[variant])
+    assert (m.distance, m.rotated) == (11, False)
+    assert m.chance == pytest.approx(chance_matches(11, 1, variants=1))
+
+
+def test_review5_matches_are_ranked_by_what_they_prove_so_the_first_is_the_most_decisive(
+        monkeypatch: pytest.MonkeyPatch):
+    # Work 1 is 11 bits from the query's own code (level 11); work 2 is 10 bits from a query variant
+    # (level 12). Check and audit answer with the first match: it must be work 1, decisive at a limit
+    # between the two levels' chances, not work 2, a possible near copy there.
+    query = 0
+    variant = _bits(40, 24)
+    indexes = IndexSet()
+    indexes.index("image").add([query ^ _bits(11), variant ^ _bits(10)], [1, 2])
+    size = len(indexes.index("image"))
+    strong, weak = chance_matches(11, size, variants=1), chance_matches(12, size, variants=1)
+    monkeypatch.setenv(LIMIT_VARIABLE, str((strong + weak) / 2))
+    first, second = indexes.find("image", query, None, rotated_codes=[variant])
+    assert (first.id, first.distance, first.rotated, first.decisive) == (1, 11, False, True)
+    assert (second.id, second.distance, second.rotated, second.decisive) == (2, 10, True, False)
+
+
+def test_review5_at_one_level_the_codes_own_match_wins_over_a_variants():
+    # 4 bits by the code itself and 2 by a variant are the same evidence (level 4): the code's own
+    # match is kept, the one the chain can verify.
+    query, work = 0, _bits(4)
+    indexes = IndexSet()
+    indexes.index("image").add([work], [1])
+    (m,) = indexes.find("image", query, None, rotated_codes=[work ^ _bits(2, 30)])
+    assert (m.distance, m.rotated) == (4, False)

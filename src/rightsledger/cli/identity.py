@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
 from ..hashing import resolve_file_or_hash
-from ..identity import Identity, content_code_bits, content_header, identify_file, normalize, onchain_code
+from ..identity import (
+    Identity,
+    content_code_bits,
+    content_header,
+    identify_file,
+    normalize,
+    onchain_code,
+    uncoded_reason,
+)
 from ..sdk.client import RightsLedger
 from ..workflows.identity_index import CodesIndex, Registered, WorkMatch
 from ..workflows.identity_review import suspected_copies
@@ -19,6 +28,8 @@ def _inputs(items: list[str]) -> list[tuple[str, Path | None]]:
     """(label, file) per input: files as given, folders expanded to their files (sorted), ISCC codes with no file."""
     out: list[tuple[str, Path | None]] = []
     for item in items:
+        if not item.strip():  # Path("") is the current folder: an unset shell variable, not an input
+            raise CliError("an empty argument: give a file, a folder or an ISCC code (ISCC:...)")
         path = Path(item)
         if path.is_file():
             out.append((item, path))
@@ -41,19 +52,20 @@ def near_copy(index: CodesIndex, path: Path, max_distance: int | None = None, *,
 def nearest_or_skipped(index: CodesIndex, path: Path, max_distance: int | None = None, *,
                        until_block: int | None = None, members: bool = False) -> tuple[WorkMatch | None, str | None]:
     """`near_copy`, and why the file has no content code to match on (featureless image, too short
-    a text, audio without fpcalc), if that is so; (None, None) for a file of no media we code.
-    `members`: collection members count too (CodesIndex.matches)."""
+    a text, audio without fpcalc, a damaged image), if that is so; (None, None) for a file of no media
+    we code. `members`: collection members count too (CodesIndex.matches)."""
     try:
         identity = identify_file(path)
-    except ValidationError:
-        return None, None
+    except ValidationError as exc:
+        return None, uncoded_reason(exc, path.name)
     found = index.matches_of(identity, max_distance, until_block=until_block, members=members)
     return (found[0] if found else None), identity.skipped_reason
 
 
 def not_matched(reason: str, skipped: str) -> str:
-    """`unregistered (featureless image: not matched by content)`: a reason with why no code matched."""
-    return f"{reason} ({skipped.split(':', 1)[0]}: not matched by content)"
+    """`unregistered (featureless image: not matched by content)`: a reason with why no code matched
+    (the skipped reason up to its details: "cannot decode the image (...)" is "cannot decode the image")."""
+    return f"{reason} ({re.split(r'[:(;]', skipped, maxsplit=1)[0].strip()}: not matched by content)"
 
 
 def content_code_of(path: Path) -> int | None:

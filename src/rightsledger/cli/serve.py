@@ -29,13 +29,25 @@ def cmd_serve(ctx: Context) -> int:
         overrides["dev_keys"] = True
     if ctx.index_url:
         overrides["index_url"] = ctx.index_url
-    settings = GatewaySettings(**overrides)
+    settings = _settings(GatewaySettings, overrides)
     workers = f"; {settings.workers} workers" if settings.workers > 1 else ""
     print(
         f"rightsledger gateway on http://{settings.host}:{settings.port}/  (API docs: /docs; node {rpc_url}{workers})"
     )
     serve(settings)
     return 0
+
+
+def _settings(settings_class: Any, overrides: dict[str, Any]) -> Any:
+    """The gateway's settings; a bad RIGHTSLEDGER_GATEWAY_* variable is one error line naming it."""
+    from pydantic import ValidationError as SettingsError
+
+    try:
+        return settings_class(**overrides)
+    except SettingsError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        raise ConfigError(f"RIGHTSLEDGER_GATEWAY_{field.upper()}={first.get('input')!r}: {first['msg']}") from None
 
 
 def _workers(text: str) -> int:

@@ -34,6 +34,9 @@ class GatewaySettings(BaseSettings):
     # Local demo only: let the page sign with anvil's public development keys (chain 31337 only).
     dev_keys: bool = False
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    # The most pixels an uploaded image (/match/file, /matches/byContent) may declare: decoding costs
+    # about 20 bytes a pixel at its peak, and a PNG of 178 megapixels can fit in 230 KB.
+    max_upload_pixels: int = Field(default=50_000_000, ge=1_024, le=2 * 89_478_485)
     max_batch: int = Field(default=10_000, ge=1, le=10_000)
     rate_limit: float = Field(default=20.0, ge=0, description="requests per second per client; 0 turns it off")
     rate_burst: int = Field(default=60, ge=1)

@@ -7,11 +7,13 @@ finds the registered codes within a Hamming distance, exactly.
 from rightsledger.identity.codes import (
     THRESHOLDS,
     Identity,
+    UnsupportedMedia,
     detect_media,
     fpcalc_available,
     identify_bytes,
     identify_file,
     onchain_code,
+    uncoded_reason,
 )
 from rightsledger.identity.iscc import (
     IsccHeader,
@@ -32,6 +34,7 @@ __all__ = [
     "IsccHeader",
     "Match",
     "SimilarityIndex",
+    "UnsupportedMedia",
     "content_code_bits",
     "content_header",
     "detect_media",
@@ -43,5 +46,6 @@ __all__ = [
     "identify_file",
     "normalize",
     "onchain_code",
+    "uncoded_reason",
     "units",
 ]

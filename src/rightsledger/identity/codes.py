@@ -103,6 +103,21 @@ def _prefixed(code: str) -> str:
     return code if code.startswith(codec.PREFIX) else codec.PREFIX + code
 
 
+class UnsupportedMedia(ValidationError):
+    """Bytes of no media rightsledger codes (not an image, text or audio): no near copy of them is
+    looked for, unlike a file of a coded media that could not be read (a damaged image)."""
+
+
+def uncoded_reason(exc: ValidationError, name: str) -> str | None:
+    """Why the file `name`, which identify_file refused with `exc`, has no content code, without the
+    file's name (an answer's `skippedReason`: "cannot decode the image (...)"); None for a file of no
+    media we code."""
+    if isinstance(exc, UnsupportedMedia):
+        return None
+    text, label = str(exc), f"{name}: "
+    return text.removeprefix(label)
+
+
 def detect_media(data: bytes, name: str | None = None) -> str:
     """'image', 'text' or 'audio' for these bytes; ValidationError if none fits."""
     suffix = Path(name).suffix.lower() if name else ""
@@ -113,7 +128,7 @@ def detect_media(data: bytes, name: str | None = None) -> str:
     if suffix in TEXT_EXTENSIONS or _is_utf8_text(data):
         return "text"
     label = f"{name}: " if name else ""
-    raise ValidationError(
+    raise UnsupportedMedia(
         f"{label}unsupported media type: not an image Pillow can read, not UTF-8 text, not a known audio "
         "extension; rightsledger computes content codes for images, text and audio"
     )

@@ -443,7 +443,8 @@ class IndexSet:
     def find(self, media: str, code: int, mirrored_code: int | None = None,
              max_distance: int | None = None, *, rotated_codes: Sequence[int] = ()) -> list[Match]:
         """Matches of a code and, for images, of its mirrored code and its query variants; one per
-        id, nearest first (the code itself wins a tie), each with its `chance` at this index's size."""
+        id, nearest first (a variant's distance counted ROTATION_MARGIN more; the code itself wins a
+        tie), each with its `chance` at this index's size."""
         index = self.index(media)
         best: dict[int, Match] = {}
         found = index.query(code, max_distance)
@@ -456,12 +457,18 @@ class IndexSet:
             if tighter >= 0:
                 found += [replace(m, rotated=True) for ms in index.query_many(list(rotated_codes), tighter)
                           for m in ms]
-        for m in found:
-            if m.id not in best or m < best[m.id]:
-                best[m.id] = m
         # A variant's match at d is the query's match at level d + ROTATION_MARGIN (where its own code
-        # and mirror would be matched too): its chance is the query's at that level.
+        # and mirror would be matched too): its chance is the query's at that level. So matches are
+        # kept and ranked by level, not distance: a work 11 bits from the code itself is stronger
+        # evidence than one 10 bits from a variant (level 12), and the first match (the one a check
+        # answers with) is the most decisive.
+        def rank(m: Match) -> tuple[int, bool, Match]:  # at one level, the code's own match first
+            return m.distance + (ROTATION_MARGIN if m.rotated else 0), m.rotated, m
+
+        for m in found:
+            if m.id not in best or rank(m) < rank(best[m.id]):
+                best[m.id] = m
         size, mirrored, variants = len(index), mirrored_code is not None, len(rotated_codes)
-        return sorted(replace(m, chance=chance_matches(m.distance + (ROTATION_MARGIN if m.rotated else 0), size,
-                                                       mirrored=mirrored, variants=variants))
-                      for m in best.values())
+        ranked = sorted(best.values(), key=rank)
+        return [replace(m, chance=chance_matches(rank(m)[0], size, mirrored=mirrored, variants=variants))
+                for m in ranked]

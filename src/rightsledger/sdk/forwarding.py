@@ -31,7 +31,7 @@ from ..chain.transactions import TX_GAS_CAP
 from ..code_tree import NO_CODE, CodeLike, pack_code
 from ..eip712 import EIP712_DOMAIN
 from ..errors import NotFoundError, RelayError, RightsLedgerError, ValidationError
-from ..hashing import ContentLike, content_hash
+from ..hashing import ContentLike, content_hash, refuse_empty
 from ..offers import SignedOffer
 from ..terms import Terms
 from ..units import format_wei
@@ -378,7 +378,9 @@ class RequestBuilder:
         who = parse_address(holder or sender, what="holder")
         packed = pack_code(code)
         coded = packed != NO_CODE
-        work = [content_hash(item), packed] if coded else [content_hash(item)]
+        digest = content_hash(item)
+        refuse_empty(digest, item)
+        work = [digest, packed] if coded else [digest]
         if inline is None:
             function = "registerWithCode" if coded else "register"
             args = [*work, who, policy_id, metadata_uri]
@@ -400,6 +402,8 @@ class RequestBuilder:
         hashes = [content_hash(i) for i in items]
         if not hashes:
             raise ValidationError("the collection is empty: give at least one work")
+        for digest in hashes:
+            refuse_empty(digest, digest)
         policy_id, inline = self._terms(terms)
         who = parse_address(holder or sender, what="holder")
         if inline is None:

@@ -20,7 +20,7 @@ from ..chain.module import CALL_GAS, ChainContext, ContractModule
 from ..chain.transactions import as_revert
 from ..code_tree import CODES_EVENT, NO_CODE, CodeLike, RegisteredCode, code_proof, pack_code, split_codes
 from ..errors import NotFoundError, ValidationError
-from ..hashing import ContentLike, content_hash
+from ..hashing import ContentLike, content_hash, refuse_empty
 from ..identity import THRESHOLDS, identify_bytes, identify_file, onchain_code
 from ..identity.iscc import IsccHeader
 from ..records import BatchRegistration, CheckResult, Registration, Work
@@ -151,6 +151,7 @@ class Works(ContractModule):
         A file or bytes whose code is within the threshold of a work another holder registered is
         refused (SimilarWorkError, its `.matches` naming those works) unless `allow_similar`."""
         digest = content_hash(item)
+        refuse_empty(digest, item)
         holder_address = parse_address(holder, what="holder") if holder else self.ctx.address
         packed, query = coded_query(item, code)
         if not allow_similar:
@@ -185,6 +186,8 @@ class Works(ContractModule):
         if codes is not None and len(codes) != len(items):
             raise ValidationError(f"{len(items)} works but {len(codes)} codes: give one code (or None) per work")
         hashes = [content_hash(item) for item in items]
+        for item, digest in zip(items, hashes, strict=True):
+            refuse_empty(digest, item)
         coded = [coded_query(item, None if codes is None else codes[k]) for k, item in enumerate(items)]
         given = [NO_CODE if packed is None else packed for packed, _ in coded]
         # No work has a code: the plain batch, which costs less gas.

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..files import regular_file
-from ..identity import THRESHOLDS, Identity, identify_file
+from ..identity import THRESHOLDS, Identity, identify_file, uncoded_reason
 from ..identity.chance import chance_limit, possible
 from ..manifests import Item, collect
 from ..sdk.client import RightsLedger
@@ -267,10 +267,14 @@ def _near_copies(
             return {}, {}, codes_block, {}
         computed = zip(candidates, identities([items[k].path for k in candidates], workers), strict=True)
         while part := list(islice(computed, MATCH_CHUNK)):  # the holders of a chunk's matches: one batch
+            coded: list[Identity | None] = []
             for k, identity in part:
-                if identity is not None and identity.skipped_reason is not None:
+                if isinstance(identity, str):  # a file of a media we code that could not be read
+                    skipped[k], identity = identity, None
+                elif identity is not None and identity.skipped_reason is not None:
                     skipped[k] = identity.skipped_reason
-            matched = index.matches_of_many([identity for _, identity in part], until_block=block, members=True)
+                coded.append(identity)
+            matched = index.matches_of_many(coded, until_block=block, members=True)
             for (k, _), matches in zip(part, matched, strict=True):
                 if matches and matches[0].decisive:
                     found[k] = matches[0]
@@ -327,15 +331,17 @@ PARALLEL_FROM = 256
 """Unregistered files from which their codes are computed in worker processes (decoding dominates)."""
 
 
-def _identity_or_none(path: str) -> Identity | None:
+def _identity_or_none(path: str) -> Identity | str | None:
     try:
         return identify_file(path)
-    except ValidationError:
-        return None  # not an image, text or audio we can code: it has no near copies
+    except ValidationError as exc:
+        # Not an image, text or audio: it has no near copies (None); a damaged one: why not (str).
+        return uncoded_reason(exc, Path(path).name)
 
 
-def identities(paths: Sequence[str], workers: int) -> list[Identity | None]:
-    """The codes of files (None where a file has none), in order; in up to `workers` processes."""
+def identities(paths: Sequence[str], workers: int) -> list[Identity | str | None]:
+    """The codes of files, in order (None where a file is of no media we code, why not where one of a
+    media we code could not be read); in up to `workers` processes."""
     processes = min(workers, os.cpu_count() or 1)
     if processes <= 1 or len(paths) < PARALLEL_FROM:
         return [_identity_or_none(p) for p in paths]
@@ -357,7 +363,9 @@ def write_report(
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
+    # A file name that is not UTF-8 is a str with lone surrogates: JSON escapes them (`\udce9`), and
+    # the CSV writes them the same way, so the report stays UTF-8.
+    with tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         if fmt == "jsonl":
             handle.write(json.dumps({"receipt": receipt}) + "\n")
             for row in rows:

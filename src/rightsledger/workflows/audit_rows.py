@@ -24,12 +24,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ValidationError
-from ..identity import THRESHOLDS, IndexSet, identify_file
+from ..identity import THRESHOLDS, IndexSet, identify_file, uncoded_reason
 from ..identity.chance import is_decisive, possible
 from ..identity.iscc import IsccHeader
 from ..vocabulary import Reason, Use
@@ -102,7 +103,9 @@ class SnapshotAnswers:
         for k, path in paths.items():
             try:
                 identity = identify_file(path)
-            except ValidationError:
+            except ValidationError as exc:
+                if (why := uncoded_reason(exc, Path(path).name)) is not None:
+                    skipped[k] = why  # a damaged file of a media we code
                 continue
             if identity.skipped_reason is not None:
                 skipped[k] = identity.skipped_reason
