@@ -171,7 +171,6 @@ def test_match_file_syncs_the_codes_index_off_the_event_loop(
         assert _info_answers_during(running.url, "/match/file", {"name": "a.png"})
 
 
-@pytest.mark.xfail(strict=True, reason="routes/softbinding.py (another branch) syncs the codes index on the event loop")
 def test_matches_by_content_syncs_the_codes_index_off_the_event_loop(
         w3: Web3, anvil_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with isolated_gateway(w3, anvil_url, tmp_path) as running:

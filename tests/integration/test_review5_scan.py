@@ -1,4 +1,4 @@
-"""Review 5 (scan.py is being changed on another branch: xfail until it is fixed there). A
+"""Review 5. A
 watermarked copy of a dark photo: its own code is 10 bits from the work (within the threshold: the
 chain's `proveNearCopy` verifies exactly that leaf code), but its opened image (the overlay filter)
 is 2 bits away, so the match is the variant's, `rotated`. `scan` then says "a rotated copy ... which
@@ -14,7 +14,6 @@ import shlex
 from pathlib import Path
 
 import iscc_samples
-import pytest
 from PIL import Image, ImageDraw, ImageEnhance
 
 from rightsledger.hashing import hash_file
@@ -35,7 +34,6 @@ def _dark_photo_and_watermarked_copy(tmp_path: Path) -> tuple[Path, Path, Path]:
     return works / "night.png", scraped / "night-credit.png", scraped
 
 
-@pytest.mark.xfail(strict=True, reason="scan.py (another branch): a variant's match hides a provable leaf code")
 def test_scan_offers_prove_when_the_leafs_own_code_is_within_the_threshold(cli, tmp_path: Path) -> None:
     work, copy, scraped = _dark_photo_and_watermarked_copy(tmp_path)
     assert cli("--dev-account", "1", "register", str(work))[0] == 0

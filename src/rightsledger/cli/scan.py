@@ -169,21 +169,23 @@ def _next_steps(
     elif not coded:
         entry["note"] = ("this dataset's leaves carry no content codes: the near copy cannot be proven on chain; "
                          "keep the file as evidence and write to the declarer")
+    elif found.leaf_distance is not None and found.leaf_distance <= THRESHOLDS.get(_media(found.iscc), 0):
+        # The chain compares the leaf's own code with the work's: provable however the copy was found.
+        prove = [] if status.proven else [f"rightsledger prove {found.content_hash}{tail} --near-copy-of {found.work}"]
+        entry["next"] = [*prove, f"rightsledger removal request {found.work}{tail}"]
     elif found.mirrored:
         entry["note"] = ("a mirrored copy: its code is near the work's only once mirrored, which the chain does not "
                          "check; keep the file as evidence and write to the declarer")
     elif found.rotated:
-        entry["note"] = ("a rotated copy: its code is near the work's only once rotated back, which the chain does "
-                         "not check; keep the file as evidence and write to the declarer")
+        entry["note"] = ("a copy found by a query variant (rotated back a few degrees, or with a thin overlay such as "
+                         "a watermark filtered out): its own code is not near enough for the chain to check; keep the "
+                         "file as evidence and write to the declarer")
     elif found.leaf_distance is None:
         entry["note"] = ("the dataset's leaf gives this item no code comparable with the work's: the near copy "
                          "cannot be proven on chain; the file is the evidence")
-    elif found.leaf_distance > THRESHOLDS.get(_media(found.iscc), 0):
+    else:
         entry["note"] = (f"the dataset's leaf gives this item another code (distance {found.leaf_distance} from the "
                          "work's): the near copy cannot be proven on chain with it; the file is the evidence")
-    else:
-        prove = [] if status.proven else [f"rightsledger prove {found.content_hash}{tail} --near-copy-of {found.work}"]
-        entry["next"] = [*prove, f"rightsledger removal request {found.work}{tail}"]
     return entry
 
 

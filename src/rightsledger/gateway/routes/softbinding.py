@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ...errors import ValidationError
-from ...identity import content_code_bits, content_header, normalize
+from ...identity import Identity, content_code_bits, content_header, normalize
 from ...workflows.c2pa_import import ISCC_ALGORITHM
 from ...workflows.identity_index import CodesIndex, WorkMatch
-from ..deps import StateDep
+from ..deps import GatewayState, StateDep
 from ..schemas.common import ErrorPublic
 from ..schemas.softbinding import SoftBindingMatch, SoftBindingMatches, SupportedAlgorithms
 from .match import uploaded_identity
@@ -97,6 +98,11 @@ async def matches_by_content(
 ) -> SoftBindingMatches:
     _algorithm(alg)
     identity = await uploaded_identity(request, None, "asset")
+    # The sync (and, at start-up, the wait for the codes' load) and the query block: off the event loop.
+    return await run_in_threadpool(_content_matches, request, state, identity, max_results)
+
+
+def _content_matches(request: Request, state: GatewayState, identity: Identity, max_results: int) -> SoftBindingMatches:
     with state.codes_index() as index:
         index.sync()
         found = index.matches_of(identity, members=True)
