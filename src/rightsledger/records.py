@@ -38,6 +38,8 @@ class Registration:
     transaction: str
     block: int
     gas_used: int
+    codes: tuple[str | None, ...] = ()
+    """The ISCC Content-Code recorded for each work, in order (None: none recorded)."""
 
 
 @dataclass(frozen=True)

@@ -249,3 +249,18 @@ def test_find_and_check_a_rotated_copy_by_the_query_rotations(cli, tmp_path: Pat
     assert code == 0 and json.loads(out)[0]["nearCopyOf"] == hash_file(work)
     code, out, err = cli("--dev-account", "2", "register", str(copy), "--json")
     assert code != 0 and "refusing to register" in err and hash_file(work) in err  # like any near copy
+
+
+def test_register_says_which_code_it_recorded_and_why_none(cli, tmp_path: Path) -> None:
+    work, _ = resized_copy(tmp_path)
+    short = tmp_path / "note.txt"
+    short.write_text("a few words")
+    code, out, err = cli("--dev-account", "1", "register", str(work), str(short), "--json")
+    assert code == 0, err
+    image, text = json.loads(out)["works"]
+    assert image["file"] == str(work) and image["iscc"].startswith("ISCC:EE") and "noCodeReason" not in image
+    assert text["iscc"] is None and text["noCodeReason"]
+    other = tmp_path / "other.png"
+    Image.new("RGB", (40, 40), (1, 2, 3)).save(other)
+    code, out, err = cli("--dev-account", "1", "register", str(other))
+    assert code == 0 and "(no content code: featureless image" in out, err

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import SimilarWorkError
+from ..errors import SimilarWorkError, ValidationError
 from ..files import regular_file
 from ..hashing import resolve_file_or_hash
+from ..identity import identify_file
 from ..identity.chance import possible
 from ..records import CheckResult
 from ..sdk.client import RightsLedger
@@ -47,10 +48,14 @@ def cmd_register(ctx: Context) -> int:
     finally:
         _done_with_index(client, index)
     hashes = [h for r in registrations for h in r.content_hashes]
+    codes = [c for r in registrations for c in r.codes]
+    why = {k: _why_no_code(paths[k]) for k, c in enumerate(codes) if c is None}  # few: featureless, unknown media
+    works = [{"file": str(p), "contentHash": h, "iscc": c, **({"noCodeReason": why[k]} if k in why else {})}
+             for k, (p, h, c) in enumerate(zip(paths, hashes, codes, strict=True))]
     if args.json:
         print_json(
             {
-                "works": [{"file": str(p), "contentHash": h} for p, h in zip(paths, hashes, strict=True)],
+                "works": works,
                 "policyId": registrations[0].policy_id,
                 "registrations": [
                     {"id": r.registration_id, "transaction": r.transaction, "block": r.block, "gasUsed": r.gas_used}
@@ -59,14 +64,24 @@ def cmd_register(ctx: Context) -> int:
             }
         )
         return 0
-    for path, digest in zip(paths, hashes, strict=True):
-        print(f"registered {path}  {digest}")
+    for work in works:
+        code = f"content code {work['iscc']}" if work["iscc"] else f"no content code: {work['noCodeReason']}"
+        print(f"registered {work['file']}  {work['contentHash']}  ({code})")
     gas = sum(r.gas_used for r in registrations)
     print(
         f"policy {registrations[0].policy_id}; {len(registrations)} transaction(s), "
         f"{gas:,} gas ({gas // len(paths):,} per work)"
     )
     return 0
+
+
+def _why_no_code(path: Path) -> str:
+    """Why a registered file got no content code: never matched by content (featureless, too short...)."""
+    try:
+        identity = identify_file(path)
+    except ValidationError as exc:
+        return str(exc)
+    return identity.skipped_reason or "not an image, text or audio file: registered by its bytes only"
 
 
 def _near_copies_from_index(client: RightsLedger, allow_similar: bool) -> CodesIndex | None:

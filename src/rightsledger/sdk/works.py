@@ -22,7 +22,7 @@ from ..code_tree import CODES_EVENT, NO_CODE, CodeLike, RegisteredCode, code_pro
 from ..errors import NotFoundError, ValidationError
 from ..hashing import ContentLike, content_hash, refuse_empty
 from ..identity import THRESHOLDS, identify_bytes, identify_file, onchain_code
-from ..identity.iscc import IsccHeader
+from ..identity.iscc import IsccHeader, format_unit
 from ..records import BatchRegistration, CheckResult, Registration, Work
 from ..terms import Terms
 from ..units import from_timestamp, to_timestamp
@@ -162,7 +162,7 @@ class Works(ContractModule):
         else:
             call = self.functions.registerWithCode(digest, packed, holder_address, policy_id, metadata_uri)
         receipt = self.send(call, f"registering {digest}")
-        return self._registration(receipt, (digest,), holder_address, policy_id)
+        return self._registration(receipt, (digest,), holder_address, policy_id, [packed])
 
     def register_batch(
         self,
@@ -210,11 +210,13 @@ class Works(ContractModule):
                 joined = b"".join(packed[start : start + chunk_size])
                 call = self.functions.registerBatchWithCodes(chunk, joined, holder_address, policy_id, metadata_uri)
             receipt = self.send(call, f"registering {len(chunk)} works")
-            done.append(self._registration(receipt, tuple(chunk), holder_address, policy_id))
+            done.append(self._registration(receipt, tuple(chunk), holder_address, policy_id,
+                                           [p for p, _ in coded[start : start + chunk_size]]))
         return BatchRegistration(tuple(done))
 
     def _registration(
-        self, receipt: TxReceipt, hashes: tuple[ContentHash, ...], holder: str, policy_id: PolicyId
+        self, receipt: TxReceipt, hashes: tuple[ContentHash, ...], holder: str, policy_id: PolicyId,
+        packed: Sequence[bytes | None] = (),
     ) -> Registration:
         (event,) = self.events.WorksRegistered().process_receipt(receipt, errors=DISCARD)
         return Registration(
@@ -225,6 +227,8 @@ class Works(ContractModule):
             transaction="0x" + receipt["transactionHash"].hex().removeprefix("0x"),
             block=int(receipt["blockNumber"]),
             gas_used=int(receipt["gasUsed"]),
+            codes=tuple(None if p is None or p == NO_CODE else
+                        format_unit(int.from_bytes(p[:2], "big"), int.from_bytes(p[2:], "big")) for p in packed),
         )
 
     def coded_works(self, start: int, end: int) -> list[CodedWork]:
