@@ -62,6 +62,8 @@ def test_a_registration_is_not_refused_for_a_match_chance_could_explain(cli, tmp
     assert cli("--dev-account", "1", "register", str(work))[0] == 0
     code, out, err = cli("--dev-account", "2", "register", str(copy))
     assert code == 0 and hash_file(copy) in out, err
+    assert f"warning: {copy} is a possible near copy of {hash_file(work)} (distance " in err
+    assert "not decisive at this registry's size" in err and "Traceback" not in err
 
 
 def test_a_bad_limit_is_one_clear_error(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,9 +73,10 @@ class _WarningLine(logging.Handler):
 
 
 def _warnings_to_stderr() -> None:
-    logger = logging.getLogger("rightsledger.trees")
-    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
-        logger.addHandler(_WarningLine(logging.WARNING))
+    for name in ("rightsledger.trees", "rightsledger.near_copies"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+            logger.addHandler(_WarningLine(logging.WARNING))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

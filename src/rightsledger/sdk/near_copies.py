@@ -23,6 +23,7 @@ A derivative (`Licensing.register_derivative`) is checked the same way, its pare
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from ..errors import SimilarWorkError
 from ..identity import THRESHOLDS, IndexSet, format_unit
 from ..identity.chance import is_decisive
 from ..identity.iscc import IsccHeader
+
+LOG = logging.getLogger("rightsledger.near_copies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,9 +287,15 @@ def near_copies_of_others(lookup: NearCopies, candidates: Sequence[Candidate], h
             # The same bytes as a registered work: the registry refuses them itself. A collection
             # member is not known to the registry: its exact copy is refused here.
             same = m.collection_id is None and m.content_hash.lower() == candidate.content_hash.lower()
-            if m.holder.lower() != holder.lower() and not same and m.decisive:
+            if m.holder.lower() == holder.lower() or same:
+                continue
+            if m.decisive:
                 found.append({**({"file": candidate.label} if candidate.is_file else {}), "work": candidate.label,
                               **m.as_dict()})
+            else:  # not refused, but said: a person may want to look
+                LOG.warning("%s is a possible near copy of %s (distance %d, holder %s): not decisive at this "
+                            "registry's size (about %.2g chance matches expected), so not refused",
+                            candidate.label, m.content_hash, m.distance, m.holder, m.chance)
     return found
 
 
