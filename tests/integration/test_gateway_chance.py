@@ -39,6 +39,8 @@ def test_match_and_check_many_tell_a_decisive_match_from_a_possible_one(
         body = {"use": "tdm", "iscc": [near]}
         (answer,) = http.post("/checks", json=body).json()["codeResults"]
         assert answer["allowed"] is True and answer["nearCopyOf"] == identity.sha256
+        repeated = http.post("/checks", json={"use": "tdm", "iscc": [near] * 3}).json()["codeResults"]
+        assert repeated == [answer] * 3  # a code asked three times is queried once, answered three times
 
         monkeypatch.setenv(LIMIT_VARIABLE, "1e-30")  # no 64-bit match decides at this limit
         (entry,) = http.post("/match", json={"iscc": [near]}).json()

@@ -11,9 +11,10 @@ from ...errors import ValidationError
 from ...identity.chance import possible
 from ...records import CheckResult
 from ...sdk.client import RightsLedger
+from ...sdk.near_copies import CodeQuery
 from ...terms import ChainTime
 from ...vocabulary import Reason, Use
-from ...workflows.identity_index import CodesIndex, WorkMatch, check_member_match
+from ...workflows.identity_index import CodesIndex, check_member_match
 from ..deps import ClientDep, SettingsDep, StateDep
 from ..errors import GatewayError
 from ..schemas import (
@@ -87,12 +88,14 @@ def _with_codes(body: CheckManyRequest, client: RightsLedger, index: CodesIndex)
     """Hashes and codes: each code answers as its nearest registered work within the distance (the
     same block as the hashes, and only works registered by it), like `rightsledger check` answers a near copy."""
     codes = [parse_code(code) for code in body.iscc]
-    nearest: list[WorkMatch | None] = []
     block = client.block_number
     index.sync()
-    for _iscc, media, bits in codes:
-        found = index.matches(media, bits, body.max_distance, until_block=block, members=True)
-        nearest.append(found[0] if found else None)
+    # Each distinct code queried once; the holders of all matches read in one round trip.
+    distinct = list(dict.fromkeys((media, bits) for _iscc, media, bits in codes))
+    answered = index.matches_many([CodeQuery(media, bits) for media, bits in distinct], body.max_distance,
+                                  until_block=block, members=True)
+    first = {key: (found[0] if found else None) for key, found in zip(distinct, answered, strict=True)}
+    nearest = [first[(media, bits)] for _iscc, media, bits in codes]
     works = [m.content_hash for m in nearest if m is not None and m.decisive and m.collection_id is None]
     results = client.check_many([*body.hashes, *works], body.use, licensee=body.licensee, at=body.at, block=block)
     items = [CheckItem(content_hash=r.content_hash, allowed=r.allowed, reason=r.reason)
