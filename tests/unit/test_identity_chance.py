@@ -132,3 +132,16 @@ def test_review5_at_one_level_the_codes_own_match_wins_over_a_variants():
     indexes.index("image").add([work], [1])
     (m,) = indexes.find("image", query, None, rotated_codes=[work ^ _bits(2, 30)])
     assert (m.distance, m.rotated) == (4, False)
+
+
+def test_chance_never_exceeds_the_codes_held():
+    assert chance_matches(40, 6, mirrored=True, variants=4) == 6
+
+
+def test_a_long_bad_iscc_is_not_echoed_in_full():
+    from rightsledger.errors import ValidationError
+    from rightsledger.identity import normalize
+
+    with pytest.raises(ValidationError) as info:
+        normalize("ISCC:" + "Z" * 5000)
+    assert len(str(info.value)) < 400 and "5,005 characters" in str(info.value)

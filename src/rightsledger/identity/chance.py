@@ -74,7 +74,7 @@ def chance_matches(distance: int, codes: int, *, mirrored: bool = False, variant
     `distance` by chance: its code (and mirrored code) at `distance`, its `variants` query variants
     ROTATION_MARGIN tighter."""
     per_code = (2 if mirrored else 1) * tail(distance) + variants * tail(distance - ROTATION_MARGIN)
-    return codes * per_code
+    return codes * min(1.0, per_code)  # a sum over the query's codes, but no work is matched twice
 
 
 def decisive_threshold(threshold: int, codes: int, *, mirrored: bool = False, variants: int = 0) -> int:

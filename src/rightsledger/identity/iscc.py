@@ -90,7 +90,9 @@ def normalize(iscc: str) -> str:
     try:
         iscc_lib.iscc_decode(body)
     except ValueError as exc:
-        raise ValidationError(f"not a valid ISCC code: {iscc!r} ({exc}); "
+        shown = repr(iscc) if len(iscc) <= 80 else f"{iscc[:60]!r}... ({len(iscc):,} characters)"
+        reason = str(exc) if len(str(exc)) <= 120 else str(exc)[:117] + "..."
+        raise ValidationError(f"not a valid ISCC code: {shown} ({reason}); "
                               "expected e.g. 'ISCC:EEA4GQZQTY6J5DTH'") from None
     return PREFIX + body
 
