@@ -158,8 +158,12 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
         if (work.registeredAt < collection.registeredAt) {
             revert CollectionMemberRegisteredBefore(collectionId, contentHash, work.registeredAt, collection.registeredAt);
         }
-        if (work.holder == collection.holder) revert CollectionMemberHeldByCollectionHolder(collectionId, contentHash);
-        // The WorkRegistry accepts this only from the CollectionRegistry its admin wired, and emits the event.
+        if (work.registrant == collection.holder) {
+            revert CollectionMemberRegisteredByCollectionHolder(collectionId, contentHash);
+        }
+        // A work a registrar settled (verified) or disputed already is not contestable: the WorkRegistry
+        // reverts WorkNotContestable. It accepts this only from the CollectionRegistry its admin wired,
+        // and emits the event.
         _works.contestByCollection(contentHash, collectionId, _msgSender());
     }
 
@@ -295,11 +299,15 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     }
 
     /// @dev The precedence (ICollectionRegistry): a work's own registration answers when it came strictly
-    /// before the collection, or when the collection's holder holds it; a later one by anyone else does not.
+    /// before the collection, when the collection's holder made it (whoever holds the token now), or when
+    /// a registrar verified it; a later one by anyone else does not (whoever holds the token now: a
+    /// registration naming the archive as holder, or handed to it, does not carry its registrant's terms
+    /// over the collection's).
     function _individualAnswers(Collection memory collection, bytes32 contentHash) private view returns (bool) {
         if (!_works.isRegistered(contentHash)) return false;
         WorkRecord memory work = _works.workOf(contentHash);
-        return work.registeredAt < collection.registeredAt || work.holder == collection.holder;
+        return work.registeredAt < collection.registeredAt || work.registrant == collection.holder
+            || work.status == STATUS_VERIFIED;
     }
 
     function _leaf(bytes32 contentHash) private pure returns (bytes32) {

@@ -18,12 +18,15 @@ struct CollectionRecord {
 /// checked or claimed. Leaves and pairs are hashed as in IDatasetRegistry (OpenZeppelin
 /// StandardMerkleTree over bytes32 values).
 /// @dev Precedence, for a proven member also registered on its own in the WorkRegistry: its own
-/// record answers when it was registered strictly before the collection, or when the collection's
-/// holder holds it (the holder refining terms for one work); otherwise the collection answers: a
-/// later individual registration by anyone else (a squatter) cannot override the collection's terms.
+/// record answers when it was registered strictly before the collection, when the collection's holder
+/// made that registration (its registrant: the holder refining terms for one work, the token perhaps
+/// sold since), or when a registrar verified it (a contest settled for its holder); otherwise the
+/// collection answers: a later individual registration by anyone else (a squatter) cannot override the
+/// collection's terms, even one naming the collection's holder as holder or handed to it.
 /// Anyone may contest such a registration with the member's proof when a registrar verified the
 /// collection (`contestMember`): the work is then disputed in the WorkRegistry, so a check of its bare
-/// hash answers `disputed` and levy claims by its hash revert, until a registrar corrects its holder. Collection terms have no history: checks
+/// hash answers `disputed` and levy claims by its hash revert, until a registrar settles it (corrects
+/// its holder, or marks it verified). Collection terms have no history: checks
 /// at a past time use the collection's current policy and opt-outs.
 interface ICollectionRegistry {
     /// @notice No collection has this id.
@@ -46,8 +49,9 @@ interface ICollectionRegistry {
     error CollectionMemberRegisteredBefore(
         uint256 collectionId, bytes32 contentHash, uint256 registeredAt, uint256 collectionRegisteredAt
     );
-    /// @notice The collection's holder holds the work's own registration: it refines the collection's terms.
-    error CollectionMemberHeldByCollectionHolder(uint256 collectionId, bytes32 contentHash);
+    /// @notice The collection's holder made the work's own registration: it refines the collection's terms
+    /// (whoever holds the token now, a buyer say).
+    error CollectionMemberRegisteredByCollectionHolder(uint256 collectionId, bytes32 contentHash);
 
     /// @notice A collection of `count` works was registered under `policyId`.
     event CollectionRegistered(
@@ -115,7 +119,8 @@ interface ICollectionRegistry {
 
     /// @notice Contests an individual registration of a member: anyone may call, with the member's proof.
     /// Requires a collection a registrar verified, and a registration of `contentHash` in the WorkRegistry
-    /// made at or after the collection's (the precedence above) by another holder than the collection's.
+    /// made at or after the collection's (the precedence above) by another registrant than the collection's
+    /// holder, and not verified by a registrar.
     /// The WorkRegistry then marks the work disputed (IWorkRegistry.ContestedByCollection).
     function contestMember(uint256 collectionId, bytes32 contentHash, bytes32[] calldata memberProof) external;
 

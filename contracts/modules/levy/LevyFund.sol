@@ -41,7 +41,9 @@ contract LevyFund is ILevyFund, ERC2771Context {
         uint256 epochLength,
         address trustedForwarder
     ) ERC2771Context(trustedForwarder) {
-        if (epochLength == 0) revert LevyInvalidEpochLength();
+        // Zero divides by zero; beyond 2**32 s (136 years) finalize's uint40 timestamps could not hold
+        // the claim window, and every finalize would revert, locking the contributions.
+        if (epochLength == 0 || epochLength > type(uint32).max) revert LevyInvalidEpochLength();
         _datasets = datasets;
         _collections = collections;
         _works = IWorkRegistry(datasets.workRegistry());
@@ -139,11 +141,14 @@ contract LevyFund is ILevyFund, ERC2771Context {
         if (!_collections.isMember(collectionId, contentHash, memberProof)) {
             revert LevyInvalidMemberProof(collectionId, contentHash);
         }
-        // The precedence of ICollectionRegistry: an earlier individual registration, or the collection
-        // holder's own, answers for the work; a later one by anyone else does not.
+        // The precedence of ICollectionRegistry: an earlier individual registration, one the collection's
+        // holder made, or one a registrar verified answers for the work; a later one by anyone else does not.
         if (_works.isRegistered(contentHash)) {
             WorkRecord memory work = _works.workOf(contentHash);
-            if (work.registeredAt < collection.registeredAt || work.holder == collection.holder) {
+            if (
+                work.registeredAt < collection.registeredAt || work.registrant == collection.holder
+                    || work.status == STATUS_VERIFIED
+            ) {
                 revert LevyWorkRegisteredIndividually(contentHash);
             }
         }

@@ -174,13 +174,13 @@ _ADVICE: dict[str, str] = {
         "{contentHash} was registered on its own at {registeredAt}, before collection {collectionId} (at "
         "{collectionRegisteredAt}): its own registration answers for it; nothing to contest"
     ),
-    "CollectionMemberHeldByCollectionHolder": (
-        "{contentHash} is held by the holder of collection {collectionId} itself (its own terms refine the "
-        "collection's); nothing to contest"
+    "CollectionMemberRegisteredByCollectionHolder": (
+        "{contentHash} was registered on its own by the holder of collection {collectionId} itself (its terms "
+        "refine the collection's, whoever holds it now); nothing to contest"
     ),
     "WorkNotContestable": (
         "{contentHash} is {statusName} already: only an unverified registration can be contested (a registrar "
-        "settles a dispute by correcting its holder)"
+        "settles a dispute by correcting its holder or marking it verified)"
     ),
     "WorkNotCollectionRegistry": "{caller} is not the collection registry this registry was wired to",
     "WorkCollectionRegistryAlreadySet": "the registry is wired to collection registry {collections} already, for good",
@@ -196,7 +196,9 @@ _ADVICE: dict[str, str] = {
     "LevyAlreadyClaimed": "the share of {contentHash} in dataset {datasetId} was claimed already",
     "LevyInvalidProof": "the proof does not show {contentHash} in dataset {datasetId}",
     "LevyWorkNotRegistered": "{contentHash} is not registered, so there is no holder to pay; register it first",
-    "LevyInvalidEpochLength": "an epoch length of 0 seconds is impossible; deploy with a positive epoch length",
+    "LevyInvalidEpochLength": (
+        "an epoch length must be between 1 second and 4,294,967,295 seconds (136 years); deploy with one in range"
+    ),
     "LevyClaimWindowStillOpen": (
         "epoch {epoch}'s claim window is open until {claimUntil}; finalize the next epoch after that"
     ),

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..decision import WorkColumns, address_bytes, decide_many
-from ..vocabulary import Reason, Use
+from ..vocabulary import Reason, Status, Use
 from .snapshot import Snapshot, check_rows
 from .snapshot_rows import keys_of
 
@@ -88,7 +88,11 @@ class MemberAnswers:
             work = np.maximum(rows, 0)
             holders = _fixed(snap.works.column("holder"), 20)[work]
             registered = snap.works.column("registered_at").to_numpy().astype(np.uint64)[work]
-            first = (registered < self.registered_at[safe]) | (holders == self.holder[safe])
+            verified = snap.works.column("status").to_numpy()[work] == Status.VERIFIED.code
+            # The chain asks whether the collection's holder *registered* the work; the snapshot has no
+            # registrants, so it asks whether it holds it (they differ only for a registration naming the
+            # archive as holder, or a token the archive sold or was handed: README, Known limits).
+            first = (registered < self.registered_at[safe]) | (holders == self.holder[safe]) | verified
             individual = (rows >= 0) & known & first
         terms = WorkColumns(
             known & (np.uint64(when) >= self.registered_at[safe]),

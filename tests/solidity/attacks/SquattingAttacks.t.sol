@@ -89,7 +89,7 @@ contract SquattingAttacksTest is BaseTest {
         bytes32[] memory proof = TestTree.proof(tree, values[1]);
         vm.prank(eve);
         vm.expectRevert(
-            abi.encodeWithSelector(ICollectionRegistry.CollectionMemberHeldByCollectionHolder.selector, id, values[1])
+            abi.encodeWithSelector(ICollectionRegistry.CollectionMemberRegisteredByCollectionHolder.selector, id, values[1])
         );
         collections.contestMember(id, values[1], proof);
     }

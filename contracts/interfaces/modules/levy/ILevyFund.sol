@@ -40,11 +40,14 @@ struct Admission {
 /// finalization, until `individualClaimsFrom`) only `claimForCollectionMember` pays; `claim`, by a
 /// work's own registration, opens after it. So the holder of a verified collection is paid for its
 /// members before anyone who registered one of them individually later (a squatter) can claim its
-/// share; works registered individually before the collection are claimed only by `claim` (the member
-/// claim reverts LevyWorkRegisteredIndividually for them), so nobody takes their share in the first
-/// phase, and their holders claim in the second, which lasts at least half an epoch length.
+/// share; works whose own registration answers for them (ICollectionRegistry's precedence: registered
+/// before the collection, registered by its holder, or verified by a registrar) are claimed only by
+/// `claim` (the member claim reverts LevyWorkRegisteredIndividually for them), so nobody takes their
+/// share in the first phase, and their holders claim in the second, which lasts at least half an epoch
+/// length (rounded up; the next epoch's finalize cannot close it sooner).
 interface ILevyFund {
-    /// @notice An epoch length of zero: every epoch computation would divide by zero.
+    /// @notice An epoch length of zero (every epoch computation would divide by zero) or above 2**32 - 1
+    /// seconds (finalize's uint40 timestamps could not hold its claim window).
     error LevyInvalidEpochLength();
     /// @notice Epochs are finalized in order, once each, and only after they end.
     error LevyEpochNotFinalizable(uint256 epoch, uint256 nextToFinalize, uint256 currentEpoch);
