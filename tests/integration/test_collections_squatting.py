@@ -76,7 +76,7 @@ def test_contest_refuses_what_it_must_not_dispute(
     assert refused(copier, copied.collection_id, b"real work") == "CollectionNotVerified", "a copied root"
     admin.collections.mark(reg.collection_id, Status.VERIFIED, "ipfs://deed")
     assert refused(archive, reg.collection_id, b"early") == "CollectionMemberRegisteredBefore"
-    assert refused(archive, reg.collection_id, b"own") == "CollectionMemberHeldByCollectionHolder"
+    assert refused(archive, reg.collection_id, b"own") == "CollectionMemberRegisteredByCollectionHolder"
     assert refused(archive, reg.collection_id, b"free") == "WorkNotRegistered"
     with pytest.raises(ValidationError, match="not a member of collection"):
         archive.contest_member(reg.collection_id, b"stranger")
@@ -143,7 +143,7 @@ def test_collection_contest_cli_disputes_a_squatter_and_says_why_in_one_line_oth
     assert "not verified" in one_line_error(collection_id, str(folder / "scan-1.tif"))
     admin.collections.mark(int(collection_id), Status.VERIFIED, "ipfs://deed")
     assert "registered on its own" in one_line_error(collection_id, str(folder / "scan-0.tif"))
-    assert "held by the holder of collection" in one_line_error(collection_id, str(folder / "scan-2.tif"))
+    assert "by the holder of collection" in one_line_error(collection_id, str(folder / "scan-2.tif"))
     assert "not a member of collection" in one_line_error(collection_id, "0x" + "ab" * 32)
     assert "no work is registered under" in one_line_error(collection_id, str(folder / "scan-3.tif"))
     assert "collection contest needs" in one_line_error(str(folder / "scan-1.tif"))

@@ -92,3 +92,16 @@ def test_a_snapshot_written_before_it_held_members_answers_by_the_works_alone(tm
     rows = _rows(folder)
     assert (rows[h(1)]["reason"], rows[h(2)]["reason"]) == ("unregistered", "allowed-by-terms")
     assert not [r for r in rows.values() if "collection" in r]
+
+
+def test_a_later_registration_a_registrar_verified_answers_for_the_member_as_on_chain(tmp_path: Path) -> None:
+    # The contract's precedence (review 2): a contest settled for the individual (status verified) answers.
+    works = [WorkRow(h(2), SQUATTER, 1, 0, 2, 1, 950), WorkRow(h(3), SQUATTER, 2, 0, 2, 2, 950)]
+    collection = CollectionRow(1, h(100), ARCHIVE, 1, 0, 0, 900, 2, ARCHIVE)
+    members = [MemberRow(1, h(i), 0x2101, i) for i in (2, 3)]
+    write_snapshot(tmp_path / "s", META, works, [LICENCE, OPEN], [], collections=[collection], members=members)
+    answers = SnapshotAnswers(read_snapshot(tmp_path / "s"), Use.AI_TRAINING, None, near_copies=False)
+    rows = {r["hash"]: r for r in answers.answer([h(2), h(3)], [None, None])}
+    assert rows[h(2)]["reason"] == "allowed-by-terms (member of collection 1)"
+    # a disputed (contested) one does not: the collection's terms answer
+    assert rows[h(3)]["reason"] == "licence-required (member of collection 1)"
