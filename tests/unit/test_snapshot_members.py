@@ -1,8 +1,8 @@
 """Snapshot audits of coded collection members (`audit_rows.SnapshotAnswers`, workflows/snapshot_members.py):
 an item that is by its hash a member gets the collection's check with the registry's precedence (its own
-registration answers only when it came strictly before the collection or its holder is the collection's
-holder; a squatter's later registration does not), with licences on the member's hash; a snapshot
-without members answers by the works alone."""
+registration answers only when it came strictly before the collection, its holder is the collection's
+holder or a registrar verified it; a squatter's later registration does not), with licences on the
+member's hash; a snapshot without members answers by the works alone."""
 
 from __future__ import annotations
 
