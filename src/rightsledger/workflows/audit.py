@@ -303,7 +303,8 @@ def _collection_members(
     """Items that are, by their exact hash, members of a coded collection the codes index holds:
     (collection, the collection's check of the member at `at`). The check applies the registry's
     precedence (ICollectionRegistry.checkMember): the item's own registration answers when it came
-    strictly before the collection or the collection's holder holds it, otherwise the collection's
+    strictly before the collection, the collection's holder registered it or a registrar verified it,
+    otherwise the collection's
     terms do, so a squatter's later registration of an archive's work does not clear it here."""
     with CodesIndex(client) as index:
         index.sync()

@@ -6,7 +6,8 @@ registered with codes. `MemberAnswers.collection_of` finds the collection a cont
 member of (the lowest id, if several list it, as the codes index's `member_collections`), and
 `reasons` gives the collection's check of members with the registry's precedence
 (ICollectionRegistry): a member's own registration answers (its work's check) when it came
-strictly before the collection or the collection's holder holds it; otherwise the collection's
+strictly before the collection, a registrar verified it, or the collection's holder holds it (the
+chain asks who registered it; a snapshot has no registrants: README, Known limits); otherwise the collection's
 terms do (`decision.decide_many` over the collection's status, opt-outs and policy, registered
 from its registration time, licences looked up by the member's hash), so a squatter's later
 registration of an archive's member does not clear it.
