@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {ICollectionRegistry, CollectionRecord} from "../interfaces/registries/ICollectionRegistry.sol";
@@ -158,7 +159,7 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
         if (work.registeredAt < collection.registeredAt) {
             revert CollectionMemberRegisteredBefore(collectionId, contentHash, work.registeredAt, collection.registeredAt);
         }
-        if (work.registrant == collection.holder) {
+        if (_byHolder(work.registrant, collection.holder)) {
             revert CollectionMemberRegisteredByCollectionHolder(collectionId, contentHash);
         }
         // A work a registrar settled (verified) or disputed already is not contestable: the WorkRegistry
@@ -306,8 +307,14 @@ contract CollectionRegistry is ICollectionRegistry, ERC2771Context {
     function _individualAnswers(Collection memory collection, bytes32 contentHash) private view returns (bool) {
         if (!_works.isRegistered(contentHash)) return false;
         WorkRecord memory work = _works.workOf(contentHash);
-        return work.registeredAt < collection.registeredAt || work.registrant == collection.holder
-            || work.status == STATUS_VERIFIED;
+        return work.registeredAt < collection.registeredAt || work.status == STATUS_VERIFIED
+            || _byHolder(work.registrant, collection.holder);
+    }
+
+    /// @dev Whether a registration by `registrant` is the collection holder's own: it sent it, or an
+    /// operator it approved for all its works (a staff key) did.
+    function _byHolder(address registrant, address holder) private view returns (bool) {
+        return registrant == holder || IERC721(address(_works)).isApprovedForAll(holder, registrant);
     }
 
     function _leaf(bytes32 contentHash) private pure returns (bytes32) {

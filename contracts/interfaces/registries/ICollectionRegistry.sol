@@ -19,8 +19,8 @@ struct CollectionRecord {
 /// StandardMerkleTree over bytes32 values).
 /// @dev Precedence, for a proven member also registered on its own in the WorkRegistry: its own
 /// record answers when it was registered strictly before the collection, when the collection's holder
-/// made that registration (its registrant: the holder refining terms for one work, the token perhaps
-/// sold since), or when a registrar verified it (a contest settled for its holder); otherwise the
+/// made that registration (its registrant, or an operator the holder approved for all its works: the
+/// holder refining terms for one work, the token perhaps sold since), or when a registrar verified it (a contest settled for its holder); otherwise the
 /// collection answers: a later individual registration by anyone else (a squatter) cannot override the
 /// collection's terms, even one naming the collection's holder as holder or handed to it.
 /// Anyone may contest such a registration with the member's proof when a registrar verified the

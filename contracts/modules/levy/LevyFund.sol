@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 
 import {ILevyFund, EpochRecord, Admission} from "../../interfaces/modules/levy/ILevyFund.sol";
 import {IDatasetRegistry, DatasetRecord} from "../../interfaces/registries/IDatasetRegistry.sol";
@@ -142,12 +143,14 @@ contract LevyFund is ILevyFund, ERC2771Context {
             revert LevyInvalidMemberProof(collectionId, contentHash);
         }
         // The precedence of ICollectionRegistry: an earlier individual registration, one the collection's
-        // holder made, or one a registrar verified answers for the work; a later one by anyone else does not.
+        // holder (or an operator it approved for all its works) made, or one a registrar verified answers
+        // for the work; a later one by anyone else does not.
         if (_works.isRegistered(contentHash)) {
             WorkRecord memory work = _works.workOf(contentHash);
             if (
-                work.registeredAt < collection.registeredAt || work.registrant == collection.holder
-                    || work.status == STATUS_VERIFIED
+                work.registeredAt < collection.registeredAt || work.status == STATUS_VERIFIED
+                    || work.registrant == collection.holder
+                    || IERC721(address(_works)).isApprovedForAll(collection.holder, work.registrant)
             ) {
                 revert LevyWorkRegisteredIndividually(contentHash);
             }

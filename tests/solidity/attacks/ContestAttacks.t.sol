@@ -125,6 +125,28 @@ contract ContestAttacksTest is BaseTest {
         assertEq(works.workOf(values[1]).status, STATUS_DISPUTED, "contestable");
     }
 
+    /// An archive's staff key, approved as the archive's operator, registers a member for it: that is
+    /// the archive's own registration (not contestable, its terms answer), as when the archive sends it.
+    function test_attack_archive_operator_registering_for_the_archive_is_not_contested() public {
+        bytes32[] memory values = _hashes(2, 29);
+        (uint256 id, bytes32[] memory tree) = _archiveCollection(values);
+        address staff = address(0x57AFF);
+        vm.prank(archive);
+        works.setApprovalForAll(staff, true);
+        vm.warp(T0 + 5);
+        vm.prank(staff);
+        works.register(values[0], archive, allowAll, "");
+        (bool allowed,) = _memberCheck(id, tree, values[0]);
+        assertTrue(allowed, "the archive's refinement answers");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ICollectionRegistry.CollectionMemberRegisteredByCollectionHolder.selector, id, values[0]
+            )
+        );
+        vm.prank(eve);
+        collections.contestMember(id, values[0], TestTree.proof(tree, values[0]));
+    }
+
     /// The archive registers one member on its own (refining its terms) and sells the token to bob:
     /// the holder check handed the work back to the collection, so anyone could dispute bob's
     /// purchase and the archive took its levy share in the members' phase.
@@ -207,6 +229,26 @@ contract ContestAttacksTest is BaseTest {
         collections.contestMember(id, values[0], memberProof);
         (bool allowed,) = works.check(values[0], USE_AI_TRAINING, address(0), 0);
         assertTrue(allowed, "alice's terms answer");
+    }
+
+    /// A registrar corrects the collection's wrong holder (eve claimed the archive's works): eve's own
+    /// later registrations of members no longer count as the holder's refinements, and are contestable.
+    function test_wrong_collection_holder_corrected_loses_its_member_refinements() public {
+        bytes32[] memory values = _hashes(2, 30);
+        bytes32[] memory tree = TestTree.build(values);
+        vm.prank(eve);
+        uint256 id = collections.registerCollection(tree[0], 2, eve, 0, "");
+        vm.warp(T0 + 5);
+        _register(eve, values[0], allowAll);
+        vm.prank(admin);
+        collections.markCollectionStatus(id, STATUS_DISPUTED, "ipfs://complaint");
+        vm.prank(admin);
+        collections.correctCollectionHolder(id, archive, "ipfs://deed");
+        (bool allowed,) = _memberCheck(id, tree, values[0]);
+        assertFalse(allowed, "the corrected collection's terms (none: deny) answer");
+        vm.prank(bob);
+        collections.contestMember(id, values[0], TestTree.proof(tree, values[0]));
+        assertEq(works.workOf(values[0]).status, STATUS_DISPUTED, "eve's registration is contested");
     }
 
     /// A contest through the forwarder names the signer, not the forwarder (event completeness).
