@@ -46,6 +46,12 @@ class FastRPC:
     def request(self, method: str, params: list[Any]) -> dict[str, Any]:
         """The node's JSON-RPC answer (with `result` or `error`); OSError if it cannot be reached."""
         body = json.dumps({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params})
+        answer: dict[str, Any] = json.loads(self._post(body))
+        return answer
+
+    def _post(self, body: str) -> bytes:
+        """POST `body` on this thread's kept-alive connection (once more on a fresh one if that fails);
+        the answer's bytes. OSError if the node cannot be reached or answers anything but HTTP 200."""
         headers = {"Content-Type": "application/json"}
         for attempt in (1, 2):
             conn = self._connection(fresh=attempt == 2)
@@ -61,8 +67,7 @@ class FastRPC:
                 continue
             if response.status != 200:
                 raise OSError(f"the node answered HTTP {response.status}")
-            answer: dict[str, Any] = json.loads(data)
-            return answer
+            return data
         raise OSError("unreachable")  # pragma: no cover
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
@@ -71,29 +76,13 @@ class FastRPC:
         ids = list(range(1, len(calls) + 1))  # unique within the batch: the answer to one request
         body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
                            for i, (m, p) in zip(ids, calls, strict=True)])
-        headers = {"Content-Type": "application/json"}
-        for attempt in (1, 2):
-            conn = self._connection(fresh=attempt == 2)
-            try:
-                conn.request("POST", self._path, body, headers)
-                response = conn.getresponse()
-                data = response.read()
-            except (http.client.HTTPException, OSError):
-                conn.close()
-                self._local.conn = None
-                if attempt == 2:
-                    raise
-                continue
-            if response.status != 200:
-                raise OSError(f"the node answered HTTP {response.status}")
-            answers = json.loads(data)
-            if not isinstance(answers, list):  # a node that does not take batches answers with one error
-                raise OSError("the node does not answer JSON-RPC batches")
-            by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-            if any(i not in by_id for i in ids):
-                raise OSError("the node's batch answer is missing answers")
-            return [by_id[i] for i in ids]
-        raise OSError("unreachable")  # pragma: no cover
+        answers = json.loads(self._post(body))
+        if not isinstance(answers, list):  # a node that does not take batches answers with one error
+            raise OSError("the node does not answer JSON-RPC batches")
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        if any(i not in by_id for i in ids):
+            raise OSError("the node's batch answer is missing answers")
+        return [by_id[i] for i in ids]
 
 
 _BY_PROVIDER: weakref.WeakKeyDictionary[Any, FastRPC | None] = weakref.WeakKeyDictionary()

@@ -41,6 +41,18 @@ from ..identity.iscc import IsccHeader
 LOG = logging.getLogger("rightsledger.near_copies")
 
 
+def matchable(code: bytes) -> tuple[str, int, int] | None:
+    """(media, 16-bit header, 64-bit body) of a 10-byte on-chain code, or None for no code or a code
+    of a media with no threshold (never matched)."""
+    if code == NO_CODE:
+        return None
+    head = int.from_bytes(code[:2], "big")
+    media = IsccHeader.unpack(head).media
+    if media not in THRESHOLDS:
+        return None
+    return media, head, int.from_bytes(code[2:], "big")
+
+
 @dataclass(frozen=True, slots=True)
 class WorkMatch:
     """A registered work whose content code is within the distance of the query."""
@@ -221,13 +233,9 @@ class ChainCodes:
                 continue
             del self._pending[collection_id]
             for digest, code in listed:
-                if code == NO_CODE:
+                if (unit := matchable(code)) is None:
                     continue
-                head = int.from_bytes(code[:2], "big")
-                media = IsccHeader.unpack(head).media
-                if media not in THRESHOLDS:
-                    continue
-                body = int.from_bytes(code[2:], "big")
+                media, head, body = unit
                 codes, ids = by_media.setdefault(media, ([], []))
                 codes.append(body)
                 ids.append(-1 - len(self._member_rows))

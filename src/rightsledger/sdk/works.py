@@ -38,7 +38,16 @@ from ..vocabulary import (
     parse_address,
     use_mask,
 )
-from .near_copies import Candidate, ChainCodes, CodedMembers, CodedWork, CodeQuery, NearCopies, refuse_near_copies
+from .near_copies import (
+    Candidate,
+    ChainCodes,
+    CodedMembers,
+    CodedWork,
+    CodeQuery,
+    NearCopies,
+    matchable,
+    refuse_near_copies,
+)
 from .policies import Policies
 
 # Below the 16,777,216-gas cap per transaction (EIP-7825) at ~25k gas per work, with room to spare.
@@ -252,13 +261,10 @@ class Works(ContractModule):
             before = [h for i, h in mints.get(bytes(log["transactionHash"]).hex(), []) if i < int(log["logIndex"])]
             hashes = before[-len(codes):] if len(before) >= len(codes) else []
             for digest, code in zip(hashes, codes, strict=False):
-                if code == NO_CODE:
+                if (unit := matchable(code)) is None:
                     continue
-                head = int.from_bytes(code[:2], "big")
-                media = IsccHeader.unpack(head).media
-                if media not in THRESHOLDS:
-                    continue
-                found.append(CodedWork(digest, head, int.from_bytes(code[2:], "big"), media,
+                media, head, body = unit
+                found.append(CodedWork(digest, head, body, media,
                                        int(args["registrationId"]), int(log["blockNumber"]),
                                        "0x" + bytes(log["blockHash"]).hex()))
         return found

@@ -50,16 +50,14 @@ from sqlalchemy.engine import Connection
 from ..chain.connection import block_hash
 from ..chain.deployments import home_dir
 from ..chain.logs import fetcher, logs_in_pages
-from ..code_tree import NO_CODE
 from ..errors import ChainError, ConfigError, NotFoundError, SimilarWorkError, ValidationError
-from ..identity import THRESHOLDS, Identity, IndexSet, format_unit
-from ..identity.iscc import IsccHeader
+from ..identity import Identity, IndexSet, format_unit
 from ..manifests import manifest_path_of
 from ..merkle import MerkleTree
 from ..records import CheckResult
 from ..sdk.client import RightsLedger
 from ..sdk.collections import CODES_COMMITTED_EVENT, read_members
-from ..sdk.near_copies import Candidate, CodeQuery, WorkMatch, near_copies_of_others
+from ..sdk.near_copies import Candidate, CodeQuery, WorkMatch, matchable, near_copies_of_others
 from ..vocabulary import Use
 from . import index_store as store
 from .codes_memory import append_rows, load_all
@@ -267,14 +265,11 @@ class CodesIndex:
             # Keep the membership tree, so a near copy of a member can be checked with its proof.
             self.client.collections.trees.put_tree(MerkleTree.of([digest for digest, _ in listed]))
             for digest, code in listed:
-                if code == NO_CODE:
+                if (unit := matchable(code)) is None:
                     continue
-                head = int.from_bytes(code[:2], "big")
-                media = IsccHeader.unpack(head).media
-                if media not in THRESHOLDS:
-                    continue
+                media, head, body = unit
                 rows.append({"collection_id": int(collection_id), "content_hash": digest.lower(), "header": head,
-                             "body": str(int.from_bytes(code[2:], "big")), "media": media, "block": block})
+                             "body": str(body), "media": media, "block": block})
         except (NotFoundError, ValidationError) as exc:
             status = "root-mismatch" if exc.code == "manifest-root-mismatch" else "unreadable"
             with self.engine.begin() as conn:
