@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {BaseTest} from "../Base.t.sol";
+import {CollectionAttackBase} from "./CollectionAttackBase.t.sol";
 import {TestTree} from "../Datasets.t.sol";
 import {DatasetRegistry} from "../../../contracts/registries/DatasetRegistry.sol";
 import {CollectionRegistry} from "../../../contracts/registries/CollectionRegistry.sol";
@@ -40,46 +40,19 @@ contract ReentrantWallet {
 /// @dev Review 2 of the contest (CollectionRegistry.contestMember) and the levy's members-first
 /// phase, as an attacker (eve) would run them: griefing honest holders, overriding an archive's
 /// terms, the claim windows' edges. Tests named test_attack_* failed before their fix, or hold.
-contract ContestAttacksTest is BaseTest {
-    uint256 internal constant EPOCH = 1 days;
-    uint256 internal constant T0 = 1_000_000;
-    DatasetRegistry internal datasets;
-    CollectionRegistry internal collections;
-    LevyFund internal fund;
-    uint32 internal allowAll;
-    address internal archive = address(0xA5C);
-    address internal trainer = address(0x7A1);
+contract ContestAttacksTest is CollectionAttackBase {
     address internal carol = address(0xCA201);
-
-    function setUp() public override {
-        super.setUp();
-        vm.warp(T0);
-        datasets = new DatasetRegistry(address(works), address(forwarder));
-        collections = new CollectionRegistry(works, address(forwarder));
-        fund = new LevyFund(datasets, collections, EPOCH, address(forwarder));
-        vm.prank(admin);
-        works.setCollectionRegistry(address(collections));
-        allowAll = policies.registerPolicy(_policyWith(USE_AI_TRAINING, _rule(MODE_ALLOW), 0));
-    }
 
     /// The archive's collection (every use denied), verified by a registrar.
     function _archiveCollection(bytes32[] memory values) internal returns (uint256 id, bytes32[] memory tree) {
-        tree = TestTree.build(values);
-        vm.prank(archive);
-        id = collections.registerCollection(tree[0], values.length, archive, 0, "ipfs://archive");
-        vm.prank(admin);
-        collections.markCollectionStatus(id, STATUS_VERIFIED, "ipfs://deed");
+        return _verifiedCollection(archive, values);
     }
 
     /// A dataset of `values`, admitted, with 100 wei per item, finalized (epoch 0).
     function _paidDataset(bytes32[] memory values) internal returns (uint256 id) {
-        vm.prank(trainer);
-        id = datasets.declare(TestTree.build(values)[0], values.length, USE_AI_TRAINING, "");
-        vm.prank(admin);
-        fund.admitDataset(id);
-        vm.deal(trainer, 100 * values.length);
-        vm.prank(trainer);
-        fund.contribute{value: 100 * values.length}();
+        id = _declare(trainer, values, values.length);
+        _admit(id);
+        _contribute(100 * values.length);
         vm.warp(T0 + EPOCH);
         fund.finalize(0);
     }

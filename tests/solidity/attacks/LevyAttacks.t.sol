@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {BaseTest} from "../Base.t.sol";
+import {CollectionAttackBase} from "./CollectionAttackBase.t.sol";
 import {TestTree} from "../Datasets.t.sol";
 import {DatasetRegistry} from "../../../contracts/registries/DatasetRegistry.sol";
 import {CollectionRegistry} from "../../../contracts/registries/CollectionRegistry.sol";
@@ -20,40 +20,7 @@ contract NoReceiveWallet {
 
 /// @dev The levy attacks of issue 12, as an attacker (eve) would run them. Each failed on the
 /// code before the fix (the attack succeeded); each passes now.
-contract LevyAttacksTest is BaseTest {
-    uint256 internal constant EPOCH = 1 days;
-    uint256 internal constant T0 = 1_000_000;
-    DatasetRegistry internal datasets;
-    CollectionRegistry internal collections;
-    LevyFund internal fund;
-    address internal trainer = address(0x7A1);
-
-    function setUp() public override {
-        super.setUp();
-        vm.warp(T0);
-        datasets = new DatasetRegistry(address(works), address(forwarder));
-        collections = new CollectionRegistry(works, address(forwarder));
-        fund = new LevyFund(datasets, collections, EPOCH, address(forwarder));
-        vm.prank(admin);
-        works.setCollectionRegistry(address(collections));
-    }
-
-    function _declare(address declarer, bytes32[] memory values, uint256 count) internal returns (uint256 id) {
-        vm.prank(declarer);
-        id = datasets.declare(TestTree.build(values)[0], count, USE_AI_TRAINING, "");
-    }
-
-    function _admit(uint256 id) internal {
-        vm.prank(admin);
-        fund.admitDataset(id);
-    }
-
-    function _contribute(uint256 amount) internal {
-        vm.deal(trainer, amount);
-        vm.prank(trainer);
-        fund.contribute{value: amount}();
-    }
-
+contract LevyAttacksTest is CollectionAttackBase {
     /// Finding 1: eve registers a collection with a declared dataset's root (after its declaration,
     /// even after finalize) and claims the levy of every unregistered work in it.
     function test_attack_copiedRootCollectionCannotClaimLevy() public {
@@ -277,22 +244,12 @@ contract LevyAttacksTest is BaseTest {
         assertEq(to.balance, 100, "paid to the address the holder chose");
     }
 
-    /// The archive's verified collection of `values` (every use denied), registered now.
-    function _verifiedCollection(bytes32[] memory values) internal returns (uint256 collectionId, bytes32[] memory tree) {
-        tree = TestTree.build(values);
-        vm.prank(alice);
-        collectionId = collections.registerCollection(tree[0], values.length, alice, 0, "");
-        vm.prank(admin);
-        collections.markCollectionStatus(collectionId, STATUS_VERIFIED, "ipfs://deed");
-    }
-
     /// Finding 6 (residual): eve registers a member of alice's verified collection individually, after
     /// the collection and before the declaration, and claimed its levy share first by the bare hash.
     function test_attack_squatter_claiming_a_members_levy_first_is_refused_in_the_members_phase() public {
         bytes32[] memory values = _hashes(2, 12);
-        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(alice, values);
         vm.warp(T0 + 5);
-        uint32 allowAll = policies.registerPolicy(_policyWith(USE_AI_TRAINING, _rule(MODE_ALLOW), 0));
         _register(eve, values[0], allowAll);
         vm.warp(T0 + 10);
         uint256 id = _declare(trainer, values, 2);
@@ -317,7 +274,7 @@ contract LevyAttacksTest is BaseTest {
     /// A contested squatter cannot claim by the bare hash in the second phase either.
     function test_attack_contested_squatter_cannot_claim_by_the_bare_hash_after_the_members_phase() public {
         bytes32[] memory values = _hashes(2, 13);
-        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(alice, values);
         vm.warp(T0 + 5);
         _register(eve, values[1], 0);
         vm.warp(T0 + 10);
@@ -341,7 +298,7 @@ contract LevyAttacksTest is BaseTest {
         bytes32[] memory values = _hashes(2, 14);
         _register(bob, values[0], 0);
         vm.warp(T0 + 5);
-        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(values);
+        (uint256 collectionId, bytes32[] memory members) = _verifiedCollection(alice, values);
         vm.warp(T0 + 10);
         uint256 id = _declare(trainer, values, 2);
         _admit(id);

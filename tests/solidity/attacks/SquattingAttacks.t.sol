@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {BaseTest} from "../Base.t.sol";
+import {CollectionAttackBase} from "./CollectionAttackBase.t.sol";
 import {TestTree} from "../Datasets.t.sol";
 import {CollectionRegistry} from "../../../contracts/registries/CollectionRegistry.sol";
 import {IWorkRegistry} from "../../../contracts/interfaces/registries/IWorkRegistry.sol";
@@ -11,28 +11,10 @@ import "../../../contracts/libraries/RightsTypes.sol";
 
 /// @dev Issue 12, finding 6 (residual): a squatter's later individual registration of a collection
 /// member answered a check of the bare hash. Anyone now contests it with the member's proof.
-contract SquattingAttacksTest is BaseTest {
-    CollectionRegistry internal collections;
-    uint32 internal allowAll;
-    address internal archive = address(0xA5C);
-    uint256 internal constant T0 = 1_000_000;
-
-    function setUp() public override {
-        super.setUp();
-        vm.warp(T0);
-        collections = new CollectionRegistry(works, address(forwarder));
-        vm.prank(admin);
-        works.setCollectionRegistry(address(collections));
-        allowAll = policies.registerPolicy(_policyWith(USE_AI_TRAINING, _rule(MODE_ALLOW), 0));
-    }
-
+contract SquattingAttacksTest is CollectionAttackBase {
     /// The archive's collection (every use denied), verified by a registrar.
     function _archiveCollection(bytes32[] memory values) internal returns (uint256 id, bytes32[] memory tree) {
-        tree = TestTree.build(values);
-        vm.prank(archive);
-        id = collections.registerCollection(tree[0], values.length, archive, 0, "ipfs://archive");
-        vm.prank(admin);
-        collections.markCollectionStatus(id, STATUS_VERIFIED, "ipfs://deed");
+        return _verifiedCollection(archive, values);
     }
 
     function test_attack_squatter_registering_a_collection_member_later_is_contested_and_bare_hash_check_denies()
